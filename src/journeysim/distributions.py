@@ -1,0 +1,190 @@
+"""Named probability distributions that scenarios use for durations and sizes.
+
+A scenario writes a distribution as a TOML table, for example::
+
+    duration = { dist = "lognormal", median = 30, p90 = 75 }
+    delay    = { dist = "exponential", mean = 7 }
+    size     = { dist = "empirical", values = [1, 2, 3], weights = [0.5, 0.3, 0.2] }
+    wait     = { dist = "uniform", low = 1, high = 3 }
+    fixed    = { dist = "fixed", value = 5 }
+
+:func:`parse` turns the table into an object with ``sample(stream)`` and
+``mean``; it raises :class:`DistributionError` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .rng import Stream
+
+_Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+class DistributionError(ValueError):
+    """A distribution table that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Fixed:
+    value: float
+
+    def sample(self, s: Stream) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Exponential:
+    mean_: float
+
+    def sample(self, s: Stream) -> float:
+        return s.exponential(self.mean_)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+
+@dataclass(frozen=True)
+class Uniform:
+    low: float
+    high: float
+
+    def sample(self, s: Stream) -> float:
+        return self.low + (self.high - self.low) * s.uniform()
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+@dataclass(frozen=True)
+class Lognormal:
+    """Lognormal given by its median and 90th percentile (both in the quantity's units)."""
+
+    median: float
+    p90: float
+
+    @property
+    def mu(self) -> float:
+        return math.log(self.median)
+
+    @property
+    def sigma(self) -> float:
+        return math.log(self.p90 / self.median) / _Z90
+
+    def sample(self, s: Stream) -> float:
+        return math.exp(self.mu + self.sigma * s.normal())
+
+    @property
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+
+@dataclass(frozen=True)
+class Empirical:
+    values: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    def sample(self, s: Stream) -> float:
+        return self.values[s.choice(self.weights)]
+
+    @property
+    def mean(self) -> float:
+        return sum(v * w for v, w in zip(self.values, self.weights))
+
+
+_SPEC = {
+    "fixed": ("value",),
+    "exponential": ("mean",),
+    "uniform": ("low", "high"),
+    "lognormal": ("median", "p90"),
+    "empirical": ("values", "weights"),
+}
+
+
+def _num(table: dict, key: str, where: str) -> float:
+    v = table[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise DistributionError(f"{where}.{key} must be a number, got {v!r}")
+    if not math.isfinite(v):
+        raise DistributionError(f"{where}.{key} must be finite, got {v!r}")
+    return float(v)
+
+
+def parse(table, where: str = "distribution", nonnegative: bool = True):
+    """Build a distribution from its scenario table; ``where`` names it in messages."""
+    if not isinstance(table, dict):
+        raise DistributionError(
+            f"{where} must be a table like {{ dist = \"lognormal\", median = 30, p90 = 75 }}, got {table!r}"
+        )
+    kind = table.get("dist")
+    if kind not in _SPEC:
+        raise DistributionError(f"{where}.dist must be one of {', '.join(sorted(_SPEC))}; got {kind!r}")
+    needed = _SPEC[kind]
+    extra = sorted(set(table) - set(needed) - {"dist"})
+    missing = [k for k in needed if k not in table]
+    if missing or extra:
+        raise DistributionError(
+            f"{where}: a {kind} distribution takes exactly {', '.join(needed)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unknown {', '.join(extra)}" if extra else "")
+        )
+    lo = 0.0 if nonnegative else -math.inf
+    if kind == "fixed":
+        v = _num(table, "value", where)
+        if v < lo:
+            raise DistributionError(f"{where}.value must be >= 0, got {v}")
+        return Fixed(v)
+    if kind == "exponential":
+        m = _num(table, "mean", where)
+        if m <= 0:
+            raise DistributionError(f"{where}.mean must be > 0, got {m}")
+        return Exponential(m)
+    if kind == "uniform":
+        a, b = _num(table, "low", where), _num(table, "high", where)
+        if a < lo or b <= a:
+            raise DistributionError(f"{where}: need 0 <= low < high, got low={a}, high={b}")
+        return Uniform(a, b)
+    if kind == "lognormal":
+        med, p90 = _num(table, "median", where), _num(table, "p90", where)
+        if med <= 0 or p90 <= med:
+            raise DistributionError(f"{where}: need 0 < median < p90, got median={med}, p90={p90}")
+        return Lognormal(med, p90)
+    vals, wts = table["values"], table["weights"]
+    if not isinstance(vals, list) or not isinstance(wts, list) or not vals or len(vals) != len(wts):
+        raise DistributionError(f"{where}: values and weights must be non-empty lists of the same length")
+    for i, v in enumerate(vals):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise DistributionError(f"{where}.values[{i}] must be a number, got {v!r}")
+    for i, w in enumerate(wts):
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+            raise DistributionError(f"{where}.weights[{i}] must be a number >= 0, got {w!r}")
+    total = float(sum(wts))
+    if abs(total - 1.0) > 1e-6:
+        raise DistributionError(f"{where}.weights must sum to 1, they sum to {total:g}")
+    return Empirical(tuple(float(v) for v in vals), tuple(float(w) for w in wts))
+
+
+def to_table(d) -> dict:
+    """The scenario table of a distribution (inverse of :func:`parse`)."""
+    if isinstance(d, Fixed):
+        return {"dist": "fixed", "value": d.value}
+    if isinstance(d, Exponential):
+        return {"dist": "exponential", "mean": d.mean_}
+    if isinstance(d, Uniform):
+        return {"dist": "uniform", "low": d.low, "high": d.high}
+    if isinstance(d, Lognormal):
+        return {"dist": "lognormal", "median": d.median, "p90": d.p90}
+    return {"dist": "empirical", "values": list(d.values), "weights": list(d.weights)}
+
+
+def describe(d) -> str:
+    t = to_table(d)
+    kind = t.pop("dist")
+    return f"{kind}(" + ", ".join(f"{k}={v}" for k, v in t.items()) + ")"

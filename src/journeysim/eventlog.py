@@ -1,0 +1,212 @@
+"""The append-only event log: typed column buffers, Parquet write and read.
+
+The model appends events through :meth:`EventLog.emit`; rows are buffered in
+plain Python lists (one per column) and converted to an Arrow record batch every
+``chunk_rows`` rows, so a long run holds at most one chunk of Python objects.
+With a ``path`` the batches stream straight into a Parquet file and memory does
+not grow with the horizon.  Without one they are kept in memory and
+:meth:`EventLog.to_table` returns them.
+
+Reading goes through :func:`read_log`, which checks the schema version in the
+file's metadata and upcasts logs written by an older version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .events import COLUMN_NAMES, SCHEMA_VERSION, Event, arrow_schema
+
+_EVENT_VALUES = {e: e.value for e in Event}
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class LogFormatError(Exception):
+    """An event-log file that this version cannot read."""
+
+
+class EventLog:
+    """Append-only log of domain events.
+
+    Parameters
+    ----------
+    start_date:
+        Calendar date of simulation time 0; each row's ``date`` is derived from it.
+    path:
+        Optional Parquet file to stream into.  The file is complete only after
+        :meth:`close`.
+    metadata:
+        Extra key/value pairs stored in the Parquet schema metadata.
+    """
+
+    def __init__(
+        self,
+        start_date: dt.date,
+        path: str | Path | None = None,
+        metadata: dict[str, str] | None = None,
+        chunk_rows: int = 65_536,
+    ) -> None:
+        self.schema = arrow_schema(metadata)
+        self._start_ordinal = (start_date - _EPOCH).days
+        self._chunk_rows = chunk_rows
+        self._cols: list[list] = [[] for _ in COLUMN_NAMES]
+        self._batches: list[pa.RecordBatch] = []
+        self._writer = pq.ParquetWriter(str(path), self.schema, compression="zstd") if path else None
+        self._closed = False
+        self.n = 0
+
+    # The hot path: keyword arguments with defaults, one list append per column.
+    def emit(
+        self,
+        time: float,
+        event: Event,
+        case_id: int | None = None,
+        child_id: int | None = None,
+        family_id: int | None = None,
+        team: str | None = None,
+        worker: int | None = None,
+        outcome: str | None = None,
+        reason: str | None = None,
+        legal_status: str | None = None,
+        age: float | None = None,
+        count: int | None = None,
+        value: float | None = None,
+    ) -> None:
+        """Append one event.  ``time`` is in days since the start date."""
+        if self._closed:
+            raise RuntimeError("event log is closed")
+        c = self._cols
+        c[0].append(self.n)
+        c[1].append(time)
+        c[2].append(self._start_ordinal + int(time))
+        c[3].append(_EVENT_VALUES[event])
+        c[4].append(case_id)
+        c[5].append(child_id)
+        c[6].append(family_id)
+        c[7].append(team)
+        c[8].append(worker)
+        c[9].append(outcome)
+        c[10].append(reason)
+        c[11].append(legal_status)
+        c[12].append(age)
+        c[13].append(count)
+        c[14].append(value)
+        self.n += 1
+        if len(c[0]) >= self._chunk_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._cols[0]:
+            return
+        arrays = []
+        for (name, typ), values in zip(((f.name, f.type) for f in self.schema), self._cols):
+            if name == "date":
+                arr = pa.array(np.asarray(values, dtype=np.int32), type=pa.int32()).cast(pa.date32())
+            elif pa.types.is_dictionary(typ):
+                arr = pa.array(values, type=pa.string()).dictionary_encode()
+                arr = arr.cast(typ)
+            else:
+                arr = pa.array(values, type=typ)
+            arrays.append(arr)
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        if self._writer is not None:
+            self._writer.write_batch(batch)
+        else:
+            self._batches.append(batch)
+        self._cols = [[] for _ in COLUMN_NAMES]
+
+    def close(self) -> None:
+        """Flush the last chunk and, when writing to a file, finish it."""
+        if self._closed:
+            return
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+        self._closed = True
+
+    def to_table(self) -> pa.Table:
+        """The whole log as an Arrow table (in-memory logs only)."""
+        if self._writer is not None:
+            raise RuntimeError("this log streams to a file; read it with read_log()")
+        self._flush()
+        return pa.Table.from_batches(self._batches, schema=self.schema)
+
+
+def table_from_rows(rows: list[dict], start_date: dt.date = dt.date(2014, 4, 1)) -> pa.Table:
+    """Build a log table from hand-written rows (dicts of column values).
+
+    Used by tests and examples: ``seq`` is assigned in row order and ``date`` is
+    derived from ``time`` unless given.
+    """
+    log = EventLog(start_date)
+    for row in rows:
+        row = dict(row)
+        event = row.pop("event")
+        if not isinstance(event, Event):
+            event = Event(event)
+        log.emit(row.pop("time"), event, **row)
+    return log.to_table()
+
+
+def write_log(table: pa.Table, path: str | Path) -> None:
+    """Write a log table to Parquet (zstd, the schema metadata kept)."""
+    pq.write_table(table, str(path), compression="zstd")
+
+
+def upcast(table: pa.Table, version: int, source: str) -> pa.Table:
+    """Migrate a log written by schema ``version`` to the current version.
+
+    Version 1 is the first published layout, so there is nothing to migrate yet;
+    a future version adds a branch here (rename or add columns, map event names).
+    """
+    if version == SCHEMA_VERSION:
+        return table
+    if version > SCHEMA_VERSION:
+        raise LogFormatError(
+            f"{source}: event log schema version {version} is newer than this journeysim "
+            f"understands (up to {SCHEMA_VERSION}); upgrade journeysim to read it"
+        )
+    raise LogFormatError(
+        f"{source}: event log schema version {version} is not supported "
+        f"(supported: {SCHEMA_VERSION})"
+    )
+
+
+def read_log(path: str | Path) -> pa.Table:
+    """Read an event log, checking and upcasting its schema version."""
+    path = Path(path)
+    if not path.exists():
+        raise LogFormatError(f"{path}: no such event log")
+    try:
+        table = pq.read_table(str(path))
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise LogFormatError(f"{path}: not a readable Parquet event log ({exc})") from None
+    meta = table.schema.metadata or {}
+    raw = meta.get(b"journeysim.schema_version")
+    if raw is None:
+        raise LogFormatError(f"{path}: no 'journeysim.schema_version' in the file metadata; not a journeysim event log")
+    table = upcast(table, int(raw), str(path))
+    missing = [c for c in COLUMN_NAMES if c not in table.column_names]
+    if missing:
+        raise LogFormatError(f"{path}: event log lacks columns {missing}")
+    return table
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (recorded in run manifests)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def to_pandas(table: pa.Table):
+    """The log as a pandas DataFrame with plain string categoricals for the dictionary columns."""
+    return table.to_pandas()

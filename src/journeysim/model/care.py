@@ -1,0 +1,154 @@
+"""Care: entering care, placements, reunification (and its breakdown), permanence, leaving at 18, UASC."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..events import Event
+from ..scenario import AGE_BANDS
+from . import practice
+from .entities import Child, Family
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .entities import Case
+    from .world import World
+
+LEGAL_BY_REASON = {"proceedings": "ico", "emergency": "epo", "uasc": "uasc_s20", "breakdown": "s20"}
+
+
+def age_band(age: float) -> str:
+    for band, (lo, hi) in AGE_BANDS.items():
+        if age < hi:
+            return band
+    return "16_17"
+
+
+def enter_care(w: "World", case: "Case", reason: str):
+    """Stage: the case's children become looked after, each then on their own path."""
+    rs = w.streams["care"]
+    for child in list(case.children):
+        if reason == "voluntary":
+            legal = "s20" if rs.uniform() < w.p.care.p_legal_s20 else "epo"
+        elif reason == "initial_stock":
+            legal = "s20" if rs.uniform() < 0.3 else "care_order"
+        else:
+            legal = LEGAL_BY_REASON[reason]
+        w.env.process(episode(w, case, child, legal, reason))
+    return None
+    yield  # a generator, like every stage
+
+
+def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
+    """How and when this care episode will end (before the leaving age cuts it short)."""
+    p = w.p.care
+    age = child.age(w.env.now)
+    band = age_band(age)
+    if reason == "uasc":
+        route, t = ("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit else ("age_18", float("inf"))
+    else:
+        p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
+        if rs.uniform() < min(0.95, p_home):
+            route, t = "returned_home", p.return_home_time.sample(rs)
+        elif rs.uniform() < p.p_adoption[band]:
+            route, t = "adoption", p.adoption_time.sample(rs)
+        elif rs.uniform() < p.p_sgo[band]:
+            route, t = "sgo", p.sgo_time.sample(rs)
+        elif rs.uniform() < p.p_other_exit:
+            route, t = "other", p.other_exit_time.sample(rs)
+        else:
+            route, t = "age_18", float("inf")
+        if reason == "initial_stock":
+            t *= rs.uniform()
+    to_18 = (p.leaving_age - age) * 365.25
+    if t >= to_18:
+        route, t = "age_18", max(0.0, to_18)
+    return route, t
+
+
+def _placement(w: "World", child: "Child", rs) -> str:
+    probs = w.p.care.placement
+    kinds = list(probs)
+    weights = list(probs.values())
+    if child.age(w.env.now) < 16:  # independent living only from 16
+        total = 1.0 - probs["independent"]
+        weights = [0.0 if k == "independent" else x / total for k, x in zip(kinds, weights)]
+    return kinds[rs.choice(weights)]
+
+
+def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
+    """Process: one child's time in care, and what follows it."""
+    rs = w.streams["care"]
+    p = w.p.care
+    while True:
+        child.in_care = True
+        entered = w.env.now
+        w.child_event(Event.CARE_ENTERED, case, child, legal_status=legal, reason=reason)
+        w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="entry")
+        route, length = _route(w, child, reason, rs)
+        yield from _placements(w, case, child, route, length, rs)
+        child.in_care = False
+        w.child_event(Event.CARE_LEFT, case, child, reason=route, value=w.env.now - entered)
+        if route != "returned_home":
+            close = {"age_18": "age_18", "other": "moved_on"}.get(route, "permanence")
+            w.close_child(case, child, close)
+            return
+        # home, on a CIN plan; the return may break down
+        yield from w.workforce.stage_change(case, [child], "cin")
+        w.child_event(Event.CIN_PLAN_STARTED, case, child, reason="returned_home")
+        plan = p.after_return_cin.sample(rs)
+        if rs.uniform() < p.p_breakdown:
+            broke = p.breakdown_time.sample(rs)
+            if broke < plan:
+                yield w.env.timeout(broke)
+                e = practice.engagement(w, case)
+                w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)
+                w.child_event(Event.RETURN_HOME_BROKE_DOWN, case, child, value=broke)
+                yield from w.workforce.stage_change(case, [child], "care")
+                legal, reason = "s20", "breakdown"
+                continue
+        yield w.env.timeout(plan)
+        e = practice.assess_change(w, case)
+        w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
+        w.close_child(case, child, "plan_ended", "none", e)
+        return
+
+
+def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs):
+    """Wait out the episode, with placement moves along the way (and a placement for adoption)."""
+    rate = w.p.care.placement_moves_per_year
+    adopt_at = length - (120.0 + 180.0 * rs.uniform()) if route == "adoption" else float("inf")
+    t = 0.0
+    while True:
+        gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")
+        nxt = min(t + gap, adopt_at)
+        if nxt >= length:
+            break
+        yield w.env.timeout(nxt - t)
+        t = nxt
+        if nxt == adopt_at:
+            w.child_event(Event.PLACEMENT_STARTED, case, child, outcome="placed_for_adoption", reason="adoption")
+            adopt_at = float("inf")
+        else:
+            w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
+    yield w.env.timeout(max(0.0, length - t))
+
+
+def uasc_arrives(w: "World", rs) -> None:
+    """An unaccompanied asylum-seeking child arrives and enters care."""
+    p = w.p
+    fam = Family(w.new_id("family"), int(rs.uniform() * p.population.districts), False)
+    age = p.uasc.age.sample(rs)
+    child_age = min(age, p.care.leaving_age - 0.05)
+    fam.children = [Child(w.new_id("child"), fam, w.env.now - child_age * 365.25)]
+    case = w.open_case(fam)
+    case.had_plan = True
+    w.child_event(Event.UASC_ARRIVED, case, fam.children[0])
+    w.env.process(_uasc_start(w, case))
+
+
+def _uasc_start(w: "World", case: "Case"):
+    wf = w.workforce
+    d = case.district
+    team = wf.intake_team(d) if wf.model[d] == "B" else wf.care_team(d)
+    yield from wf.allocate(case, list(case.children), team, "new_case")
+    yield from episode(w, case, case.children[0], "uasc_s20", "uasc")

@@ -1,0 +1,99 @@
+"""Multi-disciplinary hubs: intensive family support with finite places, and a queue when full."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from ..events import Event
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .entities import Case
+    from .world import World
+
+
+class Hub:
+    def __init__(self, name: str, places: int, first_worker: int, workers: int, specialists: int) -> None:
+        self.name = name
+        self.places = places
+        self.busy = 0
+        self.open = False
+        self.queue: deque = deque()
+        self.worker_ids = list(range(first_worker, first_worker + max(1, workers)))
+        self.specialists = specialists
+        self._next = 0
+
+    def next_worker(self) -> int:
+        wid = self.worker_ids[self._next % len(self.worker_ids)]
+        self._next += 1
+        return wid
+
+
+class Hubs:
+    """The county's hubs; district ``d`` is served by hub ``d * count // districts``."""
+
+    def __init__(self, w: "World") -> None:
+        self.w = w
+        p = w.p.hubs
+        n = p.count
+        places = max(1, round(p.family_workers * p.families_per_worker * w.p.run.scale)) if p.family_workers else 0
+        # hub workers get ids far above social workers' so the two never collide
+        self.hubs = [Hub(f"HUB{i + 1}", places, 1_000_000 + 1000 * i, round(p.family_workers * w.p.run.scale), p.specialists)
+                     for i in range(n)]
+
+    def schedule_openings(self) -> None:
+        w = self.w
+        p = w.p.hubs
+        first = w.day_of(p.start)
+        for i, hub in enumerate(self.hubs):
+            when = first + i * p.stagger_days
+            if when < w.cal.horizon:
+                w.at(when, lambda hub=hub: self._open(hub))
+
+    def _open(self, hub: Hub) -> None:
+        hub.open = True
+        self.w.log.emit(self.w.env.now, Event.HUB_OPENED, team=hub.name, count=hub.places)
+
+    def hub_for(self, district: int) -> Hub | None:
+        if not self.hubs:
+            return None
+        hub = self.hubs[district * len(self.hubs) // self.w.p.population.districts]
+        return hub if hub.open and hub.places > 0 else None
+
+    def maybe_refer(self, case: "Case", chance: float) -> None:
+        """A priority (toxic-trio) family starting a plan may be referred to its hub."""
+        w = self.w
+        hub = self.hub_for(case.district)
+        if hub is None or case.hub_support or case.hub_waiting or not case.family.toxic_trio:
+            return
+        if w.streams["hubs"].uniform() >= chance:
+            return
+        case.hub_waiting = True
+        for child in case.children:
+            w.child_event(Event.HUB_REFERRED, case, child, team=hub.name, worker=None)
+        hub.queue.append((case, w.env.now))
+        self._serve(hub)
+
+    def _serve(self, hub: Hub) -> None:
+        w = self.w
+        while hub.queue and hub.busy < hub.places:
+            case, referred = hub.queue.popleft()
+            case.hub_waiting = False
+            if case.closed or not case.children:
+                continue
+            hub.busy += 1
+            case.hub_support = True
+            case.specialist = hub.specialists > 0
+            worker = hub.next_worker()
+            for child in case.children:
+                w.child_event(Event.HUB_SUPPORT_STARTED, case, child, team=hub.name, worker=worker,
+                              value=w.env.now - referred)
+            duration = w.p.hubs.support_duration.sample(w.streams["hubs"])
+            w.at(duration, lambda case=case, duration=duration: self._end(hub, case, duration))
+
+    def _end(self, hub: Hub, case: "Case", duration: float) -> None:
+        w = self.w
+        hub.busy -= 1
+        for child in case.children:
+            w.child_event(Event.HUB_SUPPORT_ENDED, case, child, team=hub.name, worker=None, value=duration)
+        self._serve(hub)

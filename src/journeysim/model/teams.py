@@ -1,0 +1,276 @@
+"""Teams, workers, the intake rota, allocation, caseloads, turnover and recruitment.
+
+Operating model A gives each district a Referral & Assessment team, long-term CIN
+teams and a Children in Care team, with a handoff between them.  Operating model
+B gives each district ``teams.cast_teams`` CAST teams; a district's new referrals
+go to one of them for a whole week, in rotation, and the allocated worker keeps
+the child to the end of the journey.  A district switches from A to B on its
+``cast_start`` date: its workers move into the CAST teams and keep their children.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..events import Event
+from .entities import Case, Child, Team, Worker
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .world import World
+
+
+class Workforce:
+    def __init__(self, w: "World") -> None:
+        self.w = w
+        p = w.p
+        self.n_districts = p.population.districts
+        self.model: list[str] = ["A"] * self.n_districts
+        self.teams: list[dict[str, list[Team]]] = []
+        self._next_worker = 1
+        self.rs = w.streams["workforce"]
+        self.hard_cap = p.workforce.hard_cap
+        scale = p.run.scale
+        for d in range(self.n_districts):
+            name = f"D{d + 1}"
+            ra = [Team(f"{name}-RA", d, "RA", _posts(p.teams.ra_posts, scale))]
+            cin = [Team(f"{name}-CIN{i + 1}", d, "CIN", _posts(p.teams.cin_posts, scale)) for i in range(p.teams.cin_teams)]
+            cic = [Team(f"{name}-CIC", d, "CIC", _posts(p.teams.cic_posts, scale))]
+            self.teams.append({"RA": ra, "CIN": cin, "CIC": cic, "CAST": []})
+
+    # ---------------------------------------------------------------- staffing
+    def staff_initially(self) -> None:
+        """Fill posts at time 0: vacancies, agency cover and newly qualified workers as the scenario says."""
+        p = self.w.p.workforce
+        for team in self.all_teams():
+            for _ in range(team.posts):
+                if self.rs.uniform() < p.vacancy_share:
+                    self._start_recruitment(team.district, nq_share=p.p_newly_qualified_recruit, cover=True)
+                    continue
+                if self.rs.uniform() < p.agency_share:
+                    self.hire(team, "agency", covering=False)
+                else:
+                    nq = self.rs.uniform() < p.nq_share
+                    self.hire(team, "newly_qualified" if nq else "permanent", nq_left=self.rs.uniform() if nq else 0)
+
+    def hire(self, team: Team, kind: str, covering: bool = False, nq_left: float = 1.0) -> Worker:
+        p = self.w.p.workforce
+        now = self.w.env.now
+        cap = p.nq_cap if kind == "newly_qualified" else p.soft_cap
+        worker = Worker(self._next_worker, team, kind, cap, covering=covering)
+        self._next_worker += 1
+        if kind == "newly_qualified":
+            worker.nq_until = now + p.nq_days * nq_left
+            self.w.at(worker.nq_until - now, lambda: self._end_nq_year(worker))
+        team.workers.append(worker)
+        self.w.log.emit(now, Event.WORKER_JOINED, team=team.name, worker=worker.id, outcome=kind, count=cap)
+        rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
+        if rate > 0:
+            self.w.at(self.rs.exponential(365.25 / rate), lambda: self.leave(worker, "turnover"))
+        self._serve_waiting(team)
+        return worker
+
+    def _end_nq_year(self, worker: Worker) -> None:
+        if worker.active:
+            worker.cap = self.w.p.workforce.soft_cap
+            self._serve_waiting(worker.team)
+
+    def leave(self, worker: Worker, reason: str) -> None:
+        """A worker leaves: their children are reallocated within the team and the post is refilled."""
+        if not worker.active:
+            return
+        w = self.w
+        worker.active = False
+        team = worker.team
+        team.workers.remove(worker)
+        w.log.emit(w.env.now, Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind,
+                   reason=reason, count=worker.load)
+        held = sorted(worker.children, key=lambda c: c.id)
+        worker.children.clear()
+        by_case: dict[int, tuple[Case, list[Child]]] = {}
+        for child in held:
+            child.worker = None
+            case = child.family.case
+            by_case.setdefault(case.id, (case, []))[1].append(child)
+        for case, children in by_case.values():
+            w.env.process(self.allocate(case, children, team, "worker_left"))
+        if reason == "turnover" and not worker.covering:
+            w.log.emit(w.env.now, Event.POST_VACATED, team=team.name)
+            p = w.p.workforce
+            self._start_recruitment(team.district, p.p_newly_qualified_recruit, cover=True)
+
+    def _start_recruitment(self, district: int, nq_share: float, cover: bool) -> None:
+        p = self.w.p.workforce
+        if cover and self.rs.uniform() < p.p_agency_cover:
+            self.w.at(p.agency_delay.sample(self.rs), lambda: self._agency_cover(district))
+        nq = self.rs.uniform() < nq_share
+        self.w.at(p.recruitment_delay.sample(self.rs), lambda: self._recruit(district, nq))
+
+    def _team_with_vacancy(self, district: int) -> Team:
+        teams = self.district_teams(district)
+        return max(teams, key=lambda t: (t.vacancies, -t.children / max(1, len(t.workers)), t.name))
+
+    def _agency_cover(self, district: int) -> None:
+        team = self._team_with_vacancy(district)
+        if team.vacancies > 0:
+            self.hire(team, "agency", covering=True)
+
+    def _recruit(self, district: int, nq: bool) -> None:
+        team = self._team_with_vacancy(district)
+        self.hire(team, "newly_qualified" if nq else "permanent")
+        cover = next((x for x in self.district_workers(district) if x.covering), None)
+        if cover is not None:
+            self.leave(cover, "cover_ended")
+
+    def add_posts(self, posts: int, nq_share: float) -> None:
+        """A recruitment drive: new posts spread over districts, recruited after the usual delay."""
+        for i in range(posts):
+            d = i % self.n_districts
+            team = min(self.district_teams(d), key=lambda t: (t.posts, t.name))
+            team.posts += 1
+            self._start_recruitment(d, nq_share, cover=False)
+
+    # ---------------------------------------------------------------- structure
+    def all_teams(self) -> list[Team]:
+        return [t for d in self.teams for kind in ("RA", "CIN", "CIC", "CAST") for t in d[kind]]
+
+    def district_teams(self, d: int) -> list[Team]:
+        return [t for kind in ("RA", "CIN", "CIC", "CAST") for t in self.teams[d][kind]]
+
+    def district_workers(self, d: int) -> list[Worker]:
+        return [x for t in self.district_teams(d) for x in t.workers]
+
+    def switch_to_cast(self, d: int) -> None:
+        """District ``d`` adopts operating model B: its workers move into CAST teams with their children."""
+        w = self.w
+        if self.model[d] == "B":
+            return
+        name = f"D{d + 1}"
+        old = self.district_teams(d)
+        n = w.p.teams.cast_teams
+        total_posts = sum(t.posts for t in old)
+        cast = [Team(f"{name}-CAST{i + 1}", d, "CAST", total_posts // n + (1 if i < total_posts % n else 0)) for i in range(n)]
+        waiting = [entry for t in old for entry in t.waiting]
+        workers = sorted((x for t in old for x in t.workers), key=lambda x: (-x.load, x.id))
+        for i, worker in enumerate(workers):  # deal workers out, heaviest first, to balance caseloads
+            team = cast[i % n] if (i // n) % 2 == 0 else cast[n - 1 - i % n]
+            worker.team = team
+            team.workers.append(worker)
+            w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
+        self.teams[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
+        self.model[d] = "B"
+        for i, entry in enumerate(waiting):
+            cast[i % n].waiting.append(entry)
+        w.log.emit(w.env.now, Event.OPERATING_MODEL_SWITCHED, team=name, outcome="B")
+        for team in cast:
+            self._serve_waiting(team)
+
+    def intake_team(self, d: int) -> Team:
+        """The team that takes district ``d``'s new referrals now."""
+        if self.model[d] == "A":
+            return self.teams[d]["RA"][0]
+        cast = self.teams[d]["CAST"]
+        return cast[self.w.cal.week_index(self.w.env.now) % len(cast)]
+
+    def plan_team(self, d: int) -> Team:
+        """Model A: the long-term CIN team with the most room."""
+        return min(self.teams[d]["CIN"], key=lambda t: (t.children / max(1, len(t.workers)), t.name))
+
+    def care_team(self, d: int) -> Team:
+        return self.teams[d]["CIC"][0]
+
+    # ---------------------------------------------------------------- allocation
+    def _pick(self, team: Team, n: int) -> Worker | None:
+        best, best_key = None, None
+        for x in team.workers:
+            if self.hard_cap and x.load + n > self.hard_cap:
+                continue
+            key = (x.load >= x.cap, x.load / x.cap, x.id)
+            if best_key is None or key < best_key:
+                best, best_key = x, key
+        return best
+
+    def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
+        """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
+        worker = self._pick(team, len(children))
+        if worker is None:
+            ev = self.w.env.event()
+            team.waiting.append((case, children, reason, ev))
+            yield ev
+            return
+        self._assign(case, children, worker, reason)
+
+    def _assign(self, case: Case, children: list[Child], worker: Worker, reason: str) -> None:
+        w = self.w
+        now = w.env.now
+        changed = False
+        for child in children:
+            if child.worker is worker:
+                continue
+            if child.worker is not None:
+                child.worker.children.discard(child)
+                self._serve_waiting(child.worker.team)
+            changed = True
+            child.worker = worker
+            worker.children.add(child)
+        if not changed:
+            return
+        if reason != "new_case":
+            case.handoffs += 1
+        for child in children:
+            w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
+                       reason=reason, age=child.age(now), value=float(worker.load))
+
+    def _serve_waiting(self, team: Team) -> None:
+        while team.waiting:
+            case, children, reason, ev = team.waiting[0]
+            live = [c for c in children if c in case.children]
+            if not live:
+                team.waiting.pop(0)
+                ev.succeed()
+                continue
+            worker = self._pick(team, len(live))
+            if worker is None:
+                return
+            team.waiting.pop(0)
+            self._assign(case, live, worker, reason)
+            ev.succeed()
+
+    def release(self, child: Child) -> None:
+        worker = child.worker
+        if worker is not None:
+            worker.children.discard(child)
+            child.worker = None
+            self._serve_waiting(worker.team)
+
+    def move_to(self, case: Case, children: list[Child], team: Team, reason: str):
+        """Process: hand children to ``team`` unless their worker is already in it."""
+        if all(c.worker is not None and c.worker.team is team for c in children):
+            return
+        yield from self.allocate(case, children, team, reason)
+
+    def stage_change(self, case: Case, children: list[Child], stage: str):
+        """Process: what happens to the allocation when a journey moves on to ``stage``."""
+        d = case.district
+        if not children:
+            return
+        if self.model[d] == "A":
+            if stage in ("cin", "cp"):
+                current = children[0].worker.team if children[0].worker else None
+                if current is None or current.kind != "CIN":
+                    yield from self.allocate(case, children, self.plan_team(d), "team_transfer")
+                    return
+            elif stage == "care":
+                yield from self.move_to(case, children, self.care_team(d), "team_transfer")
+                return
+        worker = children[0].worker
+        if worker is not None and self.rs.uniform() < self.w.p.teams.reallocation_p:
+            others = [x for x in worker.team.workers if x is not worker]
+            if others:
+                team = worker.team
+                target = self._pick(Team(team.name, team.district, team.kind, 0, others), len(children))
+                if target is not None:
+                    self._assign(case, children, target, "reallocation")
+
+
+def _posts(n: int, scale: float) -> int:
+    return max(1, round(n * scale))

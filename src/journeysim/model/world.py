@@ -1,0 +1,150 @@
+"""One replication: the shared state, the event helpers, and the wiring of every part."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import simpy
+
+from ..calendar import Calendar
+from ..eventlog import EventLog
+from ..events import Event
+from ..rng import Streams
+from ..scenario import AGE_BANDS, Scenario
+from . import arrivals, care, hubs, journey, teams
+from .entities import Case, Child, Family
+
+
+class World:
+    """Everything one replication shares: clock, log, random streams, workforce, hubs."""
+
+    def __init__(self, scenario: Scenario, seed: int, log: EventLog) -> None:
+        self.scenario = scenario
+        self.p = p = scenario.ns()
+        self.env = simpy.Environment()
+        self.log = log
+        self.streams = Streams(seed)
+        start = p.run.start - dt.timedelta(days=p.run.warmup_days)
+        self.cal = Calendar(start, p.run.end)
+        self._ids = {"family": 0, "child": 0, "case": 0}
+        self.workforce = teams.Workforce(self)
+        self.hubs = hubs.Hubs(self)
+
+    # ------------------------------------------------------------------ helpers
+    def new_id(self, kind: str) -> int:
+        self._ids[kind] += 1
+        return self._ids[kind]
+
+    def at(self, delay: float, fn) -> None:
+        """Call ``fn()`` after ``delay`` days (a scheduled callback, lighter than a process)."""
+        self.env.timeout(max(0.0, delay)).callbacks.append(lambda _ev: fn())
+
+    def day_of(self, date: dt.date | None) -> float:
+        """Simulation day of a component date; +inf for 'never'."""
+        return math.inf if date is None else self.cal.day(date)
+
+    def active(self, date: dt.date | None) -> bool:
+        return self.env.now >= self.day_of(date)
+
+    def child_event(self, event: Event, case: Case, child: Child, **fields) -> None:
+        now = self.env.now
+        worker = child.worker
+        if worker is not None and "team" not in fields:
+            fields["team"] = worker.team.name
+            fields["worker"] = worker.id
+        self.log.emit(now, event, case.id, child.id, case.family.id, age=child.age(now), **fields)
+
+    def new_family(self, rs, district: int | None = None) -> Family:
+        p = self.p.population
+        d = district if district is not None else int(rs.uniform() * p.districts)
+        fam = Family(self.new_id("family"), d, rs.uniform() < p.toxic_trio_share)
+        for _ in range(max(1, int(p.children_per_family.sample(rs)))):
+            fam.children.append(self.new_child(fam, rs, p.child_age_band))
+        return fam
+
+    def new_child(self, fam: Family, rs, bands: dict[str, float], max_age: float = 18.0) -> Child:
+        lo, hi = AGE_BANDS[list(bands)[rs.choice(list(bands.values()))]]
+        age = lo + (min(hi, max_age) - lo) * rs.uniform()
+        child = Child(self.new_id("child"), fam, self.env.now - age * 365.25)
+        p = self.p.population
+        if rs.uniform() < p.prior_referral_share:
+            child.referrals = 1
+        if rs.uniform() < p.prior_cp_share:
+            child.cp_plans = 1
+            child.referrals = max(child.referrals, 1)
+        return child
+
+    def open_case(self, fam: Family) -> Case:
+        now = self.env.now
+        kids = [c for c in fam.children if c.age(now) < self.p.care.leaving_age]
+        case = Case(self.new_id("case"), fam, kids, now)
+        fam.case = case
+        return case
+
+    def close_child(self, case: Case, child: Child, reason: str, outcome: str = "none", engagement: float | None = None) -> None:
+        """The child's journey ends; when the case has no open child left, the family may come back later."""
+        self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
+                         count=int(case.positive_change), value=engagement)
+        self.workforce.release(child)
+        child.in_care = False
+        case.children.remove(child)
+        if not case.children:
+            case.closed = True
+            case.family.case = None
+            arrivals.schedule_return(self, case, reason)
+
+
+def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, metadata: dict[str, str] | None = None,
+             until: float | None = None) -> EventLog:
+    """Run one replication; return its (closed) event log, streamed to ``path`` when given."""
+    p = scenario.ns()
+    start = p.run.start - dt.timedelta(days=p.run.warmup_days)
+    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat()}
+    meta.update(metadata or {})
+    log = EventLog(start, path, meta)
+    w = World(scenario, seed, log)
+    first = "B" if all(w.active(_cast_date(w, d)) for d in range(p.population.districts)) else "A"
+    log.emit(0.0, Event.RUN_STARTED, outcome=first)
+    w.workforce.staff_initially()
+    _schedule_components(w)
+    journey.load_initial_stock(w)
+    w.env.process(arrivals.contacts(w))
+    w.env.process(arrivals.uasc(w))
+    w.env.process(_intake_rota(w))
+    w.env.run(until=until if until is not None else w.cal.horizon)
+    log.close()
+    return log
+
+
+def _cast_date(w: World, d: int) -> dt.date | None:
+    by = w.p.teams.cast_start_by_district
+    return by.get(f"D{d + 1}", w.p.teams.cast_start)
+
+
+def _schedule_components(w: World) -> None:
+    """The dated parts of the Hampshire Approach, each switched on at its date (never, if 'never')."""
+    p = w.p
+    for d in range(p.population.districts):
+        when = w.day_of(_cast_date(w, d))
+        if when < w.cal.horizon:
+            w.at(when, lambda d=d: w.workforce.switch_to_cast(d))
+    when = w.day_of(p.practice.model_start)
+    if when < w.cal.horizon:
+        w.at(when, lambda: w.log.emit(w.env.now, Event.PRACTICE_MODEL_ADOPTED))
+    for drive in p.workforce.drives:
+        when = w.day_of(drive["date"])
+        if when < w.cal.horizon:
+            w.at(when, lambda dr=drive: w.workforce.add_posts(round(dr["posts"] * p.run.scale), dr["nq_share"]))
+    w.hubs.schedule_openings()
+
+
+def _intake_rota(w: World):
+    """Each Monday, name the CAST team taking each model-B district's new referrals."""
+    yield w.env.timeout(w.cal.next_monday(0.0) if w.cal.start.weekday() else 0.0)
+    while True:
+        for d in range(w.workforce.n_districts):
+            if w.workforce.model[d] == "B":
+                w.log.emit(w.env.now, Event.INTAKE_WEEK_STARTED, team=w.workforce.intake_team(d).name)
+        yield w.env.timeout(7.0)

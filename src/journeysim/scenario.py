@@ -1,0 +1,502 @@
+"""Scenarios: the schema of every parameter, loading, inheritance, overrides, validation.
+
+A scenario is a TOML file.  Every key it may set is declared once, below, in
+:data:`PARAMS` with its default, type, allowed range, units and meaning; that
+declaration is the parameter's documentation (``journeysim describe`` prints it).
+A file may inherit another with ``extends = "other.toml"`` (a path relative to
+the file) and override any key; the command line may override again with
+``--set section.key=value``.
+
+Anything a user can get wrong is reported as one :class:`ScenarioError` naming
+the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from . import distributions as dists
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message names the file and the key."""
+
+
+NEVER = "never"  # a component date that never arrives (counterfactual runs)
+
+
+@dataclass(frozen=True)
+class Param:
+    default: Any
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, bool, yearly, dates, drives
+    doc: str
+    unit: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple = ()
+    keys: tuple = ()  # for probs: the outcome names that must all be present
+
+
+def _p(default, kind, doc, unit="", lo=None, hi=None, choices=(), keys=()):
+    return Param(default, kind, doc, unit, lo, hi, tuple(choices), tuple(keys))
+
+
+def _ln(median, p90):
+    return {"dist": "lognormal", "median": median, "p90": p90}
+
+
+# ------------------------------------------------------------------------------------------
+# The parameters.  Defaults are the Hampshire baseline (model A, the county before 2018) with
+# the Hampshire Approach components dated as in DOMAIN.md; sources are in docs/model.md.
+# ------------------------------------------------------------------------------------------
+PARAMS: dict[str, Param] = {
+    # --- run --------------------------------------------------------------------------------
+    "name": _p("unnamed", "str", "Short name of the scenario, shown in reports."),
+    "description": _p("", "str", "One or two sentences saying what the scenario represents."),
+    "run.start": _p(dt.date(2014, 4, 1), "date", "First day reported (start of the first financial year of results)."),
+    "run.end": _p(dt.date(2020, 4, 1), "date", "Day after the last day simulated (exclusive)."),
+    "run.warmup_days": _p(730, "int", "Days simulated before run.start so that stocks and histories fill; "
+                          "their events are in the log but outside the reported years.", "days", 0, 36500),
+    "run.scale": _p(1.0, "float", "Multiplier on every arrival rate, initial stock and staffing (1 = Hampshire). "
+                    "Small values give quick runs for tests.", "", 0.001, 100),
+    # --- population ----------------------------------------------------------------------------
+    "population.districts": _p(8, "int", "Number of districts (each has its own teams).", "", 1, 50),
+    "population.children_per_family": _p({"dist": "empirical", "values": [1, 2, 3, 4, 5], "weights": [0.46, 0.31, 0.14, 0.06, 0.03]},
+                                         "dist", "Children in a family when it is first referred.", "children"),
+    "population.child_age_band": _p({"under_1": 0.09, "1_4": 0.21, "5_9": 0.26, "10_15": 0.32, "16_17": 0.12}, "probs",
+                                    "Age band of a newly referred child (age uniform within the band).",
+                                    keys=("under_1", "1_4", "5_9", "10_15", "16_17")),
+    "population.prior_cp_share": _p(0.12, "prob", "Share of children in families new to the model who had a CP plan before "
+                                    "(history before the log)."),
+    "population.prior_referral_share": _p(0.6, "prob", "Share of children in families new to the model with an earlier referral "
+                                          "(older than 12 months, before the log)."),
+    "population.toxic_trio_share": _p(0.6, "prob", "Share of families with domestic abuse, substance misuse or parental mental "
+                                      "health needs (000 Table 2: 54-61% each among plan cases)."),
+    # --- arrivals --------------------------------------------------------------------------------
+    "arrivals.contacts_per_year": _p(88000.0, "float", "Front-door contacts a year about families new to the model, at run.start.",
+                                     "contacts/year", 0, 1e7),
+    "arrivals.trend_per_year": _p(0.03, "float", "Proportional growth of that rate per year (0.03 = +3% a year), compounding "
+                                  "from run.start (before it, the rate falls back).", "1/year", -0.5, 1.0),
+    "arrivals.seasonality": _p(0.08, "float", "Amplitude of the annual cycle of contacts (0.08 = +/-8%).", "", 0, 0.9),
+    "arrivals.seasonal_peak_month": _p(11, "int", "Month in which contacts peak (school terms; August is the trough).", "month", 1, 12),
+    "arrivals.return_delay": _p({"dist": "exponential", "mean": 200}, "dist",
+                                "Time from a family's case closure (or MASH decision) to its next contact, when it returns.", "days"),
+    # --- front door and MASH -------------------------------------------------------------------
+    "frontdoor.triage": _p({"advice": 0.62, "early_help": 0.16, "mash": 0.22}, "probs",
+                           "Triage of a contact from a new family: advice/no further action, early help, or MASH screening.",
+                           keys=("advice", "early_help", "mash")),
+    "mash.outcome": _p({"nfa": 0.38, "early_help": 0.30, "referral": 0.32}, "probs",
+                       "MASH decision on a new family's contact.", keys=("nfa", "early_help", "referral")),
+    "mash.outcome_known": _p({"nfa": 0.10, "early_help": 0.12, "referral": 0.78}, "probs",
+                             "MASH decision on a returning (known) family's contact.", keys=("nfa", "early_help", "referral")),
+    "mash.screening": _p(_ln(1.0, 3.0), "dist", "MASH screening time before the Hampshire Approach.", "days"),
+    "mash.screening_hold_longer": _p(_ln(2.5, 6.0), "dist", "MASH screening time once the MASH holds cases longer.", "days"),
+    "mash.hold_longer_start": _p(dt.date(2018, 4, 1), "cdate", "Date the MASH starts holding cases longer ('never' to keep the old practice)."),
+    "mash.hold_longer_nfa_factor": _p(0.8, "float", "Multiplier on referral.p_nfa once the MASH holds longer (better-informed referrals).",
+                                      "", 0, 5),
+    # --- referral and assessment ----------------------------------------------------------------
+    "referral.p_nfa": _p(0.12, "prob", "Chance a referral ends in no further action without an assessment."),
+    "assessment.allocation_delay": _p(_ln(1.0, 3.0), "dist", "Referral to the start of assessment (allocation).", "days"),
+    "assessment.duration": _p(_ln(27.0, 55.0), "dist", "Assessment length from its start (calendar days; 45 working days = 63).", "days"),
+    "assessment.outcome": _p({"not_in_need": 0.29, "early_help": 0.13, "cin_plan": 0.34, "strategy_discussion": 0.24}, "probs",
+                             "Conclusion of an assessment for a child with no earlier CP plan.",
+                             keys=("not_in_need", "early_help", "cin_plan", "strategy_discussion")),
+    "assessment.prior_cp_strategy_odds": _p(2.0, "float", "Odds ratio on a strategy discussion when a child had an earlier CP plan.", "", 0, 100),
+    "strategy.p_s47": _p(0.85, "prob", "Chance a strategy discussion leads to a section 47 enquiry (else a CIN plan)."),
+    "s47.duration": _p(_ln(12.0, 28.0), "dist", "Section 47 enquiry length.", "days"),
+    "s47.outcome": _p({"icpc": 0.48, "cin_plan": 0.32, "no_further_action": 0.20}, "probs", "Outcome of a section 47 enquiry.",
+                      keys=("icpc", "cin_plan", "no_further_action")),
+    "s47.p_emergency_care": _p(0.03, "prob", "Chance a section 47 enquiry ends in emergency care (EPO or police protection) instead."),
+    "icpc.delay": _p(_ln(14.0, 25.0), "dist", "End of the s47 enquiry to the initial child protection conference.", "days"),
+    "icpc.outcome": _p({"cp_plan": 0.88, "cin_plan": 0.10, "no_plan": 0.02}, "probs", "Decision of the ICPC.",
+                       keys=("cp_plan", "cin_plan", "no_plan")),
+    # --- plans ----------------------------------------------------------------------------------
+    "cin.duration": _p(_ln(170.0, 480.0), "dist", "Length of a Child in Need plan.", "days"),
+    "cin.p_step_up_no_change": _p(0.14, "prob", "Chance a CIN plan without positive change steps up to a strategy discussion."),
+    "cin.p_care_no_change": _p(0.05, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
+    "cin.p_early_help_on_close": _p(0.45, "prob", "Chance a closed plan steps down to early help (else no service)."),
+    "cp.duration": _p(_ln(235.0, 520.0), "dist", "Length of a Child Protection plan.", "days"),
+    "cp.first_review_days": _p(90.0, "float", "Days from the ICPC to the first review conference.", "days", 1, 365),
+    "cp.review_interval_days": _p(182.0, "float", "Days between later review conferences.", "days", 1, 730),
+    "cp.end_with_change": _p({"step_down": 0.62, "closed": 0.36, "plo": 0.02}, "probs",
+                             "How a CP plan ends when the family made positive change.", keys=("step_down", "closed", "plo")),
+    "cp.end_without_change": _p({"step_down": 0.50, "closed": 0.12, "plo": 0.38}, "probs",
+                                "How a CP plan ends without positive change.", keys=("step_down", "closed", "plo")),
+    "plo.duration": _p(_ln(85.0, 180.0), "dist", "Length of the Public Law Outline pre-proceedings stage.", "days"),
+    "plo.p_proceedings": _p(0.55, "prob", "Chance PLO leads to care proceedings (else a CIN plan)."),
+    "proceedings.to_care": _p(_ln(7.0, 30.0), "dist", "Issue of proceedings to the child entering care (interim care order).", "days"),
+    # --- practice quality -----------------------------------------------------------------------
+    "practice.base_engagement": _p(0.58, "prob", "Engagement of a family at the reference caseload, no handoffs, no hub, before "
+                                   "the practice model (000: engaged quite/very well 58% at baseline)."),
+    "practice.model_start": _p(dt.date(2019, 4, 1), "cdate", "Date the strengths-based practice model takes effect (training Oct 2018-Mar 2019)."),
+    "practice.model_effect": _p(0.30, "float", "Change in the log-odds of engagement under the practice model.", "log-odds", -5, 5),
+    "practice.handoff_penalty": _p(0.18, "float", "Fall in the log-odds of engagement per change of worker in the journey.", "log-odds", 0, 5),
+    "practice.caseload_reference": _p(18.0, "float", "Caseload at which there is no pressure penalty (national average 16.9).",
+                                      "children", 1, 100),
+    "practice.caseload_penalty": _p(0.8, "float", "Fall in the log-odds of engagement per 100% of caseload above the reference.",
+                                    "log-odds", 0, 10),
+    "practice.hub_effect": _p(0.8, "float", "Rise in the log-odds of engagement with intensive hub support.", "log-odds", 0, 5),
+    "practice.specialist_effect": _p(0.5, "float", "Further rise when a toxic-trio family gets a hub specialist.", "log-odds", 0, 5),
+    "practice.p_change_engaged": _p(0.80, "prob", "Chance of positive change when the family is engaged."),
+    "practice.p_change_disengaged": _p(0.20, "prob", "Chance of positive change when it is not."),
+    "practice.p_return_change": _p(0.22, "prob", "Chance a family closed after positive change comes back to the front door."),
+    "practice.p_return_no_change": _p(0.55, "prob", "Chance a family closed without positive change comes back."),
+    "practice.p_return_no_plan": _p(0.35, "prob", "Chance a family closed without a plan (NFA, not in need) comes back."),
+    # --- teams and workforce --------------------------------------------------------------------
+    "teams.ra_posts": _p(9, "int", "Social worker posts in each district's Referral & Assessment team (model A).", "posts", 1, 500),
+    "teams.cin_teams": _p(2, "int", "Long-term CIN teams per district (model A; 003 lists 17 county-wide).", "teams", 1, 20),
+    "teams.cin_posts": _p(12, "int", "Posts in each CIN team (model A).", "posts", 1, 500),
+    "teams.cic_posts": _p(9, "int", "Posts in each district's Children in Care team (model A).", "posts", 1, 500),
+    "teams.cast_teams": _p(4, "int", "CAST teams per district (model B); the intake rota is one week in this many.", "teams", 1, 12),
+    "teams.cast_start": _p(dt.date(2018, 5, 1), "cdate", "Date each district switches to CAST (model B); 'never' keeps model A."),
+    "teams.cast_start_by_district": _p({"D1": dt.date(2017, 7, 1)}, "dates",
+                                       "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
+    "teams.reallocation_p": _p(0.10, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
+    "workforce.vacancy_share": _p(0.12, "prob", "Share of posts vacant at the start of the run."),
+    "workforce.agency_share": _p(0.15, "prob", "Share of filled posts held by agency workers at the start."),
+    "workforce.nq_share": _p(0.10, "prob", "Share of permanent workers in their newly qualified year at the start."),
+    "workforce.turnover_permanent": _p(0.15, "float", "Leaving rate of permanent social workers (DfE 12.5-17.5%).", "1/year", 0, 5),
+    "workforce.turnover_agency": _p(0.45, "float", "Leaving rate of agency social workers.", "1/year", 0, 10),
+    "workforce.recruitment_delay": _p(_ln(110.0, 240.0), "dist", "Time to fill a vacated post with a permanent worker.", "days"),
+    "workforce.p_agency_cover": _p(0.6, "prob", "Chance a vacated post is covered by an agency worker until it is filled."),
+    "workforce.agency_delay": _p(_ln(25.0, 60.0), "dist", "Time to get agency cover for a vacancy.", "days"),
+    "workforce.p_newly_qualified_recruit": _p(0.45, "prob", "Chance a permanent recruit is newly qualified."),
+    "workforce.nq_cap": _p(15, "int", "Protected caseload of a newly qualified worker in their first year.", "children", 1, 100),
+    "workforce.nq_days": _p(365, "int", "Length of the protected newly qualified year.", "days", 1, 3650),
+    "workforce.soft_cap": _p(30, "int", "Caseload at which allocation prefers other workers (never refused).", "children", 1, 500),
+    "workforce.hard_cap": _p(0, "int", "Caseload a worker may never exceed; new work waits for a place (0 = no hard cap).", "children", 0, 500),
+    "workforce.drives": _p([{"date": dt.date(2019, 1, 15), "posts": 65, "nq_share": 0.8}], "drives",
+                           "Recruitment drives: extra posts created on a date (spread over districts), with the newly "
+                           "qualified share of their recruits (2019: +64.76 net FTE, 78.4 of 98.8 recruits newly qualified)."),
+    # --- hubs -------------------------------------------------------------------------------------
+    "hubs.count": _p(4, "int", "Multi-disciplinary hubs (one per two districts).", "hubs", 0, 50),
+    "hubs.start": _p(dt.date(2019, 4, 1), "cdate", "Date the first hub opens ('never': no hubs)."),
+    "hubs.stagger_days": _p(60, "int", "Days between hub openings (April-September 2019).", "days", 0, 3650),
+    "hubs.family_workers": _p(6, "int", "Intensive family support workers per hub.", "workers", 0, 500),
+    "hubs.families_per_worker": _p(5, "int", "Families each family support worker supports at once.", "families", 1, 50),
+    "hubs.specialists": _p(3, "int", "Specialists per hub (domestic abuse, substance misuse, mental health).", "workers", 0, 50),
+    "hubs.p_refer_cp": _p(0.45, "prob", "Chance a family starting a CP plan is referred to its hub (when one is open)."),
+    "hubs.p_refer_cin": _p(0.15, "prob", "Chance a family starting a CIN plan is referred to its hub."),
+    "hubs.support_duration": _p(_ln(120.0, 240.0), "dist", "Length of intensive hub support.", "days"),
+    # --- care -------------------------------------------------------------------------------------
+    "care.placement": _p({"foster": 0.72, "kinship": 0.15, "residential": 0.08, "independent": 0.05}, "probs",
+                         "First placement of a child entering care (independent living only from 16).",
+                         keys=("foster", "kinship", "residential", "independent")),
+    "care.placement_moves_per_year": _p(0.35, "float", "Rate of placement changes while in care.", "1/year", 0, 20),
+    "care.p_return_home": _p({"under_1": 0.20, "1_4": 0.30, "5_9": 0.36, "10_15": 0.36, "16_17": 0.25}, "yearly",
+                             "Chance a child entering care is on a path home, by age band at entry."),
+    "care.return_home_time": _p(_ln(140.0, 620.0), "dist", "Time in care before a return home.", "days"),
+    "care.reunification_drive_start": _p(dt.date(2018, 10, 1), "cdate", "Date of the reunification drive ('never' for none)."),
+    "care.reunification_drive_factor": _p(1.25, "float", "Multiplier on the chance of a path home during the drive.", "", 0, 4),
+    "care.p_breakdown": _p(0.22, "prob", "Chance a return home breaks down and the child re-enters care."),
+    "care.breakdown_time": _p(_ln(110.0, 300.0), "dist", "Time from a return home to its breakdown.", "days"),
+    "care.after_return_cin": _p(_ln(150.0, 320.0), "dist", "CIN plan after a return home, before the case closes.", "days"),
+    "care.p_adoption": _p({"under_1": 0.55, "1_4": 0.35, "5_9": 0.04, "10_15": 0.0, "16_17": 0.0}, "yearly",
+                          "Chance a child not going home is adopted, by age band at entry."),
+    "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
+    "care.p_sgo": _p({"under_1": 0.30, "1_4": 0.30, "5_9": 0.22, "10_15": 0.10, "16_17": 0.02}, "yearly",
+                     "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
+    "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
+    "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
+    "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
+    "care.leaving_age": _p(18.0, "float", "Age at which a child ceases to be looked after.", "years", 16, 21),
+    "care.p_legal_s20": _p(0.6, "prob", "Share of voluntary (CIN-route) entries that are s20 (the rest go via an emergency order)."),
+    # --- UASC ---------------------------------------------------------------------------------------
+    "uasc.arrivals": _p({"2012": 12, "2013": 12, "2014": 18, "2015": 45, "2016": 75, "2017": 65, "2018": 60, "2019": 60},
+                        "yearly", "Unaccompanied asylum-seeking children arriving into care, by financial year (start year); "
+                        "the last year given carries on.", "children/year"),
+    "uasc.age": _p({"dist": "uniform", "low": 14.5, "high": 17.8}, "dist", "Age of a UASC on arrival.", "years"),
+    # --- initial stock -------------------------------------------------------------------------------
+    "initial.cin_children": _p(3600, "int", "Children on CIN plans when the run starts (before warm-up).", "children", 0, 1_000_000),
+    "initial.cp_children": _p(950, "int", "Children on CP plans when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_children": _p(1150, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_age_band": _p({"under_1": 0.05, "1_4": 0.15, "5_9": 0.20, "10_15": 0.38, "16_17": 0.22}, "probs",
+                               "Age band of the children looked after at the start.",
+                               keys=("under_1", "1_4", "5_9", "10_15", "16_17")),
+}
+
+AGE_BANDS = {"under_1": (0.0, 1.0), "1_4": (1.0, 5.0), "5_9": (5.0, 10.0), "10_15": (10.0, 16.0), "16_17": (16.0, 18.0)}
+
+# Groups of keys that make up one section (for describe and docs).
+SECTIONS = sorted({k.split(".")[0] for k in PARAMS if "." in k})
+
+
+def _where(source: str, key: str) -> str:
+    return f"{source}: {key}"
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_value(key: str, p: Param, v, source: str):
+    """Validate and normalise one value; raise ScenarioError naming the file and key."""
+    where = _where(source, key)
+    unit = f" {p.unit}" if p.unit else ""
+    rng = ""
+    if p.lo is not None or p.hi is not None:
+        rng = f" between {p.lo:g} and {p.hi:g}{unit}"
+    if p.kind in ("float", "int"):
+        if not _is_num(v) or (p.kind == "int" and isinstance(v, float) and not float(v).is_integer()):
+            raise ScenarioError(f"{where} must be {'a whole number' if p.kind == 'int' else 'a number'}{rng}; got {v!r}")
+        if not math.isfinite(v) or (p.lo is not None and v < p.lo) or (p.hi is not None and v > p.hi):
+            raise ScenarioError(f"{where} must be{rng}; got {v!r}")
+        return int(v) if p.kind == "int" else float(v)
+    if p.kind == "prob":
+        if not _is_num(v) or not 0.0 <= v <= 1.0:
+            raise ScenarioError(f"{where} is a probability and must be between 0 and 1; got {v!r}")
+        return float(v)
+    if p.kind == "str":
+        if not isinstance(v, str):
+            raise ScenarioError(f"{where} must be a string; got {v!r}")
+        return v
+    if p.kind == "date":
+        if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
+            raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes); got {v!r}")
+        return v
+    if p.kind == "cdate":
+        if v == NEVER:
+            return None
+        if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
+            raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes) or \"never\"; got {v!r}")
+        return v
+    if p.kind == "dist":
+        try:
+            return dists.parse(v, where)
+        except dists.DistributionError as exc:
+            raise ScenarioError(str(exc)) from None
+    if p.kind == "probs":
+        if not isinstance(v, dict):
+            raise ScenarioError(f"{where} must be a table of probabilities for {', '.join(p.keys)}; got {v!r}")
+        unknown = sorted(set(v) - set(p.keys))
+        missing = [k for k in p.keys if k not in v]
+        if unknown or missing:
+            raise ScenarioError(
+                f"{where} must give a probability for each of {', '.join(p.keys)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(unknown)}" if unknown else "")
+            )
+        for k in p.keys:
+            if not _is_num(v[k]) or not 0.0 <= v[k] <= 1.0:
+                raise ScenarioError(f"{where}.{k} is a probability and must be between 0 and 1; got {v[k]!r}")
+        total = sum(v[k] for k in p.keys)
+        if abs(total - 1.0) > 1e-6:
+            raise ScenarioError(f"{where}: the probabilities of {', '.join(p.keys)} must sum to 1; they sum to {total:g}")
+        return {k: float(v[k]) for k in p.keys}
+    if p.kind == "yearly":  # a table keyed by age band or by year, of numbers
+        if not isinstance(v, dict) or not v:
+            raise ScenarioError(f"{where} must be a non-empty table; got {v!r}")
+        allowed = set(p.default)
+        if set(p.default) <= set(AGE_BANDS):
+            unknown = sorted(set(v) - allowed)
+            missing = sorted(allowed - set(v))
+            if unknown or missing:
+                raise ScenarioError(f"{where} must give a value for each age band {', '.join(AGE_BANDS)}"
+                                    + (f"; missing {', '.join(missing)}" if missing else "")
+                                    + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+            for k, x in v.items():
+                if not _is_num(x) or not 0.0 <= x <= 1.0:
+                    raise ScenarioError(f"{where}.{k} is a probability and must be between 0 and 1; got {x!r}")
+        else:
+            for k, x in v.items():
+                if not str(k).isdigit() or len(str(k)) != 4:
+                    raise ScenarioError(f"{where}: keys must be financial start years like \"2016\"; got {k!r}")
+                if not _is_num(x) or x < 0:
+                    raise ScenarioError(f"{where}.{k} must be a number >= 0; got {x!r}")
+        return {str(k): float(x) for k, x in v.items()}
+    if p.kind == "dates":
+        if not isinstance(v, dict):
+            raise ScenarioError(f"{where} must be a table of district = date; got {v!r}")
+        out = {}
+        for k, x in v.items():
+            if x != NEVER and (not isinstance(x, dt.date) or isinstance(x, dt.datetime)):
+                raise ScenarioError(f"{where}.{k} must be a date like 2018-04-01 or \"never\"; got {x!r}")
+            out[str(k)] = None if x == NEVER else x
+        return out
+    if p.kind == "drives":
+        if not isinstance(v, list):
+            raise ScenarioError(f"{where} must be a list of tables {{ date = 2019-01-15, posts = 65, nq_share = 0.8 }}; got {v!r}")
+        out = []
+        for i, d in enumerate(v):
+            if not isinstance(d, dict) or set(d) != {"date", "posts", "nq_share"}:
+                raise ScenarioError(f"{where}[{i}] must be a table with exactly date, posts and nq_share; got {d!r}")
+            if not isinstance(d["date"], dt.date):
+                raise ScenarioError(f"{where}[{i}].date must be a date like 2019-01-15; got {d['date']!r}")
+            if not _is_num(d["posts"]) or not float(d["posts"]).is_integer():
+                raise ScenarioError(f"{where}[{i}].posts must be a whole number (negative to cut posts); got {d['posts']!r}")
+            if not _is_num(d["nq_share"]) or not 0 <= d["nq_share"] <= 1:
+                raise ScenarioError(f"{where}[{i}].nq_share is a probability and must be between 0 and 1; got {d['nq_share']!r}")
+            out.append({"date": d["date"], "posts": int(d["posts"]), "nq_share": float(d["nq_share"])})
+        return out
+    raise AssertionError(f"unknown parameter kind {p.kind}")  # pragma: no cover
+
+
+def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
+    """Flatten nested TOML tables to dotted keys, stopping at keys declared in PARAMS."""
+    out: dict[str, Any] = {}
+    for k, v in doc.items():
+        key = f"{prefix}{k}"
+        if key in PARAMS or not isinstance(v, dict):
+            out[key] = v
+        else:
+            out.update(_flatten(v, key + "."))
+    return out
+
+
+def _suggest(key: str) -> str:
+    close = difflib.get_close_matches(key, PARAMS.keys(), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else "; see 'journeysim describe' for the keys"
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.__class__.__name__})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
+    """Flattened values and, per key, the file that set it; following ``extends``."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise ScenarioError(f"{path}: extends: circular inheritance ({chain})")
+    doc = _read_toml(path)
+    parent = doc.pop("extends", None)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    files = [path]
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{path}: extends must be a file name like \"hampshire.toml\"; got {parent!r}")
+        ppath = (path.parent / parent)
+        if not ppath.exists():
+            raise ScenarioError(f"{path}: extends: no such scenario file '{parent}' (looked for {ppath.name} beside {path.name})")
+        values, sources, pfiles = _load_raw(ppath, (*seen, path))
+        files = pfiles + files
+    for k, v in _flatten(doc).items():
+        if k not in PARAMS:
+            raise ScenarioError(f"{path}: unknown key '{k}'{_suggest(k)}")
+        values[k] = v
+        sources[k] = str(path)
+    return values, sources, files
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``section.key=value`` (the value in TOML syntax, or a bare word)."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. --set workforce.hard_cap=18")
+    key, raw = (s.strip() for s in text.split("=", 1))
+    if key not in PARAMS:
+        raise ScenarioError(f"--set {text}: unknown key '{key}'{_suggest(key)}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word such as never
+    return key, value
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: every parameter with its value, and where each came from."""
+
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    path: str = "<defaults>"
+    files: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+    @property
+    def name(self) -> str:
+        return self.values["name"]
+
+    def ns(self) -> SimpleNamespace:
+        """Nested attribute access for the model: ``sc.ns().care.p_breakdown``."""
+        root = SimpleNamespace()
+        for key, v in self.values.items():
+            node = root
+            *parts, last = key.split(".")
+            for part in parts:
+                if not hasattr(node, part):
+                    setattr(node, part, SimpleNamespace())
+                node = getattr(node, part)
+            setattr(node, last, v)
+        return root
+
+    def raw(self) -> dict[str, Any]:
+        """Values in scenario-file form (distributions as tables, 'never' for absent dates)."""
+        out = {}
+        for k, v in self.values.items():
+            kind = PARAMS[k].kind
+            if kind == "dist":
+                v = dists.to_table(v)
+            elif kind == "cdate" and v is None:
+                v = NEVER
+            elif kind == "dates":
+                v = {d: (NEVER if x is None else x) for d, x in v.items()}
+            out[k] = v
+        return out
+
+
+def _validate_whole(values: dict[str, Any], source: str) -> None:
+    """Checks that involve more than one key."""
+    if values["run.end"] <= values["run.start"]:
+        raise ScenarioError(f"{source}: run.end ({values['run.end']}) must be after run.start ({values['run.start']})")
+    n = values["population.districts"]
+    valid = {f"D{i + 1}" for i in range(n)}
+    for d in values["teams.cast_start_by_district"]:
+        if d not in valid:
+            raise ScenarioError(f"{source}: teams.cast_start_by_district: unknown district '{d}'; districts are D1..D{n}")
+
+
+def from_values(raw: dict[str, Any], sources: dict[str, str] | None = None, path: str = "<defaults>",
+                files: list[str] | None = None, overrides: list[str] | None = None) -> Scenario:
+    """Validate a flat dict of raw values laid over the defaults."""
+    sources = dict(sources or {})
+    values: dict[str, Any] = {}
+    for key, p in PARAMS.items():
+        v = raw.get(key, p.default)
+        values[key] = _check_value(key, p, v, sources.get(key, path if key in raw else "defaults"))
+    _validate_whole(values, path)
+    return Scenario(values, sources, path, files or [], overrides or [])
+
+
+def load(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load, inherit, override and validate a scenario file (None: the defaults)."""
+    raw: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    files: list[Path] = []
+    if path is not None:
+        raw, sources, files = _load_raw(Path(path))
+    for text in overrides:
+        key, value = parse_override(text)
+        raw[key] = value
+        sources[key] = f"--set {text}"
+    return from_values(raw, sources, str(path) if path else "<defaults>", [str(f) for f in files], list(overrides))
+
+
+def describe_params() -> list[tuple[str, str, str, str]]:
+    """(key, default, unit, meaning) for every parameter, for docs and ``describe``."""
+    rows = []
+    for key, p in PARAMS.items():
+        d = p.default
+        if p.kind == "dist":
+            d = dists.describe(dists.parse(d))
+        rows.append((key, str(d), p.unit, p.doc))
+    return rows
