@@ -80,13 +80,13 @@ PARAMS: dict[str, Param] = {
     "population.toxic_trio_share": _p(0.6, "prob", "Share of families with domestic abuse, substance misuse or parental mental "
                                       "health needs (000 Table 2: 54-61% each among plan cases)."),
     # --- arrivals --------------------------------------------------------------------------------
-    "arrivals.contacts_per_year": _p(88000.0, "float", "Front-door contacts a year about families new to the model, at run.start.",
+    "arrivals.contacts_per_year": _p(84000.0, "float", "Front-door contacts a year about families new to the model, at run.start.",
                                      "contacts/year", 0, 1e7),
-    "arrivals.trend_per_year": _p(0.03, "float", "Proportional growth of that rate per year (0.03 = +3% a year), compounding "
+    "arrivals.trend_per_year": _p(0.02, "float", "Proportional growth of that rate per year (0.03 = +3% a year), compounding "
                                   "from run.start (before it, the rate falls back).", "1/year", -0.5, 1.0),
     "arrivals.seasonality": _p(0.08, "float", "Amplitude of the annual cycle of contacts (0.08 = +/-8%).", "", 0, 0.9),
     "arrivals.seasonal_peak_month": _p(11, "int", "Month in which contacts peak (school terms; August is the trough).", "month", 1, 12),
-    "arrivals.return_delay": _p({"dist": "exponential", "mean": 200}, "dist",
+    "arrivals.return_delay": _p({"dist": "exponential", "mean": 150}, "dist",
                                 "Time from a family's case closure (or MASH decision) to its next contact, when it returns.", "days"),
     # --- front door and MASH -------------------------------------------------------------------
     "frontdoor.triage": _p({"advice": 0.62, "early_help": 0.16, "mash": 0.22}, "probs",
@@ -118,11 +118,11 @@ PARAMS: dict[str, Param] = {
     "icpc.outcome": _p({"cp_plan": 0.88, "cin_plan": 0.10, "no_plan": 0.02}, "probs", "Decision of the ICPC.",
                        keys=("cp_plan", "cin_plan", "no_plan")),
     # --- plans ----------------------------------------------------------------------------------
-    "cin.duration": _p(_ln(170.0, 480.0), "dist", "Length of a Child in Need plan.", "days"),
+    "cin.duration": _p(_ln(135.0, 400.0), "dist", "Length of a Child in Need plan.", "days"),
     "cin.p_step_up_no_change": _p(0.14, "prob", "Chance a CIN plan without positive change steps up to a strategy discussion."),
     "cin.p_care_no_change": _p(0.05, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
     "cin.p_early_help_on_close": _p(0.45, "prob", "Chance a closed plan steps down to early help (else no service)."),
-    "cp.duration": _p(_ln(235.0, 520.0), "dist", "Length of a Child Protection plan.", "days"),
+    "cp.duration": _p(_ln(170.0, 420.0), "dist", "Length of a Child Protection plan.", "days"),
     "cp.first_review_days": _p(90.0, "float", "Days from the ICPC to the first review conference.", "days", 1, 365),
     "cp.review_interval_days": _p(182.0, "float", "Days between later review conferences.", "days", 1, 730),
     "cp.end_with_change": _p({"step_down": 0.62, "closed": 0.36, "plo": 0.02}, "probs",
@@ -146,9 +146,9 @@ PARAMS: dict[str, Param] = {
     "practice.specialist_effect": _p(0.5, "float", "Further rise when a toxic-trio family gets a hub specialist.", "log-odds", 0, 5),
     "practice.p_change_engaged": _p(0.80, "prob", "Chance of positive change when the family is engaged."),
     "practice.p_change_disengaged": _p(0.20, "prob", "Chance of positive change when it is not."),
-    "practice.p_return_change": _p(0.22, "prob", "Chance a family closed after positive change comes back to the front door."),
-    "practice.p_return_no_change": _p(0.55, "prob", "Chance a family closed without positive change comes back."),
-    "practice.p_return_no_plan": _p(0.35, "prob", "Chance a family closed without a plan (NFA, not in need) comes back."),
+    "practice.p_return_change": _p(0.35, "prob", "Chance a family closed after positive change comes back to the front door."),
+    "practice.p_return_no_change": _p(0.70, "prob", "Chance a family closed without positive change comes back."),
+    "practice.p_return_no_plan": _p(0.50, "prob", "Chance a family closed without a plan (NFA, not in need) comes back."),
     # --- teams and workforce --------------------------------------------------------------------
     "teams.ra_posts": _p(9, "int", "Social worker posts in each district's Referral & Assessment team (model A).", "posts", 1, 500),
     "teams.cin_teams": _p(2, "int", "Long-term CIN teams per district (model A; 003 lists 17 county-wide).", "teams", 1, 20),
@@ -158,7 +158,9 @@ PARAMS: dict[str, Param] = {
     "teams.cast_start": _p(dt.date(2018, 5, 1), "cdate", "Date each district switches to CAST (model B); 'never' keeps model A."),
     "teams.cast_start_by_district": _p({"D1": dt.date(2017, 7, 1)}, "dates",
                                        "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
-    "teams.reallocation_p": _p(0.10, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
+    "teams.ra_keeps_cin_p": _p(0.12, "prob", "Model A: chance the R&A team keeps a case that goes on to a CIN plan "
+                               "(short-term work) instead of handing it to a CIN team."),
+    "teams.reallocation_p": _p(0.22, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
     "workforce.vacancy_share": _p(0.12, "prob", "Share of posts vacant at the start of the run."),
     "workforce.agency_share": _p(0.15, "prob", "Share of filled posts held by agency workers at the start."),
     "workforce.nq_share": _p(0.10, "prob", "Share of permanent workers in their newly qualified year at the start."),
@@ -198,10 +200,10 @@ PARAMS: dict[str, Param] = {
     "care.p_breakdown": _p(0.22, "prob", "Chance a return home breaks down and the child re-enters care."),
     "care.breakdown_time": _p(_ln(110.0, 300.0), "dist", "Time from a return home to its breakdown.", "days"),
     "care.after_return_cin": _p(_ln(150.0, 320.0), "dist", "CIN plan after a return home, before the case closes.", "days"),
-    "care.p_adoption": _p({"under_1": 0.55, "1_4": 0.35, "5_9": 0.04, "10_15": 0.0, "16_17": 0.0}, "yearly",
+    "care.p_adoption": _p({"under_1": 0.70, "1_4": 0.50, "5_9": 0.06, "10_15": 0.0, "16_17": 0.0}, "yearly",
                           "Chance a child not going home is adopted, by age band at entry."),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
-    "care.p_sgo": _p({"under_1": 0.30, "1_4": 0.30, "5_9": 0.22, "10_15": 0.10, "16_17": 0.02}, "yearly",
+    "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),

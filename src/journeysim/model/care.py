@@ -116,7 +116,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
 def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs):
     """Wait out the episode, with placement moves along the way (and a placement for adoption)."""
     rate = w.p.care.placement_moves_per_year
-    adopt_at = length - (120.0 + 180.0 * rs.uniform()) if route == "adoption" else float("inf")
+    adopt_at = max(0.0, length - (120.0 + 180.0 * rs.uniform())) if route == "adoption" else float("inf")
     t = 0.0
     while True:
         gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")

@@ -256,7 +256,10 @@ class Workforce:
         if self.model[d] == "A":
             if stage in ("cin", "cp"):
                 current = children[0].worker.team if children[0].worker else None
-                if current is None or current.kind != "CIN":
+                keep = (current is not None and current.kind == "RA" and stage == "cin"
+                        and self.rs.uniform() < self.w.p.teams.ra_keeps_cin_p)
+                if not keep and (current is None or current.kind not in ("CIN", "RA") or current.kind == "RA" and stage == "cp"
+                                 or current.kind == "RA" and not keep):
                     yield from self.allocate(case, children, self.plan_team(d), "team_transfer")
                     return
             elif stage == "care":

@@ -1,0 +1,185 @@
+"""The ``journeysim`` command: thin wrappers that parse, call and print."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from . import __version__, pathway
+from .calendar import fy_label, fy_of
+from .eventlog import LogFormatError, read_log
+from .runner import RunError
+from .scenario import PARAMS, ScenarioError, describe_params, load
+
+#: Rows of the printed summary: (measure, label, decimals).
+SUMMARY_ROWS = [
+    ("contacts", "Contacts (families)", 0),
+    ("referrals", "Referrals", 0),
+    ("re_referral_12m_pct", "Re-referrals within 12 months %", 1),
+    ("referrals_nfa_pct", "Referrals ending in NFA %", 1),
+    ("assessments_completed", "Assessments completed", 0),
+    ("assessment_within_45wd_pct", "Assessments within 45 working days %", 1),
+    ("children_assessed_not_in_need_pct", "Assessed not in need % of referrals", 1),
+    ("cin_at_31_march", "Children in need at 31 March", 0),
+    ("cp_plans_started", "CP plans started", 0),
+    ("cp_at_31_march", "CP plans at 31 March", 0),
+    ("cp_second_or_subsequent_pct", "CP second or subsequent %", 1),
+    ("cla_starts", "CLA starts", 0),
+    ("cla_at_31_march", "CLA at 31 March", 0),
+    ("uasc_at_31_march", "  of whom UASC", 0),
+    ("cla_ceased", "CLA ceased", 0),
+    ("cla_ceased_returned_home", "  returned home", 0),
+    ("cla_ceased_sgo", "  special guardianship", 0),
+    ("cla_ceased_adoption", "  adoption", 0),
+    ("cla_ceased_age_18", "  aged 18", 0),
+    ("sw_caseload_children_mean", "Caseload per worker at 31 March", 1),
+    ("social_workers_per_journey_pct_1", "Journeys with one social worker %", 1),
+    ("social_workers_per_journey_mean", "Social workers per journey (mean)", 2),
+    ("hub_starts", "Hub support started (families)", 0),
+    ("hub_wait_days_mean", "Hub wait (days, mean)", 1),
+]
+
+
+def user_errors(fn):
+    """Turn the errors a user can cause into one message and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ScenarioError, RunError, LogFormatError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written to the output folder", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="journeysim")
+def main() -> None:
+    """journeysim: simulate children's social care case journeys (Hampshire)."""
+
+
+def _reported_years(scenario) -> list[str]:
+    start, end = scenario["run.start"], scenario["run.end"]
+    return [fy_label(y) for y in range(fy_of(start), fy_of(end) + (0 if end.month == 4 and end.day == 1 else 1))]
+
+
+def format_summary(summary: pd.DataFrame, years: list[str], reps: int) -> str:
+    """The summary table: one row per official measure, one column per year (mean, +/- 95% CI half-width)."""
+    table = summary.set_index(["measure", "year"])
+    width = 10 if reps == 1 else 15
+    lines = [f"{'':40s}" + "".join(f"{y:>{width}s}" for y in years)]
+    for measure, label, dec in SUMMARY_ROWS:
+        cells = []
+        for y in years:
+            if (measure, y) not in table.index or pd.isna(table.loc[(measure, y), "mean"]):
+                cells.append(f"{'-':>{width}s}")
+                continue
+            row = table.loc[(measure, y)]
+            text = f"{row['mean']:,.{dec}f}"
+            if reps > 1 and pd.notna(row["ci95"]):
+                text += f" ±{row['ci95']:,.{dec}f}"
+            cells.append(f"{text:>{width}s}")
+        lines.append(f"{label:40s}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _progress(result, done, total):
+    click.echo(f"  replication {result.rep + 1}: {result.events:,} events in {result.seconds:.1f}s "
+               f"({done}/{total} done)", err=True)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reps", default=1, show_default=True, type=click.IntRange(1, 100_000), help="Replications.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Run seed; replication seeds are spawned from it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Results folder [default: results/<scenario name>].")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@user_errors
+def run(scenario_file, reps, seed, out, workers, overrides, force):
+    """Run SCENARIO_FILE and write event logs, measures and a manifest."""
+    from .runner import run as run_scenario
+
+    scenario = load(scenario_file, overrides)
+    out = out or Path("results") / scenario.name
+    click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
+    _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, _progress)
+    click.echo()
+    click.echo(f"{scenario.name}: official measures by financial year "
+               f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
+    click.echo(format_summary(summary, _reported_years(scenario), reps))
+    click.echo()
+    click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
+               f"{manifest['wall_seconds']:.1f}s)")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@user_errors
+def describe(scenario_file, overrides):
+    """Print the pathway and every parameter of SCENARIO_FILE with its value and where it was set."""
+    scenario = load(scenario_file, overrides)
+    click.echo(f"Scenario: {scenario.name}")
+    if scenario["description"]:
+        click.echo(f"  {scenario['description']}")
+    click.echo(f"  files: {' <- '.join(Path(f).name for f in scenario.files) or 'defaults'}")
+    click.echo("\nPathway (stage events; a change of worker, a placement move or hub support can happen between them):")
+    for line in pathway.describe(pathway.build(scenario)):
+        click.echo(f"  {line}")
+    click.echo("\nParameters (value, [where set], meaning):")
+    raw = scenario.raw()
+    section = None
+    for key, _default, unit, doc in describe_params():
+        top = key.split(".")[0] if "." in key else "scenario"
+        if top != section:
+            section = top
+            click.echo(f"\n[{section}]")
+        src = scenario.sources.get(key)
+        where = f"  [{Path(src).name if src and not src.startswith('--set') else src}]" if src else ""
+        unit_text = f" {unit}" if unit and PARAMS[key].kind in ("float", "int") else ""
+        click.echo(f"  {key} = {_fmt(raw[key])}{unit_text}{where}")
+        click.echo(f"      {doc}")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_fmt(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, str):
+        return f'"{v}"'
+    return str(v)
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.argument("child_id", type=int)
+@click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
+@user_errors
+def trace(results, child_id, rep):
+    """Tell one child's journey from a results folder's event log."""
+    from .narrative import tell
+
+    path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
+    log = read_log(path)
+    lines = tell(log, child_id)
+    if not lines:
+        raise RunError(f"{path}: no events for child {child_id}")
+    for line in lines:
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

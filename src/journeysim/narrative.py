@@ -1,0 +1,73 @@
+"""One child's journey told in words, from the event log (``journeysim trace``)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_PHRASES = {
+    "ReferralReceived": "referred to children's social care (previous referrals: {count})",
+    "CaseLoaded": "already open when the run starts: {outcome}",
+    "UascArrived": "arrives as an unaccompanied asylum-seeking child",
+    "WorkerAllocated": "allocated to worker {worker} in {team} ({reason}; they now hold {value:.0f} children)",
+    "AssessmentStarted": "assessment starts",
+    "AssessmentCompleted": "assessment completed: {outcome} ({value:.0f} days after the referral)",
+    "StrategyDiscussionHeld": "strategy discussion: {outcome}",
+    "S47EnquiryCompleted": "section 47 enquiry completed: {outcome}",
+    "IcpcHeld": "initial child protection conference: {outcome}",
+    "CinPlanStarted": "Child in Need plan starts ({reason})",
+    "CinPlanEnded": "Child in Need plan ends: {reason} (engagement {value:.2f})",
+    "CpPlanStarted": "Child Protection plan no. {count} starts",
+    "CpReviewHeld": "CP review conference {count}: {outcome}",
+    "CpPlanEnded": "Child Protection plan ends: {reason} (engagement {value:.2f})",
+    "HubReferred": "family referred to {team}",
+    "HubSupportStarted": "intensive support from {team} starts (waited {value:.0f} days)",
+    "HubSupportEnded": "hub support ends after {value:.0f} days",
+    "PloStarted": "Public Law Outline pre-proceedings start",
+    "CareProceedingsIssued": "care proceedings issued",
+    "CareEntered": "enters care ({legal_status}; {reason})",
+    "PlacementStarted": "placement: {outcome} ({reason})",
+    "CareLeft": "leaves care: {reason} after {value:.0f} days",
+    "ReturnHomeBrokeDown": "the return home breaks down after {value:.0f} days",
+    "CaseClosed": "case closed: {reason}, to {outcome}",
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return "?"
+
+
+def _fields(row: pd.Series) -> dict:
+    out = _Blank()
+    for k, v in row.items():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out[k] = float("nan") if k == "value" else "?"
+        else:
+            out[k] = int(v) if k in ("count", "worker") else v
+    return out
+
+
+def tell(log: pa.Table, child_id: int) -> list[str]:
+    """Lines describing every event of ``child_id``, grouped by journey, with a closing summary."""
+    rows = log.filter(pc.equal(log["child_id"], child_id)).to_pandas().sort_values("seq")
+    if rows.empty:
+        return []
+    lines = [f"Child {child_id}, family {int(rows['family_id'].iloc[0])}"]
+    workers: set[int] = set()
+    for case_id, journey in rows.groupby("case_id", sort=False):
+        lines.append(f"\nJourney (case {int(case_id)}):")
+        seen: set[int] = set()
+        for _, row in journey.iterrows():
+            phrase = _PHRASES.get(str(row["event"]), str(row["event"]))
+            text = phrase.format_map(_fields(row))
+            if str(row["event"]) == "WorkerAllocated":
+                seen.add(int(row["worker"]))
+            lines.append(f"  {row['date']}  age {row['age']:4.1f}  {text}")
+        workers |= seen
+        lines.append(f"  -> {len(seen)} social worker(s) in this journey")
+    lines.append(f"\n{rows['case_id'].nunique()} journey(s), {len(workers)} different social worker(s) in all.")
+    return lines
