@@ -27,6 +27,9 @@ def enter_care(w: "World", case: "Case", reason: str):
     """Stage: the case's children become looked after, each then on their own path."""
     rs = w.streams["care"]
     for child in list(case.children):
+        if child.age(w.env.now) >= w.p.care.leaving_age - 1.0 / 365.25:  # grown up while the family was worked with
+            w.close_child(case, child, "age_18")
+            continue
         if reason == "voluntary":
             legal = "s20" if rs.uniform() < w.p.care.p_legal_s20 else "epo"
         elif reason == "initial_stock":

@@ -42,6 +42,8 @@ class Case:
     hub_support: bool = False
     specialist: bool = False
     hub_waiting: bool = False
+    hub: object = None  # the hub supporting the family now, if any
+    hub_started: float = 0.0
     had_plan: bool = False
     positive_change: bool = False
     closed: bool = False

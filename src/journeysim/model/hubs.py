@@ -83,17 +83,36 @@ class Hubs:
                 continue
             hub.busy += 1
             case.hub_support = True
+            case.hub = hub
+            case.hub_started = w.env.now
             case.specialist = hub.specialists > 0
             worker = hub.next_worker()
             for child in case.children:
                 w.child_event(Event.HUB_SUPPORT_STARTED, case, child, team=hub.name, worker=worker,
                               value=w.env.now - referred)
             duration = w.p.hubs.support_duration.sample(w.streams["hubs"])
-            w.at(duration, lambda case=case, duration=duration: self._end(hub, case, duration))
+            w.at(duration, lambda case=case, hub=hub: self._end(hub, case))
 
-    def _end(self, hub: Hub, case: "Case", duration: float) -> None:
-        w = self.w
-        hub.busy -= 1
+    def _end(self, hub: Hub, case: "Case") -> None:
+        """Support runs its planned length (unless the case closed first: see ``child_closing``)."""
+        if case.hub is not hub:
+            return
         for child in case.children:
-            w.child_event(Event.HUB_SUPPORT_ENDED, case, child, team=hub.name, worker=None, value=duration)
+            self.w.child_event(Event.HUB_SUPPORT_ENDED, case, child, team=hub.name, worker=None,
+                               value=self.w.env.now - case.hub_started, reason="completed")
+        self._release(case)
+
+    def child_closing(self, case: "Case", child) -> None:
+        """A child's journey is closing while the family is supported: their support ends with it."""
+        if case.hub is None:
+            return
+        self.w.child_event(Event.HUB_SUPPORT_ENDED, case, child, team=case.hub.name, worker=None,
+                           value=self.w.env.now - case.hub_started, reason="case_closed")
+        if len(case.children) == 1:
+            self._release(case)
+
+    def _release(self, case: "Case") -> None:
+        hub = case.hub
+        case.hub = None
+        hub.busy -= 1
         self._serve(hub)

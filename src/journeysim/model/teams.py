@@ -202,23 +202,24 @@ class Workforce:
     def _assign(self, case: Case, children: list[Child], worker: Worker, reason: str) -> None:
         w = self.w
         now = w.env.now
-        changed = False
-        for child in children:
-            if child.worker is worker:
-                continue
-            if child.worker is not None:
-                child.worker.children.discard(child)
-                self._serve_waiting(child.worker.team)
-            changed = True
-            child.worker = worker
-            worker.children.add(child)
-        if not changed:
+        moving = [c for c in children if c.worker is not worker]
+        if not moving:
             return
         if reason != "new_case":
             case.handoffs += 1
-        for child in children:
+        freed = []
+        for child in moving:
+            old = child.worker
+            if old is not None:
+                old.children.discard(child)
+                freed.append(old)
+            child.worker = worker
+            worker.children.add(child)
             w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
                        reason=reason, age=child.age(now), value=float(worker.load))
+        if self.hard_cap:  # places freed by children moving away may let waiting work in
+            for team in {id(t): t for t in (c.team for c in freed)}.values():
+                self._serve_waiting(team)
 
     def _serve_waiting(self, team: Team) -> None:
         while team.waiting:
@@ -255,11 +256,10 @@ class Workforce:
             return
         if self.model[d] == "A":
             if stage in ("cin", "cp"):
-                current = children[0].worker.team if children[0].worker else None
-                keep = (current is not None and current.kind == "RA" and stage == "cin"
-                        and self.rs.uniform() < self.w.p.teams.ra_keeps_cin_p)
-                if not keep and (current is None or current.kind not in ("CIN", "RA") or current.kind == "RA" and stage == "cp"
-                                 or current.kind == "RA" and not keep):
+                kind = children[0].worker.team.kind if children[0].worker else None
+                stays = kind == "CIN" or (kind == "RA" and stage == "cin"
+                                          and self.rs.uniform() < self.w.p.teams.ra_keeps_cin_p)
+                if not stays:
                     yield from self.allocate(case, children, self.plan_team(d), "team_transfer")
                     return
             elif stage == "care":
@@ -276,4 +276,5 @@ class Workforce:
 
 
 def _posts(n: int, scale: float) -> int:
-    return max(1, round(n * scale))
+    """Posts in a team at this scale; a team has at least two workers' posts."""
+    return max(2, round(n * scale))

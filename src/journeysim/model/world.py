@@ -85,6 +85,7 @@ class World:
 
     def close_child(self, case: Case, child: Child, reason: str, outcome: str = "none", engagement: float | None = None) -> None:
         """The child's journey ends; when the case has no open child left, the family may come back later."""
+        self.hubs.child_closing(case, child)
         self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
                          count=int(case.positive_change), value=engagement)
         self.workforce.release(child)

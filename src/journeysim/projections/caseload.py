@@ -18,7 +18,7 @@ from .stocks import latest
 
 def holding_rows(df: pd.DataFrame) -> pd.DataFrame:
     """The events that decide who holds a journey: allocations and closures."""
-    return of(df, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)
+    return of(df, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)[["date", "event", *JOURNEY, "worker"]]
 
 
 def holdings(rows: pd.DataFrame, left: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:

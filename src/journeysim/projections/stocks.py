@@ -55,7 +55,8 @@ def cla_entries(rows: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
 def stock_counts(df: pd.DataFrame, dates) -> pd.DataFrame:
     """Counts of children ``cin``, ``cp``, ``cla`` and ``uasc`` (looked after with
     latest legal status ``uasc_s20``) at the end of each date; one row per date."""
-    cin_rows, cp_rows, cla_rows = of(df, *_CIN_EVENTS), of(df, *_CP_EVENTS), of(df, *_CLA_EVENTS)
+    cols = ["date", "event", *JOURNEY, "legal_status"]
+    cin_rows, cp_rows, cla_rows = (of(df, *events)[cols] for events in (_CIN_EVENTS, _CP_EVENTS, _CLA_EVENTS))
     out = []
     for date in map(timestamp, dates):
         cla = cla_entries(cla_rows, date)

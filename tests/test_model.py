@@ -1,0 +1,199 @@
+"""The model's behaviour, checked on its own event logs: tests that fail if the model is wrong."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journeysim import pathway
+from journeysim.eventlog import file_digest
+from journeysim.events import CASE_OPENING, CHILD_EVENTS, Event
+from journeysim.model import simulate
+from journeysim.projections import measures
+
+from conftest import log_frame, small
+
+OPENING = {e.value for e in CASE_OPENING}
+
+
+def _journeys(df: pd.DataFrame):
+    kids = df[df["child_id"].notna()]
+    return kids.sort_values("seq").groupby(["case_id", "child_id"], sort=False)
+
+
+def test_same_seed_gives_byte_identical_log(tmp_path):
+    s = small("hampshire.toml", "run.end=2017-04-01")
+    a, b, c = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
+    simulate(s, 5, a)
+    simulate(s, 5, b)
+    simulate(s, 6, c)
+    assert file_digest(a) == file_digest(b)
+    assert file_digest(a) != file_digest(c)
+
+
+def test_log_columns_are_filled_as_documented(hampshire_log):
+    df = hampshire_log
+    assert (np.diff(df["seq"].to_numpy()) == 1).all()
+    assert (np.diff(df["time"].to_numpy()) >= 0).all(), "events must be appended in time order"
+    child = df["event"].isin({e.value for e in CHILD_EVENTS})
+    assert df.loc[child, ["case_id", "child_id", "family_id", "age"]].notna().all().all()
+    assert df.loc[~child, "child_id"].isna().all()
+
+
+def test_every_journey_is_a_valid_path_through_the_pathway_graph(hampshire_log):
+    g = pathway.build(small("hampshire.toml"))
+    bad = []
+    for key, j in _journeys(hampshire_log):
+        events = j["event"].tolist()
+        ok, why = pathway.journey_is_valid(g, events, complete=events[-1] == Event.CASE_CLOSED.value)
+        if not ok:
+            bad.append((key, why))
+    assert not bad, bad[:5]
+
+
+def test_journeys_open_once_close_at_most_once_and_close_last(hampshire_log):
+    for key, j in _journeys(hampshire_log):
+        events = j["event"].tolist()
+        assert events[0] in OPENING, key
+        assert sum(e in OPENING for e in events) == 1, key
+        closes = events.count(Event.CASE_CLOSED.value)
+        assert closes <= 1 and (closes == 0 or events[-1] == Event.CASE_CLOSED.value), key
+
+
+def test_children_are_conserved(hampshire_log):
+    """Every child who entered the pathway is either closed or still open at the end; none vanish."""
+    df = hampshire_log
+    opened = df[df["event"].isin(OPENING)].groupby(["case_id", "child_id"]).size()
+    closed = df[df["event"] == Event.CASE_CLOSED.value].groupby(["case_id", "child_id"]).size()
+    assert closed.index.isin(opened.index).all()
+    end = df["date"].max()
+    m = measures(df, [int(str(end)[:4]) - 1])
+    still_open = len(opened) - len(closed)
+    # children open at the end are exactly those the CIN stock projection counts on the last day
+    from journeysim.projections import stocks_at
+
+    assert stocks_at(df, end)["cin"] == still_open
+    assert not m.empty
+
+
+@pytest.mark.parametrize("start,end,measure", [("CpPlanStarted", "CpPlanEnded", "cp_at_31_march"),
+                                                ("CareEntered", "CareLeft", "cla_at_31_march")])
+def test_stock_at_31_march_equals_cumulative_starts_minus_ends(hampshire_log, start, end, measure):
+    df = hampshire_log
+    m = measures(df).set_index(["measure", "year"])["value"]
+    for year in (2016, 2017, 2018, 2019):
+        day = pd.Timestamp(f"{year + 1}-03-31").date()
+        upto = df[df["date"] <= day]
+        expected = (upto["event"] == start).sum() - (upto["event"] == end).sum()
+        assert m[(measure, f"{year}-{(year + 1) % 100:02d}")] == expected
+
+
+def _caseload_fold(df: pd.DataFrame):
+    """Replay allocations: yield (event row, worker, caseload after) and check WorkerLeft counts."""
+    holder: dict[tuple, int] = {}
+    load: dict[int, int] = defaultdict(int)
+    rows = df[df["event"].isin(["WorkerAllocated", "CaseClosed", "WorkerLeft"])]
+    for ev, case, child, worker, count, value in rows[["event", "case_id", "child_id", "worker", "count", "value"]].itertuples(index=False):
+        key = (case, child)
+        if ev == "WorkerLeft":
+            assert load[int(worker)] == int(count), "WorkerLeft.count must equal the children the worker held"
+            continue
+        old = holder.pop(key, None)
+        if old is not None:
+            load[old] -= 1
+            yield old, load[old]
+        if ev == "WorkerAllocated":
+            holder[key] = int(worker)
+            load[int(worker)] += 1
+            assert load[int(worker)] == int(value), "WorkerAllocated.value is the caseload after allocation"
+            yield int(worker), load[int(worker)]
+
+
+def test_no_caseload_is_ever_negative(hampshire_log):
+    assert min(n for _, n in _caseload_fold(hampshire_log)) >= 0
+
+
+def test_hard_cap_is_never_exceeded():
+    df = log_frame(small("hampshire.toml", "workforce.hard_cap=12", "run.end=2018-04-01"))
+    loads = [n for _, n in _caseload_fold(df)]
+    assert max(loads) <= 12
+    assert min(loads) >= 0
+
+
+def test_model_b_keeps_far_more_journeys_with_one_worker(model_a_log, model_b_log):
+    def share_one(df):
+        m = measures(df)
+        return m[m["measure"] == "social_workers_per_journey_pct_1"]["value"].mean()
+
+    a, b = share_one(model_a_log), share_one(model_b_log)
+    assert b > a + 30, (a, b)
+
+
+def test_every_change_of_worker_has_a_reason(model_a_log, model_b_log):
+    reasons_a = set(model_a_log.loc[model_a_log["event"] == "WorkerAllocated", "reason"])
+    reasons_b = set(model_b_log.loc[model_b_log["event"] == "WorkerAllocated", "reason"])
+    allowed = {"new_case", "team_transfer", "worker_left", "reallocation"}
+    assert reasons_a <= allowed and reasons_b <= allowed
+    assert {"team_transfer", "worker_left", "reallocation", "new_case"} <= reasons_a
+    assert "team_transfer" not in reasons_b, "CAST workers keep the child: no transfers between teams"
+
+
+def test_cast_intake_rota_gives_each_district_week_to_one_team_in_rotation(model_b_log):
+    df = model_b_log
+    refs = df[(df["event"] == "ReferralReceived")].copy()
+    refs["district"] = refs["team"].str.split("-").str[0]
+    start = pd.Timestamp(df["date"].min())
+    monday = start - pd.Timedelta(days=start.weekday())
+    refs["week"] = ((pd.to_datetime(refs["date"]) - monday).dt.days // 7).astype(int)
+    teams_per_week = refs.groupby(["district", "week"])["team"].nunique()
+    assert (teams_per_week == 1).all()
+    for district, g in refs.groupby("district"):
+        by_week = g.groupby("week")["team"].first()
+        weeks = by_week.index.to_numpy()
+        consecutive = np.diff(weeks) == 1
+        changed = by_week.to_numpy()[1:] != by_week.to_numpy()[:-1]
+        assert changed[consecutive].all(), f"{district}: a team took two weeks running"
+        assert by_week.nunique() == 4
+
+
+def test_hub_places_are_never_exceeded_and_waits_are_recorded(hampshire_log):
+    df = hampshire_log
+    hub = df[df["event"].isin(["HubOpened", "HubSupportStarted", "HubSupportEnded"])]
+    places = hub[hub["event"] == "HubOpened"].set_index("team")["count"].to_dict()
+    assert places, "hubs open in the Hampshire scenario"
+    spans = hub[hub["event"] != "HubOpened"].groupby(["team", "case_id"])
+    starts = spans.apply(lambda g: g.loc[g["event"] == "HubSupportStarted", "time"].min())
+    ends = spans.apply(lambda g: g.loc[g["event"] == "HubSupportEnded", "time"].max()).fillna(np.inf)
+    assert (ends >= starts).all()
+    for team in places:
+        s, e = starts.loc[team].to_numpy(), ends.loc[team].to_numpy()
+        sweep = sorted([(t, 1) for t in s] + [(t, -1) for t in e], key=lambda x: (x[0], x[1]))
+        assert np.cumsum([d for _, d in sweep]).max() <= places[team]
+    waits = df.loc[df["event"] == "HubSupportStarted", "value"]
+    assert (waits >= 0).all()
+
+
+def test_counterfactual_never_switches_and_has_no_hubs(model_a_log):
+    events = set(model_a_log["event"])
+    assert "OperatingModelSwitched" not in events and "HubOpened" not in events
+    assert not model_a_log["team"].dropna().str.contains("CAST").any()
+
+
+def test_uasc_enter_care_directly_and_leave_by_18(hampshire_log):
+    df = hampshire_log
+    uasc = df[df["event"] == "UascArrived"][["case_id", "child_id"]]
+    assert len(uasc) > 0
+    nxt = df.merge(uasc)
+    nxt = nxt[~nxt["event"].isin(["WorkerAllocated", "UascArrived"])].groupby(["case_id", "child_id"]).first()
+    assert (nxt["event"] == "CareEntered").all() and (nxt["legal_status"] == "uasc_s20").all()
+    assert (df.loc[df["event"] == "CareLeft", "age"] <= 18.0 + 1e-3).all()
+
+
+def test_re_referral_feedback_exists(hampshire_log):
+    """Closed families come back: some children have more than one journey."""
+    refs = hampshire_log[hampshire_log["event"] == "ReferralReceived"]
+    journeys_per_child = refs.groupby("child_id")["case_id"].nunique()
+    assert (journeys_per_child > 1).mean() > 0.05
