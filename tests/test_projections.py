@@ -11,11 +11,10 @@ import datetime as dt
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from journeysim.eventlog import table_from_rows, to_pandas, write_log, read_log
+from journeysim.eventlog import read_log, table_from_rows, to_pandas, write_log
 from journeysim.projections import (
     MEASURES,
     caseload_series,
@@ -542,3 +541,31 @@ def test_projections_do_not_import_the_model():
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert not any("model" in n for n in names), (path.name, names)
+
+
+def test_stocks_carry_into_a_year_without_events():
+    log = log_of(cla_rows())
+    v = by_measure(log, [2014, 2015])
+    assert v["cla_at_31_march", NEXT] == 4 and v["uasc_at_31_march", NEXT] == 1
+    assert v["cla_starts", NEXT] == 0 and v["cla_ceased", NEXT] == 0
+
+
+def test_caseload_series_without_allocations_is_empty():
+    s = caseload_series(log_of([ev(0, "ReferralReceived", 1, 1), ev(70, "CaseClosed", 1, 1, reason="referral_nfa")]))
+    assert s.empty and list(s.columns) == ["date", "team", "worker", "children"]
+
+
+def test_journey_opening_events_and_open_journeys():
+    log = log_of(
+        [
+            ev(0, "CaseLoaded", 1, 1, outcome="in_care"),
+            ev(0, "CareEntered", 1, 1, legal_status="ico", reason="initial_stock"),
+            ev(5, "UascArrived", 2, 2),
+            ev(5, "CareEntered", 2, 2, legal_status="uasc_s20", reason="uasc"),
+            ev(9, "CaseClosed", 2, 2, reason="moved_on"),
+        ]
+    )
+    jr = journeys(log)
+    assert jr["opening"].tolist() == ["CaseLoaded", "UascArrived"]
+    assert pd.isna(jr.loc[0, "closed"]) and jr.loc[1, "closed"] == pd.Timestamp("2014-04-10")
+    assert jr["closing_reason"].isna().tolist() == [True, False] and not jr["had_plan"].any()

@@ -64,8 +64,9 @@ def caseload_series(log, freq: str = "MS") -> pd.DataFrame:
     """
     df = as_frame(log)
     rows, left = holding_rows(df), of(df, Event.WORKER_LEFT)
+    periods = pd.date_range(df["date"].min(), df["date"].max(), freq=freq) if len(df) else []
     frames = []
-    for date in pd.date_range(df["date"].min(), df["date"].max(), freq=freq):
+    for date in periods:
         asof = date - pd.Timedelta(days=1)
         held = holdings(rows, left, asof).groupby("worker").size().rename("children")
         frames.append(held.reset_index().assign(date=date, asof=asof))

@@ -1,0 +1,79 @@
+"""Scenario loading: inheritance, overrides and the messages a user sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from journeysim import scenario as sc
+from journeysim.distributions import Lognormal
+
+from conftest import SCENARIOS
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_every_parameter_is_documented_with_a_valid_default():
+    for key, p in sc.PARAMS.items():
+        assert len(p.doc) > 15, key
+    sc.from_values({})  # the defaults validate
+
+
+def test_extends_inherits_and_overrides(tmp_path):
+    base = write(tmp_path, "base.toml", 'name = "base"\n[referral]\np_nfa = 0.2\n[cp]\nfirst_review_days = 80.0\n')
+    child = write(tmp_path, "child.toml", 'extends = "base.toml"\nname = "child"\n[referral]\np_nfa = 0.3\n')
+    s = sc.load(child, ["cp.first_review_days=70"])
+    assert s.name == "child"
+    assert s["referral.p_nfa"] == 0.3
+    assert s["cp.first_review_days"] == 70.0
+    assert s.sources["referral.p_nfa"].endswith("child.toml")
+    assert s.sources["cp.first_review_days"].startswith("--set")
+    assert [f.split("/")[-1] for f in s.files] == ["base.toml", "child.toml"]
+
+
+def test_counterfactual_switches_every_component_off():
+    s = sc.load(SCENARIOS / "counterfactual.toml")
+    assert s["teams.cast_start"] is None and s["teams.cast_start_by_district"] == {}
+    assert s["hubs.start"] is None and s["practice.model_start"] is None
+    assert s["workforce.drives"] == []
+    assert s["run.start"] == dt.date(2014, 4, 1)
+
+
+def test_distribution_tables_are_parsed():
+    s = sc.load(None, ['assessment.duration={ dist = "lognormal", median = 20, p90 = 40 }'])
+    d = s["assessment.duration"]
+    assert isinstance(d, Lognormal) and d.median == 20 and d.p90 == 40
+
+
+@pytest.mark.parametrize("text,message", [
+    ("[referral]\np_nfa = 1.3\n", "referral.p_nfa is a probability and must be between 0 and 1; got 1.3"),
+    ("[refferal]\np_nfa = 0.1\n", "unknown key 'refferal.p_nfa'; did you mean 'referral.p_nfa'?"),
+    ("[frontdoor]\ntriage = { advice = 0.5, early_help = 0.2, mash = 0.2 }\n", "must sum to 1; they sum to 0.9"),
+    ("[frontdoor]\ntriage = { advice = 0.6, mash = 0.4 }\n", "missing early_help"),
+    ('[cin]\nduration = { dist = "lognormal", median = 50, p90 = 10 }\n', "need 0 < median < p90"),
+    ('[cin]\nduration = { dist = "gamma", mean = 5 }\n', "cin.duration.dist must be one of"),
+    ("[run]\nstart = 2020-04-01\nend = 2019-04-01\n", "run.end (2019-04-01) must be after run.start (2020-04-01)"),
+    ('[teams]\ncast_start = "2018-05-01"\n', "must be a date like 2018-04-01 (no quotes)"),
+    ('[teams]\ncast_start_by_district = { D9 = 2018-01-01 }\n', "unknown district 'D9'"),
+    ("[workforce]\nsoft_cap = 0\n", "workforce.soft_cap must be between 1 and 500 children"),
+    ("name = \n", "not valid TOML"),
+    ('extends = "missing.toml"\n', "extends: no such scenario file 'missing.toml'"),
+])
+def test_bad_scenarios_are_rejected_naming_file_and_key(tmp_path, text, message):
+    p = write(tmp_path, "bad.toml", text)
+    with pytest.raises(sc.ScenarioError) as err:
+        sc.load(p)
+    assert message in str(err.value)
+    assert "bad.toml" in str(err.value)
+
+
+def test_circular_extends_is_reported(tmp_path):
+    write(tmp_path, "a.toml", 'extends = "b.toml"\n')
+    write(tmp_path, "b.toml", 'extends = "a.toml"\n')
+    with pytest.raises(sc.ScenarioError, match="circular inheritance"):
+        sc.load(tmp_path / "a.toml")
