@@ -118,11 +118,11 @@ PARAMS: dict[str, Param] = {
     "icpc.outcome": _p({"cp_plan": 0.88, "cin_plan": 0.10, "no_plan": 0.02}, "probs", "Decision of the ICPC.",
                        keys=("cp_plan", "cin_plan", "no_plan")),
     # --- plans ----------------------------------------------------------------------------------
-    "cin.duration": _p(_ln(135.0, 400.0), "dist", "Length of a Child in Need plan.", "days"),
+    "cin.duration": _p(_ln(110.0, 330.0), "dist", "Length of a Child in Need plan.", "days"),
     "cin.p_step_up_no_change": _p(0.14, "prob", "Chance a CIN plan without positive change steps up to a strategy discussion."),
     "cin.p_care_no_change": _p(0.05, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
     "cin.p_early_help_on_close": _p(0.45, "prob", "Chance a closed plan steps down to early help (else no service)."),
-    "cp.duration": _p(_ln(170.0, 420.0), "dist", "Length of a Child Protection plan.", "days"),
+    "cp.duration": _p(_ln(130.0, 380.0), "dist", "Length of a Child Protection plan.", "days"),
     "cp.first_review_days": _p(90.0, "float", "Days from the ICPC to the first review conference.", "days", 1, 365),
     "cp.review_interval_days": _p(182.0, "float", "Days between later review conferences.", "days", 1, 730),
     "cp.end_with_change": _p({"step_down": 0.62, "closed": 0.36, "plo": 0.02}, "probs",
@@ -160,7 +160,7 @@ PARAMS: dict[str, Param] = {
                                        "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
     "teams.ra_keeps_cin_p": _p(0.12, "prob", "Model A: chance the R&A team keeps a case that goes on to a CIN plan "
                                "(short-term work) instead of handing it to a CIN team."),
-    "teams.reallocation_p": _p(0.22, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
+    "teams.reallocation_p": _p(0.35, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
     "workforce.vacancy_share": _p(0.12, "prob", "Share of posts vacant at the start of the run."),
     "workforce.agency_share": _p(0.15, "prob", "Share of filled posts held by agency workers at the start."),
     "workforce.nq_share": _p(0.10, "prob", "Share of permanent workers in their newly qualified year at the start."),
@@ -218,7 +218,7 @@ PARAMS: dict[str, Param] = {
     # --- initial stock -------------------------------------------------------------------------------
     "initial.cin_children": _p(3600, "int", "Children on CIN plans when the run starts (before warm-up).", "children", 0, 1_000_000),
     "initial.cp_children": _p(950, "int", "Children on CP plans when the run starts.", "children", 0, 1_000_000),
-    "initial.cla_children": _p(1150, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_children": _p(1450, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
     "initial.cla_age_band": _p({"under_1": 0.05, "1_4": 0.15, "5_9": 0.20, "10_15": 0.38, "16_17": 0.22}, "probs",
                                "Age band of the children looked after at the start.",
                                keys=("under_1", "1_4", "5_9", "10_15", "16_17")),
