@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from . import __version__, pathway
-from .calendar import fy_label, fy_of
+from .calendar import fy_label
 from .eventlog import LogFormatError, read_log
 from .runner import RunError
 from .scenario import PARAMS, ScenarioError, describe_params, load
@@ -68,8 +68,9 @@ def main() -> None:
 
 
 def _reported_years(scenario) -> list[str]:
-    start, end = scenario["run.start"], scenario["run.end"]
-    return [fy_label(y) for y in range(fy_of(start), fy_of(end) + (0 if end.month == 4 and end.day == 1 else 1))]
+    from .runner import reported_years
+
+    return [fy_label(y) for y in reported_years(scenario)]
 
 
 def format_summary(summary: pd.DataFrame, years: list[str], reps: int) -> str:

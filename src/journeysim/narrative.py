@@ -68,6 +68,8 @@ def tell(log: pa.Table, child_id: int) -> list[str]:
                 seen.add(int(row["worker"]))
             lines.append(f"  {row['date']}  age {row['age']:4.1f}  {text}")
         workers |= seen
+        if str(journey["event"].iloc[-1]) != "CaseClosed":
+            lines.append("  (still open when the run ended)")
         lines.append(f"  -> {len(seen)} social worker(s) in this journey")
     lines.append(f"\n{rows['case_id'].nunique()} journey(s), {len(workers)} different social worker(s) in all.")
     return lines

@@ -32,6 +32,7 @@ import pandas as pd
 import tomli_w
 
 from . import __version__
+from .calendar import fy_of
 from .eventlog import file_digest, read_log
 from .model import simulate
 from .projections import measures
@@ -138,6 +139,12 @@ def resolved_toml(scenario: Scenario) -> str:
     return header + tomli_w.dumps(nested)
 
 
+def reported_years(scenario: Scenario) -> list[int]:
+    """Start years of the financial years from run.start to the day before run.end (warm-up excluded)."""
+    last = scenario["run.end"] - dt.timedelta(days=1)
+    return list(range(fy_of(scenario["run.start"]), fy_of(last) + 1))
+
+
 def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: int | None = None, force: bool = False,
         progress=None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run and write a complete results folder at ``out``; return (per-replication measures, summary, manifest)."""
@@ -156,8 +163,9 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
         t0 = time.perf_counter()
         results = run_replications(scenario, seed, reps, tmp, workers, progress)
         frames = []
+        years = reported_years(scenario)
         for r in results:
-            m = measures(read_log(r.path))
+            m = measures(read_log(r.path), years)
             m.insert(0, "rep", r.rep)
             frames.append(m)
         per_rep = pd.concat(frames, ignore_index=True)
