@@ -77,3 +77,9 @@ def test_circular_extends_is_reported(tmp_path):
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')
     with pytest.raises(sc.ScenarioError, match="circular inheritance"):
         sc.load(tmp_path / "a.toml")
+
+
+def test_every_parameter_appears_in_the_model_description():
+    text = (SCENARIOS.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    missing = [key for key in sc.PARAMS if "." in key and f"`{key}`" not in text]
+    assert not missing, f"docs/model.md does not document {missing}"

@@ -85,9 +85,11 @@ PARAMS: dict[str, Param] = {
     "arrivals.trend_per_year": _p(0.02, "float", "Proportional growth of that rate per year (0.03 = +3% a year), compounding "
                                   "from run.start (before it, the rate falls back).", "1/year", -0.5, 1.0),
     "arrivals.seasonality": _p(0.08, "float", "Amplitude of the annual cycle of contacts (0.08 = +/-8%).", "", 0, 0.9),
-    "arrivals.seasonal_peak_month": _p(11, "int", "Month in which contacts peak (school terms; August is the trough).", "month", 1, 12),
+    "arrivals.seasonal_peak_month": _p(11, "int", "Month in which contacts peak (a cosine cycle: the trough is six months "
+                                       "later).", "month", 1, 12),
     "arrivals.return_delay": _p({"dist": "exponential", "mean": 150}, "dist",
-                                "Time from a family's case closure (or MASH decision) to its next contact, when it returns.", "days"),
+                                "Time from a family's case closure to its next contact, when it returns (families screened out "
+                                "at the MASH do not return in the model).", "days"),
     # --- front door and MASH -------------------------------------------------------------------
     "frontdoor.triage": _p({"advice": 0.62, "early_help": 0.16, "mash": 0.22}, "probs",
                            "Triage of a contact from a new family: advice/no further action, early help, or MASH screening.",
@@ -109,32 +111,35 @@ PARAMS: dict[str, Param] = {
                              "Conclusion of an assessment for a child with no earlier CP plan.",
                              keys=("not_in_need", "early_help", "cin_plan", "strategy_discussion")),
     "assessment.prior_cp_strategy_odds": _p(2.0, "float", "Odds ratio on a strategy discussion when a child had an earlier CP plan.", "", 0, 100),
+    "strategy.delay": _p(_ln(1.0, 3.0), "dist", "Assessment's conclusion (or a step up) to the strategy discussion.", "days"),
     "strategy.p_s47": _p(0.85, "prob", "Chance a strategy discussion leads to a section 47 enquiry (else a CIN plan)."),
-    "s47.duration": _p(_ln(12.0, 28.0), "dist", "Section 47 enquiry length.", "days"),
+    "s47.duration": _p(_ln(8.0, 20.0), "dist", "Section 47 enquiry length.", "days"),
     "s47.outcome": _p({"icpc": 0.48, "cin_plan": 0.32, "no_further_action": 0.20}, "probs", "Outcome of a section 47 enquiry.",
                       keys=("icpc", "cin_plan", "no_further_action")),
     "s47.p_emergency_care": _p(0.03, "prob", "Chance a section 47 enquiry ends in emergency care (EPO or police protection) instead."),
-    "icpc.delay": _p(_ln(14.0, 25.0), "dist", "End of the s47 enquiry to the initial child protection conference.", "days"),
+    "icpc.delay": _p(_ln(10.0, 18.0), "dist", "End of the s47 enquiry to the initial child protection conference "
+                     "(strategy discussion to ICPC: 15 working days is the standard).", "days"),
     "icpc.outcome": _p({"cp_plan": 0.88, "cin_plan": 0.10, "no_plan": 0.02}, "probs", "Decision of the ICPC.",
                        keys=("cp_plan", "cin_plan", "no_plan")),
     # --- plans ----------------------------------------------------------------------------------
     "cin.duration": _p(_ln(110.0, 330.0), "dist", "Length of a Child in Need plan.", "days"),
     "cin.p_step_up_no_change": _p(0.14, "prob", "Chance a CIN plan without positive change steps up to a strategy discussion."),
-    "cin.p_care_no_change": _p(0.05, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
+    "cin.p_care_no_change": _p(0.07, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
     "cin.p_early_help_on_close": _p(0.45, "prob", "Chance a closed plan steps down to early help (else no service)."),
     "cp.duration": _p(_ln(130.0, 380.0), "dist", "Length of a Child Protection plan.", "days"),
     "cp.first_review_days": _p(90.0, "float", "Days from the ICPC to the first review conference.", "days", 1, 365),
     "cp.review_interval_days": _p(182.0, "float", "Days between later review conferences.", "days", 1, 730),
     "cp.end_with_change": _p({"step_down": 0.62, "closed": 0.36, "plo": 0.02}, "probs",
                              "How a CP plan ends when the family made positive change.", keys=("step_down", "closed", "plo")),
-    "cp.end_without_change": _p({"step_down": 0.50, "closed": 0.12, "plo": 0.38}, "probs",
+    "cp.end_without_change": _p({"step_down": 0.45, "closed": 0.10, "plo": 0.45}, "probs",
                                 "How a CP plan ends without positive change.", keys=("step_down", "closed", "plo")),
     "plo.duration": _p(_ln(85.0, 180.0), "dist", "Length of the Public Law Outline pre-proceedings stage.", "days"),
     "plo.p_proceedings": _p(0.55, "prob", "Chance PLO leads to care proceedings (else a CIN plan)."),
     "proceedings.to_care": _p(_ln(7.0, 30.0), "dist", "Issue of proceedings to the child entering care (interim care order).", "days"),
     # --- practice quality -----------------------------------------------------------------------
-    "practice.base_engagement": _p(0.58, "prob", "Engagement of a family at the reference caseload, no handoffs, no hub, before "
-                                   "the practice model (000: engaged quite/very well 58% at baseline)."),
+    "practice.base_engagement": _p(0.74, "prob", "Engagement of a family at the reference caseload, with no handoffs, no hub and "
+                                   "before the practice model. Set so that at the baseline's caseloads (~27 children) and "
+                                   "handoffs (~1.7 a journey) mean engagement is ~58%, as in 000's baseline case files."),
     "practice.model_start": _p(dt.date(2019, 4, 1), "cdate", "Date the strengths-based practice model takes effect (training Oct 2018-Mar 2019)."),
     "practice.model_effect": _p(0.30, "float", "Change in the log-odds of engagement under the practice model.", "log-odds", -5, 5),
     "practice.handoff_penalty": _p(0.18, "float", "Fall in the log-odds of engagement per change of worker in the journey.", "log-odds", 0, 5),
@@ -183,9 +188,10 @@ PARAMS: dict[str, Param] = {
     "hubs.stagger_days": _p(60, "int", "Days between hub openings (April-September 2019).", "days", 0, 3650),
     "hubs.family_workers": _p(6, "int", "Intensive family support workers per hub.", "workers", 0, 500),
     "hubs.families_per_worker": _p(5, "int", "Families each family support worker supports at once.", "families", 1, 50),
-    "hubs.specialists": _p(3, "int", "Specialists per hub (domestic abuse, substance misuse, mental health).", "workers", 0, 50),
-    "hubs.p_refer_cp": _p(0.45, "prob", "Chance a family starting a CP plan is referred to its hub (when one is open)."),
-    "hubs.p_refer_cin": _p(0.15, "prob", "Chance a family starting a CIN plan is referred to its hub."),
+    "hubs.specialists": _p(3, "int", "Specialists per hub (domestic abuse, substance misuse, mental health). A hub with any gives "
+                              "its families practice.specialist_effect; specialists are not a separate capacity.", "workers", 0, 50),
+    "hubs.p_refer_cp": _p(0.45, "prob", "Chance a priority (toxic-trio) family starting a CP plan is referred to its hub (when one is open)."),
+    "hubs.p_refer_cin": _p(0.15, "prob", "Chance a priority (toxic-trio) family starting a CIN plan is referred to its hub."),
     "hubs.support_duration": _p(_ln(120.0, 240.0), "dist", "Length of intensive hub support.", "days"),
     # --- care -------------------------------------------------------------------------------------
     "care.placement": _p({"foster": 0.72, "kinship": 0.15, "residential": 0.08, "independent": 0.05}, "probs",
@@ -208,6 +214,8 @@ PARAMS: dict[str, Param] = {
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
     "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
+    "care.placed_for_adoption_before": _p({"dist": "uniform", "low": 120, "high": 300}, "dist",
+                                          "Time before the adoption order that the child is placed for adoption.", "days"),
     "care.leaving_age": _p(18.0, "float", "Age at which a child ceases to be looked after.", "years", 16, 21),
     "care.p_legal_s20": _p(0.6, "prob", "Share of voluntary (CIN-route) entries that are s20 (the rest go via an emergency order)."),
     # --- UASC ---------------------------------------------------------------------------------------
@@ -218,7 +226,9 @@ PARAMS: dict[str, Param] = {
     # --- initial stock -------------------------------------------------------------------------------
     "initial.cin_children": _p(3600, "int", "Children on CIN plans when the run starts (before warm-up).", "children", 0, 1_000_000),
     "initial.cp_children": _p(950, "int", "Children on CP plans when the run starts.", "children", 0, 1_000_000),
-    "initial.cla_children": _p(1450, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_children": _p(1500, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_s20_share": _p(0.3, "prob", "Share of the children looked after at the start who are accommodated "
+                                "under s20 (the rest under care orders)."),
     "initial.cla_age_band": _p({"under_1": 0.05, "1_4": 0.15, "5_9": 0.20, "10_15": 0.38, "16_17": 0.22}, "probs",
                                "Age band of the children looked after at the start.",
                                keys=("under_1", "1_4", "5_9", "10_15", "16_17")),

@@ -51,7 +51,7 @@ def assessment(w: "World", case: "Case", reason: str):
 
 def strategy(w: "World", case: "Case", reason: str):
     rs = w.streams["assessment"]
-    yield w.env.timeout(1.0)
+    yield w.env.timeout(w.p.strategy.delay.sample(rs))
     s47 = rs.uniform() < w.p.strategy.p_s47
     _each(w, Event.STRATEGY_DISCUSSION_HELD, case, outcome="s47" if s47 else "no_s47")
     return ("s47", reason) if s47 else ("cin", "strategy")

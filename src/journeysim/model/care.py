@@ -33,7 +33,7 @@ def enter_care(w: "World", case: "Case", reason: str):
         if reason == "voluntary":
             legal = "s20" if rs.uniform() < w.p.care.p_legal_s20 else "epo"
         elif reason == "initial_stock":
-            legal = "s20" if rs.uniform() < 0.3 else "care_order"
+            legal = "s20" if rs.uniform() < w.p.initial.cla_s20_share else "care_order"
         else:
             legal = LEGAL_BY_REASON[reason]
         w.env.process(episode(w, case, child, legal, reason))
@@ -50,7 +50,7 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
         route, t = ("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit else ("age_18", float("inf"))
     else:
         p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
-        if rs.uniform() < min(0.95, p_home):
+        if rs.uniform() < p_home:
             route, t = "returned_home", p.return_home_time.sample(rs)
         elif rs.uniform() < p.p_adoption[band]:
             route, t = "adoption", p.adoption_time.sample(rs)
@@ -119,7 +119,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
 def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs):
     """Wait out the episode, with placement moves along the way (and a placement for adoption)."""
     rate = w.p.care.placement_moves_per_year
-    adopt_at = max(0.0, length - (120.0 + 180.0 * rs.uniform())) if route == "adoption" else float("inf")
+    adopt_at = max(0.0, length - w.p.care.placed_for_adoption_before.sample(rs)) if route == "adoption" else float("inf")
     t = 0.0
     while True:
         gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")

@@ -85,7 +85,7 @@ class Hubs:
             case.hub_support = True
             case.hub = hub
             case.hub_started = w.env.now
-            case.specialist = hub.specialists > 0
+            case.specialist = hub.specialists > 0 and case.family.toxic_trio
             worker = hub.next_worker()
             for child in case.children:
                 w.child_event(Event.HUB_SUPPORT_STARTED, case, child, team=hub.name, worker=worker,

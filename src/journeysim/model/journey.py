@@ -32,7 +32,7 @@ def run(w: "World", case: "Case", stage: str, reason: str):
     step = (stage, reason)
     while step is not None and case.children:
         name, why = step
-        if name in ("cin", "cp", "care"):
+        if name in ("cin", "cp", "care") and why != "initial_stock":
             yield from w.workforce.stage_change(case, list(case.children), name)
         step = yield from STAGES[name](w, case, why)
 
@@ -47,10 +47,10 @@ def refer(w: "World", fam: "Family") -> None:
     for child in case.children:
         w.child_event(Event.REFERRAL_RECEIVED, case, child, team=intake.name, count=child.referrals)
         child.referrals += 1
-    w.env.process(_referral(w, case))
+    w.env.process(_referral(w, case, intake))
 
 
-def _referral(w: "World", case: "Case"):
+def _referral(w: "World", case: "Case", intake):
     p = w.p
     rs = w.streams["assessment"]
     p_nfa = p.referral.p_nfa * (p.mash.hold_longer_nfa_factor if w.active(p.mash.hold_longer_start) else 1.0)
@@ -59,7 +59,11 @@ def _referral(w: "World", case: "Case"):
             w.close_child(case, child, "referral_nfa")
         return
     yield w.env.timeout(p.assessment.allocation_delay.sample(rs))
-    yield from w.workforce.allocate(case, list(case.children), w.workforce.intake_team(case.district), "new_case")
+    # the team on intake when the referral arrived takes it (under CAST, that week's team)
+    team = intake if intake.workers or intake.posts else w.workforce.intake_team(case.district)
+    if team not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
+        team = w.workforce.intake_team(case.district)
+    yield from w.workforce.allocate(case, list(case.children), team, "new_case")
     yield from run(w, case, "assessment", "referral")
 
 

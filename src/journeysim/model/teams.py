@@ -103,7 +103,7 @@ class Workforce:
         if cover and self.rs.uniform() < p.p_agency_cover:
             self.w.at(p.agency_delay.sample(self.rs), lambda: self._agency_cover(district))
         nq = self.rs.uniform() < nq_share
-        self.w.at(p.recruitment_delay.sample(self.rs), lambda: self._recruit(district, nq))
+        self.w.at(p.recruitment_delay.sample(self.rs), lambda: self._recruit(district, nq, cover))
 
     def _team_with_vacancy(self, district: int) -> Team:
         teams = self.district_teams(district)
@@ -114,12 +114,14 @@ class Workforce:
         if team.vacancies > 0:
             self.hire(team, "agency", covering=True)
 
-    def _recruit(self, district: int, nq: bool) -> None:
+    def _recruit(self, district: int, nq: bool, ends_cover: bool) -> None:
+        """A permanent recruit arrives; for a vacated post, the district's longest-serving agency cover ends."""
         team = self._team_with_vacancy(district)
         self.hire(team, "newly_qualified" if nq else "permanent")
-        cover = next((x for x in self.district_workers(district) if x.covering), None)
-        if cover is not None:
-            self.leave(cover, "cover_ended")
+        if ends_cover:
+            cover = min((x for x in self.district_workers(district) if x.covering), key=lambda x: x.id, default=None)
+            if cover is not None:
+                self.leave(cover, "cover_ended")
 
     def add_posts(self, posts: int, nq_share: float) -> None:
         """A recruitment drive: new posts spread over districts, recruited after the usual delay."""
