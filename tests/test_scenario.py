@@ -25,7 +25,7 @@ def test_every_parameter_is_documented_with_a_valid_default():
 
 
 def test_extends_inherits_and_overrides(tmp_path):
-    base = write(tmp_path, "base.toml", 'name = "base"\n[referral]\np_nfa = 0.2\n[cp]\nfirst_review_days = 80.0\n')
+    write(tmp_path, "base.toml", 'name = "base"\n[referral]\np_nfa = 0.2\n[cp]\nfirst_review_days = 80.0\n')
     child = write(tmp_path, "child.toml", 'extends = "base.toml"\nname = "child"\n[referral]\np_nfa = 0.3\n')
     s = sc.load(child, ["cp.first_review_days=70"])
     assert s.name == "child"

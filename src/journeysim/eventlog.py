@@ -206,7 +206,3 @@ def file_digest(path: str | Path) -> str:
             h.update(block)
     return h.hexdigest()
 
-
-def to_pandas(table: pa.Table):
-    """The log as a pandas DataFrame with plain string categoricals for the dictionary columns."""
-    return table.to_pandas()

@@ -87,8 +87,6 @@ CHILD_EVENTS = frozenset(
 #: Events that open a child's case (the first event of every journey).
 CASE_OPENING = frozenset({Event.REFERRAL_RECEIVED, Event.CASE_LOADED, Event.UASC_ARRIVED})
 
-EVENT_NAMES = [e.value for e in Event]
-
 _dict_str = pa.dictionary(pa.int16(), pa.string())
 
 #: Column name, Arrow type, and meaning.  Nullable columns are null where a field

@@ -60,10 +60,9 @@ def _referral(w: "World", case: "Case", intake):
         return
     yield w.env.timeout(p.assessment.allocation_delay.sample(rs))
     # the team on intake when the referral arrived takes it (under CAST, that week's team)
-    team = intake if intake.workers or intake.posts else w.workforce.intake_team(case.district)
-    if team not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
-        team = w.workforce.intake_team(case.district)
-    yield from w.workforce.allocate(case, list(case.children), team, "new_case")
+    if intake not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
+        intake = w.workforce.intake_team(case.district)
+    yield from w.workforce.allocate(case, list(case.children), intake, "new_case")
     yield from run(w, case, "assessment", "referral")
 
 

@@ -13,7 +13,7 @@ from ..eventlog import EventLog
 from ..events import Event
 from ..rng import Streams
 from ..scenario import AGE_BANDS, Scenario
-from . import arrivals, care, hubs, journey, teams
+from . import arrivals, hubs, journey, teams
 from .entities import Case, Child, Family
 
 

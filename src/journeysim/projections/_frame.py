@@ -1,7 +1,7 @@
 """The event log as one normalised pandas DataFrame, plus date and year helpers.
 
 Every projection starts from :func:`as_frame`, which converts an Arrow table (or a
-DataFrame such as :func:`journeysim.eventlog.to_pandas` returns) once:
+DataFrame such as ``pandas.read_parquet`` of a log returns) once:
 
 * rows sorted by ``seq`` (the order events happened; ties in time keep it),
 * the dictionary columns (``event``, ``team``, ...) as plain strings,
