@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeysim.eventlog import read_log, table_from_rows, to_pandas, write_log
+from journeysim.eventlog import read_log, table_from_rows, write_log
 from journeysim.projections import (
     MEASURES,
     caseload_series,
@@ -510,7 +510,7 @@ def test_parquet_round_trip_and_dataframe_input_give_same_measures(tmp_path):
     write_log(log, path)
     expected = measures(log)
     pd.testing.assert_frame_equal(measures(read_log(path)), expected)
-    pd.testing.assert_frame_equal(measures(to_pandas(log)), expected)
+    pd.testing.assert_frame_equal(measures(log.to_pandas()), expected)
     assert not expected["value"].isna().all()
 
 
