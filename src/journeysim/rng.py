@@ -58,9 +58,6 @@ class Stream:
         self._zi = i + 1
         return float(self._z[i])
 
-    def bernoulli(self, p: float) -> bool:
-        return self.uniform() < p
-
     def exponential(self, mean: float) -> float:
         return -mean * math.log(1.0 - self.uniform())
 

@@ -240,17 +240,13 @@ AGE_BANDS = {"under_1": (0.0, 1.0), "1_4": (1.0, 5.0), "5_9": (5.0, 10.0), "10_1
 SECTIONS = sorted({k.split(".")[0] for k in PARAMS if "." in k})
 
 
-def _where(source: str, key: str) -> str:
-    return f"{source}: {key}"
-
-
 def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _check_value(key: str, p: Param, v, source: str):
     """Validate and normalise one value; raise ScenarioError naming the file and key."""
-    where = _where(source, key)
+    where = f"{source}: {key}"
     unit = f" {p.unit}" if p.unit else ""
     rng = ""
     if p.lo is not None or p.hi is not None:

@@ -181,10 +181,11 @@ class Workforce:
         return self.teams[d]["CIC"][0]
 
     # ---------------------------------------------------------------- allocation
-    def _pick(self, team: Team, n: int) -> Worker | None:
+    def _pick(self, team: Team, n: int, exclude: Worker | None = None) -> Worker | None:
+        """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap."""
         best, best_key = None, None
         for x in team.workers:
-            if self.hard_cap and x.load + n > self.hard_cap:
+            if x is exclude or (self.hard_cap and x.load + n > self.hard_cap):
                 continue
             key = (x.load >= x.cap, x.load / x.cap, x.id)
             if best_key is None or key < best_key:
@@ -269,12 +270,9 @@ class Workforce:
                 return
         worker = children[0].worker
         if worker is not None and self.rs.uniform() < self.w.p.teams.reallocation_p:
-            others = [x for x in worker.team.workers if x is not worker]
-            if others:
-                team = worker.team
-                target = self._pick(Team(team.name, team.district, team.kind, 0, others), len(children))
-                if target is not None:
-                    self._assign(case, children, target, "reallocation")
+            target = self._pick(worker.team, len(children), exclude=worker)
+            if target is not None:
+                self._assign(case, children, target, "reallocation")
 
 
 def _posts(n: int, scale: float) -> int:
