@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from journeysim.projections import MEASURES
+from journeysim.targets import DEFAULT_PATH, observed
 
-TARGETS = Path(__file__).resolve().parents[1] / "calibration" / "targets.csv"
+TARGETS = DEFAULT_PATH
 
 
 def test_targets_name_real_measures_and_fitting_rows_are_complete():
@@ -28,3 +29,10 @@ def test_targets_name_real_measures_and_fitting_rows_are_complete():
             "cla_ceased_adoption", "re_referral_12m_pct", "cin_at_31_march"}
     for m in firm:
         assert fit["model_measure"].eq(m).sum() >= 4, m
+
+
+def test_observed_gives_one_row_per_measure_and_year():
+    obs = observed()
+    assert not obs.duplicated(["model_measure", "year"]).any()
+    row = obs[(obs["model_measure"] == "cla_at_31_march") & (obs["year"] == "2018-19")]
+    assert row["value"].tolist() == [1664.0]
