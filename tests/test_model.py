@@ -197,3 +197,17 @@ def test_re_referral_feedback_exists(hampshire_log):
     refs = hampshire_log[hampshire_log["event"] == "ReferralReceived"]
     journeys_per_child = refs.groupby("child_id")["case_id"].nunique()
     assert (journeys_per_child > 1).mean() > 0.05
+
+
+def test_a_one_week_in_two_rota_puts_two_teams_on_intake_each_week():
+    df = log_frame(small("hampshire.toml", "teams.cast_start=2000-01-01", "teams.cast_start_by_district={}",
+                         "teams.intake_rota=[[1, 2], [3, 4]]"))
+    weeks = df[df["event"] == "IntakeWeekStarted"].copy()
+    weeks["district"] = weeks["team"].str.split("-").str[0]
+    per_week = weeks.groupby(["district", "time"])["team"].apply(lambda s: tuple(sorted(s.str[-1])))
+    assert set(per_week) == {("1", "2"), ("3", "4")}
+    refs = df[df["event"] == "ReferralReceived"].merge(weeks[["team", "time"]], how="cross", suffixes=("", "_w"))
+    # every referral goes to a team on intake in the week it arrived
+    refs = refs[(refs["time_w"] <= refs["time"]) & (refs["time"] < refs["time_w"] + 7)]
+    on_intake = refs.groupby("seq").apply(lambda g: (g["team"] == g["team_w"]).any())
+    assert on_intake.all()

@@ -61,6 +61,9 @@ def test_distribution_tables_are_parsed():
     ('[teams]\ncast_start = "2018-05-01"\n', "must be a date like 2018-04-01 (no quotes)"),
     ('[teams]\ncast_start_by_district = { D9 = 2018-01-01 }\n', "unknown district 'D9'"),
     ("[workforce]\nsoft_cap = 0\n", "workforce.soft_cap must be between 1 and 500 children"),
+    ("[teams]\nintake_rota = [[1, 2], []]\n", "week 2 of the rota has no team"),
+    ("[teams]\nintake_rota = [[1, 2], [3, 5]]\n", "names team 5 but there are only teams.cast_teams = 4"),
+    ("[teams]\nintake_rota = [[1], [2], [3]]\n", "never puts team 4 on intake"),
     ("name = \n", "not valid TOML"),
     ('extends = "missing.toml"\n', "extends: no such scenario file 'missing.toml'"),
 ])

@@ -35,7 +35,7 @@ NEVER = "never"  # a component date that never arrives (counterfactual runs)
 @dataclass(frozen=True)
 class Param:
     default: Any
-    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, bool, yearly, dates, drives
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, bool, yearly, dates, drives, rota
     doc: str
     unit: str = ""
     lo: float | None = None
@@ -160,6 +160,10 @@ PARAMS: dict[str, Param] = {
     "teams.cin_posts": _p(12, "int", "Posts in each CIN team (model A).", "posts", 1, 500),
     "teams.cic_posts": _p(9, "int", "Posts in each district's Children in Care team (model A).", "posts", 1, 500),
     "teams.cast_teams": _p(4, "int", "CAST teams per district (model B); the intake rota is one week in this many.", "teams", 1, 12),
+    "teams.intake_rota": _p([], "rota", "Model B intake rota: one list of CAST team numbers (1..teams.cast_teams) per week "
+                            "of the cycle, repeating; a district's new referrals that week go to the listed team with the "
+                            "most room. [] = one team a week in turn, i.e. one week in teams.cast_teams "
+                            "([[1], [2], [3], [4]]); [[1, 2], [3, 4]] = each team one week in two.", "teams per week"),
     "teams.cast_start": _p(dt.date(2018, 5, 1), "cdate", "Date each district switches to CAST (model B); 'never' keeps model A."),
     "teams.cast_start_by_district": _p({"D1": dt.date(2017, 7, 1)}, "dates",
                                        "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
@@ -328,6 +332,16 @@ def _check_value(key: str, p: Param, v, source: str):
                 raise ScenarioError(f"{where}.{k} must be a date like 2018-04-01 or \"never\"; got {x!r}")
             out[str(k)] = None if x == NEVER else x
         return out
+    if p.kind == "rota":
+        if not isinstance(v, list) or not all(isinstance(week, list) for week in v):
+            raise ScenarioError(f"{where} must be a list of weeks, each a list of CAST team numbers, "
+                                f"like [[1], [2], [3], [4]] ([] for one team a week in turn); got {v!r}")
+        for i, week in enumerate(v):
+            if not week:
+                raise ScenarioError(f"{where}: week {i + 1} of the rota has no team; every week needs at least one")
+            if not all(_is_num(t) and float(t).is_integer() and t >= 1 for t in week):
+                raise ScenarioError(f"{where}: week {i + 1} must list whole team numbers from 1; got {week!r}")
+        return [[int(t) for t in week] for week in v]
     if p.kind == "drives":
         if not isinstance(v, list):
             raise ScenarioError(f"{where} must be a list of tables {{ date = 2019-01-15, posts = 65, nq_share = 0.8 }}; got {v!r}")
@@ -466,6 +480,18 @@ def _validate_whole(values: dict[str, Any], source: str) -> None:
     """Checks that involve more than one key."""
     if values["run.end"] <= values["run.start"]:
         raise ScenarioError(f"{source}: run.end ({values['run.end']}) must be after run.start ({values['run.start']})")
+    teams = values["teams.cast_teams"]
+    rota = values["teams.intake_rota"]
+    if rota:
+        listed = {t for week in rota for t in week}
+        beyond = sorted(t for t in listed if t > teams)
+        if beyond:
+            raise ScenarioError(f"{source}: teams.intake_rota names team {beyond[0]} but there are only "
+                                f"teams.cast_teams = {teams} CAST teams per district (numbers 1..{teams})")
+        never = sorted(set(range(1, teams + 1)) - listed)
+        if never:
+            raise ScenarioError(f"{source}: teams.intake_rota never puts team {never[0]} on intake; "
+                                f"every team 1..{teams} must appear in some week")
     n = values["population.districts"]
     valid = {f"D{i + 1}" for i in range(n)}
     for d in values["teams.cast_start_by_district"]:

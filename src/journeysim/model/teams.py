@@ -166,12 +166,24 @@ class Workforce:
         for team in cast:
             self._serve_waiting(team)
 
-    def intake_team(self, d: int) -> Team:
-        """The team that takes district ``d``'s new referrals now."""
+    def intake_teams(self, d: int) -> list[Team]:
+        """The teams on intake for district ``d`` this week (model B: the rota's week)."""
         if self.model[d] == "A":
-            return self.teams[d]["RA"][0]
+            return self.teams[d]["RA"]
         cast = self.teams[d]["CAST"]
-        return cast[self.w.cal.week_index(self.w.env.now) % len(cast)]
+        week = self.w.cal.week_index(self.w.env.now)
+        rota = self.w.p.teams.intake_rota
+        if not rota:
+            return [cast[week % len(cast)]]
+        return [cast[t - 1] for t in rota[week % len(rota)]]
+
+    def intake_team(self, d: int) -> Team:
+        """The team that takes district ``d``'s next new referral: of this week's intake teams, the one
+        with the fewest children per worker."""
+        teams = self.intake_teams(d)
+        if len(teams) == 1:
+            return teams[0]
+        return min(teams, key=lambda t: (t.children / max(1, len(t.workers)), t.name))
 
     def plan_team(self, d: int) -> Team:
         """Model A: the long-term CIN team with the most room."""

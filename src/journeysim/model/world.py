@@ -147,5 +147,6 @@ def _intake_rota(w: World):
     while True:
         for d in range(w.workforce.n_districts):
             if w.workforce.model[d] == "B":
-                w.log.emit(w.env.now, Event.INTAKE_WEEK_STARTED, team=w.workforce.intake_team(d).name)
+                for team in w.workforce.intake_teams(d):
+                    w.log.emit(w.env.now, Event.INTAKE_WEEK_STARTED, team=team.name)
         yield w.env.timeout(7.0)
