@@ -12,6 +12,8 @@ import pandas as pd
 from . import __version__, pathway
 from .calendar import fy_label
 from .eventlog import LogFormatError, read_log
+from .progress import progress_bar, replication_progress, stderr_is_terminal
+from .results import ResultsError, open_results
 from .runner import RunError
 from .scenario import PARAMS, ScenarioError, describe_params, load
 
@@ -51,7 +53,7 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ScenarioError, RunError, LogFormatError) as exc:
+        except (ScenarioError, RunError, LogFormatError, ResultsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
@@ -115,7 +117,9 @@ def run(scenario_file, reps, seed, out, workers, overrides, force):
     scenario = load(scenario_file, overrides)
     out = out or Path("results") / scenario.name
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
-    _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, _progress)
+    with progress_bar(reps, "replications", "rep") as bar:
+        progress = replication_progress(bar) if stderr_is_terminal() else _progress
+        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress)
     click.echo()
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
@@ -180,6 +184,23 @@ def trace(results, child_id, rep):
         raise RunError(f"{path}: no events for child {child_id}")
     for line in lines:
         click.echo(line)
+
+
+# --------------------------------------------------------------------------- report, pictures, exports
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write [default: RESULTS/report.html].")
+@click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None,
+              help="A second results folder: add the paired differences (this run minus RESULTS... see the guide).")
+@user_errors
+def report(results, out, compare_with):
+    """Write one self-contained HTML report (figures embedded) of a results folder."""
+    from .report import write_report
+
+    out = out or Path(results) / "report.html"
+    path = write_report(results, out, compare_with)
+    click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
 
 
 if __name__ == "__main__":  # pragma: no cover
