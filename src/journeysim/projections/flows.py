@@ -70,7 +70,7 @@ def intake_by_week(log) -> pd.DataFrame:
     """
     df = as_frame(log)
     refs = df[df["event"] == Event.REFERRAL_RECEIVED.value]
-    week = refs["date"] - pd.to_timedelta(refs["date"].dt.weekday, unit="D")
+    week = refs["date"] - pd.to_timedelta(refs["date"].dt.day_of_week, unit="D")
     out = refs.assign(week=week).groupby(["week", "team"]).size().rename("referrals").reset_index()
     out.insert(1, "district", out["team"].str.split("-").str[0])
     return out
