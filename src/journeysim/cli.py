@@ -172,9 +172,11 @@ def _fmt(v) -> str:
 @click.argument("results", type=click.Path(path_type=Path))
 @click.argument("child_id", type=int)
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
+@click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the journey as a timeline (.png, .svg or .pdf).")
 @user_errors
-def trace(results, child_id, rep):
-    """Tell one child's journey from a results folder's event log."""
+def trace(results, child_id, rep, figure):
+    """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
     path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
@@ -184,6 +186,11 @@ def trace(results, child_id, rep):
         raise RunError(f"{path}: no events for child {child_id}")
     for line in lines:
         click.echo(line)
+    if figure is not None:
+        from .report.timeline import save_timeline
+
+        save_timeline(log, child_id, figure)
+        click.echo(f"\nTimeline: {figure}")
 
 
 # --------------------------------------------------------------------------- report, pictures, exports
@@ -201,6 +208,23 @@ def report(results, out, compare_with):
     out = out or Path(results) / "report.html"
     path = write_report(results, out, compare_with)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Animation to write: .gif, or .mp4 where ffmpeg is installed.")
+@click.option("--step-days", default=14, show_default=True, type=click.IntRange(1, 366), help="Days between frames.")
+@click.option("--fps", default=8, show_default=True, type=click.IntRange(1, 60), help="Frames per second.")
+@click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
+              help="Resolution: 100 gives 1280 x 720 pixels.")
+@user_errors
+def animate(results, out, step_days, fps, dpi):
+    """Animate stocks and queues over time (for a training room or a projector)."""
+    from .report.animate import write_animation
+
+    path = write_animation(results, out, step_days, fps, dpi)
+    click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ def _date(d: dt.date | None) -> str:
     return "never" if d is None else f"{d.day} {d:%B %Y}"
 
 
-def _events(s: Scenario) -> list[tuple[dt.date, str]]:
+def scenario_events(s: Scenario) -> list[tuple[dt.date, str]]:
     """The scenario's dated changes to the service, in date order."""
     out: list[tuple[dt.date, str]] = []
     for district, when in sorted(s["teams.cast_start_by_district"].items()):
@@ -51,7 +51,7 @@ def scenario_paragraphs(s: Scenario, manifest: dict) -> list[str]:
     )
     model = "CAST teams (operating model B)" if _all_cast_from_start(s) else (
         "Referral & Assessment, Child in Need and Children in Care teams (operating model A)")
-    changes = _events(s)
+    changes = scenario_events(s)
     text = f"The service starts with {model}."
     if changes:
         text += " Then, in order: " + "; ".join(f"on {_date(d)}, {what}" for d, what in changes) + "."
