@@ -227,5 +227,21 @@ def animate(results, out, step_days, fps, dpi):
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["pm4py-csv", "xes", "ocel2-json"]),
+              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric.")
+@click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@user_errors
+def export(results, fmt, rep, out):
+    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools)."""
+    from .export import export as write_export
+
+    found = open_results(results)
+    n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
+    click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
