@@ -17,7 +17,6 @@ from journeysim.cli import main
 from journeysim.projections import (
     allocation_waits,
     caseloads_at,
-    intake_by_week,
     measures,
     social_workers_distribution,
 )

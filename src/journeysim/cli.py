@@ -198,15 +198,13 @@ def trace(results, child_id, rep, figure):
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write [default: RESULTS/report.html].")
-@click.option("--compare", "compare_with", type=click.Path(path_type=Path), default=None,
-              help="A second results folder: add the paired differences (this run minus RESULTS... see the guide).")
 @user_errors
-def report(results, out, compare_with):
+def report(results, out):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
 
     out = out or Path(results) / "report.html"
-    path = write_report(results, out, compare_with)
+    path = write_report(results, out)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
 
 

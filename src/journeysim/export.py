@@ -16,7 +16,6 @@ event's simulated day plus its time of day, in UTC.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Iterator
 from xml.sax.saxutils import quoteattr

@@ -210,7 +210,7 @@ def _about(results: Results) -> Section:
     )
 
 
-def build_html(results: Results, proj: Projected, observed: pd.DataFrame, compare: Section | None = None) -> tuple[str, list[ReportFigure]]:
+def build_html(results: Results, proj: Projected, observed: pd.DataFrame) -> tuple[str, list[ReportFigure]]:
     """The report page and its figures."""
     figs = figures(results, proj, observed)
     by_key = {f.key: f for f in figs}
@@ -244,8 +244,6 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame, compar
               "% of closed journeys with a plan, by number of social workers", {c: ".1f" for c in workers["window"].unique()}),
     ))
     sections.append(_costs_section(results, by_key.get("costs")))
-    if compare is not None:
-        sections.append(compare)
     sections.append(_about(results))
     subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
                 f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
@@ -264,16 +262,10 @@ def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
                                          {c: ",.0f" for c in wide.columns}))
 
 
-def write_report(results_path: str | Path, out: str | Path, compare_path: str | Path | None = None) -> Path:
+def write_report(results_path: str | Path, out: str | Path) -> Path:
     """Write the HTML report of the results folder at ``results_path`` to ``out``."""
     results = open_results(results_path)
-    observed = observed_targets()
-    compare = None
-    if compare_path is not None:
-        from .comparison import comparison_section
-
-        compare = comparison_section(results, open_results(compare_path))
-    page, _ = build_html(results, project(results), observed, compare)
+    page, _ = build_html(results, project(results), observed_targets())
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")

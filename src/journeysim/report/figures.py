@@ -267,22 +267,3 @@ def costs_chart(data: pd.DataFrame) -> Figure:
     _style(ax)
     ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
-
-
-def differences_chart(data: pd.DataFrame, title: str) -> Figure:
-    """Paired differences (B - A) with 95% intervals, one row per measure, as % of A's mean."""
-    fig = new_figure(8, 0.6 + 0.35 * len(data))
-    ax = fig.add_subplot()
-    y = np.arange(len(data))[::-1]
-    base = data["mean_a"].replace(0, np.nan)
-    mid = 100 * data["diff"] / base
-    lo, hi = 100 * data["ci_low"] / base, 100 * data["ci_high"] / base
-    colours = [OKABE_ITO["black"] if z else SIMULATED for z in data["includes_zero"]]
-    ax.hlines(y, lo, hi, color=colours, linewidth=2)
-    ax.scatter(mid, y, color=colours, zorder=3)
-    ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_yticks(y, data["label"], fontsize=8)
-    ax.set_xlabel("difference, % of the first run's mean (95% interval)")
-    ax.set_title(title)
-    _style(ax)
-    return fig
