@@ -4,6 +4,9 @@
 * :mod:`~journeysim.report.data` -- the table behind every figure (what tests check)
 * :mod:`~journeysim.report.figures` -- drawing those tables with matplotlib
 * :mod:`~journeysim.report.build` -- figures and words assembled into one self-contained page
+  (:mod:`~journeysim.report.page` writes the HTML, :mod:`~journeysim.report.words` the prose)
+* :mod:`~journeysim.report.timeline` -- one child's journey as a timeline (``trace --figure``)
+* :mod:`~journeysim.report.animate` -- stocks and queues over time (``animate``)
 """
 
 from .build import write_report

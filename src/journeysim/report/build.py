@@ -33,7 +33,7 @@ FAN_MEASURES = [
     ("cp_second_or_subsequent_pct", "CP plans that are a second or later plan", "% of plans started", 1),
     ("cla_starts", "Children starting to be looked after", "children a year", 0),
     ("cla_at_31_march", "Children looked after at 31 March", "children", 0),
-    ("uasc_at_31_march", "Unaccompanied asylum-seeking children looked after at 31 March", "children", 0),
+    ("uasc_at_31_march", "UASC looked after at 31 March", "children", 0),
     ("cla_ceased", "Children ceasing to be looked after", "children a year", 0),
     ("cla_ceased_adoption", "Children adopted from care", "children a year", 0),
     ("sw_caseload_children_mean", "Children per social worker at 31 March", "children per worker", 1),

@@ -81,7 +81,7 @@ PATHWAY_GRID = {
     "CaseLoaded": (1, 2.2), "UascArrived": (1, -3.2),
     "CinPlanStarted": (5, 1.6), "CinPlanEnded": (7, 1.6),
     "StrategyDiscussionHeld": (4, -0.9), "S47EnquiryCompleted": (5, -0.9), "IcpcHeld": (6, -0.9),
-    "CpPlanStarted": (7, -0.9), "CpReviewHeld": (8, -0.9), "PloStarted": (9, -1.6), "CareProceedingsIssued": (10, -1.6),
+    "CpPlanStarted": (7, -0.9), "CpReviewHeld": (8.2, -0.9), "PloStarted": (9, -1.6), "CareProceedingsIssued": (10, -1.6),
     "CpPlanEnded": (9, -0.2),
     "CareEntered": (8, -3.2), "CareLeft": (10, -3.2), "ReturnHomeBrokeDown": (9, -4.2),
     "CaseClosed": (11, 0.6), "END": (12, 0.6),
@@ -123,7 +123,7 @@ def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
     boxes = {}
     for node, (x, y) in pos.items():
         loop = per_year.get((node, node))
-        text = _short(node) + (f"\n(again: {_flow_text(loop)}/yr)" if loop else "")
+        text = _short(node) + (f"\n(repeat: {_flow_text(loop)}/yr)" if loop else "")
         boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=8.5, zorder=5,
                               bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4", "edgecolor": "#555555"})
     for u, v in g.edges:

@@ -118,7 +118,8 @@ def timeline_figure(t: Timeline) -> Figure:
                 ax.text(b["start"] + (b["end"] - b["start"]) / 2, y + 1, b["phase"], ha="center", va="center",
                         fontsize=7.5, color="white" if _dark(shade) else "black", clip_on=True)
         for _, h in t.hubs[t.hubs["journey"] == journey].iterrows():
-            ax.broken_barh([(h["start"], _days(h["start"], h["end"]))], (y + 1.45, 0.2), color=OKABE_ITO["green"])
+            ax.broken_barh([(h["start"], _days(h["start"], h["end"]))], (y + 1.45, 0.2), facecolor="white",
+                           edgecolor="black", hatch="xxx", linewidth=0.6)
         for _, w in t.workers[t.workers["journey"] == journey].iterrows():
             _bar(ax, w["start"], w["end"], y, colour[w["worker"]], edge="white", hatch=hatch[w["worker"]])
             if w["end"] - w["start"] > wide:
@@ -144,7 +145,7 @@ def timeline_figure(t: Timeline) -> Figure:
     handles += [Patch(facecolor=colour[w], hatch=hatch[w], edgecolor="white", label=f"worker {w} ({_team_of(t, w)})")
                 for w in workers]
     if not t.hubs.empty:
-        handles.append(Patch(color=OKABE_ITO["green"], label="hub support"))
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="xxx", label="hub support"))
     handles.append(ax.plot([], [], marker="v", linestyle="none", color="black", label="handoff (new worker)")[0])
     fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7.5, frameon=False)
     n = len(workers)
