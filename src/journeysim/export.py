@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .events import Event
+from .progress import progress_bar
 from .projections import as_frame
 
 FORMATS = ("pm4py-csv", "xes", "ocel2-json")
@@ -137,18 +138,18 @@ def write_xes(log, path: Path, name: str = "journeysim") -> int:
     events = case_events(log)
     lines = xes_event_lines(events).to_numpy()
     cases = events["case:concept:name"].to_numpy()
+    children, families = events["case:child_id"].to_numpy(), events["case:family_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if len(cases) else np.array([], dtype=int)
     ends = np.r_[starts[1:], len(cases)]
     with open(path, "w", encoding="utf-8") as f:
         f.write(_XES_HEAD)
         f.write(f"  {_xes_attr('string', 'concept:name', name)}\n")
-        for a, b in zip(starts, ends):
-            first = events.iloc[a]
-            f.write(f"  <trace>\n    {_xes_attr('string', 'concept:name', cases[a])}"
-                    f"{_xes_attr('int', 'child_id', int(first['case:child_id']))}"
-                    f"{_xes_attr('int', 'family_id', int(first['case:family_id']))}\n")
-            f.write("".join(lines[a:b]))
-            f.write("  </trace>\n")
+        with progress_bar(len(starts), "writing traces", "trace") as bar:
+            for a, b in zip(starts, ends):
+                f.write(f"  <trace>\n    {_xes_attr('string', 'concept:name', cases[a])}"
+                        f"{_xes_attr('int', 'child_id', int(children[a]))}{_xes_attr('int', 'family_id', int(families[a]))}\n"
+                        + "".join(lines[a:b]) + "  </trace>\n")
+                bar.update(1)
         f.write("</log>\n")
     return len(events)
 
@@ -295,7 +296,8 @@ def write_ocel2_json(log, path: Path) -> int:
         f.write(',\n"objects": [\n')
         _write_items(f, _objects(df, links, stamps))
         f.write('],\n"events": [\n')
-        _write_items(f, _events(df, links, stamps))
+        with progress_bar(len(df), "writing events", "event") as bar:
+            _write_items(f, _events(df, links, stamps), bar)
         f.write("]\n}\n")
     return len(df)
 
@@ -312,11 +314,16 @@ def _events(df: pd.DataFrame, links: pd.DataFrame, stamps: pd.Series) -> Iterato
                "relationships": _event_relationships(row, link_rows[row.Index])}
 
 
-def _write_items(f, items: Iterator[dict]) -> None:
-    first = True
+def _write_items(f, items: Iterator[dict], bar=None) -> None:
+    """Items as comma-separated JSON, one a line (advancing ``bar`` every 10,000)."""
+    n = 0
     for item in items:
-        f.write(("" if first else ",\n") + json.dumps(item, default=_jsonable))
-        first = False
+        f.write(("" if n == 0 else ",\n") + json.dumps(item, default=_jsonable))
+        n += 1
+        if bar is not None and n % 10_000 == 0:
+            bar.update(10_000)
+    if bar is not None:
+        bar.update(n - bar.n)
     f.write("\n")
 
 
