@@ -15,7 +15,9 @@ from .eventlog import LogFormatError, read_log
 from .progress import progress_bar, replication_progress, stderr_is_terminal
 from .results import ResultsError, open_results
 from .runner import RunError
+from .calibrate import CalibrationError
 from .scenario import PARAMS, ScenarioError, describe_params, load
+from .targets import TargetsError
 
 #: Rows of the printed summary: (measure, label, decimals).
 SUMMARY_ROWS = [
@@ -53,7 +55,7 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ScenarioError, RunError, LogFormatError, ResultsError) as exc:
+        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
@@ -239,6 +241,71 @@ def export(results, fmt, rep, out):
     found = open_results(results)
     n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+
+
+@main.command()
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("scenarios/hampshire.toml"), show_default=True, help="Scenario whose uncertain parameters are fitted.")
+@click.option("--targets", "targets_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Targets file [default: calibration/targets.csv].")
+@click.option("--budget", type=click.IntRange(16, 100_000), default=None,
+              help="Simulation runs per fit for the history-matching waves [default: 336; 81 with --quick].")
+@click.option("--reps", type=click.IntRange(2, 10_000), default=None,
+              help="Full-scale replications of the chosen point for the report [default: 20; 6 with --quick].")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the designs and the runs.")
+@click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
+              "writes to results/calibration-quick unless --out is given.")
+@click.option("--backtest/--no-backtest", default=True, show_default=True,
+              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@user_errors
+def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides):
+    """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
+    import os
+
+    from . import calibrate as cal
+    from .targets import load_targets
+
+    scenario = load(scenario_file, overrides)
+    targets = load_targets(targets_file)
+    settings = cal.Settings.quick() if quick else cal.Settings()
+    if budget is not None:
+        settings = settings.with_budget(budget)
+    if reps is not None:
+        settings.reps = reps
+    out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
+    report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
+    command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
+        + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides)
+    workers = workers or os.cpu_count() or 1
+    fits = 2 if backtest else 1
+    click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
+               f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
+               f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {workers} worker(s)", err=True)
+    numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, workers, backtest,
+                                  progress=_batch_progress)
+    click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
+    click.echo(f"Fit report: {report}")
+    click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
+               f"observed points inside the 90% interval: {numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), "
+               f"{numbers['firm_inside_pct']:.0f}% (calibrated point); "
+               f"one-worker journeys {numbers['one_worker_pct']:.1f}% (000 Table 9: 10%)"
+               + (f"; back-test forecast MAPE {numbers['backtest_forecast_mape']:.1f}% "
+                  f"(in-sample {numbers['backtest_insample_mape']:.1f}%)" if "backtest_forecast_mape" in numbers else ""))
+    click.echo(f"Took {numbers['seconds'] / 60:.1f} minutes.")
+
+
+def _batch_progress(done: int, total: int, label: str) -> None:
+    """Progress of a batch of runs: a line that updates in place on a terminal, the last line only otherwise."""
+    if sys.stderr.isatty():
+        click.echo(f"\r  {label}: {done}/{total}", err=True, nl=done == total)
+    elif done == total:
+        click.echo(f"  {label}: {done}/{total} done", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
