@@ -38,6 +38,7 @@ FAN_MEASURES = [
     ("cla_ceased_adoption", "Children adopted from care", "children a year", 0),
     ("sw_caseload_children_mean", "Children per social worker at 31 March", "children per worker", 1),
     ("social_workers_per_journey_pct_1", "Journeys with one social worker", "% of closed journeys with a plan", 1),
+    ("positive_change_pct", "Families with positive change at closure", "% of closed journeys with a plan", 1),
     ("hub_starts", "Families starting hub support", "families a year", 0),
 ]
 
