@@ -207,6 +207,10 @@ def test_page_is_self_contained_with_alt_text_and_captions(built):
     assert "no costs.csv" in page
     assert "switches to CAST teams" in page  # the scenario in plain words
     assert "multiplied by 0.05, this run" in page
+    # the workers table reads observed, then the Table 9 window, then the last year
+    heads = [page.index(f'<th scope="col">{h}</th>') for h in ("observed", "Nov 2017 - Feb 2018 (simulated)",
+                                                               "2019-20 (simulated)")]
+    assert heads == sorted(heads)
 
 
 def test_costs_section_when_the_run_wrote_costs(small_results, tmp_path):

@@ -241,7 +241,8 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame) -> tup
     workers = by_key["workers"].data
     sections.append(Section("workers", "Social workers per journey").add(
         by_key["workers"].html(),
-        table(workers.pivot(index="band", columns="window", values="mean").reset_index().rename(columns={"band": "workers"}),
+        table(workers.pivot(index="band", columns="window", values="mean")[list(dict.fromkeys(workers["window"]))]
+              .reset_index().rename(columns={"band": "workers"}),
               "% of closed journeys with a plan, by number of social workers", {c: ".1f" for c in workers["window"].unique()}),
     ))
     sections.append(_costs_section(results, by_key.get("costs")))
