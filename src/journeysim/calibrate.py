@@ -232,11 +232,17 @@ def _outputs(m: pd.DataFrame, names: list[str], scale: float) -> np.ndarray:
 def _design_job(base: Scenario, knobs: list[Knob], u: np.ndarray, seed: int, scale: float, names: list[str]) -> np.ndarray:
     sc = apply_knobs(base, knobs, u)
     sc = from_values({**sc.raw(), "run.scale": sc["run.scale"] * scale}, sc.sources, sc.path, sc.files, sc.overrides)
-    return _outputs(_simulate_measures(sc, seed), names, scale)
+    return _outputs(_simulate_measures(sc, seed), names, sc["run.scale"])
 
 
 def _full_job(scenario: Scenario, seed: int) -> pd.DataFrame:
-    return _simulate_measures(scenario, seed)
+    """One replication's measures, counts scaled to the full county when ``run.scale`` is not 1."""
+    m = _simulate_measures(scenario, seed)
+    scale = scenario["run.scale"]
+    if scale != 1.0:
+        counts = m["measure"].map(is_count)
+        m.loc[counts, "value"] = m.loc[counts, "value"] / scale
+    return m
 
 
 # ------------------------------------------------------------------------------------ the fit
@@ -253,7 +259,7 @@ class Settings:
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(waves=3, runs_per_wave=24, replicates=3, scale=0.25, reps=6, knobs=tuple(QUICK_KNOBS))
+        return cls(waves=3, runs_per_wave=20, replicates=3, scale=0.25, reps=4, knobs=tuple(QUICK_KNOBS))
 
     @property
     def budget(self) -> int:

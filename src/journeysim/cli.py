@@ -249,15 +249,15 @@ def export(results, fmt, rep, out):
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Targets file [default: calibration/targets.csv].")
 @click.option("--budget", type=click.IntRange(16, 100_000), default=None,
-              help="Simulation runs per fit for the history-matching waves [default: 336; 81 with --quick].")
+              help="Simulation runs per fit for the history-matching waves [default: 336; 69 with --quick].")
 @click.option("--reps", type=click.IntRange(2, 10_000), default=None,
-              help="Full-scale replications of the chosen point for the report [default: 20; 6 with --quick].")
+              help="Full-scale replications of the chosen point, and as many of the plausible ensemble, for the report [default: 20; 4 with --quick].")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the designs and the runs.")
 @click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
               "writes to results/calibration-quick unless --out is given.")
-@click.option("--backtest/--no-backtest", default=True, show_default=True,
-              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19.")
+@click.option("--backtest/--no-backtest", default=None,
+              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19 [default: on; off with --quick].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -274,6 +274,7 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     scenario = load(scenario_file, overrides)
     targets = load_targets(targets_file)
     settings = cal.Settings.quick() if quick else cal.Settings()
+    backtest = (not quick) if backtest is None else backtest
     if budget is not None:
         settings = settings.with_budget(budget)
     if reps is not None:
@@ -281,7 +282,8 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
     report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
-        + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides)
+        + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
+        + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
     workers = workers or os.cpu_count() or 1
     fits = 2 if backtest else 1
     click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "

@@ -190,11 +190,43 @@ def implausibility(em: Emulator, X: np.ndarray, obs: Observations) -> np.ndarray
     return np.abs(mean - obs.value[None, :]) / np.sqrt(var + obs.sd[None, :] ** 2)
 
 
+def robust_order(outputs: int) -> int:
+    """Which largest implausibility decides (1 = the largest): with many outputs, a point is not
+    ruled out by the one or two the model cannot match (Vernon et al. 2010 use the second and
+    third largest)."""
+    return 1 if outputs < 5 else (2 if outputs < 20 else 3)
+
+
+def kth_largest(I: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k``-th largest value."""
+    k = min(k, I.shape[1])
+    return np.partition(I, -k, axis=1)[:, -k]
+
+
 def second_largest(I: np.ndarray) -> np.ndarray:
-    """Each row's second-largest implausibility (robust to one output the model cannot match)."""
-    if I.shape[1] < 2:
-        return I.max(axis=1)
-    return np.partition(I, -2, axis=1)[:, -2]
+    return kth_largest(I, 2)
+
+
+def loss(em: Emulator, X: np.ndarray, obs: Observations) -> np.ndarray:
+    """Weighted sum of squared standardised errors of the emulated outputs (lower is closer)."""
+    mean, var = em.predict(X)
+    return np.sum(obs.weight[None, :] * (mean - obs.value[None, :]) ** 2 / (var + obs.sd[None, :] ** 2), axis=1)
+
+
+def search(em: Emulator, obs: Observations, lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator,
+           n: int = 4000, elite: int = 100, iterations: int = 30) -> np.ndarray:
+    """The elite points (best first) of a cross-entropy search for the emulator's lowest
+    :func:`loss` inside the box: the non-implausible region of a 25-dimensional space is far too
+    small for uniform sampling to find."""
+    dims = len(lo)
+    X = lo + (hi - lo) * rng.random((n, dims))
+    best = X[:0]
+    for _ in range(iterations):
+        X = np.vstack([best, X])
+        best = X[np.argsort(loss(em, X, obs), kind="stable")[:elite]]
+        spread = best.std(axis=0) + 1e-3 * (hi - lo)
+        X = np.clip(best.mean(axis=0) + spread * rng.standard_normal((n, dims)), lo, hi)
+    return best
 
 
 def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: int, runs_per_wave: int,
@@ -202,58 +234,56 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
                   sim_var_scale: float = 1.0, min_keep: int = 200, progress=None) -> Result:
     """Run ``waves`` waves of history matching; see the module docstring.
 
-    ``sim_var_scale`` multiplies the replicate variance (a simulator run at a reduced scale
-    whose outputs are scaled back up is noisier than the full-size model by that factor's
-    inverse).  ``progress(wave, waves)`` is called after each wave.
+    Each wave's emulator is fitted to its own design and to earlier runs inside its region.
+    Candidates are drawn uniformly in the region and around the elite points of a search on the
+    emulator; those whose robust implausibility (:func:`robust_order`) is below ``cutoff`` are not
+    ruled out.  ``sim_var_scale`` multiplies the replicate variance (a simulator run at a reduced
+    scale, outputs scaled back up, is noisier than the full-size model by that factor's inverse).
+    ``progress(wave, waves)`` is called after each wave.
     """
     rng = np.random.default_rng(seed)
+    order = robust_order(len(obs.value))
     lo, hi = np.zeros(dims), np.ones(dims)
     done: list[Wave] = []
-    emulators: list[Emulator] = []
-    nroy = None
+    seen_X, seen_Y = np.zeros((0, dims)), np.zeros((0, len(obs.value)))
+    nroy, centre = None, np.full(dims, 0.5)
     for k in range(waves):
         run_seed = int(rng.integers(2**31))
-        if nroy is None:
-            design = latin_hypercube(runs_per_wave, dims, rng)
-            centre = np.full(dims, 0.5)
-        else:
-            design = spread_subset(nroy, runs_per_wave, rng)
-            centre = _best(emulators[-1], nroy, obs)[0]
-        reps = np.repeat(centre[None, :], replicates, axis=0)
-        X = np.vstack([design, reps])
+        design = latin_hypercube(runs_per_wave, dims, rng) if nroy is None else spread_subset(nroy, runs_per_wave, rng)
+        X = np.vstack([design, np.repeat(centre[None, :], replicates, axis=0)])
         seeds = [run_seed] * len(design) + [run_seed + 1 + r for r in range(replicates)]
         Y = np.asarray(simulate(X, seeds), dtype=float)
         Yd, Yr = Y[: len(design)], Y[len(design):]
-        sim_var = np.nanvar(Yr, axis=0, ddof=1) * sim_var_scale if replicates > 1 else np.zeros(Y.shape[1])
-        sim_var = np.nan_to_num(sim_var)
-        em = fit_emulator(design, Yd, sim_var)
-        emulators.append(em)
-        cloud = lo + (hi - lo) * rng.random((candidates, dims))
-        keep = np.ones(len(cloud), dtype=bool)
-        score = np.zeros(len(cloud))
-        for e in emulators:
-            s = second_largest(implausibility(e, cloud, obs))
-            score = np.maximum(score, s)
-            keep &= s < cutoff
-        share = float(keep.mean())
+        sim_var = np.nan_to_num(np.nanvar(Yr, axis=0, ddof=1) * sim_var_scale) if replicates > 1 else np.zeros(Y.shape[1])
+        inside = np.all((seen_X >= lo) & (seen_X <= hi), axis=1)
+        em = fit_emulator(np.vstack([seen_X[inside], design]), np.vstack([seen_Y[inside], Yd]), sim_var)
+        seen_X, seen_Y = np.vstack([seen_X, design]), np.vstack([seen_Y, Yd])
+        elite = search(em, obs, lo, hi, rng)
+        spread = np.maximum(elite.std(axis=0) * 3.0, 0.02 * (hi - lo))
+        uniform = lo + (hi - lo) * rng.random((candidates // 2, dims))
+        local = np.clip(elite[0] + spread * rng.standard_normal((candidates - len(uniform), dims)), lo, hi)
+        cloud = np.vstack([elite, uniform, local])
+        score = kth_largest(implausibility(em, cloud, obs), order)
+        keep = score < cutoff
+        share = float(keep[len(elite): len(elite) + len(uniform)].mean())
         kept_least = keep.sum() < min_keep
-        if kept_least:  # nothing (or too little) passes: keep the least implausible, and say so
+        if kept_least:  # too little passes: keep the least implausible, and say so
             keep = np.zeros(len(cloud), dtype=bool)
             keep[np.argsort(score, kind="stable")[:min_keep]] = True
         nroy = cloud[keep]
+        centre = _best(em, nroy, obs)[0]
         done.append(Wave(k + 1, design, Yd, em, share, kept_least, nroy))
         span = nroy.max(axis=0) - nroy.min(axis=0)
-        lo = np.clip(nroy.min(axis=0) - 0.05 * span, 0.0, 1.0)
-        hi = np.clip(nroy.max(axis=0) + 0.05 * span, 0.0, 1.0)
+        lo = np.clip(nroy.min(axis=0) - 0.1 * span - 0.01, 0.0, 1.0)
+        hi = np.clip(nroy.max(axis=0) + 0.1 * span + 0.01, 0.0, 1.0)
         if progress:
             progress(k + 1, waves)
-    best, mean, var = _best(emulators[-1], nroy, obs)
+    best, mean, var = _best(done[-1].emulator, nroy, obs)
     return Result(best, nroy, done, mean, np.sqrt(var))
 
 
 def _best(em: Emulator, points: np.ndarray, obs: Observations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The point of ``points`` whose emulated outputs are closest to the observations."""
-    mean, var = em.predict(points)
-    loss = np.sum(obs.weight[None, :] * (mean - obs.value[None, :]) ** 2 / (var + obs.sd[None, :] ** 2), axis=1)
-    i = int(np.argmin(loss))
-    return points[i], mean[i], var[i]
+    i = int(np.argmin(loss(em, points, obs)))
+    mean, var = em.predict(points[i: i + 1])
+    return points[i], mean[0], var[0]
