@@ -61,10 +61,14 @@ def test_emulator_fits_a_linear_function_exactly_and_knows_its_noise():
     rng = np.random.default_rng(0)
     X = rng.random((40, 3))
     Y = np.column_stack([2 + 3 * X[:, 0] - X[:, 2], 5 + rng.normal(0, 2.0, 40)])
-    em = hm.fit_emulator(X, Y, np.zeros(2))
-    mean, var = em.predict(np.array([[0.5, 0.5, 0.5]]))
+    em = hm.fit_emulator(X, Y, noise=np.array([0.0, 4.0]), sim_var=np.array([0.0, 1.0]))
+    mean, var = em.predict_mean(np.array([[0.5, 0.5, 0.5]]))
     assert mean[0, 0] == pytest.approx(3.0, abs=1e-3) and var[0, 0] < 1e-4
-    assert 2.0 < var[0, 1] < 8.0  # the pure-noise output: variance about 4
+    assert var[0, 1] < 1.0  # pure noise (variance 4), no lack of fit: the mean is known to within 4 x leverage
+    _, total = em.predict(np.array([[0.5, 0.5, 0.5]]))
+    assert total[0, 1] == pytest.approx(var[0, 1] + 1.0)
+    blind = hm.fit_emulator(X, Y, noise=np.zeros(2), sim_var=np.zeros(2))  # all residual is lack of fit
+    assert 2.0 < blind.predict_mean(np.array([[0.5, 0.5, 0.5]]))[1][0, 1] < 8.0
 
 
 def test_latin_hypercube_puts_one_point_in_each_stratum():
@@ -147,6 +151,7 @@ def test_observation_uncertainty_by_kind_of_figure():
     assert cal.target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
     assert cal.is_count("cin_at_31_march") and not cal.is_count("re_referral_12m_pct")
     assert not cal.is_count("sw_caseload_children_mean")
+    assert not cal.is_count("social_workers_per_journey_pct_2") and not cal.is_count("social_workers_per_journey_pct_5plus")
 
 
 # ----------------------------------------------------------------------------- end to end

@@ -184,8 +184,9 @@ def target_sd(measure: str, value: float) -> float:
 
 
 def is_count(measure: str) -> bool:
-    """Counts and stocks scale with ``run.scale``; percentages, means and medians do not."""
-    return not (measure.endswith("_pct") or measure.endswith("_mean") or measure.endswith("_wd"))
+    """Counts and stocks scale with ``run.scale``; percentages (``..._pct``, ``..._pct_2``),
+    means and medians do not."""
+    return not ("_pct" in measure or measure.endswith("_mean") or measure.endswith("_wd"))
 
 
 def fit_targets(targets: pd.DataFrame, years: list[str] | None = None) -> pd.DataFrame:

@@ -234,7 +234,7 @@ def _g(v: float) -> str:
 
 def _waves_table(f: Fit) -> str:
     rows = [{"wave": w.number, "design runs": len(w.design),
-             "emulator": "linear + squares" if w.emulator.quadratic else "linear",
+             "runs the emulator was fitted to": w.runs_used,
              "not ruled out": f"{100 * w.nroy_share:.2f}% of the candidates"
              + (" (none passed the cut-off: the 200 least implausible kept)" if w.kept_least_implausible else "")}
             for w in f.result.waves]
