@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from pathlib import Path
@@ -180,6 +181,25 @@ def trace(results, child_id, rep):
         raise RunError(f"{path}: no events for child {child_id}")
     for line in lines:
         click.echo(line)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@user_errors
+def validate(scenario_file, overrides):
+    """Check SCENARIO_FILE (with any --set) without running it: exit 0 and a one-line summary when it
+    can run, exit 2 and one message naming the file, key and line when it cannot."""
+    from .scenario import notes
+
+    scenario = load(scenario_file, overrides)
+    for note in notes(scenario):
+        click.echo(f"note: {note}", err=True)
+    in_files = sum(1 for src in scenario.sources.values() if not src.startswith("--set"))
+    last = scenario["run.end"] - dt.timedelta(days=1)
+    click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "
+               f"({in_files} set in {len(scenario.files)} file(s), {len(overrides)} by --set); "
+               f"reports {scenario['run.start']} to {last} after {scenario['run.warmup_days']} warm-up days")
 
 
 if __name__ == "__main__":  # pragma: no cover
