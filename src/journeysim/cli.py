@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, pathway
 from .calendar import fy_label
 from .eventlog import LogFormatError, read_log
-from .runner import RunError
+from .runner import RunError, RunInterrupted
 from .scenario import PARAMS, ScenarioError, describe_params, load
 
 #: Rows of the printed summary: (measure, label, decimals).
@@ -55,6 +55,9 @@ def user_errors(fn):
         except (ScenarioError, RunError, LogFormatError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except RunInterrupted as exc:
+            click.echo(f"interrupted: {exc}", err=True)
+            sys.exit(128 + exc.signum)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written to the output folder", err=True)
             sys.exit(130)
@@ -107,23 +110,35 @@ def _progress(result, done, total):
               help="Results folder [default: results/<scenario name>].")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
-@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
 @user_errors
-def run(scenario_file, reps, seed, out, workers, overrides, force):
-    """Run SCENARIO_FILE and write event logs, measures and a manifest."""
+def run(scenario_file, reps, seed, out, workers, overrides, force, resume):
+    """Run SCENARIO_FILE and write event logs, measures and a manifest.
+
+    The results are built in OUT.incomplete and renamed to OUT when complete. If the run is
+    interrupted (Ctrl-C, SIGTERM), finished replications are kept there and --resume runs the rest.
+    """
     from .runner import run as run_scenario
+    from .runner import sigterm_interrupts
+    from .scenario import notes
 
     scenario = load(scenario_file, overrides)
+    for note in notes(scenario):
+        click.echo(f"note: {note}", err=True)
     out = out or Path("results") / scenario.name
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
-    _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, _progress)
+    with sigterm_interrupts():
+        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, _progress, resume)
     click.echo()
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
     click.echo()
+    kept = len(manifest["resumed_replications"])
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
-               f"{manifest['wall_seconds']:.1f}s)")
+               f"{manifest['wall_seconds']:.1f}s"
+               + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
 
 
 @main.command()

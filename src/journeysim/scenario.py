@@ -27,7 +27,14 @@ from . import distributions as dists
 
 
 class ScenarioError(Exception):
-    """A scenario that cannot be used; the message names the file and the key."""
+    """A scenario that cannot be used; the message names the file and the key.
+
+    The message is always one line: characters that do not print (a newline in a
+    misspelt key, say) are shown escaped.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
 
 
 NEVER = "never"  # a component date that never arrives (counterfactual runs)
@@ -612,9 +619,9 @@ def _validate_whole(values: dict[str, Any], at) -> None:
         raise ScenarioError(f"{at('run.end')}: run.end ({end}) must be after run.start ({start}); "
                             f"the run covers run.start up to the day before run.end")
     name = values["name"]
-    if not name.strip() or "/" in name or "\\" in name or name.startswith(".") or len(name) > 100:
-        raise ScenarioError(f"{at('name')}: name must be 1 to 100 characters with no / or \\ and not start with '.' "
-                            f"(it is the default results folder name); got {name!r}")
+    if not name.strip() or not name.isprintable() or "/" in name or "\\" in name or name.startswith(".") or len(name) > 100:
+        raise ScenarioError(f"{at('name')}: name must be 1 to 100 printable characters with no / or \\ and not "
+                            f"start with '.' (it is the default results folder name); got {name!r}")
     teams = values["teams.cast_teams"]
     rota = values["teams.intake_rota"]
     if rota:
