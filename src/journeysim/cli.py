@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ import pandas as pd
 
 from . import __version__, pathway
 from .calendar import fy_label
-from .eventlog import LogFormatError, read_log
+from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .runner import RunError, RunInterrupted
 from .scenario import PARAMS, ScenarioError, describe_params, load
 
@@ -51,7 +52,10 @@ def user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", LogMigrationWarning)
+                warnings.showwarning = _note
+                return fn(*args, **kwargs)
         except (ScenarioError, RunError, LogFormatError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -63,6 +67,11 @@ def user_errors(fn):
             sys.exit(130)
 
     return wrapper
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one ``note:`` line (an old event log read, say), without the source location."""
+    click.echo(f"note: {message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -102,7 +102,8 @@ def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, meta
     """Run one replication; return its (closed) event log, streamed to ``path`` when given."""
     p = scenario.ns()
     start = p.run.start - dt.timedelta(days=p.run.warmup_days)
-    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat()}
+    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
+            "journeysim.end_date": p.run.end.isoformat()}
     meta.update(metadata or {})
     log = EventLog(start, path, meta)
     w = World(scenario, seed, log)
