@@ -101,10 +101,10 @@ def check_mmc(c: int, lam: float, mean_service: float, years: int, reps: int, ma
 
 def test_allocation_wait_matches_erlang_c():
     """c = 5 workers, lambda = 0.35 referrals a day, assessments of mean 10 days (rho = 0.7):
-    Erlang C gives P(wait) = 0.378 and Wq = 2.52 days. Over 8 replications of 20 years, both
+    Erlang C gives P(wait) = 0.378 and Wq = 2.52 days. Over 10 replications of 30 years, both
     lie inside the 95% interval of the replication means, whose half-width is at most 25% of
     the theoretical value."""
-    check_mmc(c=5, lam=0.35, mean_service=10.0, years=20, reps=8, max_rel_halfwidth=0.25)
+    check_mmc(c=5, lam=0.35, mean_service=10.0, years=30, reps=10, max_rel_halfwidth=0.25)
 
 
 @pytest.mark.slow
