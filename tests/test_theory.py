@@ -73,12 +73,13 @@ def erlang_c(c: int, a: float) -> float:
 
 
 def allocation_waits(s: sc.Scenario, seed: int) -> np.ndarray:
-    """Days from each referral after the warm-up (and 60 days before the end) to its worker's allocation."""
+    """Days from each referral after the warm-up (and a year before the end, so that none is still waiting)
+    to its worker's allocation."""
     df = simulate(s, seed).to_table().select(["event", "child_id", "time"]).to_pandas()
     df["event"] = df["event"].astype(str)
     referred = df[df["event"] == "ReferralReceived"].set_index("child_id")["time"]
     allocated = df[df["event"] == "WorkerAllocated"].set_index("child_id")["time"]
-    referred = referred[(referred >= WARMUP_DAYS) & (referred < df["time"].max() - 60)]
+    referred = referred[(referred >= WARMUP_DAYS) & (referred < df["time"].max() - 365)]
     waits = (allocated.reindex(referred.index) - referred).to_numpy()
     assert not np.isnan(waits).any(), "every referral is allocated"
     return waits
