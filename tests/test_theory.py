@@ -57,7 +57,7 @@ def mmc_scenario(c: int, lam: float, mean_service: float, years: int) -> sc.Scen
         'assessment.allocation_delay={ dist = "fixed", value = 0 }',
         f'assessment.duration={{ dist = "exponential", mean = {mean_service} }}',
         "assessment.outcome={ not_in_need = 1, early_help = 0, cin_plan = 0, strategy_discussion = 0 }",
-        "practice.p_return_no_plan=0", f"teams.ra_posts={c}", "teams.cast_start=never",
+        "practice.p_return_no_plan=0", f"teams.ra_posts={c}", "teams.reallocation_rate=0", "teams.cast_start=never",
         "teams.cast_start_by_district={}", "workforce.vacancy_share=0", "workforce.agency_share=0",
         "workforce.nq_share=0", "workforce.turnover_permanent=0", "workforce.turnover_agency=0", "workforce.drives=[]",
         "workforce.hard_cap=1", "hubs.start=never", "initial.cin_children=0", "initial.cp_children=0",
@@ -78,7 +78,7 @@ def allocation_waits(s: sc.Scenario, seed: int) -> np.ndarray:
     df = simulate(s, seed).to_table().select(["event", "child_id", "time"]).to_pandas()
     df["event"] = df["event"].astype(str)
     referred = df[df["event"] == "ReferralReceived"].set_index("child_id")["time"]
-    allocated = df[df["event"] == "WorkerAllocated"].set_index("child_id")["time"]
+    allocated = df[df["event"] == "WorkerAllocated"].groupby("child_id")["time"].min()
     referred = referred[(referred >= WARMUP_DAYS) & (referred < df["time"].max() - 365)]
     waits = (allocated.reindex(referred.index) - referred).to_numpy()
     assert not np.isnan(waits).any(), "every referral is allocated"
@@ -184,13 +184,13 @@ def check_little(scale: float, window_years: int, tail_years: int, reps: int, ma
 
 
 def test_littles_law_for_open_cases_cp_plans_and_children_in_care():
-    """5% of Hampshire, a 3-year window after 3 years' warm-up and before 3 more, 6 replications:
+    """8% of Hampshire, a 3-year window after 3 years' warm-up and before 3 more, 5 replications:
     for each stock the 95% interval of L / (lambda W) contains 1 and is at most ±0.15 wide."""
-    check_little(scale=0.05, window_years=3, tail_years=3, reps=6, max_halfwidth=0.15)
+    check_little(scale=0.08, window_years=3, tail_years=3, reps=5, max_halfwidth=0.15)
 
 
 @pytest.mark.slow
 def test_littles_law_deep():
-    """10% of Hampshire, a 6-year window after 3 years' warm-up and before 5 more, 20 replications:
-    the 95% interval of L / (lambda W) contains 1 for each stock and is at most ±0.03 wide."""
-    check_little(scale=0.1, window_years=6, tail_years=5, reps=20, max_halfwidth=0.03)
+    """15% of Hampshire, a 6-year window after 3 years' warm-up and before 5 more, 20 replications:
+    the 95% interval of L / (lambda W) contains 1 for each stock and is at most ±0.04 wide."""
+    check_little(scale=0.15, window_years=6, tail_years=5, reps=20, max_halfwidth=0.04)
