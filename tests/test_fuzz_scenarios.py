@@ -12,8 +12,10 @@ Each property runs 150 examples by default; the ``slow`` variants run 3,000.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,7 @@ SECTIONS = sorted(sc.SECTIONS)
 LEAVES = sorted({k.split(".", 1)[1] for k in sc.PARAMS if "." in k})
 BASE_TEXT = (SCENARIOS / "hampshire.toml").read_text(encoding="utf-8")
 BASE = sc.load(SCENARIOS / "hampshire.toml")
-BASE_DOC = __import__("tomllib").loads(resolved_toml(BASE))
+BASE_DOC = tomllib.loads(resolved_toml(BASE))
 
 # --- values of every TOML type, and the near-misses people type ---------------------------------------
 scalars = st.one_of(
@@ -174,7 +176,7 @@ def test_arbitrary_bytes_are_accepted_or_refused_cleanly(data):
 @FAST
 @given(**mutations)
 def test_mutated_valid_scenarios_are_accepted_or_refused_cleanly(key, action, value, factor):
-    doc = __import__("copy").deepcopy(BASE_DOC)
+    doc = copy.deepcopy(BASE_DOC)
     check_mutation(doc, key, action, value, factor)
 
 
@@ -199,7 +201,7 @@ def test_random_toml_documents_deep(doc):
 @deep
 @given(**mutations)
 def test_mutated_valid_scenarios_deep(key, action, value, factor):
-    doc = __import__("copy").deepcopy(BASE_DOC)
+    doc = copy.deepcopy(BASE_DOC)
     check_mutation(doc, key, action, value, factor)
 
 
@@ -218,7 +220,7 @@ def test_random_set_options_deep(text):
 def test_a_mutation_of_every_kind_is_really_exercised():
     """The properties above would pass vacuously if every mutation were refused or skipped:
     check that some are accepted and some refused."""
-    doc = __import__("copy").deepcopy(BASE_DOC)
+    doc = copy.deepcopy(BASE_DOC)
     doc["referral"]["p_nfa"] = 0.2
     assert load_text(tomli_w.dumps(doc)) is not None
     doc["referral"]["p_nfa"] = 2.0

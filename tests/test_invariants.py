@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import invariants
@@ -80,6 +80,7 @@ def scenarios(draw) -> sc.Scenario:
         sets[key] = draw(dates)
     for key in draw(st.lists(st.sampled_from(PROB_TABLES), unique=True, max_size=6)):
         sets[key] = draw(probability_table(sc.PARAMS[key].keys))
+    assume(sets.get("care.placement", {}).get("independent", 0) < 1)  # refused: under-16s need a placement
     for key in draw(st.lists(st.sampled_from(PROBS), unique=True, max_size=8)):
         sets[key] = draw(st.floats(0.0, 1.0))
     for key in draw(st.lists(st.sampled_from(DURATIONS), unique=True, max_size=5)):
@@ -115,3 +116,23 @@ def test_invariants_hold_for_random_scenarios(s, seed):
 @given(s=scenarios(), seed=st.integers(0, 2**32))
 def test_invariants_hold_for_random_scenarios_deep(s, seed):
     check_scenario(s, seed)
+
+
+def test_a_closing_child_never_gets_the_place_its_worker_frees():
+    """Found by the deep run: under a hard cap, a child whose reallocation (after its worker left)
+    was still waiting got a worker after its case closed, from a place that closing it freed."""
+    s = sc.load(None, [
+        "run.scale=0.024477130870137427", "run.start=2015-04-01", "run.end=2017-04-01", "run.warmup_days=73",
+        "population.districts=2", "teams.cast_teams=1", "workforce.hard_cap=6", "hubs.count=0",
+        "care.leaving_age=18.682242789067526", 'teams.cast_start="never"', "teams.cast_start_by_district={}",
+        'mash.hold_longer_start="never"', 'practice.model_start="never"', 'hubs.start="never"',
+        'care.reunification_drive_start="never"',
+        "care.placement={ foster = 0.0, kinship = 0.0, residential = 1.0, independent = 0.0 }",
+        "practice.p_return_no_plan=0.3366328228488145", "cin.p_care_no_change=0.13738718135806274",
+        'strategy.delay={ dist = "fixed", value = 159.38384238745002 }',
+        'care.after_return_cin={ dist = "exponential", mean = 163.24686620027188 }',
+        'care.breakdown_time={ dist = "fixed", value = 0.0 }',
+        'care.placed_for_adoption_before={ dist = "exponential", mean = 298.9457172276993 }',
+        'mash.screening={ dist = "exponential", mean = 254.77420161247392 }',
+    ])
+    check_scenario(s, 12124)

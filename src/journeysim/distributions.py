@@ -167,7 +167,8 @@ def parse(table, where: str = "distribution", nonnegative: bool = True):
         raise DistributionError(f"{where}: values and weights must be non-empty lists of the same length")
     for i, v in enumerate(vals):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= _MAX:
-            rule = f"from 0 to {_MAX:,.0f} (times and sizes cannot be negative)" if nonnegative else f"no larger than {_MAX:,.0f}"
+            rule = (f"from 0 to {_MAX:,.0f} (times and sizes cannot be negative)" if nonnegative
+                    else f"no larger than {_MAX:,.0f}")
             raise DistributionError(f"{where}.values[{i}] must be a number {rule}, got {v!r}")
     for i, w in enumerate(wts):
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w <= 1:

@@ -303,7 +303,8 @@ def _check_resumable(partial: Path, scenario: Scenario, reps: int, seed: int) ->
     try:
         manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise RunError(f"{partial}: no readable manifest.json, so it cannot be resumed; pass --force to start again") from None
+        raise RunError(f"{partial}: no readable manifest.json, so it cannot be resumed; "
+                       f"pass --force to start again") from None
     was = f"{partial} was started with --reps {manifest.get('replications')} --seed {manifest.get('seed')}"
     if (manifest.get("replications"), manifest.get("seed")) != (reps, seed):
         raise RunError(f"{was}; resume it with the same --reps and --seed, or pass --force to start again")
@@ -339,7 +340,8 @@ def _finished_logs(partial: Path, manifest: dict) -> dict[int, dict]:
     return kept
 
 
-def _prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool, resume: bool) -> tuple[dict, dict[int, dict]]:
+def _prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
+             resume: bool) -> tuple[dict, dict[int, dict]]:
     """Check the output folders and return (manifest so far, finished replications) of the run to do."""
     partial = incomplete_folder(out)
     if resume and force:

@@ -384,7 +384,8 @@ FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 def _check_date(v, where: str, alternative: str = "") -> dt.date:
     """A TOML date (not a string, not a date-time) between FIRST_DATE and LAST_DATE."""
     if isinstance(v, dt.datetime):
-        raise ScenarioError(f"{where} must be a date like 2018-04-01, without a time of day{alternative}; got {v.isoformat()}")
+        raise ScenarioError(f"{where} must be a date like 2018-04-01, without a time of day{alternative}; "
+                            f"got {v.isoformat()}")
     if not isinstance(v, dt.date):
         raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes){alternative}; got {v!r}")
     if not FIRST_DATE <= v <= LAST_DATE:
@@ -485,8 +486,8 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
     return None
 
 
-_NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV", ".xlsx": "Excel", ".ini": "INI",
-                   ".parquet": "Parquet", ".txt": "plain text"}
+_NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV",
+                   ".xlsx": "Excel", ".ini": "INI", ".parquet": "Parquet", ".txt": "plain text"}
 
 
 def _read_toml(path: Path, shown: str) -> tuple[dict, str]:
@@ -641,6 +642,9 @@ def _validate_whole(values: dict[str, Any], at) -> None:
         if never:
             raise ScenarioError(f"{at('teams.intake_rota')}: teams.intake_rota never puts team {never[0]} on intake; "
                                 f"every team 1..{teams} must appear in some week")
+    if values["care.placement"]["independent"] >= 1.0:
+        raise ScenarioError(f"{at('care.placement')}: care.placement gives every child independent living, which "
+                            f"is only for children from 16; give foster, kinship or residential some probability")
     n = values["population.districts"]
     valid = {f"D{i + 1}" for i in range(n)}
     for d in values["teams.cast_start_by_district"]:

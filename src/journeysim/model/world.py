@@ -88,9 +88,9 @@ class World:
         self.hubs.child_closing(case, child)
         self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
                          count=int(case.positive_change), value=engagement)
+        case.children.remove(child)  # first: the place its worker frees must not go back to this child
         self.workforce.release(child)
         child.in_care = False
-        case.children.remove(child)
         if not case.children:
             case.closed = True
             case.family.case = None
