@@ -88,9 +88,9 @@ class World:
         self.hubs.child_closing(case, child)
         self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
                          count=int(case.positive_change), value=engagement)
+        case.children.remove(child)  # first: the place its worker frees must not go back to this child
         self.workforce.release(child)
         child.in_care = False
-        case.children.remove(child)
         if not case.children:
             case.closed = True
             case.family.case = None
@@ -102,7 +102,8 @@ def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, meta
     """Run one replication; return its (closed) event log, streamed to ``path`` when given."""
     p = scenario.ns()
     start = p.run.start - dt.timedelta(days=p.run.warmup_days)
-    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat()}
+    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
+            "journeysim.end_date": p.run.end.isoformat()}
     meta.update(metadata or {})
     log = EventLog(start, path, meta)
     w = World(scenario, seed, log)
