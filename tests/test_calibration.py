@@ -22,7 +22,7 @@ from conftest import SCENARIOS
 TRUE = np.array([0.3, 0.7, 0.55, 0.2])
 
 
-def toy(X: np.ndarray, seeds: list[int]) -> np.ndarray:
+def toy(X: np.ndarray, seeds: list[int], full: list[bool] | None = None) -> np.ndarray:
     """Eight noisy outputs of four parameters, some non-linear, each parameter in several outputs."""
     out = []
     for x, s in zip(X, seeds):
@@ -109,7 +109,7 @@ def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     knobs = [cal.knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
     u = np.array([0.3, 0.6, 0.2])
     chosen = cal.apply_knobs(base, knobs, u)
-    result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1))
+    result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1), [])
     f = cal.Fit(knobs, result, chosen, pd.DataFrame({"year": ["2014-15"]}), pd.DataFrame(), pd.DataFrame(),
                 cal.Settings(), 0.0, 1)
     text = cal.fitted_toml(f, "journeysim calibrate --seed 1")

@@ -222,7 +222,8 @@ def _comparison_table(comp: pd.DataFrame) -> str:
 def _parameters_table(f: Fit) -> str:
     ranges = f.result.plausible_range()
     rows = []
-    for knob, x, (lo, hi) in zip(f.knobs, f.result.best, ranges):
+    chosen = f.chosen if f.chosen is not None else f.result.best
+    for knob, x, (lo, hi) in zip(f.knobs, chosen, ranges):
         rows.append({"parameter": f"`{knob.name}`", "meaning": knob.doc, "prior range": f"{_g(knob.lo)} to {_g(knob.hi)}",
                      "fitted": _g(knob.value(x)), "plausible range (5-95%)": f"{_g(knob.value(lo))} to {_g(knob.value(hi))}"})
     return _table(pd.DataFrame(rows))
@@ -233,12 +234,19 @@ def _g(v: float) -> str:
 
 
 def _waves_table(f: Fit) -> str:
-    rows = [{"wave": w.number, "design runs": len(w.design),
-             "runs the emulator was fitted to": w.runs_used,
-             "not ruled out": f"{100 * w.nroy_share:.2f}% of the candidates"
-             + (" (none passed the cut-off: the 200 least implausible kept)" if w.kept_least_implausible else "")}
-            for w in f.result.waves]
-    return _table(pd.DataFrame(rows))
+    rows = []
+    for i, w in enumerate(f.result.waves):
+        row = {"wave": w.number, "design runs": len(w.design), "runs the emulator was fitted to": w.runs_used,
+               "not ruled out": f"{100 * w.nroy_share:.2f}% of the region's candidates"
+               + (" (none passed the cut-off: the least implausible kept)" if w.kept_least_implausible else "")}
+        if f.losses is not None and i + 1 < len(f.losses):
+            row["loss at the wave's centre (full scale)"] = f"{f.losses[i + 1]:,.0f}"
+        rows.append(row)
+    text = _table(pd.DataFrame(rows))
+    if f.losses is not None:
+        text += (f"\n\nLoss (weighted squared standardised error over the fitting targets) of the emulator's best "
+                 f"point after the last wave, simulated at full scale: {f.losses[0]:,.0f}. Shipped: {f.chosen_from}.")
+    return text
 
 
 def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:

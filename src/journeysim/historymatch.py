@@ -22,9 +22,13 @@ point is the NROY candidate with the lowest expected (weighted, standardised) sq
 error of its outputs, found by a cross-entropy search on the emulator.  Everything is seeded: the same seed, design
 size and simulator give the same result.
 
-The simulator is any function ``simulate(X, seeds) -> Y``: ``X`` has one row per run,
-parameters scaled to the unit cube; ``seeds`` one integer per run; ``Y`` one row of
-outputs per run (NaN where a run could not give an output).
+The simulator is any function ``simulate(X, seeds, full) -> Y``: ``X`` has one row per run,
+parameters scaled to the unit cube; ``seeds`` one integer per run; ``full`` says which runs
+are at full scale (the design runs may be at a reduced, cheaper scale); ``Y`` one row of
+outputs per run (NaN where a run could not give an output).  The replicates at each
+wave's centre run at full scale: they measure the full-size model's noise, and anchor the
+emulator there (its prediction is shifted to their mean), which corrects both the
+emulator's local bias and any difference between the design's scale and full scale.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-Simulator = Callable[[np.ndarray, list[int]], np.ndarray]
+Simulator = Callable[[np.ndarray, list[int], list[bool]], np.ndarray]
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Emulator:
     resid_var: np.ndarray  # (outputs,): residual variance of the regression
     noise: np.ndarray  # (outputs,): the simulator's variance at the design's scale
     sim_var: np.ndarray  # (outputs,): the simulator's variance at full scale
+    shift: np.ndarray | None = None  # (outputs,): added to the regression (the anchor at the centre)
 
     def features(self, X: np.ndarray) -> np.ndarray:
         return np.hstack([np.ones((len(X), 1)), (X - self.x_mean) / self.x_scale])
@@ -81,6 +86,8 @@ class Emulator:
             cols = self.choice == c
             leverage[:, cols] = np.einsum("ij,jk,ik->i", F, self.gram_invs[c], F)[:, None]
         lack_of_fit = np.maximum(self.resid_var - self.noise, 0.0)
+        if self.shift is not None:
+            mean = mean + self.shift[None, :]
         return mean, self.resid_var[None, :] * leverage + lack_of_fit[None, :]
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,6 +153,7 @@ class Result:
     waves: list[Wave]
     best_mean: np.ndarray  # emulated outputs at the chosen point
     best_sd: np.ndarray
+    centres: list[tuple[np.ndarray, np.ndarray]]  # each wave's centre and its full-scale replicate outputs
 
     def plausible_range(self, q: tuple[float, float] = (0.05, 0.95)) -> np.ndarray:
         """(parameters, 2): the 5% and 95% quantiles of each parameter over the NROY space."""
@@ -237,20 +245,22 @@ def search(em: Emulator, obs: Observations, lo: np.ndarray, hi: np.ndarray, rng:
 
 def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: int, runs_per_wave: int,
                   replicates: int = 4, seed: int = 1, cutoff: float = 3.0, candidates: int = 20_000,
-                  sim_var_scale: float = 1.0, min_keep: int = 200, progress=None) -> Result:
+                  design_scale: float = 1.0, min_keep: int = 200, progress=None) -> Result:
     """Run ``waves`` waves of history matching; see the module docstring.
 
-    Each wave's emulator is fitted to its own design and to earlier runs inside its region.
-    Candidates are drawn uniformly in the region and around the elite points of a search on the
-    emulator; those whose robust implausibility (:func:`robust_order`) is below ``cutoff`` are not
-    ruled out.  ``sim_var_scale`` multiplies the replicate variance (a simulator run at a reduced
-    scale, outputs scaled back up, is noisier than the full-size model by that factor's inverse).
-    ``progress(wave, waves)`` is called after each wave.
+    Each wave's emulator is fitted to its own design and to earlier runs inside its region, and
+    anchored at its centre by the full-scale replicates.  Candidates are drawn uniformly in the
+    region and around the elite points of a search on the emulator; those whose robust
+    implausibility (:func:`robust_order`) is below ``cutoff`` are not ruled out.  The next
+    wave's centre is the best of them.  ``design_scale``: the design runs' scale relative to
+    full scale (their noise is the full-scale noise divided by it).  ``progress(wave, waves)``
+    is called after each wave.
     """
     rng = np.random.default_rng(seed)
     order = robust_order(len(obs.value))
     lo, hi = np.zeros(dims), np.ones(dims)
     done: list[Wave] = []
+    centres: list[tuple[np.ndarray, np.ndarray]] = []
     seen_X, seen_Y = np.zeros((0, dims)), np.zeros((0, len(obs.value)))
     nroy, centre = None, np.full(dims, 0.5)
     for k in range(waves):
@@ -258,11 +268,15 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
         design = latin_hypercube(runs_per_wave, dims, rng) if nroy is None else spread_subset(nroy, runs_per_wave, rng)
         X = np.vstack([design, np.repeat(centre[None, :], replicates, axis=0)])
         seeds = [run_seed] * len(design) + [run_seed + 1 + r for r in range(replicates)]
-        Y = np.asarray(simulate(X, seeds), dtype=float)
+        Y = np.asarray(simulate(X, seeds, [False] * len(design) + [True] * replicates), dtype=float)
         Yd, Yr = Y[: len(design)], Y[len(design):]
-        noise = np.nan_to_num(np.nanvar(Yr, axis=0, ddof=1)) if replicates > 1 else np.zeros(Y.shape[1])
+        sim_var = np.nan_to_num(np.nanvar(Yr, axis=0, ddof=1)) if replicates > 1 else np.zeros(Y.shape[1])
         inside = np.all((seen_X >= lo) & (seen_X <= hi), axis=1)
-        em = fit_emulator(np.vstack([seen_X[inside], design]), np.vstack([seen_Y[inside], Yd]), noise, noise * sim_var_scale)
+        em = fit_emulator(np.vstack([seen_X[inside], design]), np.vstack([seen_Y[inside], Yd]),
+                          sim_var / design_scale, sim_var)
+        if replicates:
+            em.shift = np.nan_to_num(np.nanmean(Yr, axis=0) - em.predict_mean(centre[None, :])[0][0])
+            centres.append((centre, Yr))
         runs_used = int(inside.sum()) + len(design)
         seen_X, seen_Y = np.vstack([seen_X, design]), np.vstack([seen_Y, Yd])
         elite = search(em, obs, lo, hi, rng)
@@ -286,7 +300,15 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
         if progress:
             progress(k + 1, waves)
     best, mean, var = _best(done[-1].emulator, nroy, obs)
-    return Result(best, nroy, done, mean, np.sqrt(var))
+    return Result(best, nroy, done, mean, np.sqrt(var), centres)
+
+
+def simulated_loss(Y: np.ndarray, obs: Observations, sim_var: np.ndarray) -> float:
+    """:func:`loss` of simulated outputs (mean over the rows of ``Y``), for choosing between
+    points whose outputs have been simulated rather than emulated."""
+    mean = np.nanmean(Y, axis=0)
+    ok = np.isfinite(mean)
+    return float(np.sum((obs.weight * (mean - obs.value) ** 2 / (obs.sd**2 + sim_var))[ok]))
 
 
 def _best(em: Emulator, points: np.ndarray, obs: Observations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
