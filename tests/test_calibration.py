@@ -192,3 +192,15 @@ def test_calibrate_reports_a_missing_targets_file_cleanly(tmp_path):
     assert result.exit_code == 2
     assert "none.csv: no such targets file" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_predictive_interval_adds_the_assumed_discrepancy_to_the_ensemble():
+    from journeysim.fitreport import predictive
+
+    ens = pd.DataFrame({"rep": range(5), "measure": "cla_starts", "year": "2016-17", "value": 600.0})
+    pr = predictive(ens).iloc[0]
+    half = 1.645 * 600 * np.hypot(0.02, 0.05)  # no spread across replications: the discrepancy alone
+    assert pr["pr_p5"] == pytest.approx(600 - half, rel=0.01) and pr["pr_p95"] == pytest.approx(600 + half, rel=0.01)
+    spread = ens.assign(value=[500.0, 550, 600, 650, 700])
+    wide = predictive(spread).iloc[0]
+    assert wide["pr_p95"] - wide["pr_p5"] > pr["pr_p95"] - pr["pr_p5"] + 100

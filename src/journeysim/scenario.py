@@ -227,6 +227,10 @@ PARAMS: dict[str, Param] = {
     "care.after_return_cin": _p(_ln(150.0, 320.0), "dist", "CIN plan after a return home, before the case closes.", "days"),
     "care.p_adoption": _p({"under_1": 0.70, "1_4": 0.50, "5_9": 0.06, "10_15": 0.0, "16_17": 0.0}, "yearly",
                           "Chance a child not going home is adopted, by age band at entry."),
+    "care.adoption_trend_per_year": _p(-0.10, "float", "Drift of the chance of adoption: change per year, from run.start, in its "
+                                      "log (applied to children entering care). The default follows England's fall in "
+                                      "adoptions, 5,360 in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
+                                      "log/year", -2, 2),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
     "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),

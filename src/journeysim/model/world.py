@@ -48,6 +48,13 @@ class World:
     def active(self, date: dt.date | None) -> bool:
         return self.env.now >= self.day_of(date)
 
+    def trend(self, log_rate_per_year: float) -> float:
+        """exp(rate x years since run.start): a multiplier that drifts over time (below 1 in the warm-up
+        for a positive rate)."""
+        if log_rate_per_year == 0.0:
+            return 1.0
+        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.p.run.start)) / 365.25)
+
     def child_event(self, event: Event, case: Case, child: Child, **fields) -> None:
         now = self.env.now
         worker = child.worker
