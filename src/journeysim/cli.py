@@ -120,9 +120,19 @@ def run(scenario_file, reps, seed, out, workers, overrides, force):
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
+    _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
                f"{manifest['wall_seconds']:.1f}s)")
+
+
+def _echo_costs(out: Path, years: list[str], reps: int) -> None:
+    """Print the run's annual costs (``costs_summary.csv``)."""
+    from .costs import format_costs
+
+    click.echo()
+    click.echo("Annual cost by component (unit costs from the scenario's costs.*; placement costs are illustrative)")
+    click.echo(format_costs(pd.read_csv(out / "costs_summary.csv"), years, reps))
 
 
 @main.command()
@@ -180,6 +190,64 @@ def trace(results, child_id, rep):
         raise RunError(f"{path}: no events for child {child_id}")
     for line in lines:
         click.echo(line)
+
+
+# ------------------------------------------------------------------------------------------ what-ifs
+#: The official measures (the rows of the summary without the model's own hub measures).
+OFFICIAL_ROWS = [row for row in SUMMARY_ROWS if not row[0].startswith("hub_")]
+
+
+def _split_years(text: str | None) -> list[str] | None:
+    return [y.strip() for y in text.split(",") if y.strip()] if text else None
+
+
+@main.command()
+@click.argument("scenario_a", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_b", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reps", default=5, show_default=True, type=click.IntRange(1, 100_000), help="Paired replications.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Run seed, shared by both scenarios.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter in both scenarios.")
+@click.option("--set-a", "overrides_a", multiple=True, metavar="KEY=VALUE", help="Override a parameter in A only.")
+@click.option("--set-b", "overrides_b", multiple=True, metavar="KEY=VALUE", help="Override a parameter in B only.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for both runs and the comparison [default: results/compare-<A>-vs-<B>].")
+@click.option("--years", default=None, metavar="Y1,Y2", help="Years to print, e.g. 2018-19,2019-20 [default: all].")
+@click.option("--statement", "with_statement", is_flag=True,
+              help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@user_errors
+def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, overrides_b, out, years, with_statement,
+            workers, force):
+    """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
+    from . import compare as cmp_mod
+
+    a = load(scenario_a, [*overrides, *overrides_a])
+    b = load(scenario_b, [*overrides, *overrides_b])
+    out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
+    click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
+               err=True)
+    result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress)
+    shown = _split_years(years)
+    unknown = sorted(set(shown or []) - set(result.years))
+    if unknown:
+        raise RunError(f"--years: no year {unknown[0]} in the results; the years are {', '.join(result.years)}")
+    table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
+    words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
+    (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
+    (out / "statement.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    labels = {m: label for m, label, _ in SUMMARY_ROWS}
+    cmp_mod.figure(result, out / "comparison.png", labels)
+    click.echo()
+    click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
+               f"({reps} paired replications; 'includes 0' marks no clear difference)")
+    click.echo(table)
+    if with_statement:
+        click.echo()
+        click.echo("\n".join(words))
+    click.echo()
+    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
+               f"a-{a.name}/ and b-{b.name}/ hold the runs)")
 
 
 if __name__ == "__main__":  # pragma: no cover

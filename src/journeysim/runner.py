@@ -5,6 +5,8 @@ A run writes, inside its output folder::
     events/rep-000.parquet ...   one event log per replication
     measures.csv                 every official measure, by replication and year
     summary.csv                  mean, 95% confidence interval and 5-95% range across replications
+    costs.csv                    annual cost by component (GBP), by replication and year
+    costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
     scenario.toml                the fully resolved scenario (every parameter's value)
     manifest.json                scenario, seed, replication seeds, version, git commit, log digests
 
@@ -33,9 +35,10 @@ import tomli_w
 
 from . import __version__
 from .calendar import fy_of
+from .costs import annual_costs
 from .eventlog import file_digest, read_log
 from .model import simulate
-from .projections import measures
+from .projections import as_frame, measures
 from .rng import replication_seeds
 from .scenario import Scenario
 
@@ -116,6 +119,13 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     return out[["measure", "year", "mean", "ci95", "p5", "p95", "sd", "n"]]
 
 
+def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
+    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component)."""
+    per_rep.to_csv(folder / "costs.csv", index=False)
+    summary = summarise(per_rep.drop(columns="rep").rename(columns={"component": "measure"}))
+    summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)
+
+
 def _toml_ready(value):
     if isinstance(value, dict):
         return {k: _toml_ready(v) for k, v in value.items()}
@@ -162,16 +172,21 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
     try:
         t0 = time.perf_counter()
         results = run_replications(scenario, seed, reps, tmp, workers, progress)
-        frames = []
+        frames, cost_frames = [], []
         years = reported_years(scenario)
         for r in results:
-            m = measures(read_log(r.path), years)
+            log = as_frame(read_log(r.path))
+            m = measures(log, years)
             m.insert(0, "rep", r.rep)
             frames.append(m)
+            c = annual_costs(log, scenario, years)
+            c.insert(0, "rep", r.rep)
+            cost_frames.append(c)
         per_rep = pd.concat(frames, ignore_index=True)
         summary = summarise(per_rep.drop(columns="rep"))
         per_rep.to_csv(tmp / "measures.csv", index=False)
         summary.to_csv(tmp / "summary.csv", index=False)
+        write_costs(pd.concat(cost_frames, ignore_index=True), tmp)
         (tmp / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
         manifest = {
             "journeysim_version": __version__,
