@@ -79,11 +79,14 @@ def _run_one(scenario: Scenario, rep: int, seed: int, path: str) -> RepResult:
 
 
 def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, workers: int = 1,
-                     progress=None) -> list[RepResult]:
-    """Run ``reps`` replications into ``folder/events``; in parallel processes when ``workers`` > 1."""
-    seeds = replication_seeds(seed, reps)
+                     progress=None, first: int = 0) -> list[RepResult]:
+    """Run ``reps`` replications into ``folder/events``; in parallel processes when ``workers`` > 1.
+
+    They are replications ``first`` .. ``first + reps - 1`` of the run seed (a later batch of the
+    same run gets the seeds a single larger run would have given them)."""
+    seeds = replication_seeds(seed, first + reps)
     (folder / "events").mkdir(parents=True, exist_ok=True)
-    jobs = [(scenario, r, seeds[r], str(folder / "events" / f"rep-{r:03d}.parquet")) for r in range(reps)]
+    jobs = [(scenario, r, seeds[r], str(folder / "events" / f"rep-{r:03d}.parquet")) for r in range(first, first + reps)]
     results: list[RepResult] = []
     if workers <= 1 or reps == 1:
         for job in jobs:
