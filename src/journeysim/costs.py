@@ -138,6 +138,7 @@ def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
         parts[f"placements_{name}"] = placed[name].to_numpy() * c[f"placement_{name}"]
     wide = pd.DataFrame(parts, index=years)
     wide["total"] = wide.sum(axis=1)
+    wide = wide.round(2)  # to the penny, so that equal costs compare equal
     long = wide.rename(index=fy_label).rename_axis("year").reset_index().melt(
         id_vars="year", var_name="component", value_name="value")
     return long[["year", "component", "value"]]
