@@ -144,3 +144,7 @@ def test_compare_user_errors(tmp_path):
     r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "hampshire.toml"), str(SCENARIOS / "hampshire.toml"),
                                   "--set-b", "workforce.hard_cap=-1"])
     assert r.exit_code == 2 and "workforce.hard_cap must be between 0 and 500" in r.output
+    r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "hampshire.toml"), str(SCENARIOS / "counterfactual.toml"),
+                                  "--years", "2018-19,2021-22", "--out", str(tmp_path / "never-written")])
+    assert r.exit_code == 2 and "--years: 2021-22 is not a year both scenarios report" in r.output
+    assert not (tmp_path / "never-written").exists()

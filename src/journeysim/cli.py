@@ -224,14 +224,15 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 
     a = load(scenario_a, [*overrides, *overrides_a])
     b = load(scenario_b, [*overrides, *overrides_b])
+    shown = _split_years(years)
+    common = [y for y in _reported_years(a) if y in _reported_years(b)]
+    unknown = [y for y in shown or [] if y not in common]
+    if unknown:
+        raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
     result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress)
-    shown = _split_years(years)
-    unknown = sorted(set(shown or []) - set(result.years))
-    if unknown:
-        raise RunError(f"--years: no year {unknown[0]} in the results; the years are {', '.join(result.years)}")
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
     (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
