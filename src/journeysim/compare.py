@@ -163,8 +163,8 @@ def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[
     [95% interval], the % change, and a flag where the interval includes zero."""
     years = years or cmp.years
     d = cmp.diffs.set_index(["measure", "year"])
-    head = (f"{'':42s}{'year':>8s}{cmp.name_a[:14]:>15s}{cmp.name_b[:14]:>15s}   {'difference [95% CI]':<32s}"
-            f"{'change':>8s}")
+    wa, wb = (max(15, len(name) + 2) for name in (cmp.name_a, cmp.name_b))
+    head = f"{'':42s}{'year':>8s}{cmp.name_a:>{wa}s}{cmp.name_b:>{wb}s}   {'difference [95% CI]':<32s}{'change':>8s}"
     lines = [head]
     for measure, label, dec in _rows_with_costs(rows):
         for y in years:
@@ -175,7 +175,7 @@ def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[
             diff = f"{_num(r['diff'] / k, dec)} [{_num(r['ci_low'] / k, dec)}, {_num(r['ci_high'] / k, dec)}]"
             change = "-" if pd.isna(r["pct_change"]) else f"{r['pct_change']:+.1f}%"
             flag = "  includes 0" if r["includes_zero"] and r["n"] > 1 else ""
-            lines.append(f"{label[:41]:42s}{y:>8s}{_num(r['mean_a'] / k, dec):>15s}{_num(r['mean_b'] / k, dec):>15s}   "
+            lines.append(f"{label[:41]:42s}{y:>8s}{_num(r['mean_a'] / k, dec):>{wa}s}{_num(r['mean_b'] / k, dec):>{wb}s}   "
                          f"{diff:<32s}{change:>8s}{flag}")
     return "\n".join(lines)
 
