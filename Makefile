@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/journeysim run scenarios/hampshire.toml --reps 4 --seed 2018 --out results/demo --force
+	$(BIN)/journeysim report results/demo --out results/demo/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -26,4 +27,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/county_run.py
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache test-artifacts

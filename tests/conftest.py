@@ -42,3 +42,32 @@ def model_a_log() -> pd.DataFrame:
 def model_b_log() -> pd.DataFrame:
     """CAST from before the start: operating model B throughout."""
     return log_frame(small("hampshire.toml", "teams.cast_start=2000-01-01", "teams.cast_start_by_district={}"))
+
+
+@pytest.fixture(scope="session")
+def small_results(tmp_path_factory) -> Path:
+    """A results folder of two small replications of the Hampshire scenario (for the report,
+    the exports and the pictures)."""
+    from journeysim.runner import run
+
+    out = tmp_path_factory.mktemp("results") / "hampshire-small"
+    run(small("hampshire.toml"), out, reps=2, seed=7, workers=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_report(small_results):
+    """The report of :func:`small_results`: its results, projections, page, figures (by key) and file."""
+    from types import SimpleNamespace
+
+    from journeysim.report.build import build_html
+    from journeysim.report.collect import project
+    from journeysim.results import open_results
+    from journeysim.targets import observed
+
+    results = open_results(small_results)
+    proj = project(results)
+    page, figs = build_html(results, proj, observed())
+    path = small_results.parent / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return SimpleNamespace(results=results, proj=proj, page=page, figs={f.key: f for f in figs}, path=path)

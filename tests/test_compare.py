@@ -117,7 +117,7 @@ def test_statement_says_when_the_interval_includes_zero():
 def test_compare_command_prints_effects_intervals_and_costs(tmp_path):
     out = tmp_path / "cmp"
     r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "counterfactual.toml"), str(SCENARIOS / "hampshire.toml"),
-                                  "--reps", "2", "--seed", "4", "--out", str(out), "--workers", "1", "--statement", *SETS])
+                                  "--reps", "3", "--seed", "4", "--out", str(out), "--workers", "1", "--statement", *SETS])
     assert r.exit_code == 0, r.output
     d = pd.read_csv(out / "comparison.csv")
     for m, _, _ in OFFICIAL_ROWS:

@@ -417,6 +417,18 @@ def test_social_workers_per_closed_journey_with_plan():
     assert v["handoffs_per_journey_mean", FY] == approx(1.25)
 
 
+def test_positive_change_pct_over_closed_journeys_with_a_plan():
+    rows = worker_rows()
+    for row in rows:  # journeys 2 and 3 close after positive change; 5 too, but it had no plan
+        if row["event"] == "CaseClosed" and row["case_id"] in (2, 3, 5):
+            row["count"] = 1
+    v = by_measure(log_of(rows))
+    assert v["positive_change_pct", FY] == approx(50.0)  # 2 of journeys 1..4
+    assert v["positive_change_pct", NEXT] == 0.0
+    jr = journeys(log_of(rows)).set_index("case_id")
+    assert jr["positive_change"].to_dict() == {1: False, 2: True, 3: True, 4: False, 5: True, 6: False, 7: False, 8: False}
+
+
 def test_social_workers_five_plus_in_year_of_closure():
     log = log_of(worker_rows())
     v = by_measure(log)
@@ -517,7 +529,8 @@ def test_parquet_round_trip_and_dataframe_input_give_same_measures(tmp_path):
 # ----------------------------------------------------------------- journeys and traces
 def test_journeys_table():
     jr = journeys(log_of(worker_rows())).set_index("case_id")
-    assert list(jr.columns) == ["child_id", "opened", "closed", "opening", "closing_reason", "had_plan", "workers", "allocations"]
+    assert list(jr.columns) == ["child_id", "opened", "closed", "opening", "closing_reason", "positive_change", "had_plan",
+                                "workers", "allocations"]
     assert len(jr) == 8
     assert jr.loc[4, "workers"] == 2 and jr.loc[4, "allocations"] == 3
     assert jr.loc[4, "opened"] == pd.Timestamp("2014-04-11") and jr.loc[4, "opening"] == "ReferralReceived"

@@ -12,8 +12,12 @@ import pandas as pd
 from . import __version__, pathway
 from .calendar import fy_label
 from .eventlog import LogFormatError, read_log
+from .progress import progress_bar, replication_progress, stderr_is_terminal
+from .results import ResultsError, open_results
 from .runner import RunError
+from .calibrate import CalibrationError
 from .scenario import PARAMS, ScenarioError, describe_params, load
+from .targets import TargetsError
 
 #: Rows of the printed summary: (measure, label, decimals).
 SUMMARY_ROWS = [
@@ -51,7 +55,7 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ScenarioError, RunError, LogFormatError) as exc:
+        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
@@ -115,7 +119,9 @@ def run(scenario_file, reps, seed, out, workers, overrides, force):
     scenario = load(scenario_file, overrides)
     out = out or Path("results") / scenario.name
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
-    _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, _progress)
+    with progress_bar(reps, "replications", "rep") as bar:
+        progress = replication_progress(bar) if stderr_is_terminal() else _progress
+        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress)
     click.echo()
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
@@ -178,9 +184,11 @@ def _fmt(v) -> str:
 @click.argument("results", type=click.Path(path_type=Path))
 @click.argument("child_id", type=int)
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
+@click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the journey as a timeline (.png, .svg or .pdf).")
 @user_errors
-def trace(results, child_id, rep):
-    """Tell one child's journey from a results folder's event log."""
+def trace(results, child_id, rep, figure):
+    """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
     path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
@@ -190,6 +198,126 @@ def trace(results, child_id, rep):
         raise RunError(f"{path}: no events for child {child_id}")
     for line in lines:
         click.echo(line)
+    if figure is not None:
+        from .report.timeline import save_timeline
+
+        save_timeline(log, child_id, figure)
+        click.echo(f"\nTimeline: {figure}")
+
+
+# --------------------------------------------------------------------------- report, pictures, exports
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write [default: RESULTS/report.html].")
+@user_errors
+def report(results, out):
+    """Write one self-contained HTML report (figures embedded) of a results folder."""
+    from .report import write_report
+
+    out = out or Path(results) / "report.html"
+    path = write_report(results, out)
+    click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Animation to write: .gif, or .mp4 where ffmpeg is installed.")
+@click.option("--step-days", default=14, show_default=True, type=click.IntRange(1, 366), help="Days between frames.")
+@click.option("--fps", default=8, show_default=True, type=click.IntRange(1, 60), help="Frames per second.")
+@click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
+              help="Resolution: 100 gives 1280 x 720 pixels.")
+@user_errors
+def animate(results, out, step_days, fps, dpi):
+    """Animate stocks and queues over time (for a training room or a projector)."""
+    from .report.animate import write_animation
+
+    path = write_animation(results, out, step_days, fps, dpi)
+    click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["pm4py-csv", "xes", "ocel2-json"]),
+              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric.")
+@click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@user_errors
+def export(results, fmt, rep, out):
+    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools)."""
+    from .export import export as write_export
+
+    found = open_results(results)
+    n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
+    click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+
+
+@main.command()
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("scenarios/hampshire.toml"), show_default=True, help="Scenario whose uncertain parameters are fitted.")
+@click.option("--targets", "targets_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Targets file [default: calibration/targets.csv].")
+@click.option("--budget", type=click.IntRange(16, 100_000), default=None,
+              help="Simulation runs per fit for the history-matching waves [default: 336; 69 with --quick].")
+@click.option("--reps", type=click.IntRange(2, 10_000), default=None,
+              help="Full-scale replications of the chosen point, and as many of the plausible ensemble, for the report [default: 20; 4 with --quick].")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the designs and the runs.")
+@click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
+              "writes to results/calibration-quick unless --out is given.")
+@click.option("--backtest/--no-backtest", default=None,
+              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19 [default: on; off with --quick].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@user_errors
+def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides):
+    """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
+    import os
+
+    from . import calibrate as cal
+    from .targets import load_targets
+
+    scenario = load(scenario_file, overrides)
+    targets = load_targets(targets_file)
+    settings = cal.Settings.quick() if quick else cal.Settings()
+    backtest = (not quick) if backtest is None else backtest
+    if budget is not None:
+        settings = settings.with_budget(budget)
+    if reps is not None:
+        settings.reps = reps
+    out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
+    report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
+    command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
+        + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
+        + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
+    workers = workers or os.cpu_count() or 1
+    fits = 2 if backtest else 1
+    click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
+               f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
+               f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {workers} worker(s)", err=True)
+    numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, workers, backtest,
+                                  progress=_batch_progress)
+    click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
+    click.echo(f"Fit report: {report}")
+    click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
+               f"observed points inside the 90% interval: {numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), "
+               f"{numbers['firm_inside_pct']:.0f}% (calibrated point); "
+               f"one-worker journeys {numbers['one_worker_pct']:.1f}% (000 Table 9: 10%)"
+               + (f"; back-test forecast MAPE {numbers['backtest_forecast_mape']:.1f}% "
+                  f"(in-sample {numbers['backtest_insample_mape']:.1f}%)" if "backtest_forecast_mape" in numbers else ""))
+    click.echo(f"Took {numbers['seconds'] / 60:.1f} minutes.")
+
+
+def _batch_progress(done: int, total: int, label: str) -> None:
+    """Progress of a batch of runs: a line that updates in place on a terminal, the last line only otherwise."""
+    if sys.stderr.isatty():
+        click.echo(f"\r  {label}: {done}/{total}", err=True, nl=done == total)
+    elif done == total:
+        click.echo(f"  {label}: {done}/{total} done", err=True)
 
 
 # ------------------------------------------------------------------------------------------ what-ifs

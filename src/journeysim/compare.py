@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import runner
-from .costs import COMPONENTS, LABELS as COST_LABELS
+from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .scenario import Scenario
 
 #: The columns of :func:`paired_differences`.
@@ -80,7 +80,8 @@ def paired_differences(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame) -> pd.D
 
 
 def costs_as_measures(costs: pd.DataFrame) -> pd.DataFrame:
-    """A ``costs.csv`` table in the ``measures.csv`` layout, components named ``cost_<component>``."""
+    """A ``costs.csv`` table in the ``measures.csv`` layout, components (and their total) named ``cost_<component>``."""
+    costs = with_total(costs)
     return costs.assign(measure=COST_PREFIX + costs["component"])[["rep", "measure", "year", "value"]]
 
 

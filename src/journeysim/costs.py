@@ -8,7 +8,7 @@ placement-days from ``PlacementStarted`` to the next ``PlacementStarted`` or
 Anything still running at ``run.end`` is costed to ``run.end``.
 
 A cost in a financial year is the annual cost times the share of the year's days
-covered.  Components (GBP, one row per year each, and a ``total``):
+covered.  Components (GBP, one row per year each; :func:`with_total` adds their sum):
 
 =========================  ===================================================================
 ``social_workers``         every social worker in post: salary x (1 + overheads)
@@ -38,7 +38,7 @@ from .scenario import Scenario
 PLACEMENT_TYPES = {"foster": "foster", "kinship": "kinship", "residential": "residential",
                    "independent": "independent", "placed_for_adoption": "adoption"}
 
-#: Every component, in output order (``total`` last).
+#: Every component in output order, then ``total`` (their sum: in summaries and comparisons, not in costs.csv).
 COMPONENTS = ["social_workers", "agency_premium", "team_managers", "pas", "hub_family_workers", "hub_specialists",
               "edge_of_care", *[f"placements_{t}" for t in PLACEMENT_TYPES.values()], "total"]
 
@@ -110,8 +110,16 @@ def hub_years(df: pd.DataFrame, yrs: Years) -> np.ndarray:
     return yrs.years_covered(opened, np.full(len(opened), yrs.horizon))
 
 
+def with_total(costs: pd.DataFrame) -> pd.DataFrame:
+    """A costs table (``costs.csv`` layout, with or without ``rep``) with a ``total`` row per replication and year."""
+    keys = [k for k in ("rep", "year") if k in costs.columns]
+    total = costs.groupby(keys, sort=False)["value"].sum().round(2).reset_index().assign(component="total")
+    return pd.concat([costs, total[costs.columns]], ignore_index=True)
+
+
 def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
-    """Cost of each component in each financial year (start years), long format: ``year``, ``component``, ``value``."""
+    """Cost of each component in each financial year (start years), long format: ``year``, ``component``,
+    ``value``.  The components partition the cost: there is no total row (see :func:`with_total`)."""
     df = as_frame(log)
     c = {k.split(".", 1)[1]: v for k, v in scenario.values.items() if k.startswith("costs.")}
     yrs = Years(scenario, years)
@@ -136,9 +144,7 @@ def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
     placed = placement_years(df, yrs)
     for name in PLACEMENT_TYPES.values():
         parts[f"placements_{name}"] = placed[name].to_numpy() * c[f"placement_{name}"]
-    wide = pd.DataFrame(parts, index=years)
-    wide["total"] = wide.sum(axis=1)
-    wide = wide.round(2)  # to the penny, so that equal costs compare equal
+    wide = pd.DataFrame(parts, index=years).round(2)  # to the penny, so that equal costs compare equal
     long = wide.rename(index=fy_label).rename_axis("year").reset_index().melt(
         id_vars="year", var_name="component", value_name="value")
     return long[["year", "component", "value"]]

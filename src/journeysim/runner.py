@@ -35,7 +35,7 @@ import tomli_w
 
 from . import __version__
 from .calendar import fy_of
-from .costs import annual_costs
+from .costs import annual_costs, with_total
 from .eventlog import file_digest, read_log
 from .model import simulate
 from .projections import as_frame, measures
@@ -103,6 +103,26 @@ def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, wor
     return sorted(results, key=lambda r: r.rep)
 
 
+def run_jobs(fn, jobs: list[tuple], workers: int = 1, progress=None, label: str = "runs") -> list:
+    """``fn(*job)`` for every job, in ``workers`` parallel processes when more than one; the
+    results come back in job order whatever order they finish in.  ``progress(done, total,
+    label)`` is called as each one finishes."""
+    results: list = [None] * len(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs):
+            results[i] = fn(*job)
+            if progress:
+                progress(i + 1, len(jobs), label)
+        return results
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        futures = {pool.submit(fn, *job): i for i, job in enumerate(jobs)}
+        for done, fut in enumerate(as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            if progress:
+                progress(done, len(jobs), label)
+    return results
+
+
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
 
@@ -123,9 +143,10 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
-    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component)."""
+    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component
+    and their ``total``)."""
     per_rep.to_csv(folder / "costs.csv", index=False)
-    summary = summarise(per_rep.drop(columns="rep").rename(columns={"component": "measure"}))
+    summary = summarise(with_total(per_rep).drop(columns="rep").rename(columns={"component": "measure"}))
     summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)
 
 

@@ -110,6 +110,10 @@ PARAMS: dict[str, Param] = {
     "assessment.outcome": _p({"not_in_need": 0.29, "early_help": 0.13, "cin_plan": 0.34, "strategy_discussion": 0.24}, "probs",
                              "Conclusion of an assessment for a child with no earlier CP plan.",
                              keys=("not_in_need", "early_help", "cin_plan", "strategy_discussion")),
+    "assessment.strategy_trend_per_year": _p(0.0, "float", "Drift of the child protection threshold: change per year, from "
+                                             "run.start, in the log-odds that an assessment leads to a strategy discussion "
+                                             "(negative: fewer children drawn into child protection over time).",
+                                             "log-odds/year", -2, 2),
     "assessment.prior_cp_strategy_odds": _p(2.0, "float", "Odds ratio on a strategy discussion when a child had an earlier CP plan.", "", 0, 100),
     "strategy.delay": _p(_ln(1.0, 3.0), "dist", "Assessment's conclusion (or a step up) to the strategy discussion.", "days"),
     "strategy.p_s47": _p(0.85, "prob", "Chance a strategy discussion leads to a section 47 enquiry (else a CIN plan)."),
@@ -169,6 +173,9 @@ PARAMS: dict[str, Param] = {
                                        "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
     "teams.ra_keeps_cin_p": _p(0.12, "prob", "Model A: chance the R&A team keeps a case that goes on to a CIN plan "
                                "(short-term work) instead of handing it to a CIN team."),
+    "teams.reallocation_rate": _p(0.3, "float", "Rate at which an allocated journey changes worker within the team for reasons "
+                                  "other than a stage change or the worker leaving (absence, workload balancing, "
+                                  "reorganisation); 0 for none.", "1/year", 0, 10),
     "teams.reallocation_p": _p(0.35, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
     "workforce.vacancy_share": _p(0.12, "prob", "Share of posts vacant at the start of the run."),
     "workforce.agency_share": _p(0.15, "prob", "Share of filled posts held by agency workers at the start."),

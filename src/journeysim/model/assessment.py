@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -22,9 +23,13 @@ def _choose(rs, probs: dict[str, float]) -> str:
 
 def assessment_outcome(w: "World", case: "Case") -> str:
     """The assessment's conclusion; a child's earlier CP plan raises the odds of a strategy discussion."""
-    probs = dict(w.p.assessment.outcome)
+    p = w.p.assessment
+    probs = dict(p.outcome)
+    years = (w.env.now - w.day_of(w.p.run.start)) / 365.25
+    odds = math.exp(p.strategy_trend_per_year * years)
     if any(c.cp_plans > 0 for c in case.children):
-        odds = w.p.assessment.prior_cp_strategy_odds
+        odds *= p.prior_cp_strategy_odds
+    if odds != 1.0:
         s = probs["strategy_discussion"]
         s2 = odds * s / (1 - s + odds * s) if s < 1 else 1.0
         rest = 1 - s

@@ -39,6 +39,7 @@ class Case:
     children: list[Child]  # children still open in this journey
     opened: float
     handoffs: int = 0  # changes of worker after the first allocation
+    allocations: int = 0  # allocations so far: a pending reallocation is void once this moves on
     hub_support: bool = False
     specialist: bool = False
     hub_waiting: bool = False

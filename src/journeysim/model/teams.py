@@ -248,6 +248,11 @@ class Workforce:
             return
         if reason != "new_case":
             case.handoffs += 1
+        case.allocations += 1
+        rate = w.p.teams.reallocation_rate
+        if rate > 0:
+            token = case.allocations
+            w.at(self.rs.exponential(365.25 / rate), lambda: self._reallocation_due(case, token))
         freed = []
         for child in moving:
             old = child.worker
@@ -261,6 +266,19 @@ class Workforce:
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self._serve_waiting(team)
+
+    def _reallocation_due(self, case: Case, token: int) -> None:
+        """The journey's worker changes within the team (leave, sickness, workload balancing), unless
+        the case has closed or changed worker since this was scheduled."""
+        if case.closed or case.allocations != token:
+            return
+        children = [c for c in case.children if c.worker is not None]
+        if not children:
+            return
+        worker = children[0].worker
+        target = self._pick(worker.team, len(children), exclude=worker)
+        if target is not None:
+            self._assign(case, [c for c in children if c.worker is worker], target, "reallocation")
 
     def _serve_waiting(self, team: Team) -> None:
         while team.waiting:

@@ -10,22 +10,35 @@ returns) or a pandas DataFrame, and never looks at the model.  Financial years r
 * :func:`journeys` -- one row per child journey
 * :func:`child_events` -- one child's events (``journeysim trace``)
 * :func:`social_workers_distribution` -- workers per closed journey, for 000 Table 9
+* :func:`stock_series` -- the stocks at each of many dates
+* :func:`transitions`, :func:`transition_counts` -- steps along the pathway graph's edges
+* :func:`intake_by_week` -- referrals received by each team each week
+* :func:`allocation_waits`, :func:`hub_waits`, :func:`queue_lengths` -- waiting and queues
 """
 
 from ._frame import as_frame
 from .caseload import caseload_series, caseloads_at
+from .flows import intake_by_week, transition_counts, transitions
 from .journeys import child_events, journeys, social_workers_distribution
 from .measures import MEASURES, measures
-from .stocks import stocks_at
+from .stocks import stock_series, stocks_at
+from .waits import allocation_waits, hub_waits, queue_lengths
 
 __all__ = [
     "MEASURES",
+    "allocation_waits",
     "as_frame",
     "caseload_series",
     "caseloads_at",
     "child_events",
+    "hub_waits",
+    "intake_by_week",
     "journeys",
     "measures",
+    "queue_lengths",
     "social_workers_distribution",
+    "stock_series",
     "stocks_at",
+    "transition_counts",
+    "transitions",
 ]

@@ -40,8 +40,9 @@ def mean_caseload(rows: pd.DataFrame, left: pd.DataFrame, date: pd.Timestamp) ->
     return len(held) / n_workers if n_workers else np.nan
 
 
-def caseloads_at(df: pd.DataFrame, date) -> pd.Series:
+def caseloads_at(log, date) -> pd.Series:
     """Children held by each worker (with at least one) at the end of ``date``."""
+    df = as_frame(log)
     held = holdings(holding_rows(df), of(df, Event.WORKER_LEFT), timestamp(date))
     return held.groupby("worker").size().rename("children")
 

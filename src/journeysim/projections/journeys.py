@@ -14,7 +14,8 @@ from ._frame import JOURNEY, as_frame, of, timestamp
 #: Bands of the number of social workers a journey had (000 Table 9).
 WORKER_BANDS = ["1", "2", "3", "4", "5+"]
 
-_COLUMNS = [*JOURNEY, "opened", "closed", "opening", "closing_reason", "had_plan", "workers", "allocations"]
+_COLUMNS = [*JOURNEY, "opened", "closed", "opening", "closing_reason", "positive_change", "had_plan", "workers",
+            "allocations"]
 
 
 def _first(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -27,7 +28,7 @@ def journey_table(df: pd.DataFrame) -> pd.DataFrame:
     child = df[df["case_id"].notna() & df["child_id"].notna()]
     keys = child[JOURNEY].drop_duplicates()
     opened = _first(of(child, *CASE_OPENING), {"date": "opened", "event": "opening"})
-    closed = _first(of(child, Event.CASE_CLOSED), {"date": "closed", "reason": "closing_reason"})
+    closed = _first(of(child, Event.CASE_CLOSED), {"date": "closed", "reason": "closing_reason", "count": "positive_change"})
     plans = of(child, Event.CIN_PLAN_STARTED, Event.CP_PLAN_STARTED)[JOURNEY].drop_duplicates()
     alloc = of(child, Event.WORKER_ALLOCATED).groupby(JOURNEY).agg(
         workers=("worker", "nunique"), allocations=("worker", "size")
@@ -39,6 +40,7 @@ def journey_table(df: pd.DataFrame) -> pd.DataFrame:
         .merge(alloc.reset_index(), on=JOURNEY, how="left")
     )
     out["had_plan"] = out["had_plan"].fillna(False).astype(bool)
+    out["positive_change"] = out["positive_change"].fillna(0).astype(int).eq(1) & out["closed"].notna()
     out[["workers", "allocations"]] = out[["workers", "allocations"]].fillna(0).astype(int)
     return out[_COLUMNS].reset_index(drop=True)
 
@@ -48,6 +50,8 @@ def journeys(log) -> pd.DataFrame:
 
     Columns: ``opened`` (date of the opening event), ``closed`` (date of ``CaseClosed``,
     NaT while open), ``opening`` (the opening event's name), ``closing_reason``,
+    ``positive_change`` (the family had made positive change when the journey closed:
+    ``CaseClosed.count`` = 1),
     ``had_plan`` (a ``CinPlanStarted`` or ``CpPlanStarted`` in the journey),
     ``workers`` (distinct workers in its ``WorkerAllocated`` events) and
     ``allocations`` (number of ``WorkerAllocated`` events).

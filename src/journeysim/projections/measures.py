@@ -49,6 +49,7 @@ MEASURES = [
     *[f"social_workers_per_journey_pct_{b.replace('+', 'plus')}" for b in WORKER_BANDS],
     "social_workers_per_journey_mean",
     "handoffs_per_journey_mean",
+    "positive_change_pct",
     "sw_caseload_children_mean",
     "hub_referrals",
     "hub_starts",
@@ -158,7 +159,8 @@ def _workers(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
     """Over child journeys closed in the year that had a CIN or CP plan and at least
     one allocation: ``social_workers_per_journey_pct_<k>``: % with k distinct workers
     (1, 2, 3, 4, 5 or more); ``social_workers_per_journey_mean``; and
-    ``handoffs_per_journey_mean``: mean of allocations - 1.
+    ``handoffs_per_journey_mean``: mean of allocations - 1; ``positive_change_pct``: % whose
+    family had made positive change at closure (000 Table 13's case-file measure).
     ``sw_caseload_children_mean``: at the end of 31 March, mean children per worker
     in post holding at least one child (see :mod:`journeysim.projections.caseload`)."""
     pop = closed_plan_journeys(jr)
@@ -172,6 +174,7 @@ def _workers(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
     }
     out["social_workers_per_journey_mean"] = by_year(pop["workers"], pop["closed"], years, "mean")
     out["handoffs_per_journey_mean"] = by_year(pop["allocations"] - 1, pop["closed"], years, "mean")
+    out["positive_change_pct"] = by_year(100.0 * pop["positive_change"], pop["closed"], years, "mean")
     rows, gone = holding_rows(df), of(df, Event.WORKER_LEFT)
     out["sw_caseload_children_mean"] = pd.Series([mean_caseload(rows, gone, fy_end(y)) for y in years], index=years)
     return out

@@ -77,3 +77,9 @@ def stocks_at(log, date) -> dict[str, int]:
     end of ``date`` -- the same definitions as the 31 March measures."""
     row = stock_counts(as_frame(log), [date]).iloc[0]
     return {k: int(row[k]) for k in ("cin", "cp", "cla")}
+
+
+def stock_series(log, dates) -> pd.DataFrame:
+    """Children ``cin``, ``cp``, ``cla`` and ``uasc`` at the end of each of ``dates``
+    (indexed by ``date``; the same definitions as the 31 March measures)."""
+    return stock_counts(as_frame(log), dates)

@@ -1,0 +1,421 @@
+"""Calibration to Hampshire's published figures: the uncertain parameters, the simulator
+wrapper, the fitted-parameter file and the back-test.
+
+``calibrate(...)`` runs :func:`journeysim.historymatch.history_match` over the
+:data:`KNOBS` (the uncertain parameters, each with a prior range) against the fitting
+targets in ``calibration/targets.csv``, then runs the chosen point at full scale for
+the fit report.  The chosen values are written to ``calibration/hampshire.toml``,
+which ``scenarios/hampshire.toml`` extends, so every shipped scenario uses them.
+
+Why history matching: the model has two dozen uncertain parameters and about seventy
+noisy targets, many of which no parameter setting hits exactly (published series
+move year to year for reasons the model does not hold).  An optimiser would chase
+that noise to a single point and say nothing about what else fits; rejection ABC
+would need far more runs than two cores allow.  History matching with emulators
+rules out the implausible space in a few hundred runs, states the uncertainty it
+allows for, and leaves plausible ranges as well as a point.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import historymatch as hm
+from .model import simulate
+from .projections import measures
+from .rng import replication_seeds
+from .runner import run_jobs, reported_years
+from .scenario import PARAMS, Scenario, from_values
+from .targets import load_targets
+
+
+class CalibrationError(Exception):
+    """A calibration that cannot start (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One uncertain parameter: the scenario key it sets, which part of it, and its prior range.
+
+    ``part`` is ``None`` for a plain number; a field name (``median``, ``mean``) for a
+    distribution (a lognormal keeps its p90/median ratio); an outcome name for a table of
+    probabilities (the other outcomes are rescaled to keep the sum at 1); ``"*"`` for a
+    multiplier on every entry of a table of probabilities by age band.
+    """
+
+    key: str
+    part: str | None
+    lo: float
+    hi: float
+    doc: str
+    log: bool = False  # sampled evenly on a log scale
+
+    @property
+    def name(self) -> str:
+        if self.part is None:
+            return self.key
+        return f"{self.key}[{self.part}]" if self.part != "*" else f"{self.key}[x]"
+
+    def value(self, u: float) -> float:
+        """The parameter value at position ``u`` in [0, 1] of the prior range."""
+        if self.log:
+            return math.exp(math.log(self.lo) + u * (math.log(self.hi) - math.log(self.lo)))
+        return self.lo + u * (self.hi - self.lo)
+
+
+#: The uncertain parameters fitted to Hampshire, with their prior ranges.
+KNOBS: list[Knob] = [
+    Knob("arrivals.contacts_per_year", None, 60_000, 110_000, "front-door volume (contacts from new families)"),
+    Knob("arrivals.trend_per_year", None, -0.03, 0.06, "front-door trend"),
+    Knob("mash.outcome", "referral", 0.20, 0.50, "MASH: share of new families' contacts referred"),
+    Knob("referral.p_nfa", None, 0.04, 0.22, "referrals closed with no further action"),
+    Knob("assessment.outcome", "not_in_need", 0.18, 0.42, "assessments concluding not in need"),
+    Knob("assessment.outcome", "strategy_discussion", 0.12, 0.36, "assessments leading to a strategy discussion"),
+    Knob("assessment.strategy_trend_per_year", None, -0.20, 0.05, "drift of the child protection threshold"),
+    Knob("s47.outcome", "icpc", 0.30, 0.65, "section 47 enquiries leading to an ICPC"),
+    Knob("population.prior_cp_share", None, 0.02, 0.25, "children new to the model with an earlier CP plan"),
+    Knob("cin.duration", "median", 60, 240, "CIN plan length (median days)", log=True),
+    Knob("cp.duration", "median", 80, 280, "CP plan length (median days)", log=True),
+    Knob("cin.p_care_no_change", None, 0.02, 0.16, "CIN plans without change ending in care"),
+    Knob("plo.p_proceedings", None, 0.30, 0.85, "PLO leading to proceedings"),
+    Knob("practice.base_engagement", None, 0.55, 0.88, "practice mechanism's baseline engagement"),
+    Knob("practice.p_return_no_change", None, 0.40, 0.95, "families closed without change coming back"),
+    Knob("practice.p_return_no_plan", None, 0.25, 0.80, "families closed without a plan coming back"),
+    Knob("arrivals.return_delay", "mean", 60, 320, "closure to the next contact (mean days)", log=True),
+    Knob("care.p_return_home", "*", 0.5, 1.6, "chance of a path home from care (multiplier on every age band)"),
+    Knob("care.return_home_time", "median", 60, 400, "time in care before a return home (median days)", log=True),
+    Knob("care.p_adoption", "*", 0.6, 1.6, "chance of adoption (multiplier on every age band)"),
+    Knob("care.adoption_time", "median", 350, 800, "time in care before adoption (median days)"),
+    Knob("care.p_sgo", "*", 0.5, 1.6, "chance of special guardianship (multiplier on every age band)"),
+    Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),
+    Knob("initial.cla_children", None, 1000, 2000, "children looked after when the run starts (before warm-up)"),
+    Knob("teams.reallocation_rate", None, 0.0, 1.5, "changes of worker within a team, per journey-year"),
+    Knob("teams.reallocation_p", None, 0.05, 0.6, "reallocation at a stage change"),
+    Knob("workforce.turnover_permanent", None, 0.10, 0.20, "permanent social workers' leaving rate"),
+]
+
+#: The knobs a ``--quick`` calibration fits (the rest keep the scenario's values).
+QUICK_KNOBS = [
+    "arrivals.contacts_per_year", "assessment.outcome[strategy_discussion]", "cin.duration[median]",
+    "cp.duration[median]", "cin.p_care_no_change", "care.p_return_home[x]", "practice.p_return_no_change",
+    "teams.reallocation_rate",
+]
+
+
+def knob_named(name: str) -> Knob:
+    for k in KNOBS:
+        if k.name == name:
+            return k
+    raise CalibrationError(f"no calibration parameter '{name}'; known: {', '.join(k.name for k in KNOBS)}")
+
+
+def apply_knobs(scenario: Scenario, knobs: list[Knob], u: np.ndarray) -> Scenario:
+    """``scenario`` with each knob set to position ``u[i]`` of its prior range.
+
+    Every key a knob touches starts from its documented default, not from the scenario's
+    current value, so the result never depends on an earlier fit.
+    """
+    raw = scenario.raw()
+    for key in {k.key for k in knobs}:
+        raw[key] = copy.deepcopy(PARAMS[key].default)
+        if PARAMS[key].kind == "dist":
+            raw[key] = dict(raw[key])
+    fixed: dict[str, dict[str, float]] = {}
+    for knob, x in zip(knobs, u):
+        v = knob.value(float(x))
+        kind = PARAMS[knob.key].kind
+        if knob.part is None:
+            raw[knob.key] = round(v) if kind == "int" else v
+        elif kind == "dist":
+            table = raw[knob.key]
+            if table.get("dist") == "lognormal" and knob.part == "median":
+                table["p90"] = v * table["p90"] / table["median"]
+            table[knob.part] = v
+        elif kind == "probs":
+            fixed.setdefault(knob.key, {})[knob.part] = v
+        elif knob.part == "*":
+            raw[knob.key] = {band: min(1.0, p * v) for band, p in raw[knob.key].items()}
+    for key, parts in fixed.items():
+        raw[key] = _rescale(raw[key], parts)
+    sources = dict(scenario.sources)
+    return from_values(raw, sources, scenario.path, list(scenario.files), list(scenario.overrides))
+
+
+def _rescale(table: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:
+    """Set the ``fixed`` outcomes and share what is left among the others in their old proportions."""
+    total_fixed = sum(fixed.values())
+    if total_fixed > 0.98:  # keep room for the other outcomes
+        fixed = {k: v * 0.98 / total_fixed for k, v in fixed.items()}
+        total_fixed = 0.98
+    others = {k: v for k, v in table.items() if k not in fixed}
+    rest = sum(others.values())
+    out = {}
+    for k in table:
+        out[k] = fixed[k] if k in fixed else (others[k] * (1.0 - total_fixed) / rest if rest > 0 else 0.0)
+    return out
+
+
+# ------------------------------------------------------------------------------------ targets
+#: Observation error and model discrepancy, as standard deviations (see docs/calibration.md):
+#: published counts and stocks: 2% recording error plus 5% discrepancy (relative);
+#: published percentages: 1.5 points plus 5% relative; case-file sample shares: binomial
+#: sampling error for 110 cases plus 2 points; the interview caseload: 10%.
+CASE_FILE_N = 110
+
+
+def target_sd(measure: str, value: float) -> float:
+    if measure.startswith("social_workers_per_journey_pct") or measure == "positive_change_pct":
+        p = value / 100.0
+        return math.hypot(100.0 * math.sqrt(p * (1 - p) / CASE_FILE_N), 2.0)
+    if measure.startswith("sw_caseload"):
+        return 0.10 * value
+    if measure.endswith("_pct"):
+        return math.hypot(1.5, 0.05 * value)
+    return math.hypot(0.02 * value, 0.05 * value)
+
+
+def is_count(measure: str) -> bool:
+    """Counts and stocks scale with ``run.scale``; percentages, means and medians do not."""
+    return not (measure.endswith("_pct") or measure.endswith("_mean") or measure.endswith("_wd"))
+
+
+def fit_targets(targets: pd.DataFrame, years: list[str] | None = None) -> pd.DataFrame:
+    """The fitting rows (``use`` = fit), optionally only those of ``years``."""
+    fit = targets[(targets["use"] == "fit") & targets["model_measure"].notna()]
+    if years is not None:
+        fit = fit[fit["year"].isin(years)]
+    fit = fit.drop_duplicates(["model_measure", "year"]).reset_index(drop=True)
+    if fit.empty:
+        raise CalibrationError("no fitting targets (use = fit) for the years asked")
+    return fit
+
+
+def observations(fit: pd.DataFrame) -> hm.Observations:
+    names = [f"{m}|{y}" for m, y in zip(fit["model_measure"], fit["year"])]
+    sd = np.array([target_sd(m, v) for m, v in zip(fit["model_measure"], fit["value"])])
+    return hm.Observations(names, fit["value"].to_numpy(float), sd, fit["weight"].to_numpy(float))
+
+
+# ------------------------------------------------------------------------------------ simulation
+def _simulate_measures(scenario: Scenario, seed: int) -> pd.DataFrame:
+    """One replication in memory; its official measures for the reported years (long format)."""
+    log = simulate(scenario, seed)
+    years = [int(y[:4]) for y in _labels(scenario)]
+    return measures(log.to_table(), years)
+
+
+def _labels(scenario: Scenario) -> list[str]:
+    from .calendar import fy_label
+
+    return [fy_label(y) for y in reported_years(scenario)]
+
+
+def _outputs(m: pd.DataFrame, names: list[str], scale: float) -> np.ndarray:
+    """The named ``measure|year`` values, counts scaled back to the full county."""
+    values = dict(zip(m["measure"] + "|" + m["year"], m["value"]))
+    out = []
+    for name in names:
+        v = values.get(name, np.nan)
+        out.append(v / scale if is_count(name.split("|")[0]) else v)
+    return np.array(out, dtype=float)
+
+
+def _design_job(base: Scenario, knobs: list[Knob], u: np.ndarray, seed: int, scale: float, names: list[str]) -> np.ndarray:
+    sc = apply_knobs(base, knobs, u)
+    sc = from_values({**sc.raw(), "run.scale": sc["run.scale"] * scale}, sc.sources, sc.path, sc.files, sc.overrides)
+    return _outputs(_simulate_measures(sc, seed), names, sc["run.scale"])
+
+
+def _full_job(scenario: Scenario, seed: int) -> pd.DataFrame:
+    """One replication's measures, counts scaled to the full county when ``run.scale`` is not 1."""
+    m = _simulate_measures(scenario, seed)
+    scale = scenario["run.scale"]
+    if scale != 1.0:
+        counts = m["measure"].map(is_count)
+        m.loc[counts, "value"] = m.loc[counts, "value"] / scale
+    return m
+
+
+# ------------------------------------------------------------------------------------ the fit
+@dataclass
+class Settings:
+    """How hard to try: design size, waves, scale of the design runs, replications at the end."""
+
+    waves: int = 4
+    runs_per_wave: int = 80
+    replicates: int = 4
+    scale: float = 0.4
+    reps: int = 20
+    knobs: tuple[str, ...] = tuple(k.name for k in KNOBS)
+
+    @classmethod
+    def quick(cls) -> "Settings":
+        return cls(waves=3, runs_per_wave=20, replicates=3, scale=0.25, reps=4, knobs=tuple(QUICK_KNOBS))
+
+    @property
+    def budget(self) -> int:
+        return self.waves * (self.runs_per_wave + self.replicates)
+
+    def with_budget(self, budget: int) -> "Settings":
+        """The same settings with the runs per wave set so that the waves use about ``budget`` runs."""
+        per_wave = max(8, budget // self.waves - self.replicates)
+        return Settings(self.waves, per_wave, self.replicates, self.scale, self.reps, self.knobs)
+
+
+@dataclass
+class Fit:
+    knobs: list[Knob]
+    result: hm.Result
+    scenario: Scenario  # the base scenario with the chosen values
+    targets: pd.DataFrame  # the fitting rows used
+    per_rep: pd.DataFrame  # full-scale replications at the chosen point: rep, measure, year, value
+    ensemble: pd.DataFrame  # full-scale replications, each at a point drawn from the plausible (NROY) space
+    settings: Settings
+    seconds: float
+    seed: int
+    workers: int = 1
+
+
+def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
+        fit_years: list[str] | None = None, progress=None) -> Fit:
+    """History-match ``base`` to the fitting targets (of ``fit_years``), then run the chosen
+    point ``settings.reps`` times at full scale, and as many replications each with parameters
+    drawn from the space not ruled out (the plausible ensemble: its spread adds the parameter
+    uncertainty left after calibration to the simulator's own)."""
+    t0 = time.perf_counter()
+    knobs = [knob_named(n) for n in settings.knobs]
+    rows = fit_targets(targets, fit_years)
+    obs = observations(rows)
+    names = obs.names
+
+    def simulate_design(X: np.ndarray, seeds: list[int]) -> np.ndarray:
+        jobs = [(base, knobs, x, s, settings.scale, names) for x, s in zip(X, seeds)]
+        return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress, label="design runs"))
+
+    result = hm.history_match(simulate_design, obs, len(knobs), waves=settings.waves,
+                              runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
+                              seed=seed, sim_var_scale=settings.scale)
+    chosen = apply_knobs(base, knobs, result.best)
+    seeds = replication_seeds(seed, settings.reps)
+    draws = np.random.default_rng(seed).choice(len(result.nroy), settings.reps, replace=len(result.nroy) < settings.reps)
+    jobs = [(chosen, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
+    frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications")
+    per_rep = _stack(frames[: settings.reps])
+    ensemble = _stack(frames[settings.reps:])
+    return Fit(knobs, result, chosen, rows, per_rep, ensemble, settings, time.perf_counter() - t0, seed, workers)
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    per_rep = pd.concat([f.assign(rep=i) for i, f in enumerate(frames)], ignore_index=True)
+    return per_rep[["rep", "measure", "year", "value"]]
+
+
+# ------------------------------------------------------------------------------------ the file
+def _fmt(v: Any) -> str:
+    """A value in TOML, numbers to 4 significant figures (so a refit gives the same text)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{float(f'{v:.4g}')!r}"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_fmt(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def fitted_toml(f: Fit, command: str) -> str:
+    """The fitted-parameter file: every key a knob sets, with the knob's plausible range."""
+    raw = f.scenario.raw()
+    ranges = f.result.plausible_range()
+    by_key: dict[str, list[tuple[Knob, np.ndarray]]] = {}
+    for knob, r in zip(f.knobs, ranges):
+        by_key.setdefault(knob.key, []).append((knob, r))
+    lines = [
+        "# Fitted parameters for Hampshire, written by `journeysim calibrate`; do not edit by hand.",
+        f"# Reproduce with: {command}",
+        f"# journeysim {__version__}; history matching, {f.settings.waves} waves of "
+        f"{f.settings.runs_per_wave} runs (+{f.settings.replicates} replicates) at run.scale x{f.settings.scale:g}, seed {f.seed}.",
+        f"# Fitted to: {', '.join(sorted(set(f.targets['year'])))} (calibration/targets.csv, use = fit).",
+        "# Each value is the chosen point; the comment gives the knob's plausible range (5-95% of the",
+        "# space history matching did not rule out) and its prior range. See docs/calibration.md.",
+        "",
+    ]
+    section = None
+    for key in sorted(by_key, key=lambda k: list(PARAMS).index(k)):
+        top, name = key.split(".", 1)
+        if top != section:
+            if section is not None:
+                lines.append("")
+            lines.append(f"[{top}]")
+            section = top
+        for knob, (lo, hi) in by_key[key]:
+            lines.append(f"# {knob.doc}: {knob.name} plausible {_num(knob.value(lo))} to {_num(knob.value(hi))} "
+                         f"(prior {_num(knob.lo)} to {_num(knob.hi)})")
+        lines.append(f"{name} = {_fmt(_rounded(raw[key]))}")
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _rounded(v: Any) -> Any:
+    if isinstance(v, float):
+        return float(f"{v:.4g}")
+    if isinstance(v, dict):
+        return {k: _rounded(x) for k, x in v.items()}
+    return v
+
+
+# ------------------------------------------------------------------------------------ the command
+BACKTEST_FIT = ["2014-15", "2015-16", "2016-17"]
+BACKTEST_FORECAST = ["2017-18", "2018-19"]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
+                    command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None) -> dict:
+    """Fit, write ``out/hampshire.toml`` and ``out/fit.csv``, back-test, and write the report.
+
+    Nothing is written until the fit is complete, and each file is replaced in one step,
+    so an interrupted calibration leaves the previous files as they were.
+    """
+    from .fitreport import comparison, write_report
+
+    t0 = time.perf_counter()
+    main = fit(base, targets, settings, seed, workers, progress=progress)
+    years = sorted(set(main.targets["year"]))
+    bt = None
+    if backtest:
+        fit_years = [y for y in BACKTEST_FIT if y in years]
+        bt = (fit(base, targets, settings, seed, workers, fit_years=fit_years, progress=progress), BACKTEST_FORECAST)
+    seconds = time.perf_counter() - t0
+    out = Path(out)
+    _write_atomic(out / "hampshire.toml", fitted_toml(main, command))
+    _write_atomic(out / "fit.csv", comparison(targets, main.per_rep, years, main.ensemble).to_csv(index=False))
+    if bt is not None:
+        bt_years = sorted(set(bt[0].targets["year"]))
+        _write_atomic(out / "backtest.csv", comparison(targets, bt[0].per_rep, bt_years, bt[0].ensemble).to_csv(index=False))
+    numbers = write_report(main, targets, Path(report), command, bt, seconds)
+    numbers["seconds"] = seconds
+    return numbers

@@ -1,0 +1,355 @@
+"""The calibration fit report: tables, goodness of fit, figures and the back-test.
+
+Pure functions of a :class:`journeysim.calibrate.Fit` (and the targets file); the
+figures are written with matplotlib's Agg backend and linked from the Markdown.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .calibrate import Fit  # noqa: E402
+from .targets import FIRM  # noqa: E402
+
+#: Okabe-Ito colours (safe for colour-blind readers).
+BLUE, ORANGE, SKY, GREY = "#0072B2", "#E69F00", "#56B4E9", "#777777"
+
+LABELS = {
+    "cp_plans_started": "CP plans started",
+    "cp_second_or_subsequent_pct": "CP second or subsequent %",
+    "cla_starts": "CLA starts",
+    "cla_at_31_march": "CLA at 31 March",
+    "cla_ceased": "CLA ceased",
+    "cla_ceased_adoption": "CLA ceased: adoption",
+    "re_referral_12m_pct": "Re-referrals within 12 months %",
+    "cin_at_31_march": "Children in need at 31 March",
+    "cp_at_31_march": "CP plans at 31 March",
+    "uasc_at_31_march": "UASC looked after at 31 March",
+    "referrals": "Referrals",
+    "referrals_nfa_pct": "Referrals ending in NFA %",
+    "children_assessed_not_in_need_pct": "Assessed not in need % of referrals",
+    "sw_caseload_children_mean": "Caseload per worker (children)",
+    "positive_change_pct": "Families with positive change %",
+    "cla_ceased_sgo": "CLA ceased: special guardianship",
+}
+
+
+def simulated(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 90% interval (5th-95th percentile over replications) per measure and year."""
+    g = per_rep.groupby(["measure", "year"])["value"]
+    return g.agg(mean="mean", p5=lambda s: s.quantile(0.05), p95=lambda s: s.quantile(0.95), n="count").reset_index()
+
+
+def comparison(targets: pd.DataFrame, per_rep: pd.DataFrame, fitted_years: list[str],
+               ensemble: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per observed figure with a model measure: observed (``value``), the calibrated
+    point's simulated ``mean`` and 90% interval (``p5``, ``p95``), whether the observation is
+    ``inside``, the percentage error, and whether the year was ``fitted`` (else forecast or a
+    check).  With the plausible ``ensemble``, also its 90% interval (``e_p5``, ``e_p95``) and
+    ``e_inside``."""
+    obs = targets[targets["model_measure"].notna() & targets["year"].notna() & targets["use"].isin(["fit", "check"])]
+    obs = obs.drop_duplicates(["model_measure", "year"])[["model_measure", "year", "value", "use", "weight", "source"]]
+    sim = simulated(per_rep).rename(columns={"measure": "model_measure"})
+    out = obs.merge(sim, on=["model_measure", "year"], how="inner")
+    out["inside"] = (out["value"] >= out["p5"]) & (out["value"] <= out["p95"])
+    if ensemble is not None:
+        ens = simulated(ensemble).rename(columns={"measure": "model_measure", "mean": "e_mean", "p5": "e_p5", "p95": "e_p95"})
+        out = out.merge(ens.drop(columns="n"), on=["model_measure", "year"], how="left")
+        out["e_inside"] = (out["value"] >= out["e_p5"]) & (out["value"] <= out["e_p95"])
+    out["error_pct"] = 100.0 * (out["mean"] - out["value"]) / out["value"]
+    out["firm"] = out["model_measure"].isin(FIRM) & (out["use"] == "fit")
+    out["fitted"] = out["year"].isin(fitted_years) & (out["use"] == "fit")
+    return out.sort_values(["model_measure", "year"]).reset_index(drop=True)
+
+
+def goodness(comp: pd.DataFrame) -> pd.DataFrame:
+    """Per measure: mean absolute percentage error of the simulated mean and the share of
+    observed points inside the simulated 90% interval (and the ensemble's, when present)."""
+    g = comp.groupby("model_measure")
+    out = pd.DataFrame({
+        "points": g.size(),
+        "mape_pct": g["error_pct"].apply(lambda e: float(np.mean(np.abs(e)))),
+        "inside_pct": g["inside"].mean() * 100.0,
+    })
+    if "e_inside" in comp:
+        out["e_inside_pct"] = g["e_inside"].mean() * 100.0
+    return out.reset_index()
+
+
+# ------------------------------------------------------------------------------------ figures
+def small_multiples(comp: pd.DataFrame, per_rep: pd.DataFrame, measures: list[str], path: Path, title: str,
+                    forecast_from: str | None = None, ensemble: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One panel per measure: observed points against the calibrated point's simulated mean and
+    90% band (and the plausible ensemble's wider band), by year.  Returns the plotted data
+    (measure, year, mean, p5, p95, [e_p5, e_p95,] observed)."""
+    sim = simulated(per_rep)
+    sim = sim[sim["measure"].isin(measures)].drop(columns="n")
+    if ensemble is not None:
+        ens = simulated(ensemble)[["measure", "year", "p5", "p95"]].rename(columns={"p5": "e_p5", "p95": "e_p95"})
+        sim = sim.merge(ens, on=["measure", "year"], how="left")
+    obs = comp[["model_measure", "year", "value"]].rename(columns={"model_measure": "measure", "value": "observed"})
+    data = sim.merge(obs, on=["measure", "year"], how="left").sort_values(["measure", "year"])
+    cols = 4
+    rows = int(np.ceil(len(measures) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    for ax, m in zip(axes.flat, measures):
+        d = data[data["measure"] == m]
+        x = np.arange(len(d))
+        if ensemble is not None:
+            ax.fill_between(x, d["e_p5"], d["e_p95"], color=SKY, alpha=0.25, label="plausible ensemble 90%")
+        ax.fill_between(x, d["p5"], d["p95"], color=BLUE, alpha=0.3, label="calibrated point 90%")
+        ax.plot(x, d["mean"], color=BLUE, label="calibrated point mean")
+        ax.plot(x, d["observed"], "o", color=ORANGE, label="observed (Hampshire)")
+        if forecast_from is not None and forecast_from in set(d["year"]):
+            ax.axvline(list(d["year"]).index(forecast_from) - 0.5, color=GREY, ls="--", lw=1)
+        ax.set_title(LABELS.get(m, m), fontsize=10)
+        ax.set_xticks(x, [y[2:] for y in d["year"]], fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax in list(axes.flat)[len(measures):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="best")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return data.reset_index(drop=True)
+
+
+def workers_figure(per_rep: pd.DataFrame, targets: pd.DataFrame, path: Path, year: str = "2017-18") -> pd.DataFrame:
+    """Social workers per journey in ``year``: simulated (mean, 90% interval) against 000 Table 9,
+    with the sample's 95% interval.  Returns the plotted data."""
+    bands = ["1", "2", "3", "4", "5plus"]
+    names = [f"social_workers_per_journey_pct_{b}" for b in bands]
+    sim = simulated(per_rep)
+    sim = sim[(sim["year"] == year) & sim["measure"].isin(names)].set_index("measure").reindex(names)
+    obs = targets[targets["model_measure"].isin(names) & (targets["year"] == year)]
+    obs = obs.drop_duplicates("model_measure").set_index("model_measure").reindex(names)["value"]
+    from .calibrate import CASE_FILE_N
+
+    half = 1.96 * 100.0 * np.sqrt((obs / 100.0) * (1 - obs / 100.0) / CASE_FILE_N)
+    data = pd.DataFrame({"workers": ["1", "2", "3", "4", "5+"], "simulated": sim["mean"].to_numpy(),
+                         "p5": sim["p5"].to_numpy(), "p95": sim["p95"].to_numpy(), "observed": obs.to_numpy(),
+                         "observed_half_95": half.to_numpy()})
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    x = np.arange(5)
+    ax.bar(x - 0.2, data["observed"], 0.4, yerr=data["observed_half_95"], color=ORANGE, capsize=3,
+           label="000 Table 9 (closed Nov 2017-Feb 2018, ~110 cases; 95% sampling interval)")
+    ax.bar(x + 0.2, data["simulated"], 0.4, yerr=[data["simulated"] - data["p5"], data["p95"] - data["simulated"]],
+           color=BLUE, capsize=3, label=f"simulated, journeys closed in {year} (90% interval)")
+    ax.set_xticks(x, data["workers"])
+    ax.set_xlabel("social workers in the journey")
+    ax.set_ylabel("% of closed journeys with a plan")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return data
+
+
+# ------------------------------------------------------------------------------------ text
+METHOD = """## Method
+
+**History matching in waves** (Craig et al. 1997; Vernon, Goldstein and Bower 2010; Andrianakis et al.
+2015), implemented in `src/journeysim/historymatch.py`, over {knobs} uncertain parameters with the prior
+ranges in the table below. Each wave runs {runs} design points (wave 1: a maximin Latin hypercube over
+the prior box; later waves: a space-filling subset of the space not yet ruled out), all on common random
+numbers, at `run.scale` x{scale} (counts scaled back up), plus {replicates} replicates at the wave's best
+point to measure the simulator's own noise. A ridge-regression emulator is fitted to each of the {targets}
+targets; a candidate parameter set is ruled out when its second-largest implausibility
+|emulated - observed| / sd exceeds 3, where sd combines the emulator's error, the simulator's noise
+(scaled to the full county), and the observation error and model discrepancy:
+
+- published counts and stocks: 2% recording error and 5% model discrepancy;
+- published percentages: 1.5 points and 5% of the value;
+- case-file shares (000 Table 9, Table 13; about 110 cases): binomial sampling error and 2 points;
+- the interview caseload (26.71): 10%.
+
+The shipped point is the candidate not ruled out whose emulated outputs are closest to the targets
+(weighted by the `weight` column of `calibration/targets.csv`); the plausible ranges are the 5th to 95th
+percentiles of the candidates not ruled out after the last wave.
+
+**Why this method.** There are two dozen uncertain parameters and about seventy noisy targets, several of
+which move from year to year for reasons the model does not hold (CLA starts fell to 507 in 2015-16 and rose
+to 647 the year after). An optimiser would chase that noise to one point and say nothing about what else
+fits; rejection ABC would need far more runs than two cores allow. History matching rules out the
+implausible space in a few hundred runs, with every uncertainty stated, and leaves plausible ranges as
+well as a point. The same seed and settings reproduce the fitted file exactly.
+"""
+
+
+def _method_numbers(f: Fit) -> dict:
+    return {"knobs": len(f.knobs), "runs": f.settings.runs_per_wave, "scale": f"{f.settings.scale:g}",
+            "replicates": f.settings.replicates, "targets": len(f.targets)}
+
+
+def _table(df: pd.DataFrame) -> str:
+    head = "| " + " | ".join(df.columns) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def _n(v: float, pct: bool = False) -> str:
+    if pd.isna(v):
+        return "-"
+    if pct or abs(v) < 100:
+        return f"{v:,.1f}"
+    return f"{v:,.0f}"
+
+
+def _comparison_table(comp: pd.DataFrame) -> str:
+    rows = []
+    for r in comp.itertuples(index=False):
+        pct = r.model_measure.endswith("_pct") or r.model_measure.endswith("_mean")
+        rows.append({
+            "measure": LABELS.get(r.model_measure, r.model_measure), "year": r.year,
+            "fitted or forecast": ("fitted" if r.fitted else ("forecast" if r.use == "fit" else "check")),
+            "observed": _n(r.value, pct), "simulated mean": _n(r.mean, pct), "error %": f"{r.error_pct:+.1f}",
+            "90% interval (point)": f"{_n(r.p5, pct)} to {_n(r.p95, pct)}" + ("" if r.inside else " **out**"),
+            "90% interval (ensemble)": f"{_n(r.e_p5, pct)} to {_n(r.e_p95, pct)}" + ("" if r.e_inside else " **out**"),
+        })
+    return _table(pd.DataFrame(rows))
+
+
+def _parameters_table(f: Fit) -> str:
+    ranges = f.result.plausible_range()
+    rows = []
+    for knob, x, (lo, hi) in zip(f.knobs, f.result.best, ranges):
+        rows.append({"parameter": f"`{knob.name}`", "meaning": knob.doc, "prior range": f"{_g(knob.lo)} to {_g(knob.hi)}",
+                     "fitted": _g(knob.value(x)), "plausible range (5-95%)": f"{_g(knob.value(lo))} to {_g(knob.value(hi))}"})
+    return _table(pd.DataFrame(rows))
+
+
+def _g(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def _waves_table(f: Fit) -> str:
+    rows = [{"wave": w.number, "design runs": len(w.design),
+             "emulator": "linear + squares" if w.emulator.quadratic else "linear",
+             "not ruled out": f"{100 * w.nroy_share:.2f}% of the candidates"
+             + (" (none passed the cut-off: the 200 least implausible kept)" if w.kept_least_implausible else "")}
+            for w in f.result.waves]
+    return _table(pd.DataFrame(rows))
+
+
+def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
+    fitted = comp[comp["fitted"]]
+    firm = fitted[fitted["firm"]]
+    g = goodness(firm)
+    lines = ["| measure | points | MAPE % | inside the point's 90% interval | inside the ensemble's 90% interval |",
+             "|---|---|---|---|---|"]
+    for r in g.itertuples(index=False):
+        lines.append(f"| {LABELS.get(r.model_measure, r.model_measure)} | {r.points} | {r.mape_pct:.1f} | "
+                     f"{r.inside_pct:.0f}% | {r.e_inside_pct:.0f}% |")
+    worst = g.loc[g["mape_pct"].idxmax()]
+    numbers = {"firm_points": len(firm), "firm_mape": float(np.mean(np.abs(firm["error_pct"]))),
+               "firm_mape_max": float(worst["mape_pct"]), "firm_mape_worst": LABELS.get(worst["model_measure"]),
+               "firm_inside_pct": float(100 * firm["inside"].mean()), "firm_e_inside_pct": float(100 * firm["e_inside"].mean()),
+               "all_points": len(fitted), "all_e_inside_pct": float(100 * fitted["e_inside"].mean())}
+    lines += ["", "Firm annual targets: {firm_points} points; mean absolute percentage error of the calibrated mean "
+              "{firm_mape:.1f}%, worst measure {firm_mape_max:.1f}% ({firm_mape_worst}); observed points inside the "
+              "calibrated point's 90% interval {firm_inside_pct:.0f}%, inside the plausible ensemble's "
+              "{firm_e_inside_pct:.0f}%. All {all_points} fitting points: {all_e_inside_pct:.0f}% inside the "
+              "ensemble's interval.".format(**numbers), "",
+              "The **point** interval is the simulator's own randomness at the calibrated values (what a planner "
+              "running `scenarios/hampshire.toml` sees); the **ensemble** interval also carries the parameter "
+              "uncertainty left after calibration (each replication drawn from the space not ruled out), and is "
+              "the honest interval to set against observed figures."]
+    return lines, numbers
+
+
+def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backtest: tuple[Fit, list[str]] | None = None,
+                 seconds: float | None = None) -> dict:
+    """Write the Markdown fit report at ``path`` and its figures beside it (``img/calibration/``);
+    return the key numbers."""
+    path = Path(path)
+    img = path.parent / "img" / "calibration"
+    img.mkdir(parents=True, exist_ok=True)
+    rel = os.path.relpath(img, path.parent)
+    years = sorted(set(f.targets["year"]))
+    comp = comparison(targets, f.per_rep, years, f.ensemble)
+    present = set(comp["model_measure"])
+    firm_measures = [m for m in FIRM if m in present]
+    other = [m for m in OTHER if m in present]
+    small_multiples(comp, f.per_rep, firm_measures, img / "firm.png", "Firm annual targets: observed and simulated",
+                    ensemble=f.ensemble)
+    small_multiples(comp, f.per_rep, other, img / "other.png", "Other published series", ensemble=f.ensemble)
+    workers = workers_figure(f.per_rep, targets, img / "workers.png")
+    goodness_lines, numbers = _goodness_text(comp)
+    sim = simulated(f.per_rep).set_index(["measure", "year"])
+    lines = [
+        "# Calibration: the fit to Hampshire",
+        "",
+        f"Written by `{command}`. **Fitted years: {years[0]} to {years[-1]}.** The simulated figures are "
+        f"{f.settings.reps} replications of the calibrated Hampshire scenario at full scale (`calibration/hampshire.toml`, "
+        "loaded by `scenarios/hampshire.toml`) and as many of the plausible ensemble; a 90% interval runs from the 5th to "
+        "the 95th percentile across replications.",
+        "",
+    ]
+    if seconds is not None:
+        lines += [f"Run time: {seconds / 60:.1f} minutes with {f.workers} worker processes.", ""]
+    lines += ["## Goodness of fit (fitted years, firm annual targets)", "", *goodness_lines, ""]
+    key = ("sw_caseload_children_mean", "2017-18")
+    if key in sim.index:
+        c = sim.loc[key]
+        numbers["caseload_2017_18"] = float(c["mean"])
+        lines += [f"Caseload per worker at 31 March 2018: {c['mean']:.1f} children (90% interval {c['p5']:.1f} to "
+                  f"{c['p95']:.1f}); the interview figure for CAST workers in mid-2018 is 26.71.", ""]
+    one = workers.iloc[0]
+    numbers["one_worker_pct"] = float(one["simulated"])
+    lines += [f"Journeys with one social worker (closed in 2017-18): {one['simulated']:.1f}% simulated against 10% in "
+              "the 000 Table 9 baseline sample.", "",
+              f"![Firm annual targets: observed points against the simulated mean and 90% intervals]({rel}/firm.png)", "",
+              f"![Other published series against the simulation]({rel}/other.png)", "",
+              f"![Social workers per journey: simulated against 000 Table 9]({rel}/workers.png)", ""]
+    lines += METHOD.format(**_method_numbers(f)).splitlines() + [""]
+    if backtest is not None:
+        lines += _backtest_section(backtest, targets, img, rel, firm_measures, numbers)
+    lines += ["## Every observed figure", "", _comparison_table(comp), ""]
+    lines += ["## Fitted parameters", "", _parameters_table(f), ""]
+    lines += ["## The waves", "", _waves_table(f), ""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return numbers
+
+
+OTHER = ["cp_at_31_march", "uasc_at_31_march", "referrals", "referrals_nfa_pct", "children_assessed_not_in_need_pct",
+         "cla_ceased_sgo", "sw_caseload_children_mean", "positive_change_pct"]
+
+
+def _backtest_section(backtest: tuple[Fit, list[str]], targets: pd.DataFrame, img: Path, rel: str,
+                      firm_measures: list[str], numbers: dict) -> list[str]:
+    bf, forecast_years = backtest
+    fit_years = sorted(set(bf.targets["year"]))
+    comp = comparison(targets, bf.per_rep, fit_years, bf.ensemble)
+    firm = comp[comp["firm"] | (comp["model_measure"].isin(FIRM) & (comp["use"] == "fit"))]
+    small_multiples(comp, bf.per_rep, firm_measures, img / "backtest.png",
+                    f"Back-test: fitted to {fit_years[0]} to {fit_years[-1]}, forecast {forecast_years[0]} to "
+                    f"{forecast_years[-1]} (right of the dashed line)", forecast_from=forecast_years[0], ensemble=bf.ensemble)
+    ins = firm[firm["year"].isin(fit_years)]
+    out = firm[firm["year"].isin(forecast_years)]
+    rows = []
+    for m in firm_measures:
+        i, o = ins[ins["model_measure"] == m], out[out["model_measure"] == m]
+        rows.append({"measure": LABELS.get(m, m), "in-sample MAPE %": f"{np.mean(np.abs(i['error_pct'])):.1f}",
+                     "forecast MAPE %": f"{np.mean(np.abs(o['error_pct'])):.1f}",
+                     "forecast points inside the ensemble's 90%": f"{o['e_inside'].sum()} of {len(o)}"})
+    numbers["backtest_insample_mape"] = float(np.mean(np.abs(ins["error_pct"])))
+    numbers["backtest_forecast_mape"] = float(np.mean(np.abs(out["error_pct"])))
+    return ["## Back-test: forecasting years the model was not fitted to", "",
+            f"The same method, seed and settings, fitted **only to {', '.join(fit_years)}**; "
+            f"**{' and '.join(forecast_years)} were not used** and are forecast (the Hampshire Approach's dated "
+            "components still switch on at their dates).", "",
+            _table(pd.DataFrame(rows)), "",
+            f"Over all firm measures: in-sample MAPE {numbers['backtest_insample_mape']:.1f}%, forecast MAPE "
+            f"{numbers['backtest_forecast_mape']:.1f}%; forecast points inside the ensemble's 90% interval: "
+            f"{100 * out['e_inside'].mean():.0f}%.", "",
+            f"![Back-test: observed against simulated; forecast years right of the dashed line]({rel}/backtest.png)", ""]

@@ -1,0 +1,276 @@
+"""Assembling the report: projections -> figure data -> figures -> HTML sections.
+
+:func:`figures` returns every figure with the table it plots (``ReportFigure.data``),
+which is what the tests check against the projections; :func:`write_report` puts
+them on one self-contained page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__, pathway
+from ..results import Results, open_results
+from ..targets import observed as observed_targets
+from . import data, figures as draw
+from .collect import Projected, project
+from .page import ReportFigure, Section, document, grid, heading, para, table
+from .words import fan_alt, number, scenario_paragraphs
+
+#: The measures drawn as fan charts: (measure, title, unit, decimals).
+FAN_MEASURES = [
+    ("referrals", "Referrals", "referrals a year", 0),
+    ("re_referral_12m_pct", "Re-referrals within 12 months", "% of referrals", 1),
+    ("referrals_nfa_pct", "Referrals ending in no further action", "% of referrals", 1),
+    ("children_assessed_not_in_need_pct", "Children assessed not in need", "% of referrals", 1),
+    ("assessment_within_45wd_pct", "Assessments within 45 working days", "% of assessments", 1),
+    ("cin_at_31_march", "Children in need at 31 March", "children", 0),
+    ("cp_plans_started", "Child Protection plans started", "plans a year", 0),
+    ("cp_at_31_march", "Children on a CP plan at 31 March", "children", 0),
+    ("cp_second_or_subsequent_pct", "CP plans that are a second or later plan", "% of plans started", 1),
+    ("cla_starts", "Children starting to be looked after", "children a year", 0),
+    ("cla_at_31_march", "Children looked after at 31 March", "children", 0),
+    ("uasc_at_31_march", "UASC looked after at 31 March", "children", 0),
+    ("cla_ceased", "Children ceasing to be looked after", "children a year", 0),
+    ("cla_ceased_adoption", "Children adopted from care", "children a year", 0),
+    ("sw_caseload_children_mean", "Children per social worker at 31 March", "children per worker", 1),
+    ("social_workers_per_journey_pct_1", "Journeys with one social worker", "% of closed journeys with a plan", 1),
+    ("positive_change_pct", "Families with positive change at closure", "% of closed journeys with a plan", 1),
+    ("hub_starts", "Families starting hub support", "families a year", 0),
+]
+
+_KINDS = ["RA", "CIN", "CIC", "CAST"]
+_KIND_NAMES = {"RA": "Referral & Assessment", "CIN": "Child in Need", "CIC": "Children in Care", "CAST": "CAST"}
+
+
+def _figure(key: str, title: str, caption: str, alt: str, table_: pd.DataFrame, fig) -> ReportFigure:
+    return ReportFigure(key, title, caption, alt, table_, draw.png_bytes(fig))
+
+
+def measure_figures(per_rep: pd.DataFrame, years: list[str], observed: pd.DataFrame,
+                    scale: float = 1.0) -> list[ReportFigure]:
+    """A fan chart for every measure in :data:`FAN_MEASURES` that the run reports (observed counts
+    scaled by ``scale``, the run's ``run.scale``)."""
+    out = []
+    for measure, title, unit, dec in FAN_MEASURES:
+        fan = data.fan(per_rep, measure, years, observed, scale)
+        if fan["mean"].isna().all() or (fan["mean"].fillna(0) == 0).all() and fan["observed"].isna().all():
+            continue
+        caption = (f"{unit[0].upper() + unit[1:]}, by financial year: the mean over {int(fan['n'].max())} replications "
+                   "(line) with the ranges holding the middle 50% and 90% of replications (shaded)"
+                   + ("; diamonds are Hampshire's published figures" + _scaled(measure, scale) + "."
+                      if fan["observed"].notna().any() else "; there is no published Hampshire figure to compare with."))
+        out.append(_figure(f"measure-{measure}", title, caption, fan_alt(title, fan, dec), fan,
+                           draw.fan_chart(fan, title, unit)))
+    return out
+
+
+def _scaled(measure: str, scale: float) -> str:
+    return f" multiplied by {scale:g}, this run's scale" if scale != 1 and data.is_count(measure) else ""
+
+
+def measures_table(per_rep: pd.DataFrame, years: list[str], observed: pd.DataFrame, scale: float = 1.0) -> pd.DataFrame:
+    """Mean [90% interval] by year for each fan-chart measure, with the observed figure beneath."""
+    rows = []
+    for measure, title, _unit, dec in FAN_MEASURES:
+        fan = data.fan(per_rep, measure, years, observed, scale)
+        if fan["mean"].isna().all():
+            continue
+        rows.append({"measure": title, **{y: _interval(r, dec) for y, r in zip(years, fan.itertuples())}})
+        if fan["observed"].notna().any():
+            rows.append({"measure": "  observed" + _scaled(measure, scale), **{y: number(v, dec) for y, v in zip(years, fan["observed"])}})
+    return pd.DataFrame(rows, columns=["measure", *years])
+
+
+def _interval(row, dec: int) -> str:
+    if pd.isna(row.mean):
+        return "-"
+    return f"{number(row.mean, dec)} [{number(row.p5, dec)}-{number(row.p95, dec)}]"
+
+
+def pathway_figure(results: Results, proj: Projected) -> ReportFigure:
+    flows = data.pathway_flows(proj.transitions)
+    g = pathway.build(results.scenario)
+    busiest = flows.sort_values("per_year", ascending=False).head(3)
+    alt = ("Diagram of the pathway from referral to closure, each arrow labelled with the children taking it per year. "
+           "Busiest steps: " + "; ".join(f"{s} to {t}, {f:,.0f} a year" for s, t, f in busiest.itertuples(index=False)) + ".")
+    caption = (f"Each box is a stage event of a child's journey; each arrow is labelled with the mean number of "
+               f"children taking that step per year ({proj.labels[0]} to {proj.labels[-1]}, averaged over "
+               f"replications), and its width grows with that number. Orange arrows go back to an earlier stage "
+               "(a step up, a breakdown, a plan after care); green arrows are the hub sub-path. A change of worker "
+               "or a placement move can happen between any two stages and is not drawn.")
+    return _figure("pathway", "The pathway, with annual flows", caption, alt, flows, draw.pathway_diagram(g, flows))
+
+
+def caseload_figure(results: Results, proj: Projected) -> ReportFigure:
+    series = proj.caseloads[proj.caseloads["date"] >= pd.Timestamp(results.scenario["run.start"])]
+    bands = data.caseload_bands(series)
+    kinds = [k for k in _KINDS if k in set(bands["kind"])]
+    last = bands[bands["date"] == bands["date"].max()]
+    alt = ("Line charts of social workers' caseloads by kind of team over time. At the last month: " + "; ".join(
+        f"{_KIND_NAMES[k]} median {r['median']:.0f} children (10-90%: {r['p10']:.0f}-{r['p90']:.0f})"
+        for k in kinds for _, r in last[last["kind"] == k].iterrows()) + ".")
+    caption = ("Children held by each case-holding social worker at the start of every month, by kind of team: the "
+               "median (line) and the range holding 80% of workers (shaded), over all replications. A panel starts "
+               "or stops when that kind of team exists (CAST teams replace the others when a district switches).")
+    return _figure("caseloads", "Caseloads by kind of team", caption, alt, bands,
+                   draw.caseload_chart(bands, kinds))
+
+
+def intake_figure(proj: Projected) -> ReportFigure | None:
+    district = data.cast_district(proj.intake)
+    if district is None:
+        return None
+    pattern = data.intake_pattern(proj.intake, district)
+    weekly = pattern.groupby("week")["referrals"]
+    top_share = (weekly.max() / weekly.sum().replace(0, pd.NA)).dropna().astype(float).mean()
+    teams = pattern["team"].nunique()
+    alt = (f"Heat map of new referrals received by each of {teams} teams in district {district} over "
+           f"{pattern['week'].nunique()} weeks; in each week one team receives {100 * top_share:.0f}% of them "
+           "on average, and the team on intake changes every week.")
+    caption = (f"New referrals in district {district} (the first to adopt CAST) in the last "
+               f"{pattern['week'].nunique()} weeks of replication 1, by team and week (Monday dates). Under CAST "
+               f"each week's referrals go to the team on the intake rota: here the team on intake received "
+               f"{100 * top_share:.0f}% of a week's referrals on average.")
+    return _figure("intake", "The CAST intake rota", caption, alt, pattern, draw.intake_heatmap(pattern, district))
+
+
+def waits_figure(proj: Projected) -> ReportFigure:
+    alloc = data.wait_summary(proj.allocation_waits, proj.labels)
+    hub = data.wait_summary(proj.hub_waits, proj.labels)
+    both = pd.concat([alloc.assign(wait="allocation"), hub.assign(wait="hub")], ignore_index=True)
+    hub_years = hub.dropna(subset=["mean"])
+    alt = (f"Bar charts of waiting times by year. Referral to allocated worker: mean {number(alloc['mean'].iloc[-1], 1)} "
+           f"days in {proj.labels[-1]}. " + (
+               f"Hub referral to support: mean {number(hub_years['mean'].iloc[-1], 1)} days in {hub_years['year'].iloc[-1]}."
+               if not hub_years.empty else "No family started hub support."))
+    caption = ("Left: days from a child's referral to their first allocated social worker, by financial year of the "
+               "referral. Right: days a family waited for a hub place, by year support started. Mean, median and "
+               "90th percentile over every wait in every replication.")
+    return _figure("waits", "Waiting for a worker and for a hub place", caption, alt, both,
+                   draw.waits_chart(alloc, hub))
+
+
+def workers_figure(proj: Projected, observed: pd.DataFrame) -> ReportFigure:
+    obs = observed[observed["model_measure"].str.startswith("social_workers_per_journey_pct_")]
+    obs = obs.assign(band=obs["model_measure"].str.rsplit("_", n=1).str[1].str.replace("plus", "+"))
+    obs_series = obs.set_index("band")["value"] if not obs.empty else None
+    table_ = data.workers_per_journey(proj.worker_shares, obs_series)
+    one = table_[table_["band"] == "1"].set_index("window")["mean"]
+    alt = ("Bar chart of the share of closed journeys by number of social workers. Journeys with one worker: " +
+           "; ".join(f"{w} {number(v, 0)}%" for w, v in one.items()) + ".")
+    caption = ("Share of children's journeys that closed in the window after a Child in Need or Child Protection "
+               "plan, by how many different social workers were allocated; hatched bars are the 000 Table 9 "
+               "baseline case-file sample (cases closed November 2017 to February 2018), error bars the range "
+               "over replications.")
+    return _figure("workers", "Social workers per journey", caption, alt, table_, draw.workers_chart(table_))
+
+
+def costs_figure(costs: pd.DataFrame, years: list[str]) -> ReportFigure:
+    table_ = data.cost_table(costs, years)
+    totals = table_.groupby("year", sort=False)["mean"].sum()
+    alt = ("Stacked bar chart of cost by year and component; total £" + "; £".join(
+        f"{v / 1e6:,.1f} million in {y}" for y, v in totals.items()) + ".")
+    caption = ("Mean cost per financial year over replications, by component (from costs.csv, in pounds at the "
+               "prices the scenario states).")
+    return _figure("costs", "Costs", caption, alt, table_, draw.costs_chart(table_))
+
+
+def figures(results: Results, proj: Projected, observed: pd.DataFrame) -> list[ReportFigure]:
+    """Every figure of the report, each with the table it plots."""
+    years = proj.labels
+    scale = results.scenario["run.scale"]
+    out = [*measure_figures(results.measures, years, observed, scale), pathway_figure(results, proj),
+           caseload_figure(results, proj)]
+    intake = intake_figure(proj)
+    if intake is not None:
+        out.append(intake)
+    out += [waits_figure(proj), workers_figure(proj, observed)]
+    if results.costs is not None:
+        out.append(costs_figure(results.costs, years))
+    return out
+
+
+def _about(results: Results) -> Section:
+    m = results.manifest
+    facts = pd.DataFrame([
+        ("scenario", results.name), ("scenario files", ", ".join(m.get("scenario_files", [])) or "-"),
+        ("replications", m.get("replications")), ("seed", m.get("seed")),
+        ("journeysim version", m.get("journeysim_version")), ("git commit", m.get("git_commit")),
+        ("run created", m.get("created")), ("events", f"{sum(e['events'] for e in m['event_logs']):,}"),
+        ("reproduce (inside the results folder)", m.get("reproduce")),
+    ], columns=["", "value"])
+    return Section("about", "About this report").add(
+        para("Every number in this report is computed from the simulation's event logs: the official measures use "
+             "the published definitions (financial years April to March, stocks at the end of 31 March). Observed "
+             "Hampshire figures come from the project's calibration/targets.csv."),
+        table(facts, "The run"),
+    )
+
+
+def build_html(results: Results, proj: Projected, observed: pd.DataFrame) -> tuple[str, list[ReportFigure]]:
+    """The report page and its figures."""
+    figs = figures(results, proj, observed)
+    by_key = {f.key: f for f in figs}
+    years = proj.labels
+    sections = [Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest)))]
+    sections.append(Section("measures", "Official measures by year").add(
+        para("Each chart shows a measure as the service would report it. The line is the mean over replications; "
+             "the darker band holds the middle 50% of replications and the lighter one 90%. Diamonds are Hampshire's "
+             "published figures where they exist."),
+        grid([f.html() for f in figs if f.key.startswith("measure-")]),
+        table(measures_table(results.measures, years, observed, results.scenario["run.scale"]), "Mean [5th-95th percentile] over replications, "
+              "and the observed figure where published"),
+    ))
+    sections.append(Section("pathway", "The pathway").add(by_key["pathway"].html()))
+    caseloads = Section("caseloads", "Caseloads and intake").add(by_key["caseloads"].html())
+    if "intake" in by_key:
+        caseloads.add(heading("One week in four: the CAST intake rota"), by_key["intake"].html())
+    else:
+        caseloads.add(para("No district worked in CAST teams during this run, so there is no intake rota to show.", "note"))
+    sections.append(caseloads)
+    waits = by_key["waits"].data
+    sections.append(Section("waits", "Waiting times").add(
+        by_key["waits"].html(),
+        table(waits[["wait", "year", "mean", "median", "p90", "per_rep"]].rename(columns={"per_rep": "waits per replication"}),
+              "Waits in days by financial year", {"mean": ",.1f", "median": ",.1f", "p90": ",.1f", "waits per replication": ",.0f"}),
+    ))
+    workers = by_key["workers"].data
+    sections.append(Section("workers", "Social workers per journey").add(
+        by_key["workers"].html(),
+        table(workers.pivot(index="band", columns="window", values="mean")[list(dict.fromkeys(workers["window"]))]
+              .reset_index().rename(columns={"band": "workers"}),
+              "% of closed journeys with a plan, by number of social workers", {c: ".1f" for c in workers["window"].unique()}),
+    ))
+    sections.append(_costs_section(results, by_key.get("costs")))
+    sections.append(_about(results))
+    subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
+                f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
+    return document(f"journeysim report: {results.name}", subtitle, sections), figs
+
+
+def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
+    section = Section("costs", "Costs")
+    if fig is None:
+        return section.add(para(f"This run has no costs: its results folder ({results.path.name}) has no costs.csv, "
+                                "so no costs are shown. Runs made by a journeysim version that writes costs include them.",
+                                "note"))
+    wide = fig.data.pivot(index="component", columns="year", values="mean")
+    wide.loc["total"] = wide.sum()
+    return section.add(fig.html(), table(wide.reset_index(), "Mean cost (£) by component and financial year",
+                                         {c: ",.0f" for c in wide.columns}))
+
+
+def write_report(results_path: str | Path, out: str | Path) -> Path:
+    """Write the HTML report of the results folder at ``results_path`` to ``out``."""
+    results = open_results(results_path)
+    page, _ = build_html(results, project(results), observed_targets())
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,269 @@
+"""Drawing the report's figures from their data tables (see :mod:`journeysim.report.data`).
+
+Every function takes the table a figure plots and returns a matplotlib ``Figure``;
+figures are made without pyplot, so nothing here touches global state or needs a
+display.  Colours come from the Okabe-Ito palette, which stays distinguishable
+under the common forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+import io
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: The Okabe-Ito colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+#: Colours in the order series use them.
+SERIES = [OKABE_ITO[k] for k in ("blue", "orange", "green", "purple", "sky_blue", "vermillion", "yellow", "black")]
+SIMULATED = OKABE_ITO["blue"]
+OBSERVED = OKABE_ITO["vermillion"]
+
+_RC = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False, "axes.spines.right": False}
+
+
+def new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig
+
+
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _style(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def fan_chart(data: pd.DataFrame, title: str, unit: str) -> Figure:
+    """Mean across replications with the 50% and 90% intervals, and observed points."""
+    fig = new_figure(5.2, 3.2)
+    ax = fig.add_subplot()
+    x = np.arange(len(data))
+    ax.fill_between(x, data["p5"], data["p95"], color=SIMULATED, alpha=0.15, linewidth=0, label="90% interval")
+    ax.fill_between(x, data["p25"], data["p75"], color=SIMULATED, alpha=0.35, linewidth=0, label="50% interval")
+    ax.plot(x, data["mean"], color=SIMULATED, linewidth=2, marker="o", markersize=3, label="simulated mean")
+    if data["observed"].notna().any():
+        ax.plot(x, data["observed"], linestyle="none", marker="D", markersize=6, color=OBSERVED,
+                markeredgecolor="black", markeredgewidth=0.6, label="observed (Hampshire)")
+    ax.set_xticks(x, data["year"], rotation=0, fontsize=8)
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    top = np.nanmax(data[["p95", "mean", "observed"]].to_numpy(dtype=float), initial=0.0)
+    ax.set_ylim(0, 1.1 * top if top > 0 else 1.0)
+    _style(ax)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+    return fig
+
+
+#: Where each stage sits in the pathway diagram (column, row): the assessment route along the
+#: middle, Child in Need above, Child Protection below it, care at the bottom right, other
+#: ways in (initial stock, UASC) and the hub sub-path at the left.
+PATHWAY_GRID = {
+    "START": (0, 0), "ReferralReceived": (1, 0), "AssessmentStarted": (2, 0), "AssessmentCompleted": (3, 0),
+    "CaseLoaded": (1, 2.2), "UascArrived": (1, -3.2),
+    "CinPlanStarted": (5, 1.6), "CinPlanEnded": (7, 1.6),
+    "StrategyDiscussionHeld": (4, -0.9), "S47EnquiryCompleted": (5, -0.9), "IcpcHeld": (6, -0.9),
+    "CpPlanStarted": (7, -0.9), "CpReviewHeld": (8.2, -0.9), "PloStarted": (9, -1.6), "CareProceedingsIssued": (10, -1.6),
+    "CpPlanEnded": (9, -0.2),
+    "CareEntered": (8, -3.2), "CareLeft": (10, -3.2), "ReturnHomeBrokeDown": (9, -4.2),
+    "CaseClosed": (11, 0.6), "END": (12, 0.6),
+    "HubReferred": (2, -4.6), "HubSupportStarted": (4, -4.6), "HubSupportEnded": (6, -4.6),
+}
+
+
+def pathway_layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Positions of the pathway's nodes: :data:`PATHWAY_GRID` where listed; any other node
+    goes in an extra column at the right, in the graph's order."""
+    pos = {n: PATHWAY_GRID[n] for n in g.nodes if n in PATHWAY_GRID}
+    right = max((x for x, _ in pos.values()), default=0) + 1
+    for i, node in enumerate(n for n in g.nodes if n not in PATHWAY_GRID):
+        pos[node] = (right, 2.0 - i)
+    return pos
+
+
+def _loops_back(pos: dict, u: str, v: str) -> bool:
+    """An edge that returns to an earlier column (a step up from CIN, a breakdown, CIN after care)."""
+    return pos[v][0] < pos[u][0]
+
+
+def _curve(pos: dict, u: str, v: str) -> float:
+    """Arc of an arrow: back edges bow out, long forward edges bend a little to clear the boxes."""
+    if _loops_back(pos, u, v):
+        return 0.3
+    (x1, y1), (x2, y2) = pos[u], pos[v]
+    return 0.12 if abs(x2 - x1) > 1.5 and abs(y2 - y1) < 1.5 else 0.0
+
+
+def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
+    """The pathway graph with each arrow's width and label giving its mean annual flow."""
+    pos = pathway_layout(g)
+    per_year = {(s, t): f for s, t, f in flows[["source", "target", "per_year"]].itertuples(index=False)}
+    top = max(per_year.values(), default=1.0) or 1.0
+    fig = new_figure(17, 8.5)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    boxes = {}
+    for node, (x, y) in pos.items():
+        loop = per_year.get((node, node))
+        text = _short(node) + (f"\n(repeat: {_flow_text(loop)}/yr)" if loop else "")
+        boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=8.5, zorder=5,
+                              bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4", "edgecolor": "#555555"})
+    for u, v in g.edges:
+        if u == v:
+            continue
+        flow = per_year.get((u, v), 0.0)
+        rad = _curve(pos, u, v)
+        colour = OKABE_ITO["green"] if g.edges[u, v].get("kind") == "hub" else (
+            OKABE_ITO["orange"] if _loops_back(pos, u, v) else SIMULATED)
+        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3, arrowprops={
+            "arrowstyle": "-|>", "mutation_scale": 12, "connectionstyle": f"arc3,rad={rad}",
+            "patchA": boxes[u].get_bbox_patch(), "patchB": boxes[v].get_bbox_patch(), "shrinkA": 1, "shrinkB": 1,
+            "linewidth": 0.7 + 7 * np.sqrt(flow / top), "alpha": 0.75 if flow else 0.5,
+            "color": colour if flow else "#999999", "linestyle": "-" if flow else ":"})
+        mx, my = _label_point(pos[u], pos[v], rad)
+        ax.text(mx, my, _flow_text(flow), fontsize=8, ha="center", va="bottom" if pos[u][1] == pos[v][1] else "center",
+                zorder=4, bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    xs, ys = zip(*pos.values())
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    return fig
+
+
+def _flow_text(flow: float) -> str:
+    return f"{flow:,.0f}" if flow >= 10 or flow == 0 else f"{flow:.1f}"
+
+
+def _label_point(a, b, rad: float) -> tuple[float, float]:
+    """Where a curved (arc3) arrow passes halfway between ``a`` and ``b``."""
+    (x1, y1), (x2, y2) = a, b
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    dx, dy = x2 - x1, y2 - y1
+    return mx + rad * dy / 2, my - rad * dx / 2
+
+
+def _short(node: str) -> str:
+    """CamelCase event names split over lines for the diagram's boxes."""
+    words, word = [], ""
+    for ch in node:
+        if ch.isupper() and word and not word[-1].isupper():
+            words.append(word)
+            word = ""
+        word += ch
+    words.append(word)
+    lines, line = [], ""
+    for w in words:
+        if line and len(line) + len(w) > 11:
+            lines.append(line)
+            line = ""
+        line += w
+    return "\n".join([*lines, line])
+
+
+def caseload_chart(data: pd.DataFrame, kinds: list[str]) -> Figure:
+    """Median caseload and the 10-90% range across workers, one panel per kind of team."""
+    fig = new_figure(10, 2.6 * ((len(kinds) + 1) // 2))
+    axes = fig.subplots((len(kinds) + 1) // 2, 2, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, kind, colour in zip(axes, kinds, SERIES):
+        rows = data[data["kind"] == kind]
+        ax.fill_between(rows["date"], rows["p10"], rows["p90"], color=colour, alpha=0.25, linewidth=0,
+                        label="10-90% of workers")
+        ax.plot(rows["date"], rows["median"], color=colour, linewidth=2, label="median")
+        ax.set_title(f"{kind} teams")
+        ax.set_ylabel("children per worker")
+        _style(ax)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    for ax in axes[len(kinds):]:
+        ax.set_axis_off()
+    return fig
+
+
+def intake_heatmap(data: pd.DataFrame, district: str) -> Figure:
+    """Referrals received by each team of ``district`` in each week (a number in every cell)."""
+    grid = data.pivot(index="team", columns="week", values="referrals")
+    fig = new_figure(10, 0.5 + 0.55 * len(grid))
+    ax = fig.add_subplot()
+    ax.imshow(grid.to_numpy(), aspect="auto", cmap="Blues", vmin=0)
+    top = grid.to_numpy().max() or 1
+    for (i, j), v in np.ndenumerate(grid.to_numpy()):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9, color="white" if v > top / 2 else "black")
+    ax.set_yticks(range(len(grid)), grid.index)
+    ax.set_xticks(range(grid.shape[1]), [pd.Timestamp(w).strftime("%d %b\n%Y") for w in grid.columns], fontsize=7)
+    ax.set_title(f"New referrals by team and week, district {district}")
+    return fig
+
+
+def waits_chart(allocation: pd.DataFrame, hub: pd.DataFrame) -> Figure:
+    """Mean, median and 90th percentile waits by year: allocation (left), hub place (right)."""
+    fig = new_figure(10, 3.2)
+    axes = fig.subplots(1, 2)
+    for ax, data, title in ((axes[0], allocation, "Referral to allocated worker"), (axes[1], hub, "Hub referral to support")):
+        x = np.arange(len(data))
+        for i, (col, name) in enumerate((("mean", "mean"), ("median", "median"), ("p90", "90th percentile"))):
+            ax.bar(x + (i - 1) * 0.27, data[col].fillna(0), width=0.27, color=SERIES[i], label=name)
+        ax.set_xticks(x, data["year"], fontsize=8)
+        ax.set_title(title)
+        ax.set_ylabel("days")
+        _style(ax)
+        ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def workers_chart(data: pd.DataFrame) -> Figure:
+    """Share of journeys by number of social workers: observed and simulated windows side by side."""
+    windows = list(dict.fromkeys(data["window"]))
+    fig = new_figure(8, 3.4)
+    ax = fig.add_subplot()
+    width = 0.8 / len(windows)
+    colours = {w: (OBSERVED if w == "observed" else SERIES[i % len(SERIES)]) for i, w in enumerate(windows)}
+    for i, window in enumerate(windows):
+        rows = data[data["window"] == window]
+        x = np.arange(len(rows)) + (i - (len(windows) - 1) / 2) * width
+        err = None
+        if rows["low"].notna().any():
+            err = [rows["mean"] - rows["low"], rows["high"] - rows["mean"]]
+        label = "observed (000 Table 9, baseline)" if window == "observed" else window
+        ax.bar(x, rows["mean"], width=width, color=colours[window], label=label, yerr=err,
+               error_kw={"elinewidth": 0.8, "capsize": 2},
+               hatch="//" if window == "observed" else None, edgecolor="black", linewidth=0.4)
+    bands = list(dict.fromkeys(data["band"]))
+    ax.set_xticks(range(len(bands)), bands)
+    ax.set_xlabel("social workers in the journey")
+    ax.set_ylabel("% of closed journeys with a plan")
+    _style(ax)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def costs_chart(data: pd.DataFrame) -> Figure:
+    """Mean cost by year, stacked by component."""
+    grid = data.pivot(index="year", columns="component", values="mean").reindex(list(dict.fromkeys(data["year"])))
+    fig = new_figure(8, 3.4)
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(grid))
+    for i, component in enumerate(grid.columns):
+        values = grid[component].fillna(0).to_numpy() / 1e6
+        ax.bar(grid.index, values, bottom=bottom, color=SERIES[i % len(SERIES)], label=component,
+               edgecolor="white", linewidth=0.4)
+        bottom += values
+    ax.set_ylabel("£ million")
+    _style(ax)
+    ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    return fig

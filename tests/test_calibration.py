@@ -1,0 +1,189 @@
+"""Calibration: the history-matching method on a toy model with known parameters, the
+knobs, the fitted-parameter file, the fit report's numbers, and a small end-to-end run."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from journeysim import calibrate as cal
+from journeysim import historymatch as hm
+from journeysim import scenario as sc
+from journeysim.cli import main
+from journeysim.fitreport import comparison, goodness
+from journeysim.targets import load_targets
+
+from conftest import SCENARIOS
+
+TRUE = np.array([0.3, 0.7, 0.55, 0.2])
+
+
+def toy(X: np.ndarray, seeds: list[int]) -> np.ndarray:
+    """Eight noisy outputs of four parameters, some non-linear, each parameter in several outputs."""
+    out = []
+    for x, s in zip(X, seeds):
+        a, b, c, d = x
+        y = np.array([100 + 40 * a + 5 * b, 50 + 30 * b**2 + 10 * a * b, 20 + 15 * np.exp(c), 30 - 20 * c + 5 * d,
+                      10 + 25 * d, 5 + 10 * a + 10 * d, 60 + 20 * b - 10 * c, 40 + 30 * a * d + 15 * b])
+        out.append(y + np.random.default_rng(s).normal(0, 0.5, y.shape))
+    return np.array(out)
+
+
+def toy_observations() -> hm.Observations:
+    z = toy(TRUE[None, :], [12345])[0]
+    return hm.Observations([f"y{i}" for i in range(len(z))], z, np.full(len(z), 1.0), np.ones(len(z)))
+
+
+def test_history_matching_recovers_the_toy_model_parameters():
+    res = hm.history_match(toy, toy_observations(), 4, waves=3, runs_per_wave=30, replicates=4, seed=5)
+    assert np.abs(res.best - TRUE).max() < 0.08, res.best
+    lo, hi = res.plausible_range((0.0, 1.0)).T
+    assert ((lo <= TRUE) & (TRUE <= hi)).all(), "the true parameters are never ruled out"
+    # the waves rule out most of the prior box: every plausible range is a small part of the prior
+    width = np.diff(res.plausible_range(), axis=1).ravel()
+    assert (width < 0.25).all(), width
+    assert not any(w.kept_least_implausible for w in res.waves)
+
+
+def test_history_matching_is_reproducible_and_seed_dependent():
+    a = hm.history_match(toy, toy_observations(), 4, waves=2, runs_per_wave=20, seed=3)
+    b = hm.history_match(toy, toy_observations(), 4, waves=2, runs_per_wave=20, seed=3)
+    c = hm.history_match(toy, toy_observations(), 4, waves=2, runs_per_wave=20, seed=4)
+    assert np.array_equal(a.best, b.best) and np.array_equal(a.nroy, b.nroy)
+    assert not np.array_equal(a.best, c.best)
+
+
+def test_emulator_fits_a_linear_function_exactly_and_knows_its_noise():
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    Y = np.column_stack([2 + 3 * X[:, 0] - X[:, 2], 5 + rng.normal(0, 2.0, 40)])
+    em = hm.fit_emulator(X, Y, np.zeros(2))
+    mean, var = em.predict(np.array([[0.5, 0.5, 0.5]]))
+    assert mean[0, 0] == pytest.approx(3.0, abs=1e-3) and var[0, 0] < 1e-4
+    assert 2.0 < var[0, 1] < 8.0  # the pure-noise output: variance about 4
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum():
+    X = hm.latin_hypercube(10, 3, np.random.default_rng(1))
+    for j in range(3):
+        assert sorted(np.floor(X[:, j] * 10).astype(int)) == list(range(10))
+
+
+def test_implausibility_keeps_the_second_largest():
+    assert hm.second_largest(np.array([[1.0, 9.0, 2.0], [4.0, 3.0, 5.0]])).tolist() == [2.0, 4.0]
+
+
+# ----------------------------------------------------------------------------- knobs
+def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
+    base = sc.load(SCENARIOS / "hampshire.toml", ["assessment.strategy_trend_per_year=0.5"])
+    knobs = [cal.knob_named(n) for n in ("assessment.outcome[strategy_discussion]", "assessment.outcome[not_in_need]",
+                                         "cin.duration[median]", "care.p_adoption[x]", "initial.cla_children",
+                                         "assessment.strategy_trend_per_year")]
+    out = cal.apply_knobs(base, knobs, np.array([0.5, 0.0, 1.0, 1.0, 0.25, 1.0]))
+    outcome = out["assessment.outcome"]
+    assert outcome["strategy_discussion"] == pytest.approx(0.24) and outcome["not_in_need"] == pytest.approx(0.18)
+    assert sum(outcome.values()) == pytest.approx(1.0)
+    default = sc.PARAMS["assessment.outcome"].default
+    assert outcome["early_help"] / outcome["cin_plan"] == pytest.approx(default["early_help"] / default["cin_plan"])
+    assert out["cin.duration"].median == pytest.approx(240.0)
+    assert out["cin.duration"].p90 == pytest.approx(240.0 * 330 / 110)  # the default's p90/median ratio kept
+    assert out["care.p_adoption"]["under_1"] == 1.0  # 0.70 x 1.6, capped at 1
+    assert out["care.p_adoption"]["1_4"] == pytest.approx(0.80)
+    assert out["initial.cla_children"] == 1250 and isinstance(out["initial.cla_children"], int)
+    assert out["assessment.strategy_trend_per_year"] == pytest.approx(0.05)
+    # the knobs start from the defaults, not from what the scenario already held
+    again = cal.apply_knobs(out, knobs, np.array([0.5, 0.0, 1.0, 1.0, 0.25, 1.0]))
+    assert again.values == out.values
+
+
+def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
+    base = sc.load(SCENARIOS / "hampshire.toml")
+    knobs = [cal.knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
+    u = np.array([0.3, 0.6, 0.2])
+    chosen = cal.apply_knobs(base, knobs, u)
+    result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1))
+    f = cal.Fit(knobs, result, chosen, pd.DataFrame({"year": ["2014-15"]}), pd.DataFrame(), pd.DataFrame(),
+                cal.Settings(), 0.0, 1)
+    text = cal.fitted_toml(f, "journeysim calibrate --seed 1")
+    doc = tomllib.loads(text)
+    assert doc["teams"]["reallocation_rate"] == pytest.approx(0.3)
+    assert "plausible 0.165 to 0.435" in text  # 5-95% quantiles of the NROY points 0.1 and 0.3, times the prior 0-1.5
+    (tmp_path / "fitted.toml").write_text(text)
+    (tmp_path / "s.toml").write_text('extends = "fitted.toml"\nname = "s"\n')
+    loaded = sc.load(tmp_path / "s.toml")
+    assert loaded["mash.outcome"]["referral"] == pytest.approx(chosen["mash.outcome"]["referral"], rel=1e-3)
+    assert loaded["cp.duration"].median == pytest.approx(chosen["cp.duration"].median, rel=1e-3)
+
+
+# ----------------------------------------------------------------------------- the report's numbers
+def test_comparison_and_goodness_of_fit_on_known_numbers():
+    targets = pd.DataFrame({
+        "model_measure": ["cla_starts", "cla_starts", "cla_starts", "re_referral_12m_pct"],
+        "year": ["2014-15", "2015-16", "2016-17", "2014-15"],
+        "value": [100.0, 200.0, 300.0, 30.0], "use": ["fit", "fit", "fit", "fit"], "weight": 1.0, "source": "x",
+    })
+    per_rep = pd.DataFrame({
+        "rep": [0, 1, 2] * 4,
+        "measure": ["cla_starts"] * 9 + ["re_referral_12m_pct"] * 3,
+        "year": ["2014-15"] * 3 + ["2015-16"] * 3 + ["2016-17"] * 3 + ["2014-15"] * 3,
+        "value": [105, 110, 115, 180, 180, 180, 290, 300, 310, 20, 21, 22],
+    })
+    comp = comparison(targets, per_rep, ["2014-15", "2015-16"]).set_index(["model_measure", "year"])
+    assert comp.loc[("cla_starts", "2014-15"), "error_pct"] == pytest.approx(10.0)
+    assert not comp.loc[("cla_starts", "2014-15"), "inside"]  # 100 is below the 5th percentile (105.5)
+    assert comp.loc[("cla_starts", "2016-17"), "inside"] and not comp.loc[("cla_starts", "2016-17"), "fitted"]
+    g = goodness(comp.reset_index()).set_index("model_measure")
+    assert g.loc["cla_starts", "mape_pct"] == pytest.approx((10 + 10 + 0) / 3)
+    assert g.loc["cla_starts", "inside_pct"] == pytest.approx(100 / 3)
+    assert g.loc["re_referral_12m_pct", "mape_pct"] == pytest.approx(30.0)
+
+
+def test_observation_uncertainty_by_kind_of_figure():
+    assert cal.target_sd("cla_starts", 600) == pytest.approx(600 * np.hypot(0.02, 0.05))
+    assert cal.target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
+    assert cal.is_count("cin_at_31_march") and not cal.is_count("re_referral_12m_pct")
+    assert not cal.is_count("sw_caseload_children_mean")
+
+
+# ----------------------------------------------------------------------------- end to end
+TINY = ["run.scale=0.04", "run.warmup_days=365"]
+
+
+def test_a_small_fit_is_reproducible_with_the_same_seed():
+    base = sc.load(SCENARIOS / "hampshire.toml", TINY)
+    settings = cal.Settings(waves=1, runs_per_wave=8, replicates=2, scale=1.0, reps=2,
+                            knobs=("arrivals.contacts_per_year", "cp.duration[median]", "teams.reallocation_rate"))
+    targets = load_targets()
+    a = cal.fit(base, targets, settings, seed=7, workers=2)
+    b = cal.fit(base, targets, settings, seed=7, workers=1)
+    assert cal.fitted_toml(a, "c") == cal.fitted_toml(b, "c")
+    pd.testing.assert_frame_equal(a.per_rep, b.per_rep)
+
+
+def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path):
+    out = tmp_path / "cal"
+    result = CliRunner().invoke(main, ["calibrate", "--quick", "--budget", "16", "--reps", "2", "--no-backtest",
+                                       "--workers", "2", "--out", str(out), "--report", str(out / "report.md"),
+                                       *[a for s in TINY for a in ("--set", s)]])
+    assert result.exit_code == 0, result.output
+    assert "Fit report:" in result.output and "MAPE" in result.output
+    fitted = tomllib.loads((out / "hampshire.toml").read_text())
+    assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "teams", "care"}
+    fit = pd.read_csv(out / "fit.csv")
+    assert {"observed", "mean", "p5", "p95", "inside", "error_pct"} - {"observed"} <= set(fit.columns)
+    assert (fit["p5"] <= fit["mean"]).all() and (fit["mean"] <= fit["p95"]).all()
+    report = (out / "report.md").read_text()
+    for section in ("## Goodness of fit", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
+        assert section in report
+    assert (out / "img" / "calibration" / "firm.png").stat().st_size > 10_000
+
+
+def test_calibrate_reports_a_missing_targets_file_cleanly(tmp_path):
+    result = CliRunner().invoke(main, ["calibrate", "--targets", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "none.csv: no such targets file" in result.output
+    assert not (tmp_path / "o").exists()

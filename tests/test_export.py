@@ -1,0 +1,219 @@
+"""Exports for process-mining tools: pm4py CSV, XES (checked against the IEEE 1849-2016 schema
+and its rules) and OCEL 2.0 JSON (checked against the OCEL 2.0 structure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+from lxml import etree
+
+from journeysim.cli import main
+from journeysim.export import case_events, export
+from journeysim.projections import journeys
+
+from test_projections import ev, log_of
+
+XSD = Path(__file__).parent / "data" / "xes-ieee-1849-2016.xsd"
+NS = {"x": "http://www.xes-standard.org/"}
+OCEL_TYPES = {"string", "time", "integer", "float", "boolean"}
+OBJECT_TYPES = {"child", "family", "referral", "plan", "placement", "worker", "team"}
+
+
+def small_log():
+    """One child referred, assessed, on a CP plan, into care (foster), with a handoff; a sibling
+    closed at the referral; a contact and a worker joining (not child events)."""
+    return log_of([
+        ev(0.25, "WorkerJoined", team="D1-RA", worker=7, outcome="permanent", count=30),
+        ev(0.5, "ContactReceived", family_id=1, count=2, outcome="mash", reason="new_family"),
+        ev(1.5, "ReferralReceived", 1, 1, team="D1-RA", count=0),
+        ev(1.5, "ReferralReceived", 1, 2, team="D1-RA", count=0),
+        ev(1.5, "CaseClosed", 1, 2, reason="referral_nfa", outcome="none"),
+        ev(3.75, "WorkerAllocated", 1, 1, team="D1-RA", worker=7, reason="new_case", value=12.0),
+        ev(3.75, "AssessmentStarted", 1, 1, team="D1-RA", worker=7),
+        ev(30, "AssessmentCompleted", 1, 1, outcome="strategy_discussion", value=28.5),
+        ev(31, "StrategyDiscussionHeld", 1, 1, outcome="s47"),
+        ev(40, "S47EnquiryCompleted", 1, 1, outcome="icpc"),
+        ev(50, "IcpcHeld", 1, 1, outcome="cp_plan"),
+        ev(50, "WorkerAllocated", 1, 1, team="D1-CIN1", worker=8, reason="team_transfer", value=20.0),
+        ev(50, "CpPlanStarted", 1, 1, reason="icpc", count=1),
+        ev(140, "CpReviewHeld", 1, 1, outcome="end", count=1),
+        ev(140, "CpPlanEnded", 1, 1, reason="care", value=0.3),
+        ev(140, "CareEntered", 1, 1, legal_status="s20", reason="voluntary"),
+        ev(140, "PlacementStarted", 1, 1, outcome="foster", reason="first"),
+        ev(300, "PlacementStarted", 1, 1, outcome="kinship", reason="move"),
+        ev(400, "CareLeft", 1, 1, reason="returned_home", value=260.0),
+    ])
+
+
+def test_case_events_use_the_standard_names():
+    events = case_events(small_log())
+    assert list(events.columns[:6]) == ["case:concept:name", "concept:name", "time:timestamp", "org:resource",
+                                        "org:group", "lifecycle:transition"]
+    assert list(events["case:concept:name"].unique()) == ["1-1", "1-2"]  # workforce and contact events have no case
+    first = events.iloc[0]
+    assert first["concept:name"] == "ReferralReceived"
+    assert first["time:timestamp"] == pd.Timestamp("2014-04-02 12:00", tz="UTC")  # day 1.5
+    alloc = events[events["concept:name"] == "WorkerAllocated"]
+    assert list(alloc["org:resource"]) == ["worker 7", "worker 8"]
+    assert list(alloc["org:group"]) == ["D1-RA", "D1-CIN1"]
+    assert alloc["time:timestamp"].iloc[0] == pd.Timestamp("2014-04-04 18:00", tz="UTC")  # day 3.75
+    assert (events["lifecycle:transition"] == "complete").all()
+    assert events.loc[events["concept:name"] == "CareEntered", "legal_status"].item() == "s20"
+    assert len(events) == 17
+
+
+def test_pm4py_csv_reads_back(tmp_path):
+    path = tmp_path / "log.csv"
+    assert export(small_log(), "pm4py-csv", path) == 17
+    back = pd.read_csv(path)
+    assert back["case:concept:name"].tolist()[:2] == ["1-1", "1-1"]
+    stamps = pd.to_datetime(back["time:timestamp"], utc=True)
+    assert stamps.iloc[0] == pd.Timestamp("2014-04-02 12:00", tz="UTC")
+    assert back.groupby("case:concept:name")["time:timestamp"].apply(lambda s: s.is_monotonic_increasing).all()
+
+
+def check_xes(path: Path) -> etree._ElementTree:
+    """Validate against the schema, then the rules the schema cannot say (IEEE 1849-2016)."""
+    doc = etree.parse(str(path))
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(doc), schema.error_log.last_error
+    root = doc.getroot()
+    prefixes = {e.get("prefix") for e in root.findall("x:extension", NS)}
+    globals_event = {a.get("key") for a in root.findall("x:global[@scope='event']/*", NS)}
+    globals_trace = {a.get("key") for a in root.findall("x:global[@scope='trace']/*", NS)}
+    # classifier keys must be declared as global event attributes
+    for classifier in root.findall("x:classifier", NS):
+        assert set(classifier.get("keys").split()) <= globals_event
+    names = []
+    for trace in root.findall("x:trace", NS):
+        keys = {a.get("key") for a in trace if a.tag != f"{{{NS['x']}}}event"}
+        assert globals_trace <= keys
+        names.append(trace.find("x:string[@key='concept:name']", NS).get("value"))
+        stamps = []
+        for event in trace.findall("x:event", NS):
+            keys = [a.get("key") for a in event]
+            assert globals_event <= set(keys) and len(keys) == len(set(keys))
+            # an attribute with a prefix belongs to a declared extension
+            assert all(k.split(":")[0] in prefixes for k in keys if ":" in k)
+            stamps.append(dt.datetime.fromisoformat(event.find("x:date[@key='time:timestamp']", NS).get("value")))
+        assert stamps == sorted(stamps)
+    assert len(names) == len(set(names))
+    return doc
+
+
+def test_xes_of_a_hand_written_log(tmp_path):
+    path = tmp_path / "log.xes"
+    assert export(small_log(), "xes", path, name="test") == 17
+    doc = check_xes(path)
+    traces = doc.getroot().findall("x:trace", NS)
+    assert len(traces) == 2
+    events = traces[0].findall("x:event", NS)
+    assert [e.find("x:string[@key='concept:name']", NS).get("value") for e in events][:3] == [
+        "ReferralReceived", "WorkerAllocated", "AssessmentStarted"]
+    alloc = events[1]
+    assert alloc.find("x:string[@key='org:resource']", NS).get("value") == "worker 7"
+    assert alloc.find("x:date[@key='time:timestamp']", NS).get("value") == "2014-04-04T18:00:00.000+00:00"
+    assert alloc.find("x:float[@key='value']", NS).get("value") == "12.0"
+    assert events[0].find("x:int[@key='count']", NS).get("value") == "0"
+
+
+def test_xes_rejects_what_the_schema_forbids(tmp_path):
+    """The schema check has teeth: a misspelt attribute type and a missing version fail."""
+    bad = tmp_path / "bad.xes"
+    bad.write_text('<?xml version="1.0"?><log xmlns="http://www.xes-standard.org/">'
+                   '<trace><strng key="concept:name" value="x"/></trace></log>')
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert not schema.validate(etree.parse(str(bad)))
+
+
+def check_ocel2(doc: dict) -> None:
+    """The OCEL 2.0 JSON structure: declared types, typed attributes, resolvable relationships."""
+    assert set(doc) == {"objectTypes", "eventTypes", "objects", "events"}
+    declared = {}
+    for kind in ("objectTypes", "eventTypes"):
+        for t in doc[kind]:
+            assert set(t) == {"name", "attributes"}
+            assert all(set(a) == {"name", "type"} and a["type"] in OCEL_TYPES for a in t["attributes"])
+            declared[(kind, t["name"])] = {a["name"]: a["type"] for a in t["attributes"]}
+    ids = [o["id"] for o in doc["objects"]]
+    assert len(ids) == len(set(ids))
+    objects = set(ids)
+
+    def typed(value, kind):
+        return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
+                "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+                "boolean": isinstance(value, bool), "time": isinstance(value, str)}[kind]
+
+    for o in doc["objects"]:
+        assert {"id", "type"} <= set(o) <= {"id", "type", "attributes", "relationships"}
+        attrs = declared[("objectTypes", o["type"])]
+        for a in o.get("attributes", []):
+            assert set(a) == {"name", "time", "value"} and typed(a["value"], attrs[a["name"]])
+            dt.datetime.fromisoformat(a["time"])
+        for r in o.get("relationships", []):
+            assert set(r) == {"objectId", "qualifier"} and r["objectId"] in objects
+    event_ids = set()
+    for e in doc["events"]:
+        assert set(e) == {"id", "type", "time", "attributes", "relationships"}
+        assert e["id"] not in event_ids
+        event_ids.add(e["id"])
+        dt.datetime.fromisoformat(e["time"])
+        attrs = declared[("eventTypes", e["type"])]
+        for a in e["attributes"]:
+            assert set(a) == {"name", "value"} and typed(a["value"], attrs[a["name"]])
+        for r in e["relationships"]:
+            assert set(r) == {"objectId", "qualifier"} and r["objectId"] in objects
+
+
+def test_ocel2_of_a_hand_written_log(tmp_path):
+    path = tmp_path / "log.json"
+    assert export(small_log(), "ocel2-json", path) == 19
+    doc = json.loads(path.read_text())
+    check_ocel2(doc)
+    assert {t["name"] for t in doc["objectTypes"]} == OBJECT_TYPES
+    by_type = {}
+    for o in doc["objects"]:
+        by_type.setdefault(o["type"], []).append(o["id"])
+    assert sorted(by_type["child"]) == ["child-1", "child-2"] and by_type["family"] == ["family-1"]
+    assert sorted(by_type["referral"]) == ["referral-1-1", "referral-1-2"]
+    assert len(by_type["plan"]) == 1 and len(by_type["placement"]) == 2
+    assert sorted(by_type["worker"]) == ["worker-7", "worker-8"]
+    assert sorted(by_type["team"]) == ["team-D1-CIN1", "team-D1-RA"]
+    events = {e["id"]: e for e in doc["events"]}
+    related = {e["type"]: {r["objectId"] for r in e["relationships"]} for e in doc["events"]}
+    plan = by_type["plan"][0]
+    assert plan in related["CpReviewHeld"] and plan in related["CpPlanEnded"]
+    assert {"child-1", "family-1", "referral-1-1"} <= related["AssessmentCompleted"]
+    assert related["WorkerJoined"] == {"worker-7", "team-D1-RA"}
+    # the child leaves care from the second (kinship) placement
+    kinship = [o for o in doc["objects"] if o["type"] == "placement"
+               and o["attributes"][0]["value"] == "kinship"][0]["id"]
+    assert kinship in related["CareLeft"]
+    contact = [e for e in events.values() if e["type"] == "ContactReceived"][0]
+    assert {r["objectId"] for r in contact["relationships"]} == {"family-1"}
+    assert {"name": "count", "value": 2} in contact["attributes"]
+
+
+def test_exports_of_a_simulated_run_from_the_command_line(small_results, tmp_path):
+    runner = CliRunner()
+    log = pd.read_parquet(small_results / "events" / "rep-001.parquet")
+    child = log[log["case_id"].notna() & log["child_id"].notna()]
+    for fmt, name in (("xes", "run.xes"), ("ocel2-json", "run.json"), ("pm4py-csv", "run.csv")):
+        r = runner.invoke(main, ["export", str(small_results), "--format", fmt, "--rep", "1", "--out", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+        expected = len(log) if fmt == "ocel2-json" else len(child)
+        assert f"Exported {expected:,} events ({fmt})" in r.output
+    doc = check_xes(tmp_path / "run.xes")
+    assert len(doc.getroot().findall("x:trace", NS)) == len(journeys(log))
+    ocel = json.loads((tmp_path / "run.json").read_text())
+    check_ocel2(ocel)
+    assert {o["type"] for o in ocel["objects"]} == OBJECT_TYPES
+    assert len(ocel["events"]) == len(log)
+    r = runner.invoke(main, ["export", str(small_results), "--format", "xes", "--rep", "5", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "no replication 5" in r.output
+    r = runner.invoke(main, ["export", str(small_results), "--format", "csv", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "'pm4py-csv', 'xes', 'ocel2-json'" in r.output
