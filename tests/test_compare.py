@@ -148,3 +148,23 @@ def test_compare_user_errors(tmp_path):
                                   "--years", "2018-19,2021-22", "--out", str(tmp_path / "never-written")])
     assert r.exit_code == 2 and "--years: 2021-22 is not a year both scenarios report" in r.output
     assert not (tmp_path / "never-written").exists()
+
+
+def quarter_county(tmp_path, name_a: str, name_b: str, *sets: str, reps: int = 4):
+    extra = ["run.scale=0.25", "run.start=2017-04-01", *sets]
+    a, b = small(name_a, *extra), small(name_b, *extra)
+    d = paired_differences(per_rep(a, 2018, reps, tmp_path), per_rep(b, 2018, reps, tmp_path))
+    return d[d["year"] == "2019-20"].set_index("measure")
+
+
+@pytest.mark.slow
+def test_levers_move_the_measures_they_should(tmp_path):
+    """A quarter of the county: a cap lowers caseloads and slows allocation; sharing intake over two teams
+    speeds allocation under a cap; doubling the hubs starts more families sooner."""
+    cap = quarter_county(tmp_path, "hampshire.toml", "whatif_caseload_cap_18.toml")
+    assert cap.loc["sw_caseload_children_mean", "ci_high"] < 0
+    assert cap.loc["assessment_within_45wd_pct", "ci_high"] < -20
+    rota = quarter_county(tmp_path, "hampshire.toml", "whatif_rota_1_in_2.toml", "workforce.hard_cap=30")
+    assert rota.loc["assessment_within_45wd_pct", "diff"] > 0
+    hubs = quarter_county(tmp_path, "hampshire.toml", "whatif_hubs_doubled.toml")
+    assert hubs.loc["hub_starts", "ci_low"] > 0 and hubs.loc["hub_wait_days_mean", "ci_high"] < 0
