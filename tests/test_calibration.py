@@ -22,7 +22,7 @@ from conftest import SCENARIOS
 TRUE = np.array([0.3, 0.7, 0.55, 0.2])
 
 
-def toy(X: np.ndarray, seeds: list[int]) -> np.ndarray:
+def toy(X: np.ndarray, seeds: list[int], full: list[bool] | None = None) -> np.ndarray:
     """Eight noisy outputs of four parameters, some non-linear, each parameter in several outputs."""
     out = []
     for x, s in zip(X, seeds):
@@ -61,10 +61,14 @@ def test_emulator_fits_a_linear_function_exactly_and_knows_its_noise():
     rng = np.random.default_rng(0)
     X = rng.random((40, 3))
     Y = np.column_stack([2 + 3 * X[:, 0] - X[:, 2], 5 + rng.normal(0, 2.0, 40)])
-    em = hm.fit_emulator(X, Y, np.zeros(2))
-    mean, var = em.predict(np.array([[0.5, 0.5, 0.5]]))
+    em = hm.fit_emulator(X, Y, noise=np.array([0.0, 4.0]), sim_var=np.array([0.0, 1.0]))
+    mean, var = em.predict_mean(np.array([[0.5, 0.5, 0.5]]))
     assert mean[0, 0] == pytest.approx(3.0, abs=1e-3) and var[0, 0] < 1e-4
-    assert 2.0 < var[0, 1] < 8.0  # the pure-noise output: variance about 4
+    assert var[0, 1] < 1.0  # pure noise (variance 4), no lack of fit: the mean is known to within 4 x leverage
+    _, total = em.predict(np.array([[0.5, 0.5, 0.5]]))
+    assert total[0, 1] == pytest.approx(var[0, 1] + 1.0)
+    blind = hm.fit_emulator(X, Y, noise=np.zeros(2), sim_var=np.zeros(2))  # all residual is lack of fit
+    assert 2.0 < blind.predict_mean(np.array([[0.5, 0.5, 0.5]]))[1][0, 1] < 8.0
 
 
 def test_latin_hypercube_puts_one_point_in_each_stratum():
@@ -105,7 +109,7 @@ def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     knobs = [cal.knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
     u = np.array([0.3, 0.6, 0.2])
     chosen = cal.apply_knobs(base, knobs, u)
-    result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1))
+    result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1), [])
     f = cal.Fit(knobs, result, chosen, pd.DataFrame({"year": ["2014-15"]}), pd.DataFrame(), pd.DataFrame(),
                 cal.Settings(), 0.0, 1)
     text = cal.fitted_toml(f, "journeysim calibrate --seed 1")
@@ -147,6 +151,7 @@ def test_observation_uncertainty_by_kind_of_figure():
     assert cal.target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
     assert cal.is_count("cin_at_31_march") and not cal.is_count("re_referral_12m_pct")
     assert not cal.is_count("sw_caseload_children_mean")
+    assert not cal.is_count("social_workers_per_journey_pct_2") and not cal.is_count("social_workers_per_journey_pct_5plus")
 
 
 # ----------------------------------------------------------------------------- end to end
@@ -187,3 +192,15 @@ def test_calibrate_reports_a_missing_targets_file_cleanly(tmp_path):
     assert result.exit_code == 2
     assert "none.csv: no such targets file" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_predictive_interval_adds_the_assumed_discrepancy_to_the_ensemble():
+    from journeysim.fitreport import predictive
+
+    ens = pd.DataFrame({"rep": range(5), "measure": "cla_starts", "year": "2016-17", "value": 600.0})
+    pr = predictive(ens).iloc[0]
+    half = 1.645 * 600 * np.hypot(0.02, 0.05)  # no spread across replications: the discrepancy alone
+    assert pr["pr_p5"] == pytest.approx(600 - half, rel=0.01) and pr["pr_p95"] == pytest.approx(600 + half, rel=0.01)
+    spread = ens.assign(value=[500.0, 550, 600, 650, 700])
+    wide = predictive(spread).iloc[0]
+    assert wide["pr_p95"] - wide["pr_p5"] > pr["pr_p95"] - pr["pr_p5"] + 100

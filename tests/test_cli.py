@@ -43,7 +43,7 @@ def test_run_writes_logs_measures_and_manifest(results):
     assert cp["mean"] == pytest.approx(values.mean())
     for label in ("CP plans started", "CLA at 31 March", "Referrals", "2016-17", "2019-20"):
         assert label in output
-    assert not list(out.parent.glob(".*partial*")), "no temporary folder is left behind"
+    assert not list(out.parent.glob("*.incomplete")), "no temporary folder is left behind"
 
 
 def test_rerun_from_written_scenario_reproduces_logs(results, tmp_path):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from journeysim.cli import main
 from journeysim.distributions import Exponential, Lognormal
-from journeysim.eventlog import EventLog, LogFormatError, read_log, table_from_rows, write_log
+from journeysim.eventlog import EventLog, LogFormatError, LogMigrationWarning, read_log, table_from_rows, write_log
 from journeysim.events import COLUMN_NAMES, SCHEMA_VERSION, Event
+from journeysim.projections import measures, stocks_at
 from journeysim.rng import Stream, replication_seeds
 
 
@@ -93,3 +98,57 @@ def test_distributions_have_the_stated_quantiles_and_means():
     y = np.array([ex.sample(s) for _ in range(40_000)])
     assert y.mean() == pytest.approx(12.0, rel=0.03)
     assert math.isclose(ex.mean, 12.0)
+
+
+V1_LOG = Path(__file__).resolve().parent / "data" / "log-schema-v1.parquet"
+V1_NOTE = (f"{V1_LOG}: event log written at schema version 1, read as version 2: the end of its run, which "
+           "version 1 did not record, is taken as the day after its last event (2019-04-01)")
+
+
+def test_a_log_written_at_schema_version_1_is_migrated_with_a_note():
+    """tests/data/log-schema-v1.parquet was written by journeysim 0.1.0 before version 2."""
+    raw = pq.read_table(V1_LOG)
+    assert raw.schema.metadata[b"journeysim.schema_version"] == b"1"
+    assert b"journeysim.end_date" not in raw.schema.metadata
+    with pytest.warns(LogMigrationWarning) as caught:
+        table = read_log(V1_LOG)
+    assert [str(w.message) for w in caught] == [V1_NOTE]
+    meta = table.schema.metadata
+    assert meta[b"journeysim.schema_version"] == str(SCHEMA_VERSION).encode() == b"2"
+    assert meta[b"journeysim.end_date"] == b"2019-04-01" and meta[b"journeysim.migrated_from"] == b"1"
+    assert meta[b"journeysim.start_date"] == b"2018-10-01", "the other metadata is kept"
+    assert table.num_rows == raw.num_rows == 1722
+    assert table.to_pylist() == raw.to_pylist(), "every event is kept as it was"
+    got = measures(table, [2018]).set_index("measure")["value"]
+    df = raw.to_pandas()
+    new_plans = df[(df["event"] == "CpPlanStarted") & (df["reason"] != "initial_stock")]
+    assert got["cp_plans_started"] == len(new_plans) > 0
+    assert got["cla_at_31_march"] == stocks_at(table, dt.date(2019, 3, 31))["cla"] > 0
+
+
+def test_trace_reads_a_version_1_log_and_says_so():
+    r = CliRunner().invoke(main, ["trace", str(V1_LOG), "37"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == f"note: {V1_NOTE}"
+    assert "  (still open when the run ended on 2019-03-31)" in r.output
+
+
+def test_new_logs_are_version_2_and_record_the_end_of_the_run(tmp_path):
+    from journeysim import scenario as sc
+    from journeysim.model import simulate
+
+    s = sc.load(None, ["run.scale=0.01", "run.warmup_days=0", "run.start=2018-10-01", "run.end=2019-01-01"])
+    path = tmp_path / "log.parquet"
+    simulate(s, 1, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no migration note for a current log
+        meta = read_log(path).schema.metadata
+    assert meta[b"journeysim.schema_version"] == b"2" and meta[b"journeysim.end_date"] == b"2019-01-01"
+
+
+def test_schema_versions_before_1_are_refused(tmp_path):
+    table = table_from_rows(_rows(2)).replace_schema_metadata({b"journeysim.schema_version": b"0"})
+    path = tmp_path / "zero.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(LogFormatError, match="schema version 0 is not supported \\(supported: 1 to 2\\)"):
+        read_log(path)

@@ -86,3 +86,21 @@ def test_every_parameter_appears_in_the_model_description():
     text = (SCENARIOS.parent / "docs" / "model.md").read_text(encoding="utf-8")
     missing = [key for key in sc.PARAMS if "." in key and f"`{key}`" not in text]
     assert not missing, f"docs/model.md does not document {missing}"
+
+
+def test_key_lines_finds_keys_in_sections_dotted_quoted_and_inline():
+    text = ('# comment\nname = "x"\n\n[run]\nstart = 2014-04-01\n  "end" = 2019-04-01\n[ frontdoor ]\n'
+            'triage = { advice = 0.6, early_help = 0.2, mash = 0.2 }\nreferral.p_nfa = 0.1\n[[workforce.drives]]\ndate = 2019-01-01\n')
+    lines = sc.key_lines(text)
+    assert lines["name"] == 2 and lines["run"] == 4 and lines["run.start"] == 5 and lines["run.end"] == 6
+    assert lines["frontdoor.triage"] == 8 and lines["frontdoor.referral.p_nfa"] == 9
+    assert lines["workforce.drives"] == 10 and lines["workforce.drives.date"] == 11
+    assert sc._line_of("frontdoor.triage.mash", lines) == 8, "a key inside an inline table points at its table"
+
+
+def test_a_bad_value_in_a_parent_file_names_the_parent_and_its_line(tmp_path):
+    write(tmp_path, "base.toml", 'name = "base"\n\n[cp]\nfirst_review_days = 0\n')
+    child = write(tmp_path, "child.toml", 'extends = "base.toml"\nname = "child"\n')
+    with pytest.raises(sc.ScenarioError) as err:
+        sc.load(child)
+    assert str(err.value) == f"{tmp_path / 'base.toml'}, line 4: cp.first_review_days must be between 1 and 365 days; got 0"

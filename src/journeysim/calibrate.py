@@ -184,8 +184,9 @@ def target_sd(measure: str, value: float) -> float:
 
 
 def is_count(measure: str) -> bool:
-    """Counts and stocks scale with ``run.scale``; percentages, means and medians do not."""
-    return not (measure.endswith("_pct") or measure.endswith("_mean") or measure.endswith("_wd"))
+    """Counts and stocks scale with ``run.scale``; percentages (``..._pct``, ``..._pct_2``),
+    means and medians do not."""
+    return not ("_pct" in measure or measure.endswith("_mean") or measure.endswith("_wd"))
 
 
 def fit_targets(targets: pd.DataFrame, years: list[str] | None = None) -> pd.DataFrame:
@@ -219,8 +220,11 @@ def _labels(scenario: Scenario) -> list[str]:
     return [fy_label(y) for y in reported_years(scenario)]
 
 
-def _outputs(m: pd.DataFrame, names: list[str], scale: float) -> np.ndarray:
-    """The named ``measure|year`` values, counts scaled back to the full county."""
+def _outputs(m: pd.DataFrame, names: list[str], scale: float, by_rep: bool = False) -> np.ndarray:
+    """The named ``measure|year`` values, counts scaled back to the full county; with
+    ``by_rep``, one row per replication of a per-replication table."""
+    if by_rep:
+        return np.vstack([_outputs(g, names, scale) for _, g in m.groupby("rep", sort=True)])
     values = dict(zip(m["measure"] + "|" + m["year"], m["value"]))
     out = []
     for name in names:
@@ -283,6 +287,9 @@ class Fit:
     seconds: float
     seed: int
     workers: int = 1
+    chosen: np.ndarray | None = None  # the shipped point (unit cube)
+    chosen_from: str = ""
+    losses: list[float] | None = None  # simulated loss: the emulator's best, then each wave's centre
 
 
 def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
@@ -297,21 +304,32 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     obs = observations(rows)
     names = obs.names
 
-    def simulate_design(X: np.ndarray, seeds: list[int]) -> np.ndarray:
-        jobs = [(base, knobs, x, s, settings.scale, names) for x, s in zip(X, seeds)]
+    def simulate_design(X: np.ndarray, seeds: list[int], full: list[bool]) -> np.ndarray:
+        jobs = [(base, knobs, x, s, 1.0 if f else settings.scale, names) for x, s, f in zip(X, seeds, full)]
         return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress, label="design runs"))
 
     result = hm.history_match(simulate_design, obs, len(knobs), waves=settings.waves,
                               runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
-                              seed=seed, sim_var_scale=settings.scale)
-    chosen = apply_knobs(base, knobs, result.best)
+                              seed=seed, design_scale=settings.scale)
     seeds = replication_seeds(seed, settings.reps)
     draws = np.random.default_rng(seed).choice(len(result.nroy), settings.reps, replace=len(result.nroy) < settings.reps)
-    jobs = [(chosen, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
+    best = apply_knobs(base, knobs, result.best)
+    jobs = [(best, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
     frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications")
-    per_rep = _stack(frames[: settings.reps])
-    ensemble = _stack(frames[settings.reps:])
-    return Fit(knobs, result, chosen, rows, per_rep, ensemble, settings, time.perf_counter() - t0, seed, workers)
+    per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
+    # the emulator's best point, or a wave's centre if its full-scale replicates fit better
+    sim_var = result.waves[-1].emulator.sim_var
+    losses = [hm.simulated_loss(_outputs(per_rep, names, 1.0, by_rep=True), obs, sim_var)]
+    losses += [hm.simulated_loss(Y, obs, sim_var) for _, Y in result.centres]
+    pick = int(np.argmin(losses))
+    chosen_u, chosen_from = result.best, "the emulator's best point after the last wave"
+    if pick > 0:
+        chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
+        chosen = apply_knobs(base, knobs, chosen_u)
+        per_rep = _stack(run_jobs(_full_job, [(chosen, s) for s in seeds], workers, progress=progress,
+                                  label="full-scale replications"))
+    return Fit(knobs, result, apply_knobs(base, knobs, chosen_u), rows, per_rep, ensemble, settings,
+               time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses)
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -11,10 +13,10 @@ import pandas as pd
 
 from . import __version__, pathway
 from .calendar import fy_label
-from .eventlog import LogFormatError, read_log
+from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .progress import progress_bar, replication_progress, stderr_is_terminal
 from .results import ResultsError, open_results
-from .runner import RunError
+from .runner import RunError, RunInterrupted
 from .calibrate import CalibrationError
 from .scenario import PARAMS, ScenarioError, describe_params, load
 from .targets import TargetsError
@@ -54,15 +56,26 @@ def user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", LogMigrationWarning)
+                warnings.showwarning = _note
+                return fn(*args, **kwargs)
         except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except RunInterrupted as exc:
+            click.echo(f"interrupted: {exc}", err=True)
+            sys.exit(128 + exc.signum)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written to the output folder", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one ``note:`` line (an old event log read, say), without the source location."""
+    click.echo(f"note: {message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,26 +123,37 @@ def _progress(result, done, total):
               help="Results folder [default: results/<scenario name>].")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
-@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
 @user_errors
-def run(scenario_file, reps, seed, out, workers, overrides, force):
-    """Run SCENARIO_FILE and write event logs, measures and a manifest."""
+def run(scenario_file, reps, seed, out, workers, overrides, force, resume):
+    """Run SCENARIO_FILE and write event logs, measures and a manifest.
+
+    The results are built in OUT.incomplete and renamed to OUT when complete. If the run is
+    interrupted (Ctrl-C, SIGTERM), finished replications are kept there and --resume runs the rest.
+    """
     from .runner import run as run_scenario
+    from .runner import sigterm_interrupts
+    from .scenario import notes
 
     scenario = load(scenario_file, overrides)
+    for note in notes(scenario):
+        click.echo(f"note: {note}", err=True)
     out = out or Path("results") / scenario.name
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
-    with progress_bar(reps, "replications", "rep") as bar:
+    with sigterm_interrupts(), progress_bar(reps, "replications", "rep") as bar:
         progress = replication_progress(bar) if stderr_is_terminal() else _progress
-        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress)
+        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress, resume)
     click.echo()
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
     _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
+    kept = len(manifest["resumed_replications"])
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
-               f"{manifest['wall_seconds']:.1f}s)")
+               f"{manifest['wall_seconds']:.1f}s"
+               + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -304,8 +328,8 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
-               f"observed points inside the 90% interval: {numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), "
-               f"{numbers['firm_inside_pct']:.0f}% (calibrated point); "
+               f"observed points inside the 90% interval: {numbers['firm_pr_inside_pct']:.0f}% (predictive), "
+               f"{numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), {numbers['firm_inside_pct']:.0f}% (calibrated point); "
                f"one-worker journeys {numbers['one_worker_pct']:.1f}% (000 Table 9: 10%)"
                + (f"; back-test forecast MAPE {numbers['backtest_forecast_mape']:.1f}% "
                   f"(in-sample {numbers['backtest_insample_mape']:.1f}%)" if "backtest_forecast_mape" in numbers else ""))
@@ -318,6 +342,25 @@ def _batch_progress(done: int, total: int, label: str) -> None:
         click.echo(f"\r  {label}: {done}/{total}", err=True, nl=done == total)
     elif done == total:
         click.echo(f"  {label}: {done}/{total} done", err=True)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@user_errors
+def validate(scenario_file, overrides):
+    """Check SCENARIO_FILE (with any --set) without running it: exit 0 and a one-line summary when it
+    can run, exit 2 and one message naming the file, key and line when it cannot."""
+    from .scenario import notes
+
+    scenario = load(scenario_file, overrides)
+    for note in notes(scenario):
+        click.echo(f"note: {note}", err=True)
+    in_files = sum(1 for src in scenario.sources.values() if not src.startswith("--set"))
+    last = scenario["run.end"] - dt.timedelta(days=1)
+    click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "
+               f"({in_files} set in {len(scenario.files)} file(s), {len(overrides)} by --set); "
+               f"reports {scenario['run.start']} to {last} after {scenario['run.warmup_days']} warm-up days")
 
 
 # ------------------------------------------------------------------------------------------ what-ifs

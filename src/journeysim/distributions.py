@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from .rng import Stream
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
+_MAX = 1e6  # largest number a distribution may use (a million days is 2,700 years)
+_MAX_SPREAD = 1000.0  # largest p90 / median of a lognormal (beyond it, draws overflow)
 
 
 class DistributionError(ValueError):
@@ -112,8 +114,8 @@ def _num(table: dict, key: str, where: str) -> float:
     v = table[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise DistributionError(f"{where}.{key} must be a number, got {v!r}")
-    if not math.isfinite(v):
-        raise DistributionError(f"{where}.{key} must be finite, got {v!r}")
+    if not math.isfinite(v) or abs(v) > _MAX:
+        raise DistributionError(f"{where}.{key} must be a finite number no larger than {_MAX:,.0f}, got {v!r}")
     return float(v)
 
 
@@ -131,7 +133,7 @@ def parse(table, where: str = "distribution", nonnegative: bool = True):
     missing = [k for k in needed if k not in table]
     if missing or extra:
         raise DistributionError(
-            f"{where}: a {kind} distribution takes exactly {', '.join(needed)}"
+            f"{where}: {'an' if kind[0] in 'aeiou' else 'a'} {kind} distribution takes exactly {', '.join(needed)}"
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unknown {', '.join(extra)}" if extra else "")
         )
@@ -139,32 +141,38 @@ def parse(table, where: str = "distribution", nonnegative: bool = True):
     if kind == "fixed":
         v = _num(table, "value", where)
         if v < lo:
-            raise DistributionError(f"{where}.value must be >= 0, got {v}")
+            raise DistributionError(f"{where}.value must be >= 0 (times and sizes cannot be negative), got {v:g}")
         return Fixed(v)
     if kind == "exponential":
         m = _num(table, "mean", where)
         if m <= 0:
-            raise DistributionError(f"{where}.mean must be > 0, got {m}")
+            raise DistributionError(f"{where}.mean must be > 0 (times and sizes cannot be negative), got {m:g}")
         return Exponential(m)
     if kind == "uniform":
         a, b = _num(table, "low", where), _num(table, "high", where)
         if a < lo or b <= a:
-            raise DistributionError(f"{where}: need 0 <= low < high, got low={a}, high={b}")
+            raise DistributionError(f"{where}: need 0 <= low < high (times and sizes cannot be negative), "
+                                    f"got low={a:g}, high={b:g}")
         return Uniform(a, b)
     if kind == "lognormal":
         med, p90 = _num(table, "median", where), _num(table, "p90", where)
         if med <= 0 or p90 <= med:
-            raise DistributionError(f"{where}: need 0 < median < p90, got median={med}, p90={p90}")
+            raise DistributionError(f"{where}: need 0 < median < p90, got median={med:g}, p90={p90:g}")
+        if p90 > _MAX_SPREAD * med:
+            raise DistributionError(f"{where}: p90 may be at most {_MAX_SPREAD:g} times the median, "
+                                    f"got median={med:g}, p90={p90:g}")
         return Lognormal(med, p90)
     vals, wts = table["values"], table["weights"]
     if not isinstance(vals, list) or not isinstance(wts, list) or not vals or len(vals) != len(wts):
         raise DistributionError(f"{where}: values and weights must be non-empty lists of the same length")
     for i, v in enumerate(vals):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise DistributionError(f"{where}.values[{i}] must be a number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= _MAX:
+            rule = (f"from 0 to {_MAX:,.0f} (times and sizes cannot be negative)" if nonnegative
+                    else f"no larger than {_MAX:,.0f}")
+            raise DistributionError(f"{where}.values[{i}] must be a number {rule}, got {v!r}")
     for i, w in enumerate(wts):
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-            raise DistributionError(f"{where}.weights[{i}] must be a number >= 0, got {w!r}")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w <= 1:
+            raise DistributionError(f"{where}.weights[{i}] must be a number from 0 to 1, got {w!r}")
     total = float(sum(wts))
     if abs(total - 1.0) > 1e-6:
         raise DistributionError(f"{where}.weights must sum to 1, they sum to {total:g}")

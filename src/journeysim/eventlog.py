@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .events import COLUMN_NAMES, SCHEMA_VERSION, Event, arrow_schema
@@ -29,6 +31,10 @@ _EPOCH = dt.date(1970, 1, 1)
 
 class LogFormatError(Exception):
     """An event-log file that this version cannot read."""
+
+
+class LogMigrationWarning(UserWarning):
+    """An event log written by an older schema version was migrated as it was read."""
 
 
 class EventLog:
@@ -160,22 +166,36 @@ def write_log(table: pa.Table, path: str | Path) -> None:
 
 
 def upcast(table: pa.Table, version: int, source: str) -> pa.Table:
-    """Migrate a log written by schema ``version`` to the current version.
-
-    Version 1 is the first published layout, so there is nothing to migrate yet;
-    a future version adds a branch here (rename or add columns, map event names).
-    """
-    if version == SCHEMA_VERSION:
-        return table
+    """Migrate a log written by schema ``version`` to the current version, one version at a time,
+    with a :class:`LogMigrationWarning` saying what was assumed."""
     if version > SCHEMA_VERSION:
         raise LogFormatError(
             f"{source}: event log schema version {version} is newer than this journeysim "
             f"understands (up to {SCHEMA_VERSION}); upgrade journeysim to read it"
         )
-    raise LogFormatError(
-        f"{source}: event log schema version {version} is not supported "
-        f"(supported: {SCHEMA_VERSION})"
-    )
+    if version < 1:
+        raise LogFormatError(f"{source}: event log schema version {version} is not supported "
+                             f"(supported: 1 to {SCHEMA_VERSION})")
+    if version == 1:
+        table = _v1_to_v2(table, source)
+    return table
+
+
+def _v1_to_v2(table: pa.Table, source: str) -> pa.Table:
+    """Version 2 records the run's end (``journeysim.end_date``, the day after the last day
+    simulated); version 1 did not, so a version 1 log's end is taken as the day after its last event."""
+    meta = dict(table.schema.metadata or {})
+    meta[b"journeysim.schema_version"] = b"2"
+    meta[b"journeysim.migrated_from"] = b"1"
+    note = ""
+    if table.num_rows:
+        end = pc.max(table.column("date")).as_py() + dt.timedelta(days=1)
+        meta[b"journeysim.end_date"] = end.isoformat().encode()
+        note = (f": the end of its run, which version 1 did not record, is taken as the day after its "
+                f"last event ({end})")
+    warnings.warn(f"{source}: event log written at schema version 1, read as version 2{note}",
+                  LogMigrationWarning, stacklevel=4)
+    return table.replace_schema_metadata(meta)
 
 
 def read_log(path: str | Path) -> pa.Table:

@@ -16,9 +16,10 @@ from enum import Enum
 
 import pyarrow as pa
 
-#: Version of the event-log layout.  Bump it when a column or event changes
+#: Version of the event-log layout.  Bump it when a column, an event or a metadata key changes
 #: meaning, and teach :func:`journeysim.eventlog.upcast` to migrate older logs.
-SCHEMA_VERSION = 1
+#: 1: the first published layout.  2: a run's log records its end, ``journeysim.end_date``.
+SCHEMA_VERSION = 2
 
 
 class Event(str, Enum):

@@ -9,9 +9,8 @@ reproduce the observations, allowing for every source of uncertainty:
    a maximin Latin hypercube over the prior box), all design points on common random
    numbers, plus a few replicate runs at the region's centre to measure the
    simulator's own noise;
-2. fit an **emulator** to each output: a ridge regression on the parameters (linear,
-   with squares once there are enough runs), whose residual and leverage give its
-   uncertainty;
+2. fit an **emulator** to each output: a linear ridge regression on the parameters,
+   whose lack of fit and leverage give its uncertainty;
 3. compute each candidate point's **implausibility** for each target
    ``|E[f(x)] - z| / sqrt(V_emulator + V_simulator + V_observation)`` and keep the
    points whose second-largest implausibility is below the cut-off (3, by Pukelsheim's
@@ -19,13 +18,17 @@ reproduce the observations, allowing for every source of uncertainty:
 4. the next wave designs inside that space, and so on.
 
 The NROY space at the end gives plausible ranges for every parameter; the shipped
-point is the NROY candidate whose emulated outputs are closest to the targets
-(weighted squared standardised error).  Everything is seeded: the same seed, design
+point is the NROY candidate with the lowest expected (weighted, standardised) squared
+error of its outputs, found by a cross-entropy search on the emulator.  Everything is seeded: the same seed, design
 size and simulator give the same result.
 
-The simulator is any function ``simulate(X, seeds) -> Y``: ``X`` has one row per run,
-parameters scaled to the unit cube; ``seeds`` one integer per run; ``Y`` one row of
-outputs per run (NaN where a run could not give an output).
+The simulator is any function ``simulate(X, seeds, full) -> Y``: ``X`` has one row per run,
+parameters scaled to the unit cube; ``seeds`` one integer per run; ``full`` says which runs
+are at full scale (the design runs may be at a reduced, cheaper scale); ``Y`` one row of
+outputs per run (NaN where a run could not give an output).  The replicates at each
+wave's centre run at full scale: they measure the full-size model's noise, and anchor the
+emulator there (its prediction is shifted to their mean), which corrects both the
+emulator's local bias and any difference between the design's scale and full scale.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-Simulator = Callable[[np.ndarray, list[int]], np.ndarray]
+Simulator = Callable[[np.ndarray, list[int], list[bool]], np.ndarray]
 
 
 @dataclass
@@ -54,50 +57,56 @@ class Emulator:
     """Ridge regressions of every output on the (unit-cube) parameters.
 
     Each output has its own ridge penalty (``choice`` indexes ``gram_invs``), chosen by
-    leave-one-out error; its variance at a new point is the residual variance inflated by
-    the point's leverage, plus the simulator's own variance.
+    leave-one-out error.  The regression's residual variance is split, using the replicate
+    runs, into the simulator's noise at the design's scale (``noise``) and the emulator's
+    lack of fit; the uncertainty about the mean output at a new point is the lack of fit
+    plus the residual variance times the point's leverage.  ``sim_var`` is the simulator's
+    noise at full scale, which an observation is compared against as well.
     """
 
-    quadratic: bool
     x_mean: np.ndarray
     x_scale: np.ndarray
     coef: np.ndarray  # (features, outputs)
     gram_invs: list[np.ndarray]  # one (features, features) matrix per ridge penalty tried
     choice: np.ndarray  # (outputs,): which penalty each output uses
-    resid_var: np.ndarray  # (outputs,)
-    sim_var: np.ndarray  # (outputs,)
+    resid_var: np.ndarray  # (outputs,): residual variance of the regression
+    noise: np.ndarray  # (outputs,): the simulator's variance at the design's scale
+    sim_var: np.ndarray  # (outputs,): the simulator's variance at full scale
+    shift: np.ndarray | None = None  # (outputs,): added to the regression (the anchor at the centre)
 
     def features(self, X: np.ndarray) -> np.ndarray:
-        u = (X - self.x_mean) / self.x_scale
-        cols = [np.ones((len(X), 1)), u]
-        if self.quadratic:
-            cols.append(u**2)
-        return np.hstack(cols)
+        return np.hstack([np.ones((len(X), 1)), (X - self.x_mean) / self.x_scale])
 
-    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Emulated mean and total variance (emulator + simulator) of every output at ``X``."""
+    def predict_mean(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Emulated mean of every output at ``X``, and the variance of that estimate."""
         F = self.features(X)
         mean = F @ self.coef
         leverage = np.empty_like(mean)
         for c in np.unique(self.choice):
             cols = self.choice == c
             leverage[:, cols] = np.einsum("ij,jk,ik->i", F, self.gram_invs[c], F)[:, None]
-        var = self.resid_var[None, :] * (1.0 + leverage) + self.sim_var[None, :]
-        return mean, var
+        lack_of_fit = np.maximum(self.resid_var - self.noise, 0.0)
+        if self.shift is not None:
+            mean = mean + self.shift[None, :]
+        return mean, self.resid_var[None, :] * leverage + lack_of_fit[None, :]
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Emulated mean and the total variance of a full-scale run about it (emulator + simulator)."""
+        mean, var = self.predict_mean(X)
+        return mean, var + self.sim_var[None, :]
 
 
 #: Ridge penalties tried for each output (times the number of runs).
 PENALTIES = (1e-6, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
-def fit_emulator(X: np.ndarray, Y: np.ndarray, sim_var: np.ndarray) -> Emulator:
-    """Ridge regression of each column of ``Y`` on ``X`` (squares included once there are at
-    least three runs per parameter); each output's penalty is chosen by leave-one-out error.
-    Missing outputs (NaN) are filled with the column mean."""
-    n, p = X.shape
-    em = Emulator(quadratic=n >= 3 * p + 1, x_mean=X.mean(axis=0), x_scale=np.maximum(X.std(axis=0), 1e-9),
-                  coef=np.zeros(0), gram_invs=[], choice=np.zeros(0, dtype=int), resid_var=np.zeros(0),
-                  sim_var=sim_var)
+def fit_emulator(X: np.ndarray, Y: np.ndarray, noise: np.ndarray, sim_var: np.ndarray) -> Emulator:
+    """Linear ridge regression of each column of ``Y`` on ``X``; each output's penalty is chosen
+    by leave-one-out error.  Missing outputs (NaN) are filled with the column mean.  ``noise``
+    and ``sim_var``: the simulator's variance at the design's scale and at full scale."""
+    n = len(X)
+    em = Emulator(x_mean=X.mean(axis=0), x_scale=np.maximum(X.std(axis=0), 1e-9), coef=np.zeros(0), gram_invs=[],
+                  choice=np.zeros(0, dtype=int), resid_var=np.zeros(0), noise=noise, sim_var=sim_var)
     F = em.features(X)
     k = F.shape[1]
     col_mean = np.nanmean(np.where(np.isfinite(Y), Y, np.nan), axis=0)
@@ -131,6 +140,7 @@ class Wave:
     design: np.ndarray
     outputs: np.ndarray
     emulator: Emulator
+    runs_used: int  # runs the emulator was fitted to: this wave's and earlier ones inside its region
     nroy_share: float  # share of the candidates in its box not ruled out
     kept_least_implausible: bool  # no candidate passed the cut-off: the least implausible were kept
     nroy: np.ndarray  # the not-ruled-out candidates (unit cube)
@@ -143,6 +153,7 @@ class Result:
     waves: list[Wave]
     best_mean: np.ndarray  # emulated outputs at the chosen point
     best_sd: np.ndarray
+    centres: list[tuple[np.ndarray, np.ndarray]]  # each wave's centre and its full-scale replicate outputs
 
     def plausible_range(self, q: tuple[float, float] = (0.05, 0.95)) -> np.ndarray:
         """(parameters, 2): the 5% and 95% quantiles of each parameter over the NROY space."""
@@ -208,9 +219,12 @@ def second_largest(I: np.ndarray) -> np.ndarray:
 
 
 def loss(em: Emulator, X: np.ndarray, obs: Observations) -> np.ndarray:
-    """Weighted sum of squared standardised errors of the emulated outputs (lower is closer)."""
-    mean, var = em.predict(X)
-    return np.sum(obs.weight[None, :] * (mean - obs.value[None, :]) ** 2 / (var + obs.sd[None, :] ** 2), axis=1)
+    """Weighted expected squared error of the outputs, standardised by the observation and
+    simulator variance (lower is closer).  The emulator's uncertainty adds to the expected
+    error, so a search is not drawn to where the emulator knows least."""
+    mean, var = em.predict_mean(X)
+    scale = obs.sd[None, :] ** 2 + em.sim_var[None, :]
+    return np.sum(obs.weight[None, :] * ((mean - obs.value[None, :]) ** 2 + var) / scale, axis=1)
 
 
 def search(em: Emulator, obs: Observations, lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator,
@@ -231,20 +245,22 @@ def search(em: Emulator, obs: Observations, lo: np.ndarray, hi: np.ndarray, rng:
 
 def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: int, runs_per_wave: int,
                   replicates: int = 4, seed: int = 1, cutoff: float = 3.0, candidates: int = 20_000,
-                  sim_var_scale: float = 1.0, min_keep: int = 200, progress=None) -> Result:
+                  design_scale: float = 1.0, min_keep: int = 200, progress=None) -> Result:
     """Run ``waves`` waves of history matching; see the module docstring.
 
-    Each wave's emulator is fitted to its own design and to earlier runs inside its region.
-    Candidates are drawn uniformly in the region and around the elite points of a search on the
-    emulator; those whose robust implausibility (:func:`robust_order`) is below ``cutoff`` are not
-    ruled out.  ``sim_var_scale`` multiplies the replicate variance (a simulator run at a reduced
-    scale, outputs scaled back up, is noisier than the full-size model by that factor's inverse).
-    ``progress(wave, waves)`` is called after each wave.
+    Each wave's emulator is fitted to its own design and to earlier runs inside its region, and
+    anchored at its centre by the full-scale replicates.  Candidates are drawn uniformly in the
+    region and around the elite points of a search on the emulator; those whose robust
+    implausibility (:func:`robust_order`) is below ``cutoff`` are not ruled out.  The next
+    wave's centre is the best of them.  ``design_scale``: the design runs' scale relative to
+    full scale (their noise is the full-scale noise divided by it).  ``progress(wave, waves)``
+    is called after each wave.
     """
     rng = np.random.default_rng(seed)
     order = robust_order(len(obs.value))
     lo, hi = np.zeros(dims), np.ones(dims)
     done: list[Wave] = []
+    centres: list[tuple[np.ndarray, np.ndarray]] = []
     seen_X, seen_Y = np.zeros((0, dims)), np.zeros((0, len(obs.value)))
     nroy, centre = None, np.full(dims, 0.5)
     for k in range(waves):
@@ -252,11 +268,16 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
         design = latin_hypercube(runs_per_wave, dims, rng) if nroy is None else spread_subset(nroy, runs_per_wave, rng)
         X = np.vstack([design, np.repeat(centre[None, :], replicates, axis=0)])
         seeds = [run_seed] * len(design) + [run_seed + 1 + r for r in range(replicates)]
-        Y = np.asarray(simulate(X, seeds), dtype=float)
+        Y = np.asarray(simulate(X, seeds, [False] * len(design) + [True] * replicates), dtype=float)
         Yd, Yr = Y[: len(design)], Y[len(design):]
-        sim_var = np.nan_to_num(np.nanvar(Yr, axis=0, ddof=1) * sim_var_scale) if replicates > 1 else np.zeros(Y.shape[1])
+        sim_var = np.nan_to_num(np.nanvar(Yr, axis=0, ddof=1)) if replicates > 1 else np.zeros(Y.shape[1])
         inside = np.all((seen_X >= lo) & (seen_X <= hi), axis=1)
-        em = fit_emulator(np.vstack([seen_X[inside], design]), np.vstack([seen_Y[inside], Yd]), sim_var)
+        em = fit_emulator(np.vstack([seen_X[inside], design]), np.vstack([seen_Y[inside], Yd]),
+                          sim_var / design_scale, sim_var)
+        if replicates:
+            em.shift = np.nan_to_num(np.nanmean(Yr, axis=0) - em.predict_mean(centre[None, :])[0][0])
+            centres.append((centre, Yr))
+        runs_used = int(inside.sum()) + len(design)
         seen_X, seen_Y = np.vstack([seen_X, design]), np.vstack([seen_Y, Yd])
         elite = search(em, obs, lo, hi, rng)
         spread = np.maximum(elite.std(axis=0) * 3.0, 0.02 * (hi - lo))
@@ -272,14 +293,22 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
             keep[np.argsort(score, kind="stable")[:min_keep]] = True
         nroy = cloud[keep]
         centre = _best(em, nroy, obs)[0]
-        done.append(Wave(k + 1, design, Yd, em, share, kept_least, nroy))
+        done.append(Wave(k + 1, design, Yd, em, runs_used, share, kept_least, nroy))
         span = nroy.max(axis=0) - nroy.min(axis=0)
         lo = np.clip(nroy.min(axis=0) - 0.1 * span - 0.01, 0.0, 1.0)
         hi = np.clip(nroy.max(axis=0) + 0.1 * span + 0.01, 0.0, 1.0)
         if progress:
             progress(k + 1, waves)
     best, mean, var = _best(done[-1].emulator, nroy, obs)
-    return Result(best, nroy, done, mean, np.sqrt(var))
+    return Result(best, nroy, done, mean, np.sqrt(var), centres)
+
+
+def simulated_loss(Y: np.ndarray, obs: Observations, sim_var: np.ndarray) -> float:
+    """:func:`loss` of simulated outputs (mean over the rows of ``Y``), for choosing between
+    points whose outputs have been simulated rather than emulated."""
+    mean = np.nanmean(Y, axis=0)
+    ok = np.isfinite(mean)
+    return float(np.sum((obs.weight * (mean - obs.value) ** 2 / (obs.sd**2 + sim_var))[ok]))
 
 
 def _best(em: Emulator, points: np.ndarray, obs: Observations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -51,6 +52,12 @@ def _fields(row: pd.Series) -> dict:
     return out
 
 
+def _last_day(log: pa.Table) -> str:
+    """' on <date>': the run's last day, from the log's metadata (``journeysim.end_date`` is the day after)."""
+    end = (log.schema.metadata or {}).get(b"journeysim.end_date")
+    return f" on {dt.date.fromisoformat(end.decode()) - dt.timedelta(days=1)}" if end else ""
+
+
 def tell(log: pa.Table, child_id: int) -> list[str]:
     """Lines describing every event of ``child_id``, grouped by journey, with a closing summary."""
     rows = log.filter(pc.equal(log["child_id"], child_id)).to_pandas().sort_values("seq")
@@ -69,7 +76,7 @@ def tell(log: pa.Table, child_id: int) -> list[str]:
             lines.append(f"  {row['date']}  age {row['age']:4.1f}  {text}")
         workers |= seen
         if str(journey["event"].iloc[-1]) != "CaseClosed":
-            lines.append("  (still open when the run ended)")
+            lines.append(f"  (still open when the run ended{_last_day(log)})")
         lines.append(f"  -> {len(seen)} social worker(s) in this journey")
     lines.append(f"\n{rows['case_id'].nunique()} journey(s), {len(workers)} different social worker(s) in all.")
     return lines

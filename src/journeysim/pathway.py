@@ -36,7 +36,8 @@ _EDGES: list[tuple[str, list[str]]] = [
     (E.CP_PLAN_ENDED, [E.CIN_PLAN_STARTED, E.CASE_CLOSED, E.CARE_ENTERED]),
     (E.CARE_ENTERED, [E.CARE_LEFT]),
     (E.CARE_LEFT, [E.CASE_CLOSED, E.CIN_PLAN_STARTED]),
-    (E.CASE_LOADED, [E.CIN_PLAN_STARTED, E.CP_PLAN_STARTED, E.CARE_ENTERED]),
+    # a child loaded into care who reaches the leaving age while waiting for a worker (a hard cap) just closes
+    (E.CASE_LOADED, [E.CIN_PLAN_STARTED, E.CP_PLAN_STARTED, E.CARE_ENTERED, E.CASE_CLOSED]),
     (E.UASC_ARRIVED, [E.CARE_ENTERED]),
     (E.CASE_CLOSED, ["END"]),
 ]

@@ -132,7 +132,8 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
             if done >= max_reps or (done and all(a.n is not None for a in answers.values())):
                 return Guidance(target, k_limit, values, answers)
             batch = min(max_reps - done, max(workers, 3 - done))
-            for r in runner.run_replications(scenario, seed, batch, folder, workers, progress, first=done):
+            todo = list(range(done, done + batch))
+            for r in runner.run_replications(scenario, seed, done + batch, folder, workers, progress, todo):
                 log = as_frame(read_log(r.path))
                 m = measures(log, years)
                 c = costs_as_measures(annual_costs(log, scenario, years).assign(rep=r.rep))

@@ -84,6 +84,9 @@ def open_results(path: str | Path) -> Results:
     if not path.is_dir():
         raise ResultsError(f"{path}: no such results folder (write one with `journeysim run SCENARIO --out {path}`)")
     missing = [name for name in _REQUIRED if not (path / name).exists()]
+    if missing and path.name.endswith(".incomplete"):
+        raise ResultsError(f"{path}: an interrupted run, not a results folder; finish it with the 'resume' "
+                           f"command in its manifest.json")
     if missing:
         raise ResultsError(f"{path}: not a complete results folder: {', '.join(missing)} missing")
     try:

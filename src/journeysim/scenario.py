@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,14 @@ from . import distributions as dists
 
 
 class ScenarioError(Exception):
-    """A scenario that cannot be used; the message names the file and the key."""
+    """A scenario that cannot be used; the message names the file and the key.
+
+    The message is always one line: characters that do not print (a newline in a
+    misspelt key, say) are shown escaped.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
 
 
 NEVER = "never"  # a component date that never arrives (counterfactual runs)
@@ -219,6 +227,10 @@ PARAMS: dict[str, Param] = {
     "care.after_return_cin": _p(_ln(150.0, 320.0), "dist", "CIN plan after a return home, before the case closes.", "days"),
     "care.p_adoption": _p({"under_1": 0.70, "1_4": 0.50, "5_9": 0.06, "10_15": 0.0, "16_17": 0.0}, "yearly",
                           "Chance a child not going home is adopted, by age band at entry."),
+    "care.adoption_trend_per_year": _p(-0.10, "float", "Drift of the chance of adoption: change per year, from run.start, in its "
+                                      "log (applied to children entering care). The default follows England's fall in "
+                                      "adoptions, 5,360 in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
+                                      "log/year", -2, 2),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
     "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
@@ -326,37 +338,46 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _number(x: float) -> str:
+    """A range bound as people write it: 10,000,000 rather than 1e+07."""
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 1000 else f"{x:g}"
+
+
+def _shown(v) -> str:
+    """A value as the scenario file spells it, for messages."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return repr(v)
+
+
 def _check_value(key: str, p: Param, v, source: str):
     """Validate and normalise one value; raise ScenarioError naming the file and key."""
     where = f"{source}: {key}"
     unit = f" {p.unit}" if p.unit else ""
     rng = ""
     if p.lo is not None or p.hi is not None:
-        rng = f" between {p.lo:g} and {p.hi:g}{unit}"
+        rng = f" between {_number(p.lo)} and {_number(p.hi)}{unit}"
     if p.kind in ("float", "int"):
         if not _is_num(v) or (p.kind == "int" and isinstance(v, float) and not float(v).is_integer()):
-            raise ScenarioError(f"{where} must be {'a whole number' if p.kind == 'int' else 'a number'}{rng}; got {v!r}")
+            raise ScenarioError(f"{where} must be {'a whole number' if p.kind == 'int' else 'a number'}{rng}; "
+                                f"got {_shown(v)}")
         if not math.isfinite(v) or (p.lo is not None and v < p.lo) or (p.hi is not None and v > p.hi):
-            raise ScenarioError(f"{where} must be{rng}; got {v!r}")
+            raise ScenarioError(f"{where} must be{rng}; got {_shown(v)}")
         return int(v) if p.kind == "int" else float(v)
     if p.kind == "prob":
         if not _is_num(v) or not 0.0 <= v <= 1.0:
-            raise ScenarioError(f"{where} is a probability and must be between 0 and 1; got {v!r}")
+            raise ScenarioError(f"{where} is a probability and must be between 0 and 1; got {_shown(v)}")
         return float(v)
     if p.kind == "str":
         if not isinstance(v, str):
             raise ScenarioError(f"{where} must be a string; got {v!r}")
         return v
     if p.kind == "date":
-        if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
-            raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes); got {v!r}")
-        return v
+        return _check_date(v, where)
     if p.kind == "cdate":
-        if v == NEVER:
-            return None
-        if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
-            raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes) or \"never\"; got {v!r}")
-        return v
+        return None if v == NEVER else _check_date(v, where, ' or "never"')
     if p.kind == "dist":
         try:
             return dists.parse(v, where)
@@ -396,46 +417,75 @@ def _check_value(key: str, p: Param, v, source: str):
                     raise ScenarioError(f"{where}.{k} is a probability and must be between 0 and 1; got {x!r}")
         else:
             for k, x in v.items():
-                if not str(k).isdigit() or len(str(k)) != 4:
-                    raise ScenarioError(f"{where}: keys must be financial start years like \"2016\"; got {k!r}")
-                if not _is_num(x) or x < 0:
-                    raise ScenarioError(f"{where}.{k} must be a number >= 0; got {x!r}")
+                if not str(k).isdigit() or not FIRST_DATE.year <= int(k) <= LAST_DATE.year:
+                    raise ScenarioError(f"{where}: keys must be financial start years like \"2016\" "
+                                        f"({FIRST_DATE.year}-{LAST_DATE.year}); got {k!r}")
+                if not _is_num(x) or not 0 <= x <= 1e6:
+                    raise ScenarioError(f"{where}.{k} must be a number from 0 to 1,000,000; got {_shown(x)}")
         return {str(k): float(x) for k, x in v.items()}
     if p.kind == "dates":
         if not isinstance(v, dict):
             raise ScenarioError(f"{where} must be a table of district = date; got {v!r}")
-        out = {}
-        for k, x in v.items():
-            if x != NEVER and (not isinstance(x, dt.date) or isinstance(x, dt.datetime)):
-                raise ScenarioError(f"{where}.{k} must be a date like 2018-04-01 or \"never\"; got {x!r}")
-            out[str(k)] = None if x == NEVER else x
-        return out
+        return {str(k): None if x == NEVER else _check_date(x, f"{where}.{k}", ' or "never"') for k, x in v.items()}
     if p.kind == "rota":
-        if not isinstance(v, list) or not all(isinstance(week, list) for week in v):
-            raise ScenarioError(f"{where} must be a list of weeks, each a list of CAST team numbers, "
-                                f"like [[1], [2], [3], [4]] ([] for one team a week in turn); got {v!r}")
-        for i, week in enumerate(v):
-            if not week:
-                raise ScenarioError(f"{where}: week {i + 1} of the rota has no team; every week needs at least one")
-            if not all(_is_num(t) and float(t).is_integer() and t >= 1 for t in week):
-                raise ScenarioError(f"{where}: week {i + 1} must list whole team numbers from 1; got {week!r}")
-        return [[int(t) for t in week] for week in v]
+        return _check_rota(v, where)
     if p.kind == "drives":
         if not isinstance(v, list):
             raise ScenarioError(f"{where} must be a list of tables {{ date = 2019-01-15, posts = 65, nq_share = 0.8 }}; got {v!r}")
         out = []
         for i, d in enumerate(v):
-            if not isinstance(d, dict) or set(d) != {"date", "posts", "nq_share"}:
-                raise ScenarioError(f"{where}[{i}] must be a table with exactly date, posts and nq_share; got {d!r}")
-            if not isinstance(d["date"], dt.date):
-                raise ScenarioError(f"{where}[{i}].date must be a date like 2019-01-15; got {d['date']!r}")
-            if not _is_num(d["posts"]) or not float(d["posts"]).is_integer():
-                raise ScenarioError(f"{where}[{i}].posts must be a whole number (negative to cut posts); got {d['posts']!r}")
+            fields = ("date", "posts", "nq_share")
+            if not isinstance(d, dict) or set(d) != set(fields):
+                missing = [f for f in fields if not isinstance(d, dict) or f not in d]
+                unknown = sorted(set(d) - set(fields)) if isinstance(d, dict) else []
+                raise ScenarioError(f"{where}[{i}] must be a table with exactly date, posts and nq_share"
+                                    + (f"; missing {', '.join(missing)}" if missing else "")
+                                    + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+            _check_date(d["date"], f"{where}[{i}].date")
+            if not _is_num(d["posts"]) or not float(d["posts"]).is_integer() or abs(d["posts"]) > 10_000:
+                raise ScenarioError(f"{where}[{i}].posts must be a whole number of posts from -10000 to 10000 "
+                                    f"(negative to cut posts); got {d['posts']!r}")
             if not _is_num(d["nq_share"]) or not 0 <= d["nq_share"] <= 1:
                 raise ScenarioError(f"{where}[{i}].nq_share is a probability and must be between 0 and 1; got {d['nq_share']!r}")
             out.append({"date": d["date"], "posts": int(d["posts"]), "nq_share": float(d["nq_share"])})
         return out
     raise AssertionError(f"unknown parameter kind {p.kind}")  # pragma: no cover
+
+
+#: Dates a scenario may use: wide enough for any study, narrow enough to catch a mistyped year.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _check_date(v, where: str, alternative: str = "") -> dt.date:
+    """A TOML date (not a string, not a date-time) between FIRST_DATE and LAST_DATE."""
+    if isinstance(v, dt.datetime):
+        raise ScenarioError(f"{where} must be a date like 2018-04-01, without a time of day{alternative}; "
+                            f"got {v.isoformat()}")
+    if not isinstance(v, dt.date):
+        raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes){alternative}; got {v!r}")
+    if not FIRST_DATE <= v <= LAST_DATE:
+        raise ScenarioError(f"{where} must be a date from {FIRST_DATE} to {LAST_DATE}{alternative}; got {v}")
+    return v
+
+
+def _check_rota(v, where: str) -> list[list[int]]:
+    """The intake rota: a non-empty list of team numbers for every week of the cycle."""
+    example = "like [[1], [2], [3], [4]] ([] for one team a week in turn)"
+    if isinstance(v, list) and v and all(_is_num(t) for t in v):
+        raise ScenarioError(f"{where} must be a list of weeks, each itself a list of CAST team numbers: "
+                            f"write {[[t] for t in v]!r} rather than {v!r}")
+    if not isinstance(v, list) or not all(isinstance(week, list) for week in v):
+        raise ScenarioError(f"{where} must be a list of weeks, each a list of CAST team numbers, {example}; got {v!r}")
+    if len(v) > 520:
+        raise ScenarioError(f"{where}: a rota cycle may last at most 520 weeks; this one has {len(v)}")
+    for i, week in enumerate(v):
+        if not week:
+            raise ScenarioError(f"{where}: week {i + 1} of the rota has no team; every week needs at least one")
+        if not all(_is_num(t) and float(t).is_integer() and 1 <= t <= 12 for t in week):
+            raise ScenarioError(f"{where}: week {i + 1} must list whole team numbers from 1 to 12; got {week!r}")
+        if len(set(week)) != len(week):
+            raise ScenarioError(f"{where}: week {i + 1} lists a team more than once; got {week!r}")
+    return [[int(t) for t in week] for week in v]
 
 
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
@@ -451,48 +501,139 @@ def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
 
 
 def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, PARAMS.keys(), n=1, cutoff=0.6)
+    """The hint after an unknown key: the same name in another section, or the closest key."""
+    if key in SECTIONS:
+        keys = [k.split(".", 1)[1] for k in PARAMS if k.startswith(key + ".")]
+        return f"; '{key}' is a section: write [{key}] on its own line, then its keys ({', '.join(keys[:4])}, ...)"
+    leaf = key.rsplit(".", 1)[-1]
+    same = [k for k in PARAMS if k.rsplit(".", 1)[-1] == leaf]
+    if leaf == "extends":
+        return "; extends must come first in the file, before any [section]"
+    if key in _RUN_OPTIONS:
+        return f"; it is not a scenario parameter: give it on the command line (journeysim run {_RUN_OPTIONS[key]})"
+    close = same if len(same) == 1 else difflib.get_close_matches(key, PARAMS.keys(), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else "; see 'journeysim describe' for the keys"
 
 
-def _read_toml(path: Path) -> dict:
+#: Keys people put in a scenario that are options of ``journeysim run``.
+_RUN_OPTIONS = {"seed": "--seed", "reps": "--reps", "replications": "--reps", "out": "--out", "workers": "--workers"}
+
+_BARE = r"[A-Za-z0-9_-]+"
+_PART = rf"(?:{_BARE}|\"[^\"]*\"|'[^']*')"
+_DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
+_HEADER = re.compile(rf"^\s*\[\[?\s*({_DOTTED})\s*\]\]?")
+_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=")
+
+
+def _dotted(text: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in re.findall(_PART, text))
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Line number (from 1) of every key and table header in a TOML text, as dotted keys.
+
+    Python's TOML reader gives no positions for values, so this reads the text again:
+    a ``key =`` line inside ``[section]`` is ``section.key``.  Lines of multi-line
+    strings or arrays may be misread; the numbers only help a message point at a line.
+    """
+    lines: dict[str, int] = {}
+    section = ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            section = _dotted(header.group(1))
+            lines.setdefault(section, n)
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            key = _dotted(assign.group(1))
+            lines.setdefault(f"{section}.{key}" if section else key, n)
+    return lines
+
+
+def _line_of(key: str, lines: dict[str, int]) -> int | None:
+    """The line of ``key``, or of the nearest enclosing table that has one."""
+    parts = key.split(".")
+    for i in range(len(parts), 0, -1):
+        n = lines.get(".".join(parts[:i]))
+        if n is not None:
+            return n
+    return None
+
+
+_NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV",
+                   ".xlsx": "Excel", ".ini": "INI", ".parquet": "Parquet", ".txt": "plain text"}
+
+
+def _read_toml(path: Path, shown: str) -> tuple[dict, str]:
+    """The parsed TOML document of a scenario file and its text; ``shown`` names it in messages."""
+    if path.is_dir():
+        raise ScenarioError(f"{shown}: is a folder, not a scenario file (a scenario is a .toml file)")
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.__class__.__name__})") from None
+        raise ScenarioError(f"{shown}: no such scenario file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{shown}: cannot read the scenario file ({exc.strerror or exc.__class__.__name__})") from None
     try:
-        return tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{shown}: not a text file (byte {exc.start} is not UTF-8); "
+                            f"a scenario is a TOML text file of key = value lines") from None
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        kind = _NOT_TOML_HINTS.get(path.suffix.lower())
+        hint = f" (this looks like a {kind} file; journeysim reads TOML scenarios)" if kind else ""
+        where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)$|\s*\(at end of document\)$", "", str(exc))
+        at = f", line {where.group(1)}, column {where.group(2)}" if where else ""
+        raise ScenarioError(f"{shown}{at}: not valid TOML: {reason[:1].lower()}{reason[1:]}{hint}") from None
 
 
-def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str], list[Path]]:
-    """Flattened values and, per key, the file that set it; following ``extends``."""
-    path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(p.name for p in (*seen, path))
-        raise ScenarioError(f"{path}: extends: circular inheritance ({chain})")
-    doc = _read_toml(path)
+@dataclass
+class _Raw:
+    """Flattened values of a scenario file and its parents, with where each key was set."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> _Raw:
+    """Flattened values and, per key, the file (and line) that set it; following ``extends``."""
+    real = path.resolve()
+    doc, text = _read_toml(path, str(path))
+    lines = key_lines(text)
     parent = doc.pop("extends", None)
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    files = [path]
+    raw = _Raw()
     if parent is not None:
-        if not isinstance(parent, str):
-            raise ScenarioError(f"{path}: extends must be a file name like \"hampshire.toml\"; got {parent!r}")
-        ppath = (path.parent / parent)
-        if not ppath.exists():
-            raise ScenarioError(f"{path}: extends: no such scenario file '{parent}' (looked for {ppath.name} beside {path.name})")
-        values, sources, pfiles = _load_raw(ppath, (*seen, path))
-        files = pfiles + files
+        at = f"{path}, line {lines['extends']}" if "extends" in lines else str(path)
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(f"{at}: extends must be a file name in quotes, like \"hampshire.toml\"; got {parent!r}")
+        ppath = path.parent / parent
+        looked = f" (looked for {ppath})" if str(ppath) != parent else ""
+        if ppath.is_dir():
+            raise ScenarioError(f"{at}: extends: '{parent}' is a folder, not a scenario file{looked}")
+        if not ppath.is_file():
+            raise ScenarioError(f"{at}: extends: no such scenario file '{parent}'{looked}")
+        if ppath.resolve() in (*seen, real):
+            chain = " -> ".join(p.name for p in (*seen, real, ppath.resolve()))
+            raise ScenarioError(f"{at}: extends: circular inheritance ({chain})")
+        raw = _load_raw(ppath, (*seen, real))
+    raw.files.append(path)
     for k, v in _flatten(doc).items():
+        line = _line_of(k, lines)
         if k not in PARAMS:
-            raise ScenarioError(f"{path}: unknown key '{k}'{_suggest(k)}")
-        values[k] = v
-        sources[k] = str(path)
-    return values, sources, files
+            raise ScenarioError(f"{path}{f', line {line}' if line else ''}: unknown key '{k}'{_suggest(k)}")
+        raw.values[k] = v
+        raw.sources[k] = str(path)
+        if line:
+            raw.lines[k] = line
+        else:
+            raw.lines.pop(k, None)
+    return raw
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -554,57 +695,93 @@ class Scenario:
         return out
 
 
-def _validate_whole(values: dict[str, Any], source: str) -> None:
-    """Checks that involve more than one key."""
-    if values["run.end"] <= values["run.start"]:
-        raise ScenarioError(f"{source}: run.end ({values['run.end']}) must be after run.start ({values['run.start']})")
+def _validate_whole(values: dict[str, Any], at) -> None:
+    """Checks that involve more than one key; ``at(key)`` names the file (and line) that set a key."""
+    start, end = values["run.start"], values["run.end"]
+    if end <= start:
+        raise ScenarioError(f"{at('run.end')}: run.end ({end}) must be after run.start ({start}); "
+                            f"the run covers run.start up to the day before run.end")
+    name = values["name"]
+    if not name.strip() or not name.isprintable() or "/" in name or "\\" in name or name.startswith(".") or len(name) > 100:
+        raise ScenarioError(f"{at('name')}: name must be 1 to 100 printable characters with no / or \\ and not "
+                            f"start with '.' (it is the default results folder name); got {name!r}")
     teams = values["teams.cast_teams"]
     rota = values["teams.intake_rota"]
     if rota:
         listed = {t for week in rota for t in week}
         beyond = sorted(t for t in listed if t > teams)
         if beyond:
-            raise ScenarioError(f"{source}: teams.intake_rota names team {beyond[0]} but there are only "
+            raise ScenarioError(f"{at('teams.intake_rota')}: teams.intake_rota names team {beyond[0]} but there are only "
                                 f"teams.cast_teams = {teams} CAST teams per district (numbers 1..{teams})")
         never = sorted(set(range(1, teams + 1)) - listed)
         if never:
-            raise ScenarioError(f"{source}: teams.intake_rota never puts team {never[0]} on intake; "
+            raise ScenarioError(f"{at('teams.intake_rota')}: teams.intake_rota never puts team {never[0]} on intake; "
                                 f"every team 1..{teams} must appear in some week")
+    if values["care.placement"]["independent"] >= 1.0:
+        raise ScenarioError(f"{at('care.placement')}: care.placement gives every child independent living, which "
+                            f"is only for children from 16; give foster, kinship or residential some probability")
     n = values["population.districts"]
     valid = {f"D{i + 1}" for i in range(n)}
     for d in values["teams.cast_start_by_district"]:
         if d not in valid:
-            raise ScenarioError(f"{source}: teams.cast_start_by_district: unknown district '{d}'; districts are D1..D{n}")
+            raise ScenarioError(f"{at('teams.cast_start_by_district')}: teams.cast_start_by_district: unknown district "
+                                f"'{d}'; districts are D1..D{n}")
     start, end = values["workforce.freeze_start"], values["workforce.freeze_end"]
     if end is not None and (start is None or end <= start):
-        raise ScenarioError(f"{source}: workforce.freeze_end ({end}) needs a workforce.freeze_start before it; "
-                            f"got freeze_start = {start or NEVER!r}")
+        raise ScenarioError(f"{at('workforce.freeze_end')}: workforce.freeze_end ({end}) needs a workforce.freeze_start "
+                            f"before it; got freeze_start = {start or NEVER!r}")
 
 
 def from_values(raw: dict[str, Any], sources: dict[str, str] | None = None, path: str = "<defaults>",
-                files: list[str] | None = None, overrides: list[str] | None = None) -> Scenario:
-    """Validate a flat dict of raw values laid over the defaults."""
+                files: list[str] | None = None, overrides: list[str] | None = None,
+                lines: dict[str, int] | None = None) -> Scenario:
+    """Validate a flat dict of raw values laid over the defaults.
+
+    ``sources`` and ``lines`` say which file (or ``--set``) and line set each key, for messages.
+    """
     sources = dict(sources or {})
+    lines = lines or {}
+
+    def at(key: str) -> str:
+        src = sources.get(key, path if key in raw else "defaults")
+        return f"{src}, line {lines[key]}" if key in lines and not src.startswith("--set") else src
+
     values: dict[str, Any] = {}
     for key, p in PARAMS.items():
-        v = raw.get(key, p.default)
-        values[key] = _check_value(key, p, v, sources.get(key, path if key in raw else "defaults"))
-    _validate_whole(values, path)
+        values[key] = _check_value(key, p, raw.get(key, p.default), at(key))
+    _validate_whole(values, at)
     return Scenario(values, sources, path, files or [], overrides or [])
 
 
 def load(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load, inherit, override and validate a scenario file (None: the defaults)."""
-    raw: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    files: list[Path] = []
-    if path is not None:
-        raw, sources, files = _load_raw(Path(path))
+    raw = _load_raw(Path(path)) if path is not None else _Raw()
     for text in overrides:
         key, value = parse_override(text)
-        raw[key] = value
-        sources[key] = f"--set {text}"
-    return from_values(raw, sources, str(path) if path else "<defaults>", [str(f) for f in files], list(overrides))
+        raw.values[key] = value
+        raw.sources[key] = f"--set {text}"
+    return from_values(raw.values, raw.sources, str(path) if path else "<defaults>", [str(f) for f in raw.files],
+                       list(overrides), raw.lines)
+
+
+def notes(scenario: Scenario) -> list[str]:
+    """Things that are allowed but probably not meant: a partial first or last financial year,
+    and dated components that never start because their date is on or after run.end."""
+    out = []
+    start, end = scenario["run.start"], scenario["run.end"]
+    if (start.month, start.day) != (4, 1):
+        out.append(f"run.start ({start}) is not 1 April: the first financial year is reported in part")
+    if (end.month, end.day) != (4, 1):
+        out.append(f"run.end ({end}) is not 1 April: the last financial year is reported in part")
+    for key, p in PARAMS.items():
+        date = scenario[key]
+        if p.kind == "cdate" and date is not None and date >= end:
+            out.append(f"{key} ({date}) is on or after run.end ({end}): it never takes effect in this run")
+    for d, date in scenario["teams.cast_start_by_district"].items():
+        if date is not None and date >= end:
+            out.append(f"teams.cast_start_by_district.{d} ({date}) is on or after run.end ({end}): "
+                       f"{d} never switches to CAST in this run")
+    return out
 
 
 def describe_params() -> list[tuple[str, str, str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -25,8 +24,7 @@ def assessment_outcome(w: "World", case: "Case") -> str:
     """The assessment's conclusion; a child's earlier CP plan raises the odds of a strategy discussion."""
     p = w.p.assessment
     probs = dict(p.outcome)
-    years = (w.env.now - w.day_of(w.p.run.start)) / 365.25
-    odds = math.exp(p.strategy_trend_per_year * years)
+    odds = w.trend(p.strategy_trend_per_year)
     if any(c.cp_plans > 0 for c in case.children):
         odds *= p.prior_cp_strategy_odds
     if odds != 1.0:

@@ -52,7 +52,7 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
         p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
         if rs.uniform() < p_home:
             route, t = "returned_home", p.return_home_time.sample(rs)
-        elif rs.uniform() < p.p_adoption[band]:
+        elif rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year)):
             route, t = "adoption", p.adoption_time.sample(rs)
         elif rs.uniform() < p.p_sgo[band]:
             route, t = "sgo", p.sgo_time.sample(rs)

@@ -48,6 +48,13 @@ class World:
     def active(self, date: dt.date | None) -> bool:
         return self.env.now >= self.day_of(date)
 
+    def trend(self, log_rate_per_year: float) -> float:
+        """exp(rate x years since run.start): a multiplier that drifts over time (below 1 in the warm-up
+        for a positive rate)."""
+        if log_rate_per_year == 0.0:
+            return 1.0
+        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.p.run.start)) / 365.25)
+
     def child_event(self, event: Event, case: Case, child: Child, **fields) -> None:
         now = self.env.now
         worker = child.worker
@@ -88,9 +95,9 @@ class World:
         self.hubs.child_closing(case, child)
         self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
                          count=int(case.positive_change), value=engagement)
+        case.children.remove(child)  # first: the place its worker frees must not go back to this child
         self.workforce.release(child)
         child.in_care = False
-        case.children.remove(child)
         if not case.children:
             case.closed = True
             case.family.case = None
@@ -102,7 +109,8 @@ def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, meta
     """Run one replication; return its (closed) event log, streamed to ``path`` when given."""
     p = scenario.ns()
     start = p.run.start - dt.timedelta(days=p.run.warmup_days)
-    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat()}
+    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
+            "journeysim.end_date": p.run.end.isoformat()}
     meta.update(metadata or {})
     log = EventLog(start, path, meta)
     w = World(scenario, seed, log)
