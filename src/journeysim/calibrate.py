@@ -255,10 +255,10 @@ class Settings:
     """How hard to try: design size, waves, scale of the design runs, replications at the end."""
 
     waves: int = 4
-    runs_per_wave: int = 80
-    replicates: int = 4
-    scale: float = 0.4
-    reps: int = 20
+    runs_per_wave: int = 56
+    replicates: int = 3
+    scale: float = 0.25
+    reps: int = 12
     knobs: tuple[str, ...] = tuple(k.name for k in KNOBS)
 
     @classmethod
@@ -296,8 +296,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         fit_years: list[str] | None = None, progress=None) -> Fit:
     """History-match ``base`` to the fitting targets (of ``fit_years``), then run the chosen
     point ``settings.reps`` times at full scale, and as many replications each with parameters
-    drawn from the space not ruled out (the plausible ensemble: its spread adds the parameter
-    uncertainty left after calibration to the simulator's own)."""
+    drawn from the best-fitting tenth of the space not ruled out (the plausible ensemble: its
+    spread adds the parameter uncertainty left after calibration to the simulator's own)."""
     t0 = time.perf_counter()
     knobs = [knob_named(n) for n in settings.knobs]
     rows = fit_targets(targets, fit_years)
@@ -312,7 +312,7 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
                               runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
                               seed=seed, design_scale=settings.scale)
     seeds = replication_seeds(seed, settings.reps)
-    draws = np.random.default_rng(seed).choice(len(result.nroy), settings.reps, replace=len(result.nroy) < settings.reps)
+    draws = _ensemble_draws(result, obs, settings.reps, seed)
     best = apply_knobs(base, knobs, result.best)
     jobs = [(best, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
     frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications")
@@ -330,6 +330,16 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
                                   label="full-scale replications"))
     return Fit(knobs, result, apply_knobs(base, knobs, chosen_u), rows, per_rep, ensemble, settings,
                time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses)
+
+
+def _ensemble_draws(result: hm.Result, obs: hm.Observations, n: int, seed: int) -> np.ndarray:
+    """Indices into the not-ruled-out candidates for the plausible ensemble: ``n`` drawn from the
+    tenth of them whose emulated outputs fit best (plain NROY draws spread over everything not yet
+    ruled out, much of it a poor fit; the best tenth approximates the parameters' posterior)."""
+    em = result.waves[-1].emulator
+    order = np.argsort(hm.loss(em, result.nroy, obs), kind="stable")
+    pool = order[: max(n, len(order) // 10)]
+    return np.random.default_rng(seed).choice(pool, n, replace=len(pool) < n)
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:

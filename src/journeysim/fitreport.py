@@ -297,7 +297,7 @@ def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
               "- **point**: the simulator's own randomness at the calibrated values, what a planner running "
               "`scenarios/hampshire.toml` sees;",
               "- **ensemble**: adds the parameter uncertainty left after calibration (each replication's parameters "
-              "drawn from the space not ruled out);",
+              "drawn from the best-fitting tenth of the space not ruled out);",
               "- **predictive**: adds the observation error and model discrepancy that the calibration assumed (see "
               "Method): the year-to-year movements of the published series that the model does not hold, such as "
               "CLA starts falling to 507 in 2015-16 between 600 and 647. This is the interval an observed figure "
