@@ -148,11 +148,21 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume):
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
+    _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
     kept = len(manifest["resumed_replications"])
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
                f"{manifest['wall_seconds']:.1f}s"
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
+
+
+def _echo_costs(out: Path, years: list[str], reps: int) -> None:
+    """Print the run's annual costs (``costs_summary.csv``)."""
+    from .costs import format_costs
+
+    click.echo()
+    click.echo("Annual cost by component (unit costs from the scenario's costs.*; placement costs are illustrative)")
+    click.echo(format_costs(pd.read_csv(out / "costs_summary.csv"), years, reps))
 
 
 @main.command()
@@ -351,6 +361,168 @@ def validate(scenario_file, overrides):
     click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "
                f"({in_files} set in {len(scenario.files)} file(s), {len(overrides)} by --set); "
                f"reports {scenario['run.start']} to {last} after {scenario['run.warmup_days']} warm-up days")
+
+
+# ------------------------------------------------------------------------------------------ what-ifs
+#: The official measures (the rows of the summary without the model's own hub measures).
+OFFICIAL_ROWS = [row for row in SUMMARY_ROWS if not row[0].startswith("hub_")]
+
+
+def _split_years(text: str | None) -> list[str] | None:
+    return [y.strip() for y in text.split(",") if y.strip()] if text else None
+
+
+@main.command()
+@click.argument("scenario_a", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_b", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reps", default=5, show_default=True, type=click.IntRange(1, 100_000), help="Paired replications.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Run seed, shared by both scenarios.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter in both scenarios.")
+@click.option("--set-a", "overrides_a", multiple=True, metavar="KEY=VALUE", help="Override a parameter in A only.")
+@click.option("--set-b", "overrides_b", multiple=True, metavar="KEY=VALUE", help="Override a parameter in B only.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for both runs and the comparison [default: results/compare-<A>-vs-<B>].")
+@click.option("--years", default=None, metavar="Y1,Y2", help="Years to print, e.g. 2018-19,2019-20 [default: all].")
+@click.option("--statement", "with_statement", is_flag=True,
+              help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@user_errors
+def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, overrides_b, out, years, with_statement,
+            workers, force):
+    """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
+    from . import compare as cmp_mod
+
+    a = load(scenario_a, [*overrides, *overrides_a])
+    b = load(scenario_b, [*overrides, *overrides_b])
+    shown = _split_years(years)
+    common = [y for y in _reported_years(a) if y in _reported_years(b)]
+    unknown = [y for y in shown or [] if y not in common]
+    if unknown:
+        raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
+    out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
+    click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
+               err=True)
+    result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress)
+    table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
+    words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
+    (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
+    (out / "statement.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    labels = {m: label for m, label, _ in SUMMARY_ROWS}
+    cmp_mod.figure(result, out / "comparison.png", labels)
+    click.echo()
+    click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
+               f"({reps} paired replications; 'includes 0' marks no clear difference)")
+    click.echo(table)
+    if with_statement:
+        click.echo()
+        click.echo("\n".join(words))
+    click.echo()
+    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
+               f"a-{a.name}/ and b-{b.name}/ hold the runs)")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=V1,V2,...",
+              help="A parameter and its values (repeat for a second key, or more with --one-at-a-time).")
+@click.option("--measure", "measures", multiple=True, metavar="MEASURE",
+              help="Measure to plot (repeatable; a measures.csv name or cost_<component>) [default: cla_starts, "
+                   "cp_plans_started, sw_caseload_children_mean].")
+@click.option("--year", "years", multiple=True, metavar="YYYY-YY", help="Year(s) to plot [default: the last year].")
+@click.option("--one-at-a-time", is_flag=True, help="Vary each key alone around the scenario and draw a tornado.")
+@click.option("--reps", default=3, show_default=True, type=click.IntRange(1, 100_000), help="Replications per point.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Run seed, shared by every point.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter at every point.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the points and the sweep [default: results/sweep-<scenario name>].")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@user_errors
+def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force):
+    """Run SCENARIO_FILE at each value of one or two parameters and plot the chosen measures."""
+    from . import sweep as sw
+
+    parsed = [sw.parse_vary(v) for v in varies]
+    measures = list(measures) or ["cla_starts", "cp_plans_started", "sw_caseload_children_mean"]
+    sw.check_measures(measures)
+    base = load(scenario_file, overrides)
+    all_years = _reported_years(base)
+    years = list(years) or all_years[-1:]
+    unknown = [y for y in years if y not in all_years]
+    if unknown:
+        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
+    out = out or Path("results") / f"sweep-{base.name}"
+    n = len(sw.points(parsed, one_at_a_time))
+    click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
+               err=True)
+    result = sw.run_sweep(scenario_file, list(overrides), parsed, out, reps, seed, workers, force, one_at_a_time, _progress)
+    title = f"{base.name}: {', '.join(v.key for v in parsed)} ({reps} replications per point, seed {seed})"
+    if one_at_a_time:
+        figure = sw.tornado(result, parsed, measures, years[0], out / "sweep.png", title)
+    elif len(parsed) == 1:
+        figure = sw.line_plot(result, parsed[0], measures, years, out / "sweep.png", title)
+    else:
+        figure = sw.heatmap(result, parsed, measures, years[0], out / "sweep.png", title)
+    keys = [v.key for v in parsed]
+    shown = result[result["measure"].isin(measures) & result["year"].isin(years)]
+    table = shown.pivot_table(index=keys, columns=["measure", "year"], values="mean", sort=False)
+    click.echo()
+    click.echo(f"Mean of each measure at each point ({reps} replications; 95% half-widths in sweep.csv)")
+    click.echo(table.round(2).to_string())
+    click.echo()
+    click.echo(f"Results: {out}  (sweep.csv, {figure.name}; point-NN/ hold the runs)")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--measure", "measures", multiple=True, metavar="MEASURE",
+              help="Measure to judge (repeatable; a measures.csv name or cost_<component>) [default: "
+                   "cp_plans_started, cla_starts, re_referral_12m_pct].")
+@click.option("--year", "years", multiple=True, metavar="YYYY-YY", help="Year(s) to judge [default: every reported year].")
+@click.option("--precision", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Target relative half-width of the 95% confidence interval (0.05 = within 5% of the mean).")
+@click.option("--k-limit", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="Look-ahead: replications that must confirm a candidate.")
+@click.option("--max-reps", default=100, show_default=True, type=click.IntRange(3, 100_000), help="Stop after this many.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Run seed (the replications journeysim run would make).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the table (measure, year, replications needed, ...) to this CSV file.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@user_errors
+def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers):
+    """How many replications SCENARIO_FILE needs for a given precision (Hoad, Robinson and Davies 2010)."""
+    import os
+
+    from . import replications as rp
+    from .sweep import check_measures
+
+    measures = list(measures) or ["cp_plans_started", "cla_starts", "re_referral_12m_pct"]
+    check_measures(measures)
+    scenario = load(scenario_file, overrides)
+    all_years = _reported_years(scenario)
+    years = list(years) or all_years
+    unknown = [y for y in years if y not in all_years]
+    if unknown:
+        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
+    chosen = [(m, y) for m in measures for y in years]
+    click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
+               f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
+    guidance = rp.run_until_precise(scenario, chosen, precision, seed, k_limit, max_reps,
+                                    workers or os.cpu_count() or 1, _progress)
+    table = guidance.table()
+    if out:
+        table.to_csv(out, index=False)
+    click.echo()
+    click.echo(f"Replications needed for a 95% half-width within {precision:.0%} of the mean "
+               f"(Hoad, Robinson and Davies 2010; look-ahead {k_limit}):")
+    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.3f}", na_rep="not yet"))
+    click.echo()
+    if guidance.needed is None:
+        click.echo(f"Not settled within {max_reps} replications: raise --max-reps or relax --precision.")
+    else:
+        click.echo(f"Run at least {guidance.needed} replications (--reps {guidance.needed}).")
 
 
 if __name__ == "__main__":  # pragma: no cover

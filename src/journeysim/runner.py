@@ -5,6 +5,8 @@ A run writes, inside its output folder::
     events/rep-000.parquet ...   one event log per replication
     measures.csv                 every official measure, by replication and year
     summary.csv                  mean, 95% confidence interval and 5-95% range across replications
+    costs.csv                    annual cost by component (GBP), by replication and year
+    costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
     scenario.toml                the fully resolved scenario (every parameter's value)
     manifest.json                scenario, seed, replication seeds, version, git commit, log digests
 
@@ -41,9 +43,10 @@ import tomli_w
 
 from . import __version__
 from .calendar import fy_of
+from .costs import annual_costs, with_total
 from .eventlog import file_digest, read_log
 from .model import simulate
-from .projections import measures
+from .projections import as_frame, measures
 from .rng import replication_seeds
 from .scenario import Scenario, ScenarioError
 from .scenario import load as load_scenario
@@ -176,6 +179,14 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     out = g.agg(mean="mean", sd="std", n="count", p5=lambda s: s.quantile(0.05), p95=lambda s: s.quantile(0.95)).reset_index()
     out["ci95"] = [t95(n - 1) * sd / np.sqrt(n) if n > 1 else np.nan for sd, n in zip(out["sd"], out["n"])]
     return out[["measure", "year", "mean", "ci95", "p5", "p95", "sd", "n"]]
+
+
+def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
+    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component
+    and their ``total``)."""
+    per_rep.to_csv(folder / "costs.csv", index=False)
+    summary = summarise(with_total(per_rep).drop(columns="rep").rename(columns={"component": "measure"}))
+    summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)
 
 
 def _toml_ready(value):
@@ -430,16 +441,21 @@ def _finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict,
             resumed: list[int], t0: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Every replication has run: write the measures and the final manifest, and rename into place."""
     partial = incomplete_folder(out)
-    frames = []
+    frames, cost_frames = [], []
     years = reported_years(scenario)
     for r in range(reps):
-        m = measures(read_log(partial / finished[r]["file"]), years)
+        log = as_frame(read_log(partial / finished[r]["file"]))
+        m = measures(log, years)
         m.insert(0, "rep", r)
         frames.append(m)
+        c = annual_costs(log, scenario, years)
+        c.insert(0, "rep", r)
+        cost_frames.append(c)
     per_rep = pd.concat(frames, ignore_index=True)
     summary = summarise(per_rep.drop(columns="rep"))
     per_rep.to_csv(partial / "measures.csv", index=False)
     summary.to_csv(partial / "summary.csv", index=False)
+    write_costs(pd.concat(cost_frames, ignore_index=True), partial)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     manifest = {
         "complete": True,

@@ -257,6 +257,77 @@ PARAMS: dict[str, Param] = {
                                keys=("under_1", "1_4", "5_9", "10_15", "16_17")),
 }
 
+# ------------------------------------------------------------------------------------------
+# What-if mechanisms and unit costs.  Every mechanism below is switched off at its default
+# (a date of "never", or an elasticity of 0), so the Hampshire baseline is unchanged by it.
+# Costs never change the simulation: they price its event log (journeysim.costs).
+# ------------------------------------------------------------------------------------------
+PARAMS.update({
+    # --- demand surge -----------------------------------------------------------------------
+    "arrivals.surge_start": _p(NEVER, "cdate", "Date a surge in contacts about new families starts; it lasts to the end of "
+                               "the run ('never': no surge)."),
+    "arrivals.surge_factor": _p(1.2, "float", "Multiplier on the contact rate from arrivals.surge_start (1.2 = +20%; referrals "
+                                "of new families rise in proportion).", "", 0, 10),
+    # --- backfill (002, Crewe) ------------------------------------------------------------------
+    "mash.backfill_elasticity": _p(0.0, "float", "Backfill: freed capacity refills with referrals (002, Crewe). The MASH's "
+                                   "chance of referring is multiplied by 1 + elasticity x spare, where spare = "
+                                   "max(0, 1 - pressure / mash.backfill_caseload) and pressure is the county's children held "
+                                   "or waiting per social worker in post (weighted for PA time). 0 = no backfill.", "", 0, 10),
+    "mash.backfill_caseload": _p(26.71, "float", "The county's usual caseload: the pressure below which spare capacity draws "
+                                 "in referrals (000: 26.71 children per CAST worker, mid-2018).", "children", 1, 100),
+    # --- PA admin support (003) -----------------------------------------------------------------
+    "workforce.pa_start": _p(NEVER, "cdate", "Date personal assistants (PAs) start supporting social workers ('never': no "
+                             "PAs). From then the caseload pressure on engagement uses the PA-weighted caseload "
+                             "(practice.family_time) and PAs are costed."),
+    "workforce.pa_ratio": _p(1 / 3, "float", "PAs per social worker once PA support starts (003 pilot: one per three). "
+                             "Below one per three the time freed is in proportion; above it, no more.", "PAs/worker", 0, 2),
+    "practice.family_time": _p(0.34, "prob", "Share of a social worker's time with families without PA support (003: 34%)."),
+    "practice.family_time_with_pa": _p(0.58, "prob", "Share with one PA per three social workers (003: 58%, administration "
+                                       "36% -> 14%). Caseload pressure uses caseload x family_time / the share now."),
+    # --- recruitment freeze ---------------------------------------------------------------------
+    "workforce.freeze_start": _p(NEVER, "cdate", "Date a recruitment freeze starts: permanent recruits, for vacated posts and "
+                                 "for drive posts, stop arriving; agency cover carries on ('never': no freeze)."),
+    "workforce.freeze_end": _p(NEVER, "cdate", "Date the freeze ends; frozen posts are then recruited after the usual delay "
+                               "('never': it lasts to the end of the run)."),
+    # --- unit costs (003 Appendix 4, 002; placement costs are illustrative) ----------------------
+    "costs.social_worker": _p(40913.0, "float", "Annual salary of a social worker, before overheads (003 Appendix 4).",
+                              "GBP/year", 0, 1e7),
+    "costs.overhead_rate": _p(0.20, "float", "Overheads added to the salaries of social workers, team managers, PAs and hub "
+                              "family support workers (003: 20%).", "", 0, 5),
+    "costs.agency_premium": _p(0.5, "float", "Extra cost of an agency social worker over a permanent one, as a share of the "
+                               "permanent cost. ILLUSTRATIVE default: not in the sources.", "", 0, 10),
+    "costs.team_manager": _p(50789.0, "float", "Annual salary of a team manager (003 Appendix 4).", "GBP/year", 0, 1e7),
+    "costs.social_workers_per_manager": _p(10.0, "float", "Social workers per team manager: managers are costed as social "
+                                           "worker FTE / this (the model has no managers; 42 posts per district in 4 "
+                                           "teams).", "workers", 1, 100),
+    "costs.pa": _p(25380.0, "float", "Annual salary of a PA (003 Appendix 4).", "GBP/year", 0, 1e7),
+    "costs.family_support_worker": _p(31709.0, "float", "Annual salary of a hub family support worker (003's edge worker, "
+                                      "the nearest published figure).", "GBP/year", 0, 1e7),
+    "costs.specialist_domestic_abuse": _p(34825.0, "float", "Annual cost of a domestic abuse worker, overheads included "
+                                          "(003 Appendix 4).", "GBP/year", 0, 1e7),
+    "costs.specialist_substance_misuse": _p(47511.0, "float", "Annual cost of a substance misuse worker, overheads included "
+                                            "(003 Appendix 4).", "GBP/year", 0, 1e7),
+    "costs.specialist_mental_health": _p(37853.0, "float", "Annual cost of a mental health worker, overheads included "
+                                         "(003 Appendix 4). A hub specialist costs the mean of the three.", "GBP/year", 0, 1e7),
+    "costs.edge_of_care_intervention": _p(3273.40, "float", "Cost of one edge-of-care intervention (003 Table 23).",
+                                          "GBP", 0, 1e7),
+    "costs.edge_of_care_per_year": _p(147.0, "float", "Edge-of-care interventions started a year (003: about 147 across 7 "
+                                      "teams). An input, not simulated: the model has no edge-of-care service.",
+                                      "starts/year", 0, 1e6),
+    "costs.edge_of_care_start": _p(dt.date(2015, 10, 1), "cdate", "Date the edge-of-care offer began (003 pilot, October "
+                                   "2015; 'never': none)."),
+    "costs.placement_foster": _p(35000.0, "float", "Annual cost of a foster placement. ILLUSTRATIVE default: placement costs "
+                                 "are not in the sources; use the county's own.", "GBP/year", 0, 1e7),
+    "costs.placement_kinship": _p(15000.0, "float", "Annual cost of a kinship placement. ILLUSTRATIVE default.",
+                                  "GBP/year", 0, 1e7),
+    "costs.placement_residential": _p(250000.0, "float", "Annual cost of a residential placement. ILLUSTRATIVE default.",
+                                      "GBP/year", 0, 1e7),
+    "costs.placement_independent": _p(45000.0, "float", "Annual cost of an independent-living placement. ILLUSTRATIVE "
+                                      "default.", "GBP/year", 0, 1e7),
+    "costs.placement_adoption": _p(20000.0, "float", "Annual cost of a placement for adoption before the order. "
+                                   "ILLUSTRATIVE default.", "GBP/year", 0, 1e7),
+})
+
 AGE_BANDS = {"under_1": (0.0, 1.0), "1_4": (1.0, 5.0), "5_9": (5.0, 10.0), "10_15": (10.0, 16.0), "16_17": (16.0, 18.0)}
 
 # Groups of keys that make up one section (for describe and docs).
@@ -655,6 +726,10 @@ def _validate_whole(values: dict[str, Any], at) -> None:
         if d not in valid:
             raise ScenarioError(f"{at('teams.cast_start_by_district')}: teams.cast_start_by_district: unknown district "
                                 f"'{d}'; districts are D1..D{n}")
+    start, end = values["workforce.freeze_start"], values["workforce.freeze_end"]
+    if end is not None and (start is None or end <= start):
+        raise ScenarioError(f"{at('workforce.freeze_end')}: workforce.freeze_end ({end}) needs a workforce.freeze_start "
+                            f"before it; got freeze_start = {start or NEVER!r}")
 
 
 def from_values(raw: dict[str, Any], sources: dict[str, str] | None = None, path: str = "<defaults>",

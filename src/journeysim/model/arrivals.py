@@ -14,13 +14,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def contact_rate(w: "World", day: float) -> float:
-    """Expected contacts per day from new families on simulation day ``day``."""
+    """Expected contacts per day from new families on simulation day ``day`` (surge included)."""
     p = w.p.arrivals
     years_from_start = (day - w.cal.day(w.p.run.start)) / 365.25
     date = w.cal.date(day)
     month = date.month - 1 + (date.day - 1) / 31.0
     season = 1.0 + p.seasonality * math.cos(2 * math.pi * (month - (p.seasonal_peak_month - 1)) / 12.0)
-    return p.contacts_per_year * w.p.run.scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season
+    surge = p.surge_factor if day >= w.day_of(p.surge_start) else 1.0
+    return p.contacts_per_year * w.p.run.scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season * surge
 
 
 def contacts(w: "World"):

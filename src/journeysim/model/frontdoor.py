@@ -1,11 +1,15 @@
-"""The front door's MASH: multi-agency screening of a contact, and the decision to refer."""
+"""The front door's MASH: multi-agency screening of a contact, and the decision to refer.
+
+With ``mash.backfill_elasticity`` above 0 the MASH refers more readily when the county's
+social workers have spare capacity (:func:`spare_capacity`), the backfill trap of 002.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ..events import Event
-from . import journey
+from . import journey, practice
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Family
@@ -20,6 +24,8 @@ def mash(w: "World", fam: "Family", known: bool):
     duration = (p.screening_hold_longer if holding else p.screening).sample(rs)
     yield w.env.timeout(duration)
     probs = p.outcome_known if known else p.outcome
+    if p.backfill_elasticity > 0:
+        probs = backfilled(probs, p.backfill_elasticity * spare_capacity(w))
     outcome = list(probs)[rs.choice(list(probs.values()))]
     if fam.case is not None:  # a case opened meanwhile (a second contact); this one adds nothing
         outcome = "nfa"
@@ -27,3 +33,19 @@ def mash(w: "World", fam: "Family", known: bool):
                count=len(fam.children), value=duration)
     if outcome == "referral":
         journey.refer(w, fam)
+
+
+def spare_capacity(w: "World") -> float:
+    """The county's spare capacity: max(0, 1 - pressure / mash.backfill_caseload), where pressure is
+    the children held or waiting per social worker in post, weighted for PA time."""
+    pressure = w.workforce.pressure() * practice.pa_time_weight(w)
+    return max(0.0, 1.0 - pressure / w.p.mash.backfill_caseload)
+
+
+def backfilled(probs: dict[str, float], lift: float) -> dict[str, float]:
+    """The MASH's outcome probabilities with the chance of a referral raised by ``1 + lift`` (at most 1),
+    the other outcomes scaled down in proportion (the backfill trap: 002, Crewe)."""
+    referral = probs["referral"]
+    raised = min(1.0, referral * (1.0 + lift))
+    rest = 1.0 - referral
+    return {k: raised if k == "referral" else (v * (1.0 - raised) / rest if rest > 0 else 0.0) for k, v in probs.items()}

@@ -5,13 +5,14 @@ A family's engagement is a logistic function of what the service does::
     logit(engagement) = logit(base_engagement)
                         + model_effect        (after the practice model is adopted)
                         - handoff_penalty  x  changes of worker in this journey
-                        - caseload_penalty x  max(0, caseload / caseload_reference - 1)
+                        - caseload_penalty x  max(0, caseload x PA weight / caseload_reference - 1)
                         + hub_effect          (intensive hub support received)
                         + specialist_effect   (a toxic-trio family seen by a hub specialist)
 
 and the chance of positive change is ``p_change_disengaged + (p_change_engaged -
 p_change_disengaged) x engagement``.  Positive change decides how plans end and
-whether a closed family comes back.  Defaults and their evidence: docs/model.md.
+whether a closed family comes back.  The PA weight (1 without personal assistants) is
+:func:`pa_time_weight`.  Defaults and their evidence: docs/model.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,25 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+#: The PA ratio at which 003 measured the time freed (one PA per three social workers).
+PA_PILOT_RATIO = 1 / 3
+
+
+def pa_time_weight(w: "World") -> float:
+    """Weight on a caseload for the time PAs free: family time without PAs / family time now.
+
+    1 until ``workforce.pa_start``; then ``family_time / share``, where the share rises from
+    ``family_time`` towards ``family_time_with_pa`` in proportion to the PA ratio, up to
+    one PA per three workers (003: 34% -> 58%, so a weight of 0.59).
+    """
+    p = w.p
+    if not w.active(p.workforce.pa_start):
+        return 1.0
+    reach = min(1.0, p.workforce.pa_ratio / PA_PILOT_RATIO)
+    share = p.practice.family_time + (p.practice.family_time_with_pa - p.practice.family_time) * reach
+    return p.practice.family_time / share if share > 0 else 1.0
+
+
 def engagement(w: "World", case: "Case") -> float:
     p = w.p.practice
     x = logit(p.base_engagement)
@@ -37,7 +57,7 @@ def engagement(w: "World", case: "Case") -> float:
     x -= p.handoff_penalty * case.handoffs
     worker = next((c.worker for c in case.children if c.worker is not None), None)
     if worker is not None:
-        x -= p.caseload_penalty * max(0.0, worker.load / p.caseload_reference - 1.0)
+        x -= p.caseload_penalty * max(0.0, worker.load * pa_time_weight(w) / p.caseload_reference - 1.0)
     if case.hub_support:
         x += p.hub_effect
         if case.specialist:

@@ -29,6 +29,7 @@ class Workforce:
         self._next_worker = 1
         self.rs = w.streams["workforce"]
         self.hard_cap = p.workforce.hard_cap
+        self._pressure = (-1, 0.0)  # (day, value): the county's pressure, computed once a day
         scale = p.run.scale
         for d in range(self.n_districts):
             name = f"D{d + 1}"
@@ -115,13 +116,38 @@ class Workforce:
             self.hire(team, "agency", covering=True)
 
     def _recruit(self, district: int, nq: bool, ends_cover: bool) -> None:
-        """A permanent recruit arrives; for a vacated post, the district's longest-serving agency cover ends."""
+        """A permanent recruit arrives; for a vacated post, the district's longest-serving agency cover ends.
+        During a recruitment freeze nobody arrives: the post is recruited again after the freeze."""
+        if self._frozen():
+            self._after_freeze(lambda: self._recruit(district, nq, ends_cover))
+            return
         team = self._team_with_vacancy(district)
         self.hire(team, "newly_qualified" if nq else "permanent")
         if ends_cover:
             cover = min((x for x in self.district_workers(district) if x.covering), key=lambda x: x.id, default=None)
             if cover is not None:
                 self.leave(cover, "cover_ended")
+
+    def _frozen(self) -> bool:
+        p = self.w.p.workforce
+        return self.w.active(p.freeze_start) and not self.w.active(p.freeze_end)
+
+    def _after_freeze(self, fn) -> None:
+        """Call ``fn`` a recruitment delay after the freeze ends (never, if it lasts to the end of the run)."""
+        w = self.w
+        end = w.day_of(w.p.workforce.freeze_end)
+        if end < w.cal.horizon:
+            w.at(end - w.env.now + w.p.workforce.recruitment_delay.sample(self.rs), fn)
+
+    def pressure(self) -> float:
+        """Children held or waiting for allocation per social worker in post, county-wide (once a day)."""
+        day = int(self.w.env.now)
+        if self._pressure[0] != day:
+            teams = self.all_teams()
+            workers = sum(len(t.workers) for t in teams)
+            children = sum(t.children + sum(len(entry[1]) for entry in t.waiting) for t in teams)
+            self._pressure = (day, children / max(1, workers))
+        return self._pressure[1]
 
     def add_posts(self, posts: int, nq_share: float) -> None:
         """A recruitment drive: new posts spread over districts, recruited after the usual delay."""

@@ -1,0 +1,256 @@
+"""Paired comparisons of two scenarios on common random numbers, and counterfactual statements.
+
+Two scenarios run with the same seed get the same replication seeds, and inside each
+replication every part of the model draws from its own named stream (:mod:`journeysim.rng`),
+so replication *r* of scenario A and replication *r* of scenario B see the same families
+arriving on the same days.  The effect of B against A is then estimated from the
+per-replication differences B - A, whose spread is much smaller than that of either
+scenario alone: a paired t interval on the differences.
+
+:func:`paired_differences` is the statistic; :func:`run_comparison` runs both scenarios
+through :func:`journeysim.runner.run`; the ``format_*`` functions, :func:`statement` and
+:func:`figure` present the result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import runner
+from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
+from .scenario import Scenario
+
+#: The columns of :func:`paired_differences`.
+COLUMNS = ["measure", "year", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "pct_change", "includes_zero", "n"]
+
+#: Cost components appear among the measures as ``cost_<component>`` (GBP).
+COST_PREFIX = "cost_"
+
+# Two-sided 95% Student t quantiles for 1..30 degrees of freedom.
+_T95 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010, 2.1788, 2.1604,
+        2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555,
+        2.0518, 2.0484, 2.0452, 2.0423]
+
+
+def t95(df: float) -> float:
+    """Two-sided 95% Student t quantile (0.975) for ``df`` degrees of freedom; NaN below 1.
+
+    A table to 30 degrees of freedom, then the Cornish-Fisher expansion of the t quantile
+    about the normal one (Abramowitz and Stegun 26.7.5), accurate to 1e-4 there.
+    """
+    if not df >= 1:
+        return float("nan")
+    if df <= len(_T95):
+        return _T95[int(df) - 1]
+    z = 1.959963984540054
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+def paired_differences(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame) -> pd.DataFrame:
+    """Per (measure, year): the means of A and B, the paired difference B - A with its 95% t interval.
+
+    Both tables have the ``measures.csv`` layout (``rep``, ``measure``, ``year``, ``value``);
+    replications are paired on ``rep``, and a pair with a missing value on either side is
+    left out.  Columns: ``measure``, ``year``, ``mean_a``, ``mean_b``, ``diff`` (mean of
+    B - A), ``ci_low``, ``ci_high``, ``pct_change`` (100 x diff / mean_a; NaN if mean_a is
+    0), ``includes_zero`` (True also when there are too few pairs for an interval), ``n``.
+    """
+    keys = ["rep", "measure", "year"]
+    pairs = per_rep_a[[*keys, "value"]].merge(per_rep_b[[*keys, "value"]], on=keys, suffixes=("_a", "_b"))
+    pairs = pairs.dropna(subset=["value_a", "value_b"])
+    pairs["d"] = pairs["value_b"] - pairs["value_a"]
+    g = pairs.groupby(["measure", "year"], sort=False)
+    out = g.agg(mean_a=("value_a", "mean"), mean_b=("value_b", "mean"), diff=("d", "mean"), sd=("d", "std"),
+                n=("d", "count")).reset_index()
+    half = np.array([t95(n - 1) * sd / math.sqrt(n) if n > 1 else np.nan for n, sd in zip(out["n"], out["sd"])])
+    out["ci_low"] = out["diff"] - half
+    out["ci_high"] = out["diff"] + half
+    out["pct_change"] = 100.0 * out["diff"] / out["mean_a"].replace(0, np.nan)
+    out["includes_zero"] = ~((out["ci_low"] > 0) | (out["ci_high"] < 0))
+    return out[COLUMNS]
+
+
+def costs_as_measures(costs: pd.DataFrame) -> pd.DataFrame:
+    """A ``costs.csv`` table in the ``measures.csv`` layout, components (and their total) named ``cost_<component>``."""
+    costs = with_total(costs)
+    return costs.assign(measure=COST_PREFIX + costs["component"])[["rep", "measure", "year", "value"]]
+
+
+def arm_intervals(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's own mean and 95% interval per (measure, year): ``mean``, ``low``, ``high``."""
+    s = runner.summarise(per_rep.drop(columns="rep"))
+    half = pd.Series([t95(n - 1) * sd / math.sqrt(n) if n > 1 else np.nan for n, sd in zip(s["n"], s["sd"])])
+    return s.assign(low=s["mean"] - half, high=s["mean"] + half).set_index(["measure", "year"])[["mean", "low", "high"]]
+
+
+@dataclass
+class Comparison:
+    """Two scenarios' per-replication results (measures and costs) and their paired differences."""
+
+    name_a: str
+    name_b: str
+    years: list[str]
+    per_rep_a: pd.DataFrame
+    per_rep_b: pd.DataFrame
+    diffs: pd.DataFrame
+    reps: int
+    seed: int
+
+
+def _results(folder: Path) -> pd.DataFrame:
+    measures = pd.read_csv(folder / "measures.csv")
+    return pd.concat([measures, costs_as_measures(pd.read_csv(folder / "costs.csv"))], ignore_index=True)
+
+
+def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, workers: int | None = None,
+                   force: bool = False, progress=None) -> Comparison:
+    """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``,
+    write ``comparison.csv`` and return the comparison."""
+    out = Path(out)
+    if out.exists() and not force:
+        raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
+    for scenario, folder in zip((a, b), folders):
+        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress)
+    per_a, per_b = (_results(f) for f in folders)
+    diffs = paired_differences(per_a, per_b)
+    diffs.to_csv(out / "comparison.csv", index=False)
+    years = [y for y in per_a["year"].drop_duplicates() if y in set(per_b["year"])]
+    return Comparison(a.name, b.name, years, per_a, per_b, diffs, reps, seed)
+
+
+# ------------------------------------------------------------------------------------------ presentation
+def _num(value: float, dec: int, sign: bool = False) -> str:
+    """A number with thousands separators; "-" for NaN; no "-0" for a value that rounds to zero."""
+    if pd.isna(value):
+        return "-"
+    if round(value, dec) == 0:
+        return f"{0.0:,.{dec}f}"
+    return f"{value:{'+' if sign else ''},.{dec}f}"
+
+
+def _rows_with_costs(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """The given (measure, label, decimals) rows followed by the cost components (in GBP million)."""
+    return [*rows, *[(COST_PREFIX + c, f"Cost (GBP m): {COST_LABELS[c].strip()}", 2) for c in COMPONENTS]]
+
+
+def _full_labels(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """Rows with an indented label ("  returned home") named with their parent ("CLA ceased: returned home")."""
+    out, parent = [], ""
+    for measure, label, dec in rows:
+        if label.startswith(" "):
+            label = f"{parent}: {label.strip()}"
+        else:
+            parent = label
+        out.append((measure, label, dec))
+    return out
+
+
+def _scale(measure: str) -> float:
+    return 1e6 if measure.startswith(COST_PREFIX) else 1.0
+
+
+def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[str] | None = None) -> str:
+    """The comparison as a table: each measure and year with both means, the paired difference
+    [95% interval], the % change, and a flag where the interval includes zero."""
+    years = years or cmp.years
+    d = cmp.diffs.set_index(["measure", "year"])
+    wa, wb = (max(15, len(name) + 2) for name in (cmp.name_a, cmp.name_b))
+    head = f"{'':42s}{'year':>8s}{cmp.name_a:>{wa}s}{cmp.name_b:>{wb}s}   {'difference [95% CI]':<32s}{'change':>8s}"
+    lines = [head]
+    for measure, label, dec in _rows_with_costs(rows):
+        for y in years:
+            if (measure, y) not in d.index:
+                continue
+            r = d.loc[(measure, y)]
+            k = _scale(measure)
+            diff = f"{_num(r['diff'] / k, dec)} [{_num(r['ci_low'] / k, dec)}, {_num(r['ci_high'] / k, dec)}]"
+            change = "-" if pd.isna(r["pct_change"]) else f"{r['pct_change']:+.1f}%"
+            flag = "  includes 0" if r["includes_zero"] and r["n"] > 1 else ""
+            lines.append(f"{label[:41]:42s}{y:>8s}{_num(r['mean_a'] / k, dec):>{wa}s}{_num(r['mean_b'] / k, dec):>{wb}s}   "
+                         f"{diff:<32s}{change:>8s}{flag}")
+    return "\n".join(lines)
+
+
+def statement(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[str] | None = None) -> list[str]:
+    """The effect of B against A in words and numbers, one sentence per measure and year.
+
+    B is the scenario "with the change" (the factual), A the one "without" (the
+    counterfactual); every figure is a mean over paired replications with its 95% interval.
+    """
+    years = years or cmp.years
+    d = cmp.diffs.set_index(["measure", "year"])
+    arm_a, arm_b = arm_intervals(cmp.per_rep_a), arm_intervals(cmp.per_rep_b)
+    lines = [f"Estimated effect of '{cmp.name_b}' (with the change) against '{cmp.name_a}' (without it): "
+             f"means over {cmp.reps} paired replications (seed {cmp.seed}, common random numbers) "
+             f"with 95% intervals."]
+    for measure, label, dec in _full_labels(_rows_with_costs(rows)):
+        for y in years:
+            if (measure, y) not in d.index or (measure, y) not in arm_b.index:
+                continue
+            lines.append(_sentence(label, y, measure, dec, d.loc[(measure, y)], arm_b.loc[(measure, y)],
+                                   arm_a.loc[(measure, y)]))
+    return lines
+
+
+def _sentence(label: str, year: str, measure: str, dec: int, r, with_, without) -> str:
+    k = _scale(measure)
+    points = measure.endswith("_pct")
+
+    def est(row) -> str:
+        return f"{_num(row['mean'] / k, dec)} [{_num(row['low'] / k, dec)}, {_num(row['high'] / k, dec)}]"
+
+    diff = f"{_num(r['diff'] / k, dec, sign=True)} [{_num(r['ci_low'] / k, dec)}, {_num(r['ci_high'] / k, dec)}]"
+    unit = " points" if points else ""
+    change = "" if pd.isna(r["pct_change"]) else f" ({r['pct_change']:+.1f}%{' relative' if points else ''})"
+    verdict = ("; the interval includes zero: no clear effect" if r["includes_zero"]
+               else f"; a clear {'rise' if r['diff'] > 0 else 'fall'}")
+    return f"{label} {year}: {est(with_)} with the change, {est(without)} without: difference {diff}{unit}{change}{verdict}."
+
+
+#: Measures drawn by :func:`figure` unless others are asked for.
+FIGURE_MEASURES = ["referrals", "re_referral_12m_pct", "cp_plans_started", "cla_starts", "cla_at_31_march",
+                   "sw_caseload_children_mean", "social_workers_per_journey_pct_1", "cost_total"]
+
+
+def figure(cmp: Comparison, path: Path, labels: dict[str, str], measures: list[str] | None = None) -> Path:
+    """Small multiples of the paired difference B - A by year, with 95% intervals and a zero line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measures = [m for m in (measures or FIGURE_MEASURES) if m in set(cmp.diffs["measure"])]
+    cols = min(4, len(measures))
+    rows = math.ceil(len(measures) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False)
+    for ax, measure in zip(axes.flat, measures):
+        d = cmp.diffs[cmp.diffs["measure"] == measure].set_index("year").reindex(cmp.years)
+        k = _scale(measure)
+        x = np.arange(len(cmp.years))
+        err = np.vstack([(d["diff"] - d["ci_low"]) / k, (d["ci_high"] - d["diff"]) / k])
+        colours = ["#888888" if z else "#1f5fa8" for z in d["includes_zero"].fillna(True)]
+        ax.axhline(0, color="black", lw=0.8)
+        ax.errorbar(x, d["diff"] / k, yerr=err, fmt="none", ecolor="#888888", capsize=3)
+        ax.scatter(x, d["diff"] / k, c=colours, zorder=3)
+        ax.set_xticks(x, [y[2:] for y in cmp.years], fontsize=7)
+        title = labels.get(measure) or f"Cost (GBP m): {COST_LABELS.get(measure[len(COST_PREFIX):], measure).strip()}"
+        ax.set_title(title.strip(), fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[len(measures):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{cmp.name_b} minus {cmp.name_a}: paired difference, 95% interval "
+                 f"(grey: includes zero; {cmp.reps} replications)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,167 @@
+"""Annual costs: the event log priced with the scenario's unit costs (``costs.*``).
+
+Costs never change the simulation.  They are a projection of one replication's event
+log plus its scenario: staff-days come from ``WorkerJoined`` / ``WorkerLeft``,
+placement-days from ``PlacementStarted`` to the next ``PlacementStarted`` or
+``CareLeft`` of the child, hub-days from ``HubOpened``; what the log does not hold
+(PAs per social worker, hub staffing, edge-of-care volume) comes from the scenario.
+Anything still running at ``run.end`` is costed to ``run.end``.
+
+A cost in a financial year is the annual cost times the share of the year's days
+covered.  Components (GBP, one row per year each; :func:`with_total` adds their sum):
+
+=========================  ===================================================================
+``social_workers``         every social worker in post: salary x (1 + overheads)
+``agency_premium``         the extra for agency workers: their cost x ``agency_premium``
+``team_managers``          social worker FTE / ``social_workers_per_manager``: salary x (1 + overheads)
+``pas``                    social worker FTE x ``workforce.pa_ratio`` from ``workforce.pa_start``
+``hub_family_workers``     ``hubs.family_workers`` x scale per open hub: salary x (1 + overheads)
+``hub_specialists``        ``hubs.specialists`` x scale per open hub, at the mean of the three specialists
+``edge_of_care``           ``edge_of_care_per_year`` x scale interventions from ``edge_of_care_start``
+``placements_<type>``      placement-days of each type (foster, kinship, residential,
+                           independent, adoption = placed for adoption before the order)
+=========================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .calendar import fy_label
+from .events import Event
+from .projections import as_frame
+from .scenario import Scenario
+
+PLACEMENT_TYPES = {"foster": "foster", "kinship": "kinship", "residential": "residential",
+                   "independent": "independent", "placed_for_adoption": "adoption"}
+
+#: Every component in output order, then ``total`` (their sum: in summaries and comparisons, not in costs.csv).
+COMPONENTS = ["social_workers", "agency_premium", "team_managers", "pas", "hub_family_workers", "hub_specialists",
+              "edge_of_care", *[f"placements_{t}" for t in PLACEMENT_TYPES.values()], "total"]
+
+#: Labels for printed tables.
+LABELS = {
+    "social_workers": "Social workers",
+    "agency_premium": "  agency premium",
+    "team_managers": "Team managers",
+    "pas": "PAs",
+    "hub_family_workers": "Hub family support workers",
+    "hub_specialists": "Hub specialists",
+    "edge_of_care": "Edge-of-care interventions",
+    "placements_foster": "Placements: foster",
+    "placements_kinship": "Placements: kinship",
+    "placements_residential": "Placements: residential",
+    "placements_independent": "Placements: independent",
+    "placements_adoption": "Placements: for adoption",
+    "total": "Total",
+}
+
+
+class Years:
+    """Financial years as simulation-day intervals [start, end) for one scenario."""
+
+    def __init__(self, scenario: Scenario, years: list[int]) -> None:
+        origin = scenario["run.start"] - dt.timedelta(days=scenario["run.warmup_days"])
+        self.years = years
+        self.horizon = float((scenario["run.end"] - origin).days)
+        self.bounds = [(float((dt.date(y, 4, 1) - origin).days), float((dt.date(y + 1, 4, 1) - origin).days))
+                       for y in years]
+        self.origin = origin
+
+    def day(self, date: dt.date | None) -> float:
+        """Simulation day of a date; +inf for 'never'."""
+        return np.inf if date is None else float((date - self.origin).days)
+
+    def years_covered(self, start, end) -> np.ndarray:
+        """For intervals [start, end) (arrays of days), the total share of each year covered: one value per year."""
+        start = np.asarray(start, dtype=float)
+        end = np.minimum(np.asarray(end, dtype=float), self.horizon)
+        return np.array([np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None).sum() / (hi - lo)
+                         for lo, hi in self.bounds])
+
+
+def worker_spans(df: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """One row per social worker: ``time`` joined, ``end`` (left, or ``horizon``), ``outcome`` (kind)."""
+    joined = df.loc[df["event"] == Event.WORKER_JOINED.value, ["time", "worker", "outcome"]]
+    left = df.loc[df["event"] == Event.WORKER_LEFT.value, ["worker", "time"]].rename(columns={"time": "end"})
+    spans = joined.merge(left.drop_duplicates("worker"), on="worker", how="left")
+    return spans.assign(end=spans["end"].fillna(horizon))
+
+
+def placement_years(df: pd.DataFrame, yrs: Years) -> pd.DataFrame:
+    """Placement-years per financial year by type (columns: the component suffixes of PLACEMENT_TYPES)."""
+    rows = df.loc[df["event"].isin([Event.PLACEMENT_STARTED.value, Event.CARE_LEFT.value]),
+                  ["seq", "time", "event", "child_id", "outcome"]].sort_values(["child_id", "seq"], kind="stable")
+    nxt = rows.groupby("child_id")["time"].shift(-1).fillna(yrs.horizon)
+    started = rows["event"] == Event.PLACEMENT_STARTED.value
+    out = {}
+    for outcome, name in PLACEMENT_TYPES.items():
+        sel = started & (rows["outcome"] == outcome)
+        out[name] = yrs.years_covered(rows.loc[sel, "time"], nxt[sel])
+    return pd.DataFrame(out, index=yrs.years)
+
+
+def hub_years(df: pd.DataFrame, yrs: Years) -> np.ndarray:
+    """Hub-years open per financial year (every hub counted once from its HubOpened)."""
+    opened = df.loc[df["event"] == Event.HUB_OPENED.value, "time"]
+    return yrs.years_covered(opened, np.full(len(opened), yrs.horizon))
+
+
+def with_total(costs: pd.DataFrame) -> pd.DataFrame:
+    """A costs table (``costs.csv`` layout, with or without ``rep``) with a ``total`` row per replication and year."""
+    keys = [k for k in ("rep", "year") if k in costs.columns]
+    total = costs.groupby(keys, sort=False)["value"].sum().round(2).reset_index().assign(component="total")
+    return pd.concat([costs, total[costs.columns]], ignore_index=True)
+
+
+def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
+    """Cost of each component in each financial year (start years), long format: ``year``, ``component``,
+    ``value``.  The components partition the cost: there is no total row (see :func:`with_total`)."""
+    df = as_frame(log)
+    c = {k.split(".", 1)[1]: v for k, v in scenario.values.items() if k.startswith("costs.")}
+    yrs = Years(scenario, years)
+    scale = scenario["run.scale"]
+    loaded = 1.0 + c["overhead_rate"]
+    spans = worker_spans(df, yrs.horizon)
+    agency = spans[spans["outcome"] == "agency"]
+    fte = yrs.years_covered(spans["time"], spans["end"])
+    pa_from = np.maximum(spans["time"], yrs.day(scenario["workforce.pa_start"]))
+    hubs = hub_years(df, yrs)
+    specialist = np.mean([c["specialist_domestic_abuse"], c["specialist_substance_misuse"], c["specialist_mental_health"]])
+    parts = {
+        "social_workers": fte * c["social_worker"] * loaded,
+        "agency_premium": yrs.years_covered(agency["time"], agency["end"]) * c["social_worker"] * loaded * c["agency_premium"],
+        "team_managers": fte / c["social_workers_per_manager"] * c["team_manager"] * loaded,
+        "pas": yrs.years_covered(pa_from, spans["end"]) * scenario["workforce.pa_ratio"] * c["pa"] * loaded,
+        "hub_family_workers": hubs * scenario["hubs.family_workers"] * scale * c["family_support_worker"] * loaded,
+        "hub_specialists": hubs * scenario["hubs.specialists"] * scale * specialist,
+        "edge_of_care": yrs.years_covered([yrs.day(scenario["costs.edge_of_care_start"])], [yrs.horizon])
+        * c["edge_of_care_per_year"] * scale * c["edge_of_care_intervention"],
+    }
+    placed = placement_years(df, yrs)
+    for name in PLACEMENT_TYPES.values():
+        parts[f"placements_{name}"] = placed[name].to_numpy() * c[f"placement_{name}"]
+    wide = pd.DataFrame(parts, index=years).round(2)  # to the penny, so that equal costs compare equal
+    long = wide.rename(index=fy_label).rename_axis("year").reset_index().melt(
+        id_vars="year", var_name="component", value_name="value")
+    return long[["year", "component", "value"]]
+
+
+def format_costs(summary: pd.DataFrame, years: list[str], reps: int) -> str:
+    """The costs table of ``costs_summary.csv``: one row per component, one column per year, in GBP millions."""
+    table = summary.set_index(["component", "year"])
+    width = 10 if reps == 1 else 15
+    lines = [f"{'GBP million':40s}" + "".join(f"{y:>{width}s}" for y in years)]
+    for component in COMPONENTS:
+        cells = []
+        for y in years:
+            row = table.loc[(component, y)]
+            text = f"{row['mean'] / 1e6:,.2f}"
+            if reps > 1 and pd.notna(row["ci95"]):
+                text += f" ±{row['ci95'] / 1e6:,.2f}"
+            cells.append(f"{text:>{width}s}")
+        lines.append(f"{LABELS[component]:40s}" + "".join(cells))
+    return "\n".join(lines)

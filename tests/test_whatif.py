@@ -1,0 +1,127 @@
+"""The shipped what-if scenarios and the mechanisms they need (surge, PAs, backfill, recruitment freeze)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from journeysim import scenario as sc
+from journeysim.model.frontdoor import backfilled
+from journeysim.model.practice import pa_time_weight
+from journeysim.projections import measures
+
+from conftest import SCENARIOS, log_frame, small
+
+SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.toml"))
+
+
+def test_the_what_ifs_are_shipped():
+    names = {"whatif_caseload_cap_18.toml", "whatif_rota_1_in_2.toml", "whatif_rota_1_in_3.toml",
+             "whatif_rota_1_in_4.toml", "whatif_no_hubs.toml", "whatif_hubs_doubled.toml",
+             "whatif_recruitment_freeze.toml", "whatif_referral_surge.toml", "whatif_pa_support.toml",
+             "whatif_mash_holds_longer.toml", "whatif_no_reunification_drive.toml", "whatif_no_cast.toml"}
+    assert names <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_scenario_is_documented_and_runs(name):
+    text = (SCENARIOS / name).read_text()
+    header = [line for line in text.splitlines()[:12] if line.startswith("#")]
+    assert len(header) >= 4, "a header comment says what the scenario represents"
+    s = small(name, "run.start=2018-04-01", "run.warmup_days=180")
+    assert s["description"] and s.name != "unnamed"
+    m = measures(log_frame(s, seed=3), [2019]).set_index("measure")["value"]
+    assert m["referrals"] > 0 and m["cla_at_31_march"] > 0
+
+
+def test_scenarios_set_what_they_say():
+    load = lambda n: sc.load(SCENARIOS / n)  # noqa: E731
+    assert load("whatif_caseload_cap_18.toml")["workforce.hard_cap"] == 18
+    assert load("whatif_rota_1_in_2.toml")["teams.intake_rota"] == [[1, 2], [3, 4]]
+    assert load("whatif_rota_1_in_3.toml")["teams.cast_teams"] == 3
+    assert load("whatif_no_hubs.toml")["hubs.start"] is None
+    assert load("whatif_hubs_doubled.toml")["hubs.family_workers"] == 2 * load("hampshire.toml")["hubs.family_workers"]
+    no_cast = load("whatif_no_cast.toml")
+    assert no_cast["teams.cast_start"] is None and no_cast["hubs.start"] is not None
+    assert no_cast["practice.model_start"] is not None
+
+
+def years_of(log: pd.DataFrame, *years: int) -> pd.Series:
+    return measures(log, list(years)).set_index(["measure", "year"])["value"]
+
+
+def test_surge_raises_contacts_from_its_date_only():
+    base = years_of(log_frame(small("hampshire.toml"), 5), 2017, 2019)
+    surge = years_of(log_frame(small("whatif_referral_surge.toml"), 5), 2017, 2019)
+    assert surge["contacts", "2017-18"] == base["contacts", "2017-18"], "same arrivals before the surge"
+    assert 1.12 < surge["contacts", "2019-20"] / base["contacts", "2019-20"] < 1.28
+    assert surge["referrals", "2019-20"] > 1.08 * base["referrals", "2019-20"]
+
+
+def fake_world(*overrides: str, active: bool = True):
+    return SimpleNamespace(p=sc.load(None, list(overrides)).ns(), active=lambda date: active and date is not None)
+
+
+def test_pa_weight_follows_003_time_with_families():
+    assert pa_time_weight(fake_world()) == 1.0, "no PAs by default"
+    assert pa_time_weight(fake_world("workforce.pa_start=2018-04-01")) == pytest.approx(0.34 / 0.58)
+    assert pa_time_weight(fake_world("workforce.pa_start=2018-04-01", "workforce.pa_ratio=0.5")) == pytest.approx(0.34 / 0.58)
+    half = pa_time_weight(fake_world("workforce.pa_start=2018-04-01", f"workforce.pa_ratio={1 / 6}"))
+    assert half == pytest.approx(0.34 / 0.46)
+    assert pa_time_weight(fake_world("workforce.pa_start=2018-04-01", active=False)) == 1.0, "not before the date"
+
+
+def test_pas_raise_engagement():
+    def engagement(log):
+        after = pd.to_datetime(log["date"]) >= pd.Timestamp("2019-04-01")
+        ends = log[log["event"].isin(["CinPlanEnded", "CpPlanEnded"]) & after]
+        return ends["value"].mean()
+
+    short = ["run.scale=0.25", "run.start=2018-04-01"]
+    base, pas = log_frame(small("hampshire.toml", *short), 2), log_frame(small("whatif_pa_support.toml", *short), 2)
+    assert engagement(pas) > engagement(base) + 0.02
+
+
+def test_backfill_raises_the_chance_of_referral_in_proportion():
+    probs = {"nfa": 0.38, "early_help": 0.30, "referral": 0.32}
+    up = backfilled(probs, 0.5)
+    assert up["referral"] == pytest.approx(0.48)
+    assert up["nfa"] == pytest.approx(0.38 * 0.52 / 0.68) and sum(up.values()) == pytest.approx(1.0)
+    assert backfilled(probs, 0.0) == pytest.approx(probs)
+    assert backfilled(probs, 5.0)["referral"] == 1.0
+
+
+def test_backfill_draws_in_referrals_when_there_is_spare_capacity():
+    """The small test county has about 7 children per worker: set its usual caseload above that."""
+    def referrals(*extra):
+        return years_of(log_frame(small("hampshire.toml", *extra), 4), 2019)["referrals", "2019-20"]
+
+    none = referrals()
+    assert referrals("mash.backfill_elasticity=1", "mash.backfill_caseload=1") == none, "no spare capacity, no backfill"
+    some = referrals("mash.backfill_elasticity=1", "mash.backfill_caseload=10")
+    more = referrals("mash.backfill_elasticity=1", "mash.backfill_caseload=20")
+    assert none * 1.1 < some < more
+
+
+def test_recruitment_freeze_stops_permanent_recruits_until_it_ends():
+    def joined(log, kinds):
+        rows = log[(log["event"] == "WorkerJoined") & log["outcome"].isin(kinds)]
+        return rows.assign(date=pd.to_datetime(rows["date"]))
+
+    permanent = ["permanent", "newly_qualified"]
+    start, end = pd.Timestamp("2018-04-01"), pd.Timestamp("2019-01-01")
+    base = joined(log_frame(small("hampshire.toml"), 6), permanent)
+    frozen = log_frame(small("whatif_recruitment_freeze.toml"), 6)
+    assert (base["date"] >= start).sum() > 20
+    assert (joined(frozen, permanent)["date"] >= start).sum() == 0
+    assert (joined(frozen, ["agency"])["date"] >= start).sum() > 0, "agency cover carries on"
+    thawed = joined(log_frame(small("whatif_recruitment_freeze.toml", "workforce.freeze_end=2019-01-01"), 6), permanent)
+    assert ((thawed["date"] >= start) & (thawed["date"] < end)).sum() == 0
+    assert (thawed["date"] >= end).sum() > 10
+
+
+def test_freeze_end_needs_a_start():
+    with pytest.raises(sc.ScenarioError, match="workforce.freeze_end .* needs a workforce.freeze_start before it"):
+        sc.load(None, ["workforce.freeze_end=2019-01-01"])
