@@ -46,6 +46,8 @@ def test_scenarios_set_what_they_say():
     no_cast = load("whatif_no_cast.toml")
     assert no_cast["teams.cast_start"] is None and no_cast["hubs.start"] is not None
     assert no_cast["practice.model_start"] is not None
+    assert no_cast["mash.hold_longer_start"] is None and no_cast["care.reunification_drive_start"] is None
+    assert no_cast["workforce.drives"] == []
 
 
 def years_of(log: pd.DataFrame, *years: int) -> pd.Series:
