@@ -237,3 +237,41 @@ def test_report_errors_name_the_folder(tmp_path):
     r = CliRunner().invoke(main, ["report", str(tmp_path / "partial")])
     assert r.exit_code == 2 and "measures.csv, scenario.toml missing" in r.output
     assert "Traceback" not in r.output
+
+
+def test_compare_section_shows_the_paired_differences_of_two_runs(small_results, tmp_path):
+    from journeysim.compare import paired_differences
+    from journeysim.report.build import comparison_figure
+    from journeysim.results import open_results
+    from journeysim.runner import run
+
+    from conftest import small
+
+    other = tmp_path / "no-hubs"
+    run(small("hampshire.toml", "hubs.start=never"), other, reps=2, seed=7, workers=1)
+    this, that = open_results(small_results), open_results(other)
+    fig = comparison_figure(this, that)
+    expected = paired_differences(that.measures, this.measures).set_index(["measure", "year"])
+    assert "cost_total" in set(fig.data["measure"])  # costs are compared too
+    for row in fig.data[fig.data["measure"] != "cost_total"].itertuples(index=False):
+        exp = expected.loc[(row.measure, row.year)]
+        assert row.diff == pytest.approx(exp["diff"], nan_ok=True)
+        assert row.ci_low == pytest.approx(exp["ci_low"], nan_ok=True)
+    assert "cla_starts" in set(fig.data["measure"])
+    out = tmp_path / "report.html"
+    r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page = out.read_text()
+    assert 'id="fig-compare"' in page and "Compared with" in page and "Paired differences with 95% intervals" in page
+
+
+def test_compare_refuses_runs_that_cannot_be_paired(small_results, tmp_path):
+    from journeysim.runner import run
+
+    from conftest import small
+
+    other = tmp_path / "other-seed"
+    run(small("hampshire.toml"), other, reps=2, seed=8, workers=1)
+    r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 2 and "cannot be paired" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "r.html").exists()

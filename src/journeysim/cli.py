@@ -232,15 +232,17 @@ def trace(results, child_id, rep, figure):
 # --------------------------------------------------------------------------- report, pictures, exports
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
+@click.option("--compare", "other", type=click.Path(path_type=Path), default=None, metavar="OTHER_RESULTS",
+              help="Another results folder (same --seed and replications) to show paired differences from.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write [default: RESULTS/report.html].")
 @user_errors
-def report(results, out):
+def report(results, other, out):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
 
     out = out or Path(results) / "report.html"
-    path = write_report(results, out)
+    path = write_report(results, out, other)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
 
 

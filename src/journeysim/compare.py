@@ -224,6 +224,23 @@ FIGURE_MEASURES = ["referrals", "re_referral_12m_pct", "cp_plans_started", "cla_
 
 def figure(cmp: Comparison, path: Path, labels: dict[str, str], measures: list[str] | None = None) -> Path:
     """Small multiples of the paired difference B - A by year, with 95% intervals and a zero line."""
+    import matplotlib.pyplot as plt
+
+    fig = difference_figure(cmp, labels, measures)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def comparison_of(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame, name_a: str, name_b: str, seed: int) -> Comparison:
+    """A :class:`Comparison` of two runs already made (measures and costs in the ``measures.csv`` layout)."""
+    years = [y for y in per_rep_a["year"].drop_duplicates() if y in set(per_rep_b["year"])]
+    reps = int(min(per_rep_a["rep"].nunique(), per_rep_b["rep"].nunique()))
+    return Comparison(name_a, name_b, years, per_rep_a, per_rep_b, paired_differences(per_rep_a, per_rep_b), reps, seed)
+
+
+def difference_figure(cmp: Comparison, labels: dict[str, str], measures: list[str] | None = None):
+    """The figure of :func:`figure`, not yet saved."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -251,6 +268,4 @@ def figure(cmp: Comparison, path: Path, labels: dict[str, str], measures: list[s
     fig.suptitle(f"{cmp.name_b} minus {cmp.name_a}: paired difference, 95% interval "
                  f"(grey: includes zero; {cmp.reps} replications)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, pathway
-from ..results import Results, open_results
+from .. import __version__, compare, pathway
+from ..results import Results, ResultsError, open_results
 from ..targets import observed as observed_targets
 from . import data, figures as draw
 from .collect import Projected, project
@@ -211,9 +211,55 @@ def _about(results: Results) -> Section:
     )
 
 
-def build_html(results: Results, proj: Projected, observed: pd.DataFrame) -> tuple[str, list[ReportFigure]]:
-    """The report page and its figures."""
+def _with_costs(results: Results) -> pd.DataFrame:
+    """A run's measures, and its costs as ``cost_<component>`` measures when it wrote costs."""
+    costs = results.costs
+    if costs is None:
+        return results.measures
+    return pd.concat([results.measures, compare.costs_as_measures(costs)], ignore_index=True)
+
+
+def comparison_figure(results: Results, other: Results) -> ReportFigure:
+    """Paired differences, this run minus ``other``, replication by replication on common random
+    numbers; the figure's data are :func:`journeysim.compare.paired_differences` of the two runs."""
+    seeds = [r.manifest.get("replication_seeds") for r in (results, other)]
+    n = min(len(seeds[0] or []), len(seeds[1] or []))
+    if n == 0 or seeds[0][:n] != seeds[1][:n]:
+        raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: they were run with "
+                           f"different seeds ({other.manifest.get('seed')} and {results.manifest.get('seed')}); run both "
+                           "with the same --seed so that replication k of each uses the same random numbers")
+    cmp = compare.comparison_of(_with_costs(other), _with_costs(results), other.name, results.name,
+                                int(results.manifest.get("seed", 0)))
+    labels = {m: title for m, title, _, _ in FAN_MEASURES}
+    shown = [m for m in compare.FIGURE_MEASURES if m in set(cmp.diffs["measure"])]
+    data_ = cmp.diffs[cmp.diffs["measure"].isin(shown)].reset_index(drop=True)
+    clear = data_[~data_["includes_zero"]]
+    alt = (f"Paired differences, {results.name} minus {other.name}, by year with 95% intervals, for "
+           f"{len(shown)} measures; {len(clear)} of {len(data_)} intervals exclude zero.")
+    caption = (f"{results.name} minus {other.name}: the mean paired difference over {cmp.reps} pairs of replications "
+               "on common random numbers (replication k of each run uses the same random numbers), with its 95% "
+               "interval. Grey points: the interval includes zero.")
+    return _figure("compare", "Compared with " + other.name, caption, alt, data_,
+                   compare.difference_figure(cmp, labels, shown))
+
+
+def comparison_table(diffs: pd.DataFrame) -> pd.DataFrame:
+    """The paired differences as the report prints them (one row per measure and year)."""
+    titles = {m: title for m, title, _, _ in FAN_MEASURES} | {"cost_total": "Total cost (£)"}
+    out = diffs.assign(
+        measure=diffs["measure"].map(lambda m: titles.get(m, m)),
+        interval=[f"{lo:,.1f} to {hi:,.1f}" for lo, hi in zip(diffs["ci_low"], diffs["ci_high"])],
+        zero=diffs["includes_zero"].map({True: "includes 0", False: "excludes 0"}),
+    )
+    return out[["measure", "year", "mean_a", "mean_b", "diff", "interval", "pct_change", "zero"]]
+
+
+def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
+               other: Results | None = None) -> tuple[str, list[ReportFigure]]:
+    """The report page and its figures; with ``other``, a section of paired differences from it."""
     figs = figures(results, proj, observed)
+    if other is not None:
+        figs.append(comparison_figure(results, other))
     by_key = {f.key: f for f in figs}
     years = proj.labels
     sections = [Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest)))]
@@ -246,6 +292,18 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame) -> tup
               "% of closed journeys with a plan, by number of social workers", {c: ".1f" for c in workers["window"].unique()}),
     ))
     sections.append(_costs_section(results, by_key.get("costs")))
+    if other is not None:
+        fig = by_key["compare"]
+        sections.append(Section("compare", f"Compared with {other.name}").add(
+            para(f"Each difference is this run ({results.name}) minus {other.name}, averaged over pairs of replications "
+                 "that share their random numbers, so that chance affects both alike and the interval shows the "
+                 "effect of the change alone. Where an interval includes zero, the runs cannot tell the two apart."),
+            fig.html(),
+            table(comparison_table(fig.data).rename(columns={"mean_a": other.name, "mean_b": results.name,
+                                                                  "pct_change": "% change"}),
+                  "Paired differences with 95% intervals", {other.name: ",.1f", results.name: ",.1f", "diff": ",.1f",
+                                                            "% change": "+.1f"}),
+        ))
     sections.append(_about(results))
     subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
                 f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
@@ -264,10 +322,12 @@ def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
                                          {c: ",.0f" for c in wide.columns}))
 
 
-def write_report(results_path: str | Path, out: str | Path) -> Path:
-    """Write the HTML report of the results folder at ``results_path`` to ``out``."""
+def write_report(results_path: str | Path, out: str | Path, compare_with: str | Path | None = None) -> Path:
+    """Write the HTML report of the results folder at ``results_path`` to ``out``; with
+    ``compare_with``, another results folder to show paired differences from."""
     results = open_results(results_path)
-    page, _ = build_html(results, project(results), observed_targets())
+    other = open_results(compare_with) if compare_with is not None else None
+    page, _ = build_html(results, project(results), observed_targets(), other)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")
