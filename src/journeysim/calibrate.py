@@ -33,7 +33,7 @@ from . import historymatch as hm
 from .model import simulate
 from .projections import measures
 from .rng import replication_seeds
-from .runner import run_jobs, reported_years
+from .runner import Executor, reported_years, run_jobs
 from .scenario import PARAMS, Scenario, from_values
 from .targets import load_targets
 
@@ -293,11 +293,12 @@ class Fit:
 
 
 def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
-        fit_years: list[str] | None = None, progress=None) -> Fit:
+        fit_years: list[str] | None = None, progress=None, executor: Executor | None = None) -> Fit:
     """History-match ``base`` to the fitting targets (of ``fit_years``), then run the chosen
     point ``settings.reps`` times at full scale, and as many replications each with parameters
     drawn from the best-fitting tenth of the space not ruled out (the plausible ensemble: its
-    spread adds the parameter uncertainty left after calibration to the simulator's own)."""
+    spread adds the parameter uncertainty left after calibration to the simulator's own).
+    The runs go to ``executor`` (default: ``workers`` local processes)."""
     t0 = time.perf_counter()
     knobs = [knob_named(n) for n in settings.knobs]
     rows = fit_targets(targets, fit_years)
@@ -306,7 +307,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
 
     def simulate_design(X: np.ndarray, seeds: list[int], full: list[bool]) -> np.ndarray:
         jobs = [(base, knobs, x, s, 1.0 if f else settings.scale, names) for x, s, f in zip(X, seeds, full)]
-        return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress, label="design runs"))
+        return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress, label="design runs",
+                                  executor=executor))
 
     result = hm.history_match(simulate_design, obs, len(knobs), waves=settings.waves,
                               runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
@@ -315,7 +317,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     draws = _ensemble_draws(result, obs, settings.reps, seed)
     best = apply_knobs(base, knobs, result.best)
     jobs = [(best, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
-    frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications")
+    frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications",
+                      executor=executor)
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
     # the emulator's best point, or a wave's centre if its full-scale replicates fit better
     sim_var = result.waves[-1].emulator.sim_var
@@ -327,7 +330,7 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
         chosen = apply_knobs(base, knobs, chosen_u)
         per_rep = _stack(run_jobs(_full_job, [(chosen, s) for s in seeds], workers, progress=progress,
-                                  label="full-scale replications"))
+                                  label="full-scale replications", executor=executor))
     return Fit(knobs, result, apply_knobs(base, knobs, chosen_u), rows, per_rep, ensemble, settings,
                time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses)
 
@@ -422,7 +425,8 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
-                    command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None) -> dict:
+                    command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None,
+                    executor: Executor | None = None) -> dict:
     """Fit, write ``out/hampshire.toml`` and ``out/fit.csv``, back-test, and write the report.
 
     Nothing is written until the fit is complete, and each file is replaced in one step,
@@ -431,12 +435,13 @@ def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, o
     from .fitreport import comparison, write_report
 
     t0 = time.perf_counter()
-    main = fit(base, targets, settings, seed, workers, progress=progress)
+    main = fit(base, targets, settings, seed, workers, progress=progress, executor=executor)
     years = sorted(set(main.targets["year"]))
     bt = None
     if backtest:
         fit_years = [y for y in BACKTEST_FIT if y in years]
-        bt = (fit(base, targets, settings, seed, workers, fit_years=fit_years, progress=progress), BACKTEST_FORECAST)
+        bt = (fit(base, targets, settings, seed, workers, fit_years=fit_years, progress=progress, executor=executor),
+              BACKTEST_FORECAST)
     seconds = time.perf_counter() - t0
     out = Path(out)
     _write_atomic(out / "hampshire.toml", fitted_toml(main, command))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import sys
@@ -73,6 +74,32 @@ def user_errors(fn):
     return wrapper
 
 
+def executor_options(fn):
+    """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.runner`)."""
+    fn = click.option("--scheduler", metavar="ADDRESS", default=None,
+                      help="Address of a running Dask scheduler (e.g. tcp://HOST:8786) to run on; implies "
+                           "--executor dask. Its workers must run this journeysim and see --out at the same path.")(fn)
+    return click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+                        help="Where runs execute: local processes, or a Dask cluster (--scheduler, or else a "
+                             "LocalCluster of --workers processes) [default: local].")(fn)
+
+
+@contextlib.contextmanager
+def _executor(kind: str | None, scheduler: str | None, workers: int | None):
+    """The executor asked for, closed (a LocalCluster it started stopped) when the block ends."""
+    from .runner import open_executor, quiet_dask_logs
+
+    if scheduler and workers:
+        click.echo(f"note: --workers {workers} is not used with --scheduler: the cluster's workers run the jobs",
+                   err=True)
+    if (kind or ("dask" if scheduler else "local")) == "dask":
+        quiet_dask_logs()  # their tracebacks (of a lost connection, say) would drown the one error line
+    with open_executor(kind, workers, scheduler) as ex:
+        if ex.kind != "local":
+            click.echo(f"executor: {ex.describe()}", err=True)
+        yield ex
+
+
 def _note(message, category, filename, lineno, file=None, line=None) -> None:
     """Show a warning as one ``note:`` line (an old event log read, say), without the source location."""
     click.echo(f"note: {message}", err=True)
@@ -125,8 +152,9 @@ def _progress(result, done, total):
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
+@executor_options
 @user_errors
-def run(scenario_file, reps, seed, out, workers, overrides, force, resume):
+def run(scenario_file, reps, seed, out, workers, overrides, force, resume, executor, scheduler):
     """Run SCENARIO_FILE and write event logs, measures and a manifest.
 
     The results are built in OUT.incomplete and renamed to OUT when complete. If the run is
@@ -141,9 +169,11 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume):
         click.echo(f"note: {note}", err=True)
     out = out or Path("results") / scenario.name
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
-    with sigterm_interrupts(), progress_bar(reps, "replications", "rep") as bar:
+    with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
+            progress_bar(reps, "replications", "rep") as bar:
         progress = replication_progress(bar) if stderr_is_terminal() else _progress
-        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress, resume)
+        _, summary, manifest = run_scenario(scenario, out, reps, seed, workers, force, progress, resume,
+                                            executor=ex)
     click.echo()
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
@@ -299,11 +329,11 @@ def export(results, fmt, rep, out):
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@executor_options
 @user_errors
-def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides):
+def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides,
+              executor, scheduler):
     """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
-    import os
-
     from . import calibrate as cal
     from .targets import load_targets
 
@@ -320,13 +350,14 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
-    workers = workers or os.cpu_count() or 1
     fits = 2 if backtest else 1
-    click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
-               f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
-               f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {workers} worker(s)", err=True)
-    numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, workers, backtest,
-                                  progress=_batch_progress)
+    with _executor(executor, scheduler, workers) as ex:
+        click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
+                   f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
+                   f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {ex.workers} worker(s)",
+                   err=True)
+        numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
+                                      progress=_batch_progress, executor=ex)
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
@@ -389,9 +420,10 @@ def _split_years(text: str | None) -> list[str] | None:
               help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@executor_options
 @user_errors
 def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, overrides_b, out, years, with_statement,
-            workers, force):
+            workers, force, executor, scheduler):
     """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
     from . import compare as cmp_mod
 
@@ -405,7 +437,9 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
-    result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress)
+    with _executor(executor, scheduler, workers) as ex:
+        result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress,
+                                        executor=ex)
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
     (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
@@ -440,8 +474,10 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
               help="Folder for the points and the sweep [default: results/sweep-<scenario name>].")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@executor_options
 @user_errors
-def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force):
+def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force,
+          executor, scheduler):
     """Run SCENARIO_FILE at each value of one or two parameters and plot the chosen measures."""
     from . import sweep as sw
 
@@ -458,7 +494,9 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
     n = len(sw.points(parsed, one_at_a_time))
     click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
                err=True)
-    result = sw.run_sweep(scenario_file, list(overrides), parsed, out, reps, seed, workers, force, one_at_a_time, _progress)
+    with _executor(executor, scheduler, workers) as ex:
+        result = sw.run_sweep(scenario_file, list(overrides), parsed, out, reps, seed, workers, force, one_at_a_time,
+                              _progress, executor=ex)
     title = f"{base.name}: {', '.join(v.key for v in parsed)} ({reps} replications per point, seed {seed})"
     if one_at_a_time:
         figure = sw.tornado(result, parsed, measures, years[0], out / "sweep.png", title)
@@ -492,11 +530,11 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the table (measure, year, replications needed, ...) to this CSV file.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@executor_options
 @user_errors
-def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers):
+def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, executor,
+         scheduler):
     """How many replications SCENARIO_FILE needs for a given precision (Hoad, Robinson and Davies 2010)."""
-    import os
-
     from . import replications as rp
     from .sweep import check_measures
 
@@ -511,8 +549,9 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
     chosen = [(m, y) for m in measures for y in years]
     click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
                f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
-    guidance = rp.run_until_precise(scenario, chosen, precision, seed, k_limit, max_reps,
-                                    workers or os.cpu_count() or 1, _progress)
+    with _executor(executor, scheduler, workers) as ex:
+        guidance = rp.run_until_precise(scenario, chosen, precision, seed, k_limit, max_reps, progress=_progress,
+                                        executor=ex)
     table = guidance.table()
     if out:
         table.to_csv(out, index=False)

@@ -112,15 +112,15 @@ def _results(folder: Path) -> pd.DataFrame:
 
 
 def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, workers: int | None = None,
-                   force: bool = False, progress=None) -> Comparison:
-    """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``,
-    write ``comparison.csv`` and return the comparison."""
+                   force: bool = False, progress=None, executor: runner.Executor | None = None) -> Comparison:
+    """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``
+    (with ``executor``, default ``workers`` local processes), write ``comparison.csv`` and return the comparison."""
     out = Path(out)
     if out.exists() and not force:
         raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
     for scenario, folder in zip((a, b), folders):
-        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress)
+        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress, executor=executor)
     per_a, per_b = (_results(f) for f in folders)
     diffs = paired_differences(per_a, per_b)
     diffs.to_csv(out / "comparison.csv", index=False)

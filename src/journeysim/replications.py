@@ -115,12 +115,17 @@ def _judge(values: pd.DataFrame, chosen: list[tuple[str, str]], target: float, k
 
 
 def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target: float, seed: int = 1,
-                      k_limit: int = 5, max_reps: int = 100, workers: int | None = None, progress=None) -> Guidance:
+                      k_limit: int = 5, max_reps: int = 100, workers: int | None = None, progress=None,
+                      executor: runner.Executor | None = None) -> Guidance:
     """Run replications of ``scenario`` (seed ``seed``, as ``journeysim run`` would) in batches until the
     replications algorithm answers every (measure, year) in ``chosen``, or ``max_reps`` have run.
 
-    Replication logs are written to a temporary folder and removed; only their measures are kept."""
-    workers = max(1, workers or 1)
+    Replication logs are written to a temporary folder and removed; only their measures are kept.  The
+    replications run with ``executor`` (default: ``workers`` local processes), in batches of at least as
+    many as it runs at once.  With a Dask cluster on other machines the temporary folder must be on a
+    filesystem they share (set TMPDIR)."""
+    executor = executor or runner.LocalExecutor(max(1, workers or 1))
+    workers = executor.workers
     years = runner.reported_years(scenario)
     frames: list[pd.DataFrame] = []
     done = 0
@@ -133,7 +138,8 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
                 return Guidance(target, k_limit, values, answers)
             batch = min(max_reps - done, max(workers, 3 - done))
             todo = list(range(done, done + batch))
-            for r in runner.run_replications(scenario, seed, done + batch, folder, workers, progress, todo):
+            for r in runner.run_replications(scenario, seed, done + batch, folder, progress=progress, todo=todo,
+                                             executor=executor):
                 log = as_frame(read_log(r.path))
                 m = measures(log, years)
                 c = costs_as_measures(annual_costs(log, scenario, years).assign(rep=r.rep))

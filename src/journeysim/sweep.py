@@ -80,9 +80,11 @@ def check_measures(measures: list[str]) -> None:
 
 
 def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out: Path, reps: int, seed: int,
-              workers: int | None = None, force: bool = False, one_at_a_time: bool = False, progress=None) -> pd.DataFrame:
-    """Run every point into ``out/point-NN``; return and write ``sweep.csv``: one row per point, measure and
-    year with the point's values of the varied keys, ``mean``, ``ci95`` and ``n``."""
+              workers: int | None = None, force: bool = False, one_at_a_time: bool = False, progress=None,
+              executor: runner.Executor | None = None) -> pd.DataFrame:
+    """Run every point into ``out/point-NN`` (with ``executor``, default ``workers`` local processes); return
+    and write ``sweep.csv``: one row per point, measure and year with the point's values of the varied keys,
+    ``mean``, ``ci95`` and ``n``."""
     out = Path(out)
     if out.exists() and not force:
         raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
@@ -92,7 +94,7 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     frames = []
     for i, (point, scenario) in enumerate(zip(runs, scenarios)):
         folder = out / f"point-{i:02d}"
-        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress)
+        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress, executor=executor)
         per_rep = pd.concat([pd.read_csv(folder / "measures.csv"), costs_as_measures(pd.read_csv(folder / "costs.csv"))])
         summary = runner.summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
         values = {k: point.get(k, "base" if one_at_a_time else "") for k in keys}
