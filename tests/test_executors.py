@@ -82,22 +82,22 @@ def test_a_dask_local_cluster_started_for_the_command_gives_the_serial_results_a
         serial, tmp_path):
     out = tmp_path / "dask"
 
-    def stop(result, done, total):
+    def stop(result, done, total):  # Ctrl-C as the first replication finishes
         if done == 1:
             raise KeyboardInterrupt
 
     with runner.open_executor("dask", workers=2) as ex:
         assert ex.describe() == "a Dask LocalCluster of 2 worker processes (one thread each)"
-        with pytest.raises(runner.RunInterrupted, match=rf"^1 of {REPS} replications finished and are kept in"):
+        with pytest.raises(runner.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
             runner.run(scenario(), out, REPS, SEED, progress=stop, executor=ex)
         assert ex.client.status == "closed", "the cluster it started is stopped at once, and its jobs with it"
         with pytest.raises(runner.RunError, match="the Dask executor was closed"):
             ex.each(math.comb, [(3, 1)], lambda i, r: None)
     partial = runner.incomplete_folder(out)
     kept = [e["rep"] for e in json.loads((partial / "manifest.json").read_text())["event_logs"]]
-    assert len(kept) == 1
-    assert sorted(p.name for p in (partial / "events").iterdir()) == [f"rep-{kept[0]:03d}.parquet"], \
-        "only the finished replication's log is kept"
+    assert 1 <= len(kept) < REPS, "stopped when the first replication finished (another may have finished with it)"
+    assert sorted(p.name for p in (partial / "events").iterdir()) == [f"rep-{k:03d}.parquet" for k in kept], \
+        "only the finished replications' logs are kept"
 
     output = cli_run(out, "--executor", "dask", "--workers", "2", "--resume")
     assert "executor: a Dask LocalCluster of 2 worker processes (one thread each)" in output
@@ -124,17 +124,18 @@ def test_jobs_on_dask_come_back_in_job_order(cluster):
 def test_an_interrupt_on_dask_keeps_finished_replications_and_resumes_to_the_same_result(serial, cluster, tmp_path):
     out = tmp_path / "run"
 
-    def stop(result, done, total):
+    def stop(result, done, total):  # Ctrl-C as the first replication finishes
         if done == 1:
             raise KeyboardInterrupt
 
     with runner.open_executor("dask", scheduler=cluster.scheduler_address) as ex:
-        with pytest.raises(runner.RunInterrupted, match=rf"^1 of {REPS} replications finished and are kept in"):
+        with pytest.raises(runner.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
             runner.run(scenario(), out, REPS, SEED, progress=stop, executor=ex)
         partial = runner.incomplete_folder(out)
         kept = [e["rep"] for e in json.loads((partial / "manifest.json").read_text())["event_logs"]]
-        assert len(kept) == 1
-        assert file_digest(partial / "events" / f"rep-{kept[0]:03d}.parquet") == digests(serial)[kept[0]]
+        assert 1 <= len(kept) < REPS
+        for k in kept:
+            assert file_digest(partial / "events" / f"rep-{k:03d}.parquet") == digests(serial)[k]
         runner.run(scenario(), out, REPS, SEED, resume=True, executor=ex)
     same_results(out, serial)
     assert json.loads((out / "manifest.json").read_text())["resumed_replications"] == kept
