@@ -15,9 +15,9 @@ A scenario writes a distribution as a TOML table, for example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .rng import Stream
+from .rng import Stream, cumulative
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
 _MAX = 1e6  # largest number a distribution may use (a million days is 2,700 years)
@@ -71,14 +71,12 @@ class Lognormal:
 
     median: float
     p90: float
+    mu: float = field(init=False, repr=False, compare=False)
+    sigma: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def mu(self) -> float:
-        return math.log(self.median)
-
-    @property
-    def sigma(self) -> float:
-        return math.log(self.p90 / self.median) / _Z90
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mu", math.log(self.median))
+        object.__setattr__(self, "sigma", math.log(self.p90 / self.median) / _Z90)
 
     def sample(self, s: Stream) -> float:
         return math.exp(self.mu + self.sigma * s.normal())
@@ -92,9 +90,13 @@ class Lognormal:
 class Empirical:
     values: tuple[float, ...]
     weights: tuple[float, ...]
+    cum: tuple[float, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cum", cumulative(self.weights))
 
     def sample(self, s: Stream) -> float:
-        return self.values[s.choice(self.weights)]
+        return self.values[s.index(self.cum)]
 
     @property
     def mean(self) -> float:

@@ -25,7 +25,6 @@ import pyarrow.parquet as pq
 
 from .events import COLUMN_NAMES, SCHEMA_VERSION, Event, arrow_schema
 
-_EVENT_VALUES = {e: e.value for e in Event}
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -61,13 +60,14 @@ class EventLog:
         self.schema = arrow_schema(metadata)
         self._start_ordinal = (start_date - _EPOCH).days
         self._chunk_rows = chunk_rows
-        self._cols: list[list] = [[] for _ in COLUMN_NAMES]
+        self._cols: list[list] = [[] for _ in range(len(COLUMN_NAMES) - 2)]  # all but seq and date
         self._batches: list[pa.RecordBatch] = []
         self._writer = pq.ParquetWriter(str(path), self.schema, compression="zstd") if path else None
         self._closed = False
+        self._flushed = 0  # rows already converted to record batches
         self.n = 0
 
-    # The hot path: keyword arguments with defaults, one list append per column.
+    # The hot path: one list append per column; seq and date are derived when a chunk is flushed.
     def emit(
         self,
         time: float,
@@ -88,35 +88,37 @@ class EventLog:
         if self._closed:
             raise RuntimeError("event log is closed")
         c = self._cols
-        c[0].append(self.n)
-        c[1].append(time)
-        c[2].append(self._start_ordinal + int(time))
-        c[3].append(_EVENT_VALUES[event])
-        c[4].append(case_id)
-        c[5].append(child_id)
-        c[6].append(family_id)
-        c[7].append(team)
-        c[8].append(worker)
-        c[9].append(outcome)
-        c[10].append(reason)
-        c[11].append(legal_status)
-        c[12].append(age)
-        c[13].append(count)
-        c[14].append(value)
+        c[0].append(time)
+        c[1].append(event)
+        c[2].append(case_id)
+        c[3].append(child_id)
+        c[4].append(family_id)
+        c[5].append(team)
+        c[6].append(worker)
+        c[7].append(outcome)
+        c[8].append(reason)
+        c[9].append(legal_status)
+        c[10].append(age)
+        c[11].append(count)
+        c[12].append(value)
         self.n += 1
         if len(c[0]) >= self._chunk_rows:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._cols[0]:
+        cols = self._cols
+        rows = len(cols[0])
+        if not rows:
             return
-        arrays = []
-        for (name, typ), values in zip(((f.name, f.type) for f in self.schema), self._cols):
-            if name == "date":
-                arr = pa.array(np.asarray(values, dtype=np.int32), type=pa.int32()).cast(pa.date32())
-            elif pa.types.is_dictionary(typ):
-                arr = pa.array(values, type=pa.string()).dictionary_encode()
-                arr = arr.cast(typ)
+        time = np.asarray(cols[0], dtype=np.float64)
+        date = (self._start_ordinal + np.trunc(time)).astype(np.int32)
+        arrays = [pa.array(np.arange(self._flushed, self._flushed + rows, dtype=np.int64)),
+                  pa.array(time), pa.array(date, type=pa.int32()).cast(pa.date32())]
+        # the columns after seq, time and date, in schema order (an Event is a str: its value)
+        for field, values in zip(list(self.schema)[3:], cols[1:]):
+            typ = field.type
+            if pa.types.is_dictionary(typ):
+                arr = pa.array(values, type=pa.string()).dictionary_encode().cast(typ)
             else:
                 arr = pa.array(values, type=typ)
             arrays.append(arr)
@@ -125,7 +127,8 @@ class EventLog:
             self._writer.write_batch(batch)
         else:
             self._batches.append(batch)
-        self._cols = [[] for _ in COLUMN_NAMES]
+        self._flushed += rows
+        self._cols = [[] for _ in range(len(COLUMN_NAMES) - 2)]
 
     def close(self) -> None:
         """Flush the last chunk and, when writing to a file, finish it."""
@@ -140,7 +143,8 @@ class EventLog:
         """The whole log as an Arrow table (in-memory logs only)."""
         if self._writer is not None:
             raise RuntimeError("this log streams to a file; read it with read_log()")
-        self._flush()
+        if not self._closed:
+            self._flush()
         return pa.Table.from_batches(self._batches, schema=self.schema)
 
 

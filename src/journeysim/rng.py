@@ -14,10 +14,36 @@ from __future__ import annotations
 
 import math
 import zlib
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Iterable
 
 import numpy as np
 
 _BLOCK = 4096
+
+
+def cumulative(weights: Iterable[float]) -> tuple[float, ...]:
+    """Running sums of ``weights`` for :meth:`Stream.index`; the last is +inf, so that a draw
+    past a total a shade under 1 takes the last entry, as :meth:`Stream.choice` does."""
+    cum = list(accumulate(weights))
+    cum[-1] = math.inf
+    return tuple(cum)
+
+
+class Outcomes(dict):
+    """A scenario's table of outcome probabilities (a plain dict to read), with its running sums
+    kept for fast draws by :meth:`Stream.outcome`."""
+
+    __slots__ = ("names", "cum")
+
+    def __init__(self, probs: dict[str, float]) -> None:
+        super().__init__(probs)
+        self.names = tuple(probs)
+        self.cum = cumulative(probs.values())
+
+    def __reduce__(self):
+        return (Outcomes, (dict(self),))
 
 
 def replication_seeds(seed: int, reps: int) -> list[int]:
@@ -70,6 +96,23 @@ class Stream:
             if u < acc:
                 return i
         return len(weights) - 1
+
+    def index(self, cum: tuple[float, ...]) -> int:
+        """Index drawn with the weights whose running sums (from :func:`cumulative`) are ``cum``;
+        the same draw as :meth:`choice` with those weights, in one bisection."""
+        i = self._ui
+        if i == _BLOCK:
+            self._u = self.gen.random(_BLOCK)
+            i = 0
+        self._ui = i + 1
+        return bisect_right(cum, self._u[i])
+
+    def outcome(self, probs: dict[str, float]) -> str:
+        """An outcome (a key of ``probs``) drawn with its probability: one bisection for a
+        scenario's :class:`Outcomes`, a walk along the table for one built on the fly."""
+        if type(probs) is Outcomes:
+            return probs.names[self.index(probs.cum)]
+        return list(probs)[self.choice(list(probs.values()))]
 
     def poisson(self, lam: float) -> int:
         return int(self.gen.poisson(lam))

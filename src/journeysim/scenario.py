@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import distributions as dists
+from .rng import Outcomes
 
 
 class ScenarioError(Exception):
@@ -668,9 +669,12 @@ class Scenario:
         return self.values["name"]
 
     def ns(self) -> SimpleNamespace:
-        """Nested attribute access for the model: ``sc.ns().care.p_breakdown``."""
+        """Nested attribute access for the model: ``sc.ns().care.p_breakdown``.  Tables of
+        probabilities come as :class:`~journeysim.rng.Outcomes` (dicts that draw fast)."""
         root = SimpleNamespace()
         for key, v in self.values.items():
+            if PARAMS[key].kind == "probs":
+                v = Outcomes(v)
             node = root
             *parts, last = key.split(".")
             for part in parts:

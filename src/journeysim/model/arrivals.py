@@ -28,13 +28,11 @@ def contacts(w: "World"):
     """Process: each day, the day's contacts from new families, triaged at the front door."""
     rs = w.streams["arrivals"]
     triage = w.p.frontdoor.triage
-    outcomes = list(triage)
-    weights = list(triage.values())
     sizes = w.p.population.children_per_family
     while True:
         now = w.env.now
         for _ in range(rs.poisson(contact_rate(w, now))):
-            outcome = outcomes[rs.choice(weights)]
+            outcome = rs.outcome(triage)
             if outcome == "mash":
                 fam = w.new_family(rs)
                 w.log.emit(now, Event.CONTACT_RECEIVED, family_id=fam.id, team="FRONT-DOOR", outcome=outcome,

@@ -16,9 +16,6 @@ def _each(w: "World", event: Event, case: "Case", **fields) -> None:
         w.child_event(event, case, child, **fields)
 
 
-def _choose(rs, probs: dict[str, float]) -> str:
-    return list(probs)[rs.choice(list(probs.values()))]
-
 
 def assessment_outcome(w: "World", case: "Case") -> str:
     """The assessment's conclusion; a child's earlier CP plan raises the odds of a strategy discussion."""
@@ -33,7 +30,7 @@ def assessment_outcome(w: "World", case: "Case") -> str:
         rest = 1 - s
         for k in probs:
             probs[k] = s2 if k == "strategy_discussion" else (probs[k] * (1 - s2) / rest if rest > 0 else 0.0)
-    return _choose(w.streams["assessment"], probs)
+    return w.streams["assessment"].outcome(probs)
 
 
 def assessment(w: "World", case: "Case", reason: str):
@@ -67,7 +64,7 @@ def s47(w: "World", case: "Case", reason: str):
     if rs.uniform() < p.p_emergency_care:
         _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
-    outcome = _choose(rs, p.outcome)
+    outcome = rs.outcome(p.outcome)
     _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome=outcome)
     if outcome == "icpc":
         return ("icpc", reason)
@@ -81,7 +78,7 @@ def s47(w: "World", case: "Case", reason: str):
 def icpc(w: "World", case: "Case", reason: str):
     rs = w.streams["assessment"]
     yield w.env.timeout(w.p.icpc.delay.sample(rs))
-    outcome = _choose(rs, w.p.icpc.outcome)
+    outcome = rs.outcome(w.p.icpc.outcome)
     _each(w, Event.ICPC_HELD, case, outcome=outcome)
     if outcome == "cp_plan":
         return ("cp", "icpc")

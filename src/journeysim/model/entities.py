@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 DAYS_PER_YEAR = 365.25
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class Family:
     id: int
     district: int
@@ -16,21 +17,36 @@ class Family:
     case: "Case | None" = None
 
 
-@dataclass(eq=False)
 class Child:
-    id: int
-    family: Family
-    birth: float  # simulation day of birth
-    referrals: int = 0  # referrals so far, including history before the log
-    cp_plans: int = 0  # CP plans so far, including history before the log
-    worker: "Worker | None" = None
-    in_care: bool = False
+    """A child.  It refers to its family weakly, so that a family and its children (which the
+    family holds) never form a reference cycle: a family nobody needs any more is freed at once,
+    not left for Python's cyclic garbage collector, whose passes over the whole model would
+    otherwise cost a third of a run."""
+
+    __slots__ = ("id", "_family", "birth", "referrals", "cp_plans", "worker", "in_care")
+
+    def __init__(self, id: int, family: Family, birth: float, referrals: int = 0, cp_plans: int = 0,
+                 worker: "Worker | None" = None, in_care: bool = False) -> None:
+        self.id = id
+        self._family = weakref.ref(family)
+        self.birth = birth  # simulation day of birth
+        self.referrals = referrals  # referrals so far, including history before the log
+        self.cp_plans = cp_plans  # CP plans so far, including history before the log
+        self.worker = worker
+        self.in_care = in_care
+
+    @property
+    def family(self) -> Family:
+        return self._family()
 
     def age(self, now: float) -> float:
         return (now - self.birth) / DAYS_PER_YEAR
 
+    def __repr__(self) -> str:
+        return f"Child(id={self.id}, birth={self.birth:.1f}, referrals={self.referrals}, cp_plans={self.cp_plans})"
 
-@dataclass(eq=False)
+
+@dataclass(eq=False, slots=True)
 class Case:
     """One journey of a family: referral (or loading) to the closure of its last child."""
 
@@ -54,7 +70,7 @@ class Case:
         return self.family.district
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Worker:
     id: int
     team: "Team"
@@ -70,7 +86,7 @@ class Worker:
         return len(self.children)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Team:
     name: str
     district: int

@@ -26,7 +26,7 @@ def mash(w: "World", fam: "Family", known: bool):
     probs = p.outcome_known if known else p.outcome
     if p.backfill_elasticity > 0:
         probs = backfilled(probs, p.backfill_elasticity * spare_capacity(w))
-    outcome = list(probs)[rs.choice(list(probs.values()))]
+    outcome = rs.outcome(probs)
     if fam.case is not None:  # a case opened meanwhile (a second contact); this one adds nothing
         outcome = "nfa"
     w.log.emit(w.env.now, Event.MASH_SCREENING_COMPLETED, family_id=fam.id, team="MASH", outcome=outcome,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..events import Event
 from . import practice
-from .assessment import _choose, _each
+from .assessment import _each
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
@@ -70,7 +70,7 @@ def cp(w: "World", case: "Case", reason: str):
             break
         review += p.review_interval_days
     e = practice.assess_change(w, case)
-    route = _choose(rs, p.end_with_change if case.positive_change else p.end_without_change)
+    route = rs.outcome(p.end_with_change if case.positive_change else p.end_without_change)
     if route == "plo":
         return (yield from plo(w, case, e))
     _each(w, Event.CP_PLAN_ENDED, case, reason=route, value=e)

@@ -222,10 +222,12 @@ class Workforce:
     def _pick(self, team: Team, n: int, exclude: Worker | None = None) -> Worker | None:
         """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap."""
         best, best_key = None, None
+        hard_cap = self.hard_cap
         for x in team.workers:
-            if x is exclude or (self.hard_cap and x.load + n > self.hard_cap):
+            load = len(x.children)
+            if x is exclude or (hard_cap and load + n > hard_cap):
                 continue
-            key = (x.load >= x.cap, x.load / x.cap, x.id)
+            key = (load >= x.cap, load / x.cap, x.id)
             if best_key is None or key < best_key:
                 best, best_key = x, key
         return best
