@@ -63,7 +63,8 @@ def _ln(median, p90):
 
 # ------------------------------------------------------------------------------------------
 # The parameters.  Defaults are the Hampshire baseline (model A, the county before 2018) with
-# the Hampshire Approach components dated as in DOMAIN.md; sources are in docs/model.md.
+# the Hampshire Approach components dated as in its evaluation (000 Appendix 3); sources are in
+# docs/model.md.
 # ------------------------------------------------------------------------------------------
 PARAMS: dict[str, Param] = {
     # --- run --------------------------------------------------------------------------------
