@@ -1,5 +1,6 @@
-"""Exports for process-mining tools: pm4py CSV, XES (checked against the IEEE 1849-2016 schema
-and its rules) and OCEL 2.0 JSON (checked against the OCEL 2.0 structure)."""
+"""Exports for process-mining tools: pm4py CSV, XES (checked against a schema with the IEEE
+1849-2016 schema's structure and namespace handling, and the standard's rules) and OCEL 2.0 JSON
+(checked against the OCEL 2.0 JSON schema and the standard's rules)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 from click.testing import CliRunner
 from lxml import etree
@@ -18,7 +20,9 @@ from journeysim.projections import journeys
 from test_projections import ev, log_of
 
 XSD = Path(__file__).parent / "data" / "xes-ieee-1849-2016.xsd"
-NS = {"x": "http://www.xes-standard.org/"}
+OCEL_SCHEMA = Path(__file__).parent / "data" / "ocel20-schema-json.json"
+#: The namespace OpenXES and pm4py put on <log>; the standard's XML schema has no target namespace.
+XES_NAMESPACE = "http://www.xes-standard.org/"
 OCEL_TYPES = {"string", "time", "integer", "float", "boolean"}
 OBJECT_TYPES = {"child", "family", "referral", "plan", "placement", "worker", "team"}
 
@@ -82,24 +86,25 @@ def check_xes(path: Path) -> etree._ElementTree:
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     assert schema.validate(doc), schema.error_log.last_error
     root = doc.getroot()
-    prefixes = {e.get("prefix") for e in root.findall("x:extension", NS)}
-    globals_event = {a.get("key") for a in root.findall("x:global[@scope='event']/*", NS)}
-    globals_trace = {a.get("key") for a in root.findall("x:global[@scope='trace']/*", NS)}
+    assert root.tag == "log", "XES elements are in no namespace, as the published schema has them"
+    prefixes = {e.get("prefix") for e in root.findall("extension")}
+    globals_event = {a.get("key") for a in root.findall("global[@scope='event']/*")}
+    globals_trace = {a.get("key") for a in root.findall("global[@scope='trace']/*")}
     # classifier keys must be declared as global event attributes
-    for classifier in root.findall("x:classifier", NS):
+    for classifier in root.findall("classifier"):
         assert set(classifier.get("keys").split()) <= globals_event
     names = []
-    for trace in root.findall("x:trace", NS):
-        keys = {a.get("key") for a in trace if a.tag != f"{{{NS['x']}}}event"}
+    for trace in root.findall("trace"):
+        keys = {a.get("key") for a in trace if a.tag != "event"}
         assert globals_trace <= keys
-        names.append(trace.find("x:string[@key='concept:name']", NS).get("value"))
+        names.append(trace.find("string[@key='concept:name']").get("value"))
         stamps = []
-        for event in trace.findall("x:event", NS):
+        for event in trace.findall("event"):
             keys = [a.get("key") for a in event]
             assert globals_event <= set(keys) and len(keys) == len(set(keys))
             # an attribute with a prefix belongs to a declared extension
             assert all(k.split(":")[0] in prefixes for k in keys if ":" in k)
-            stamps.append(dt.datetime.fromisoformat(event.find("x:date[@key='time:timestamp']", NS).get("value")))
+            stamps.append(dt.datetime.fromisoformat(event.find("date[@key='time:timestamp']").get("value")))
         assert stamps == sorted(stamps)
     assert len(names) == len(set(names))
     return doc
@@ -109,29 +114,35 @@ def test_xes_of_a_hand_written_log(tmp_path):
     path = tmp_path / "log.xes"
     assert export(small_log(), "xes", path, name="test") == 17
     doc = check_xes(path)
-    traces = doc.getroot().findall("x:trace", NS)
+    traces = doc.getroot().findall("trace")
     assert len(traces) == 2
-    events = traces[0].findall("x:event", NS)
-    assert [e.find("x:string[@key='concept:name']", NS).get("value") for e in events][:3] == [
+    events = traces[0].findall("event")
+    assert [e.find("string[@key='concept:name']").get("value") for e in events][:3] == [
         "ReferralReceived", "WorkerAllocated", "AssessmentStarted"]
     alloc = events[1]
-    assert alloc.find("x:string[@key='org:resource']", NS).get("value") == "worker 7"
-    assert alloc.find("x:date[@key='time:timestamp']", NS).get("value") == "2014-04-04T18:00:00.000+00:00"
-    assert alloc.find("x:float[@key='value']", NS).get("value") == "12.0"
-    assert events[0].find("x:int[@key='count']", NS).get("value") == "0"
+    assert alloc.find("string[@key='org:resource']").get("value") == "worker 7"
+    assert alloc.find("date[@key='time:timestamp']").get("value") == "2014-04-04T18:00:00.000+00:00"
+    assert alloc.find("float[@key='value']").get("value") == "12.0"
+    assert events[0].find("int[@key='count']").get("value") == "0"
 
 
 def test_xes_rejects_what_the_schema_forbids(tmp_path):
-    """The schema check has teeth: a misspelt attribute type and a missing version fail."""
-    bad = tmp_path / "bad.xes"
-    bad.write_text('<?xml version="1.0"?><log xmlns="http://www.xes-standard.org/">'
-                   '<trace><strng key="concept:name" value="x"/></trace></log>')
+    """The schema check has teeth: a misspelt attribute type, a missing version, and a log in the
+    XES namespace (which the standard's schema, having no target namespace, does not declare)."""
     schema = etree.XMLSchema(etree.parse(str(XSD)))
-    assert not schema.validate(etree.parse(str(bad)))
+    good = '<log xes.version="2.0"><trace><string key="concept:name" value="x"/></trace></log>'
+    assert schema.validate(etree.fromstring(good))
+    for bad in ('<log xes.version="2.0"><trace><strng key="concept:name" value="x"/></trace></log>',
+                '<log><trace><string key="concept:name" value="x"/></trace></log>',
+                good.replace("<log ", f'<log xmlns="{XES_NAMESPACE}" ')):
+        assert not schema.validate(etree.fromstring(bad)), bad
+    assert "No matching global declaration available for the validation root" in str(schema.error_log.last_error)
 
 
 def check_ocel2(doc: dict) -> None:
-    """The OCEL 2.0 JSON structure: declared types, typed attributes, resolvable relationships."""
+    """The OCEL 2.0 JSON schema, then the rules it cannot say: declared types from the standard's
+    list, every value readable as its declared type, unique ids, resolvable relationships."""
+    jsonschema.Draft7Validator(json.loads(OCEL_SCHEMA.read_text())).validate(doc)
     assert set(doc) == {"objectTypes", "eventTypes", "objects", "events"}
     declared = {}
     for kind in ("objectTypes", "eventTypes"):
@@ -144,9 +155,18 @@ def check_ocel2(doc: dict) -> None:
     objects = set(ids)
 
     def typed(value, kind):
-        return {"string": isinstance(value, str), "integer": isinstance(value, int) and not isinstance(value, bool),
-                "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-                "boolean": isinstance(value, bool), "time": isinstance(value, str)}[kind]
+        """The schema has every value a string; the declared type says how to read it."""
+        if not isinstance(value, str):
+            return False
+        if kind == "integer":
+            return str(int(value)) == value
+        if kind == "float":
+            float(value)
+        elif kind == "boolean":
+            return value in ("true", "false")
+        elif kind == "time":
+            dt.datetime.fromisoformat(value)
+        return True
 
     for o in doc["objects"]:
         assert {"id", "type"} <= set(o) <= {"id", "type", "attributes", "relationships"}
@@ -195,7 +215,25 @@ def test_ocel2_of_a_hand_written_log(tmp_path):
     assert kinship in related["CareLeft"]
     contact = [e for e in events.values() if e["type"] == "ContactReceived"][0]
     assert {r["objectId"] for r in contact["relationships"]} == {"family-1"}
-    assert {"name": "count", "value": 2} in contact["attributes"]
+    assert {"name": "count", "value": "2"} in contact["attributes"]
+    alloc = [e for e in events.values() if e["type"] == "WorkerAllocated"][0]
+    assert {"name": "value", "value": "12.0"} in alloc["attributes"]
+    child = [o for o in doc["objects"] if o["id"] == "child-1"][0]
+    assert child["attributes"][0]["name"] == "age_at_first_event"
+    float(child["attributes"][0]["value"])
+
+
+def test_ocel2_schema_check_has_teeth():
+    """The OCEL 2.0 JSON schema rejects a missing top-level array and a value that is not a string."""
+    schema = jsonschema.Draft7Validator(json.loads(OCEL_SCHEMA.read_text()))
+    good = {"objectTypes": [], "eventTypes": [{"name": "A", "attributes": [{"name": "n", "type": "integer"}]}],
+            "objects": [], "events": [{"id": "e1", "type": "A", "time": "2014-04-01T00:00:00Z",
+                                       "attributes": [{"name": "n", "value": "1"}], "relationships": []}]}
+    assert schema.is_valid(good)
+    assert not schema.is_valid({k: v for k, v in good.items() if k != "objects"})
+    numeric = json.loads(json.dumps(good))
+    numeric["events"][0]["attributes"][0]["value"] = 1
+    assert not schema.is_valid(numeric)
 
 
 def test_exports_of_a_simulated_run_from_the_command_line(small_results, tmp_path):
@@ -208,7 +246,7 @@ def test_exports_of_a_simulated_run_from_the_command_line(small_results, tmp_pat
         expected = len(log) if fmt == "ocel2-json" else len(child)
         assert f"Exported {expected:,} events ({fmt})" in r.output
     doc = check_xes(tmp_path / "run.xes")
-    assert len(doc.getroot().findall("x:trace", NS)) == len(journeys(log))
+    assert len(doc.getroot().findall("trace")) == len(journeys(log))
     ocel = json.loads((tmp_path / "run.json").read_text())
     check_ocel2(ocel)
     assert {o["type"] for o in ocel["objects"]} == OBJECT_TYPES

@@ -3,10 +3,16 @@
 * ``pm4py-csv`` -- one row per event of a child's journey, with the standard column
   names (``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
   ``org:group``, ``lifecycle:transition``) that pm4py, Disco, Celonis and ProM map at once;
-* ``xes`` -- the same events as an IEEE 1849-2016 XES log (one trace per child journey);
+* ``xes`` -- the same events as an IEEE 1849-2016 XES log (one trace per child journey).
+  Its elements are in no XML namespace: the XML schema published with the standard
+  declares no target namespace, so a ``log`` element in the namespace that OpenXES and
+  pm4py write (``http://www.xes-standard.org/``) does not validate against it;
 * ``ocel2-json`` -- every event (front door and workforce included) as an OCEL 2.0
   object-centric log whose objects are children, families, referrals, plans,
-  placements, workers and teams.
+  placements, workers and teams.  Attribute values are written as JSON strings, as the
+  OCEL 2.0 JSON schema requires; their types (``integer``, ``float``, ``string``) are
+  declared in ``eventTypes`` and ``objectTypes``, from which readers such as pm4py
+  convert them.
 
 A case (trace) is one child's journey: ``"<case_id>-<child_id>"``.  Every event is an
 instantaneous fact, so its lifecycle transition is ``complete``.  Timestamps are the
@@ -81,7 +87,7 @@ def write_pm4py_csv(log, path: Path) -> int:
 # ------------------------------------------------------------------------------------------------ XES
 _XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by journeysim: one trace per child journey (case_id-child_id). IEEE 1849-2016 (XES). -->
-<log xes.version="2.0" xmlns="http://www.xes-standard.org/">
+<log xes.version="2.0">
   <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
   <extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
   <extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
@@ -173,6 +179,15 @@ _PLAN_EVENTS = {
 }
 
 
+def _ocel_value(value, kind: str) -> str:
+    """An attribute value as the OCEL 2.0 JSON schema has it: a string (its type is declared)."""
+    if kind == "int":
+        return str(int(value))
+    if kind == "float":
+        return repr(float(value))
+    return str(value)
+
+
 def _iso(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -232,14 +247,14 @@ def _objects(df: pd.DataFrame, links: pd.DataFrame, stamps: pd.Series) -> Iterat
     for row, ts in zip(children.itertuples(), stamps[children.index]):
         rel = [{"objectId": f"family-{row.family_id}", "qualifier": "member of"}] if _present(row.family_id) else []
         yield {"id": f"child-{row.child_id}", "type": "child",
-               "attributes": [{"name": "age_at_first_event", "time": _iso(ts), "value": float(row.age)}]
+               "attributes": [{"name": "age_at_first_event", "time": _iso(ts), "value": _ocel_value(row.age, "float")}]
                if _present(row.age) else [], "relationships": rel}
     for family in df["family_id"].dropna().unique():
         yield {"id": f"family-{family}", "type": "family", "attributes": [], "relationships": []}
     refs = df[df["event"] == Event.REFERRAL_RECEIVED.value]
     for (i, row), ts in zip(refs.iterrows(), stamps[refs.index]):
         yield {"id": links.at[i, "referral"], "type": "referral",
-               "attributes": [{"name": "team", "time": _iso(ts), "value": row["team"]}] if _present(row["team"]) else [],
+               "attributes": [{"name": "team", "time": _iso(ts), "value": str(row["team"])}] if _present(row["team"]) else [],
                "relationships": [{"objectId": f"child-{row['child_id']}", "qualifier": "about"}]}
     plans = df[df["event"].isin(list(_PLAN_START))]
     for (i, row), ts in zip(plans.iterrows(), stamps[plans.index]):
@@ -250,7 +265,7 @@ def _objects(df: pd.DataFrame, links: pd.DataFrame, stamps: pd.Series) -> Iterat
     places = df[df["event"] == Event.PLACEMENT_STARTED.value]
     for (i, row), ts in zip(places.iterrows(), stamps[places.index]):
         yield {"id": links.at[i, "placement"], "type": "placement",
-               "attributes": [{"name": "placement_type", "time": _iso(ts), "value": row["outcome"]}],
+               "attributes": [{"name": "placement_type", "time": _iso(ts), "value": str(row["outcome"])}],
                "relationships": [{"objectId": f"child-{row['child_id']}", "qualifier": "of"}]}
     yield from _workers(df, stamps)
     for team in sorted(df.loc[_present_mask(df["team"]), "team"].unique()):
@@ -265,8 +280,8 @@ def _workers(df: pd.DataFrame, stamps: pd.Series) -> Iterator[dict]:
         attrs = []
         for (_, row), ts in zip(rows.iterrows(), stamps[rows.index]):
             if row["event"] == Event.WORKER_JOINED.value:
-                attrs.append({"name": "kind", "time": _iso(ts), "value": row["outcome"]})
-            attrs.append({"name": "team", "time": _iso(ts), "value": row["team"]})
+                attrs.append({"name": "kind", "time": _iso(ts), "value": str(row["outcome"])})
+            attrs.append({"name": "team", "time": _iso(ts), "value": str(row["team"])})
         seen.add(worker)
         yield {"id": f"worker-{worker}", "type": "worker", "attributes": attrs,
                "relationships": [{"objectId": f"team-{rows['team'].iloc[0]}", "qualifier": "member of"}]}
@@ -309,7 +324,7 @@ def _events(df: pd.DataFrame, links: pd.DataFrame, stamps: pd.Series) -> Iterato
         for col, kind in EXTRA:
             value = getattr(row, col)
             if _present(value):
-                attrs.append({"name": col, "value": int(value) if kind == "int" else value})
+                attrs.append({"name": col, "value": _ocel_value(value, kind)})
         yield {"id": f"e{row.seq}", "type": row.event, "time": _iso(ts), "attributes": attrs,
                "relationships": _event_relationships(row, link_rows[row.Index])}
 
