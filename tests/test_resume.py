@@ -184,3 +184,47 @@ def test_resume_and_force_rules(interrupted, tmp_path):
     with pytest.raises(runner.RunError, match="output folder already exists"):
         runner.run(scenario(), interrupted, 3, SEED)
     assert file_digest(interrupted / "events" / "rep-000.parquet") == before
+
+
+def test_an_interrupt_while_the_manifest_is_written_never_splits_the_message_from_the_manifest(
+        tmp_path, uninterrupted, monkeypatch):
+    """Ctrl-C arriving just as replication 2 is being recorded (the race that made the message say
+    "2 of 6" while manifest.json listed 1): the message, the manifest and the logs kept agree."""
+    out = tmp_path / "run"
+    partial = runner.incomplete_folder(out)
+    real_write = runner._write_json
+    writes = []
+
+    def write_json(path, data):
+        writes.append(len(data.get("event_logs", [])))
+        if len(writes) == 3:  # the start, replication 1, then replication 2: Ctrl-C as it is written
+            os.kill(os.getpid(), signal.SIGINT)
+        real_write(path, data)
+
+    monkeypatch.setattr(runner, "_write_json", write_json)
+    with pytest.raises(runner.RunInterrupted) as caught:
+        runner.run(scenario(), out, REPS, SEED, workers=1)
+    kept = _kept(partial)
+    assert str(caught.value).startswith(f"{len(kept)} of {REPS} replications finished and are kept in {partial}")
+    assert kept == [0, 1], "the replication being recorded when the signal came is kept, and listed"
+    assert sorted(p.name for p in (partial / "events").iterdir()) == [f"rep-{r:03d}.parquet" for r in kept]
+    assert not (partial / "manifest.json.tmp").exists()
+    assert runner.unfinished(out) == (len(kept), REPS)
+    monkeypatch.setattr(runner, "_write_json", real_write)
+    runner.run(scenario(), out, REPS, SEED, workers=1, resume=True)
+    same_results(out, uninterrupted)
+
+
+def test_signals_held_raises_the_held_interrupt_after_the_block(monkeypatch):
+    order = []
+    with pytest.raises(KeyboardInterrupt):
+        with runner.signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            order.append("block finished")
+    assert order == ["block finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with runner.signals_held(redeliver=False):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -538,6 +538,32 @@ def sigterm_interrupts():
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def signals_held(redeliver: bool = True):
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends (in the main thread; elsewhere no signal
+    handler runs anyway), so that what the block writes and records is never left half done.
+
+    A signal that arrives meanwhile is delivered when the block ends, to the handlers in place before
+    it (so it interrupts as it would have, a moment later); with ``redeliver=False`` it is dropped.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: a handler not set from Python, which cannot be put back
+            previous[signum] = signal.signal(signum, lambda s, frame: pending.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if redeliver and pending:
+            signal.raise_signal(pending[0])
+
+
 def incomplete_folder(out: Path) -> Path:
     """Where a run into ``out`` is built, and where an interrupted one is kept: ``<out>.incomplete``."""
     out = Path(out)
@@ -684,9 +710,14 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
         (partial / "events" / f"rep-{r:03d}.parquet").unlink(missing_ok=True)
 
     def record(result: RepResult, done: int, total: int) -> None:
-        finished[result.rep] = _log_entry(result)
-        manifest["event_logs"] = [finished[r] for r in sorted(finished)]
-        _write_json(partial / "manifest.json", manifest)
+        # The manifest on disk is written first and memory updated after, with Ctrl-C and SIGTERM held
+        # until both agree: an interrupt never leaves a replication counted here but not listed there.
+        entry = _log_entry(result)
+        with signals_held():
+            logs = [entry if r == result.rep else finished[r] for r in sorted({*finished, result.rep})]
+            _write_json(partial / "manifest.json", {**manifest, "event_logs": logs})
+            finished[result.rep] = entry
+            manifest["event_logs"] = logs
         if progress:
             progress(result, len(finished), reps)
 
@@ -705,20 +736,47 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
     try:
         return _finish(scenario, out, reps, seed, manifest, finished, resumed, t0)
     except KeyboardInterrupt as exc:
-        raise _interrupted(out, finished, reps, manifest, getattr(exc, "signum", signal.SIGINT)) from None
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if out.exists() and not partial.exists():  # the interrupt came as the finished folder took its place
+            raise RunInterrupted(f"the run had finished: its results are complete in {out}", signum) from None
+        raise _interrupted(out, finished, reps, manifest, signum) from None
 
 
 def _interrupted(out: Path, finished: dict, reps: int, manifest: dict, signum: int) -> RunInterrupted:
+    """Leave the interrupted run as its manifest.json says and say what that keeps.
+
+    The manifest is rewritten from the replications recorded (so the file, the logs kept and the
+    message agree whatever moment the interrupt came at), logs it does not list are removed, and the
+    message counts the replications the manifest on disk lists.  A second Ctrl-C meanwhile is ignored.
+    """
     partial = incomplete_folder(out)
-    keep = {Path(entry["file"]).name for entry in finished.values()}
-    for path in (partial / "events").glob("rep-*.parquet"):  # logs of abandoned replications are incomplete
-        if path.name not in keep:
-            path.unlink(missing_ok=True)
-    if not finished:
-        shutil.rmtree(partial, ignore_errors=True)
-        return RunInterrupted(f"no replication had finished; nothing was kept (no {partial.name} folder)", signum)
-    return RunInterrupted(f"{len(finished)} of {reps} replications finished and are kept in {partial}; "
+    with signals_held(redeliver=False):
+        if finished:
+            manifest["event_logs"] = [finished[r] for r in sorted(finished)]
+            with contextlib.suppress(OSError):
+                _write_json(partial / "manifest.json", manifest)
+        (partial / "manifest.json.tmp").unlink(missing_ok=True)
+        listed = _disk_logs(partial) if finished else []
+        if listed is None:  # no readable manifest (it could not be written): keep what was recorded
+            listed = manifest["event_logs"]
+        kept = [entry for entry in listed if (partial / entry["file"]).is_file()]
+        keep = {Path(entry["file"]).name for entry in kept}
+        for path in (partial / "events").glob("rep-*.parquet"):  # logs of abandoned replications are incomplete
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+        if not kept:
+            shutil.rmtree(partial, ignore_errors=True)
+            return RunInterrupted(f"no replication had finished; nothing was kept (no {partial.name} folder)", signum)
+    return RunInterrupted(f"{len(kept)} of {reps} replications finished and are kept in {partial}; "
                           f"to finish the run: {manifest['resume']}", signum)
+
+
+def _disk_logs(partial: Path) -> list[dict] | None:
+    """The replications the manifest.json of ``partial`` lists (None if it cannot be read)."""
+    try:
+        return list(json.loads((partial / "manifest.json").read_text(encoding="utf-8"))["event_logs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, finished: dict[int, dict],
@@ -760,11 +818,12 @@ def _finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict,
         "reproduce": f"journeysim run scenario.toml --reps {reps} --seed {seed}",
     }
     _write_json(partial / "manifest.json", manifest)
-    if out.exists():
-        trash = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(trash)
-        partial.rename(out)
-        shutil.rmtree(trash)
-    else:
-        partial.rename(out)
+    with signals_held():  # an interrupt here would leave the folders half swapped
+        if out.exists():
+            trash = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(trash)
+            partial.rename(out)
+            shutil.rmtree(trash)
+        else:
+            partial.rename(out)
     return per_rep, summary, manifest
