@@ -168,3 +168,29 @@ def test_levers_move_the_measures_they_should(tmp_path):
     assert rota.loc["assessment_within_45wd_pct", "diff"] > 0
     hubs = quarter_county(tmp_path, "hampshire.toml", "whatif_hubs_doubled.toml")
     assert hubs.loc["hub_starts", "ci_low"] > 0 and hubs.loc["hub_wait_days_mean", "ci_high"] < 0
+
+
+def test_a_clear_effect_never_prints_an_interval_touching_zero():
+    """An adoption difference of +0.35 [0.23, 0.47] at no decimals printed as "+0 [0, 0]; a clear rise":
+    a value that is not zero gets the decimals it needs not to show as 0."""
+    from journeysim.compare import format_table
+
+    a = table({("cla_ceased_adoption", "2019-20"): [5.0, 6.0, 7.0]})
+    b = table({("cla_ceased_adoption", "2019-20"): [5.3, 6.4, 7.35]})  # differences 0.3, 0.4, 0.35
+    cmp = Comparison("a", "b", ["2019-20"], a, b, paired_differences(a, b), 3, 1)
+    rows = [("cla_ceased_adoption", "CLA ceased: adoption", 0)]
+    line = statement(cmp, rows)[1]
+    assert "difference +0.3 [0.2, 0.5] (+5.8%); a clear rise." in line, line
+    assert "0.3 [0.2, 0.5]" in format_table(cmp, rows)
+    # a bound that is zero, or a clear effect that needs no more decimals, prints as before
+    assert "difference +10 [5, 15]" in statement(comparison(), [("cla_starts", "CLA starts", 0)])[1]
+
+
+def test_compare_refuses_scenarios_of_another_size_or_period(tmp_path):
+    out = tmp_path / "never-written"
+    r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "counterfactual.toml"), str(SCENARIOS / "hampshire.toml"),
+                                  "--out", str(out), "--set-b", "run.scale=0.04", *SETS])
+    assert r.exit_code == 2, r.output
+    assert ("error: A (counterfactual) and B (hampshire) cannot be paired: run.scale is 0.05 in A, 0.04 in B; "
+            "differences between runs of another size or period are not the effect of a change") in r.output
+    assert not out.exists()

@@ -275,3 +275,48 @@ def test_compare_refuses_runs_that_cannot_be_paired(small_results, tmp_path):
     r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(tmp_path / "r.html")])
     assert r.exit_code == 2 and "cannot be paired" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("setting,said", [
+    ("run.scale=0.04", "run.scale is 0.04 in {other}, 0.05 in {this}"),
+    ("run.end=2019-04-01", "run.end is 2019-04-01 in {other}, 2020-04-01 in {this}"),
+])
+def test_compare_refuses_runs_of_another_size_or_period(small_results, tmp_path, setting, said):
+    """Same seed, but another scale (or period): replication k of each is another county (or other
+    days), so their differences are no effect of anything; one line, exit 2, nothing written."""
+    from journeysim.runner import run
+
+    from conftest import small
+
+    other = tmp_path / "other"
+    run(small("hampshire.toml", setting), other, reps=2, seed=7, workers=1)
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {other}: its replications cannot be paired with {small_results}'s: "
+                      + said.format(other=other, this=small_results)
+                      + "; differences between runs of another size or period are not the effect of a change: "
+                        "run both with the same run.scale, run.start, run.end, run.warmup_days"]
+    assert not out.exists()
+
+
+def test_compare_with_more_replications_pairs_the_common_ones_and_says_so(small_results, tmp_path):
+    from journeysim.report.build import comparison_figure
+    from journeysim.results import open_results
+    from journeysim.runner import run
+
+    from conftest import small
+
+    other = tmp_path / "no-hubs-3"
+    run(small("hampshire.toml", "hubs.start=never"), other, reps=3, seed=7, workers=1)
+    fig = comparison_figure(open_results(small_results), open_results(other))
+    assert set(fig.data["n"]) <= {2} and (fig.data["n"] == 2).any(), "pairs of the 2 replications both runs have"
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    note = (f"comparing the 2 replications both runs have (2 in {small_results}, 3 in {other}); "
+            "the others are left out")
+    assert f"note: {note}" in r.output.splitlines()
+    assert note in out.read_text()

@@ -14,6 +14,7 @@ through :func:`journeysim.runner.run`; the ``format_*`` functions, :func:`statem
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,18 @@ def t95(df: float) -> float:
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+#: Settings the two runs of a paired comparison must share.  Replication k of each uses the same random
+#: numbers only if both simulate the same population (run.scale) over the same days (run.start less
+#: run.warmup_days, to run.end); otherwise the "differences" mix the change with a different county or period.
+PAIRED_SETTINGS = ("run.scale", "run.start", "run.end", "run.warmup_days")
+
+
+def unpaired_settings(a: Scenario, b: Scenario, name_a: str = "A", name_b: str = "B") -> str:
+    """The :data:`PAIRED_SETTINGS` on which ``a`` and ``b`` differ, in words ("run.scale is 0.05 in A,
+    0.1 in B; ..."); empty when they agree and the two can be paired."""
+    return "; ".join(f"{key} is {a[key]} in {name_a}, {b[key]} in {name_b}" for key in PAIRED_SETTINGS if a[key] != b[key])
 
 
 def paired_differences(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame) -> pd.DataFrame:
@@ -106,21 +119,38 @@ class Comparison:
     seed: int
 
 
+def stage_of(stage, progress, label: str, total: int):
+    """The progress callback of one labelled batch: ``stage(label, total)`` when given, else ``progress``."""
+    return stage(label, total) if stage is not None else contextlib.nullcontext(progress)
+
+
 def _results(folder: Path) -> pd.DataFrame:
     measures = pd.read_csv(folder / "measures.csv")
     return pd.concat([measures, costs_as_measures(pd.read_csv(folder / "costs.csv"))], ignore_index=True)
 
 
 def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, workers: int | None = None,
-                   force: bool = False, progress=None, executor: runner.Executor | None = None) -> Comparison:
+                   force: bool = False, progress=None, executor: runner.Executor | None = None,
+                   stage=None) -> Comparison:
     """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``
-    (with ``executor``, default ``workers`` local processes), write ``comparison.csv`` and return the comparison."""
+    (with ``executor``, default ``workers`` local processes), write ``comparison.csv`` and return the comparison.
+
+    Progress: ``progress(result, done, total)`` for every replication, or ``stage(label, reps)``, a
+    context manager giving that callback for each scenario's replications (label "<name> (A)" or
+    "<name> (B)"), as :func:`journeysim.progress.stage_progress` does.  A and B must share
+    :data:`PAIRED_SETTINGS` (:class:`journeysim.runner.RunError` otherwise)."""
     out = Path(out)
+    differ = unpaired_settings(a, b)
+    if differ:
+        raise runner.RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
+                              f"another size or period are not the effect of a change: give both the same "
+                              f"{', '.join(PAIRED_SETTINGS)} (with --set rather than --set-a or --set-b)")
     if out.exists() and not force:
         raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
-    for scenario, folder in zip((a, b), folders):
-        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress, executor=executor)
+    for scenario, folder, arm in zip((a, b), folders, "AB"):
+        with stage_of(stage, progress, f"{scenario.name} ({arm})", reps) as callback:
+            runner.run(scenario, folder, reps, seed, workers, force=True, progress=callback, executor=executor)
     per_a, per_b = (_results(f) for f in folders)
     diffs = paired_differences(per_a, per_b)
     diffs.to_csv(out / "comparison.csv", index=False)
@@ -136,6 +166,20 @@ def _num(value: float, dec: int, sign: bool = False) -> str:
     if round(value, dec) == 0:
         return f"{0.0:,.{dec}f}"
     return f"{value:{'+' if sign else ''},.{dec}f}"
+
+
+def _bound(value: float, dec: int, sign: bool = False) -> str:
+    """A difference or an interval's bound as :func:`_num` writes it, with as many more decimals (up to 6)
+    as it takes for a value that is not zero not to show as 0: an interval that excludes zero never
+    looks as if it starts or ends there, nor a clear difference as if it were none."""
+    if not pd.isna(value) and value != 0:
+        while round(value, dec) == 0 and dec < 6:
+            dec += 1
+    return _num(value, dec, sign)
+
+
+def _interval(low: float, high: float, dec: int) -> str:
+    return f"[{_bound(low, dec)}, {_bound(high, dec)}]"
 
 
 def _rows_with_costs(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -173,7 +217,7 @@ def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[
                 continue
             r = d.loc[(measure, y)]
             k = _scale(measure)
-            diff = f"{_num(r['diff'] / k, dec)} [{_num(r['ci_low'] / k, dec)}, {_num(r['ci_high'] / k, dec)}]"
+            diff = f"{_bound(r['diff'] / k, dec)} {_interval(r['ci_low'] / k, r['ci_high'] / k, dec)}"
             change = "-" if pd.isna(r["pct_change"]) else f"{r['pct_change']:+.1f}%"
             flag = "  includes 0" if r["includes_zero"] and r["n"] > 1 else ""
             lines.append(f"{label[:41]:42s}{y:>8s}{_num(r['mean_a'] / k, dec):>{wa}s}{_num(r['mean_b'] / k, dec):>{wb}s}   "
@@ -207,9 +251,9 @@ def _sentence(label: str, year: str, measure: str, dec: int, r, with_, without) 
     points = measure.endswith("_pct")
 
     def est(row) -> str:
-        return f"{_num(row['mean'] / k, dec)} [{_num(row['low'] / k, dec)}, {_num(row['high'] / k, dec)}]"
+        return f"{_num(row['mean'] / k, dec)} {_interval(row['low'] / k, row['high'] / k, dec)}"
 
-    diff = f"{_num(r['diff'] / k, dec, sign=True)} [{_num(r['ci_low'] / k, dec)}, {_num(r['ci_high'] / k, dec)}]"
+    diff = f"{_bound(r['diff'] / k, dec, sign=True)} {_interval(r['ci_low'] / k, r['ci_high'] / k, dec)}"
     unit = " points" if points else ""
     change = "" if pd.isna(r["pct_change"]) else f" ({r['pct_change']:+.1f}%{' relative' if points else ''})"
     verdict = ("; the interval includes zero: no clear effect" if r["includes_zero"]

@@ -219,17 +219,39 @@ def _with_costs(results: Results) -> pd.DataFrame:
     return pd.concat([results.measures, compare.costs_as_measures(costs)], ignore_index=True)
 
 
-def comparison_figure(results: Results, other: Results) -> ReportFigure:
-    """Paired differences, this run minus ``other``, replication by replication on common random
-    numbers; the figure's data are :func:`journeysim.compare.paired_differences` of the two runs."""
+def pairing(results: Results, other: Results) -> str | None:
+    """Check that ``results`` can be compared with ``other`` replication by replication on common random
+    numbers: :class:`ResultsError` (one line, naming what differs) unless both were run with the same seed
+    and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up).  Runs with
+    different numbers of replications are compared on the ones both have: the returned note says so
+    (None when they have the same replications)."""
     seeds = [r.manifest.get("replication_seeds") for r in (results, other)]
     n = min(len(seeds[0] or []), len(seeds[1] or []))
     if n == 0 or seeds[0][:n] != seeds[1][:n]:
         raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: they were run with "
                            f"different seeds ({other.manifest.get('seed')} and {results.manifest.get('seed')}); run both "
                            "with the same --seed so that replication k of each uses the same random numbers")
-    cmp = compare.comparison_of(_with_costs(other), _with_costs(results), other.name, results.name,
-                                int(results.manifest.get("seed", 0)))
+    differ = compare.unpaired_settings(other.scenario, results.scenario, str(other.path), str(results.path))
+    if differ:
+        raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: {differ}; "
+                           f"differences between runs of another size or period are not the effect of a change: "
+                           f"run both with the same {', '.join(compare.PAIRED_SETTINGS)}")
+    if set(results.reps) == set(other.reps):
+        return None
+    common = set(results.reps) & set(other.reps)
+    return (f"comparing the {len(common)} replications both runs have ({len(results.reps)} in {results.path}, "
+            f"{len(other.reps)} in {other.path}); the others are left out")
+
+
+def comparison_figure(results: Results, other: Results) -> ReportFigure:
+    """Paired differences, this run minus ``other``, replication by replication on common random
+    numbers; the figure's data are :func:`journeysim.compare.paired_differences` of the two runs
+    (on the replications both have; :func:`pairing` refuses runs that cannot be paired)."""
+    pairing(results, other)
+    common = set(results.reps) & set(other.reps)
+    mine, theirs = (_with_costs(r) for r in (results, other))
+    cmp = compare.comparison_of(theirs[theirs["rep"].isin(common)], mine[mine["rep"].isin(common)], other.name,
+                                results.name, int(results.manifest.get("seed", 0)))
     labels = {m: title for m, title, _, _ in FAN_MEASURES}
     shown = [m for m in compare.FIGURE_MEASURES if m in set(cmp.diffs["measure"])]
     data_ = cmp.diffs[cmp.diffs["measure"].isin(shown)].reset_index(drop=True)
@@ -294,10 +316,12 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
     sections.append(_costs_section(results, by_key.get("costs")))
     if other is not None:
         fig = by_key["compare"]
+        note = pairing(results, other)
         sections.append(Section("compare", f"Compared with {other.name}").add(
             para(f"Each difference is this run ({results.name}) minus {other.name}, averaged over pairs of replications "
                  "that share their random numbers, so that chance affects both alike and the interval shows the "
-                 "effect of the change alone. Where an interval includes zero, the runs cannot tell the two apart."),
+                 "effect of the change alone. Where an interval includes zero, the runs cannot tell the two apart."
+                 + (f" Note: {note}." if note else "")),
             fig.html(),
             table(comparison_table(fig.data).rename(columns={"mean_a": other.name, "mean_b": results.name,
                                                                   "pct_change": "% change"}),
@@ -327,10 +351,15 @@ def write_report(results_path: str | Path, out: str | Path, compare_with: str | 
     ``compare_with``, another results folder to show paired differences from."""
     results = open_results(results_path)
     other = open_results(compare_with) if compare_with is not None else None
+    if other is not None:
+        pairing(results, other)  # refuse before the long pass over the logs
     page, _ = build_html(results, project(results), observed_targets(), other)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # a write that failed half way leaves nothing behind
     return out
