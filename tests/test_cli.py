@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -99,3 +100,120 @@ def test_user_errors_give_one_message_and_exit_2(args, message):
     assert r.exit_code == 2, r.output
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------- paths that cannot be written
+def _one_error(r) -> str:
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, r.output
+    return errors[0]
+
+
+def _writers(results: str, bad_folder: str, bad_file: str) -> list[tuple[str, list[str]]]:
+    """(option, command line) of every command that writes a path the user gives."""
+    scenario = str(SCENARIOS / "hampshire.toml")
+    return [
+        ("--out", ["run", scenario, "--out", bad_folder, *SETS]),
+        ("--out", ["compare", str(SCENARIOS / "counterfactual.toml"), scenario, "--out", bad_folder, *SETS]),
+        ("--out", ["sweep", scenario, "--vary", "hubs.family_workers=3,6", "--out", bad_folder, *SETS]),
+        ("--out", ["reps", scenario, "--out", bad_file + ".csv", *SETS]),
+        ("--out", ["calibrate", "--scenario", scenario, "--quick", "--out", bad_folder]),
+        ("--report", ["calibrate", "--scenario", scenario, "--quick", "--report", bad_file + ".md",
+                      "--out", str(Path(results).parent / "calibration-never-written")]),
+        ("--out", ["report", results, "--out", bad_file + ".html"]),
+        ("--out", ["animate", results, "--out", bad_file + ".gif"]),
+        ("--out", ["export", results, "--format", "xes", "--out", bad_file + ".xes"]),
+        ("--figure", ["trace", results, "1", "--figure", bad_file + ".png"]),
+    ]
+
+
+def _no_long_work(monkeypatch):
+    """A check that let the command through would start a calibration: fail at once instead."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command started its work although it cannot write its output")
+
+    monkeypatch.setattr("journeysim.calibrate.run_calibration", refuse)
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_a_file_used_as_a_folder_is_one_line_naming_the_path(results, tmp_path, monkeypatch, index):
+    out, _ = results
+    afile = tmp_path / "afile"
+    afile.write_text("already here\n")
+    _no_long_work(monkeypatch)
+    option, args = _writers(str(out), str(afile / "sub"), str(afile / "x"))[index]
+    bad = args[args.index(option) + 1]
+    line = _one_error(CliRunner().invoke(main, args))
+    assert line == f"error: {option} {bad}: cannot write there: {afile} is a file, not a folder"
+    assert afile.read_text() == "already here\n", "nothing already written is touched"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs a /proc filesystem")
+@pytest.mark.parametrize("index", range(10))
+def test_a_path_where_no_file_can_be_made_is_one_line_naming_the_path(results, monkeypatch, index):
+    out, _ = results
+    _no_long_work(monkeypatch)
+    option, args = _writers(str(out), "/proc/journeysim-x", "/proc/journeysim-x")[index]
+    bad = args[args.index(option) + 1]
+    line = _one_error(CliRunner().invoke(main, args))
+    assert line.startswith(f"error: {option} {bad}: cannot write in /proc (")
+
+
+def test_an_os_error_later_on_is_one_line_and_leaves_the_old_file(results, tmp_path, monkeypatch):
+    """A write that fails after the checks (a full disk, say): one line naming the file, exit 2, and
+    the report already at --out is left as it was, with no partial file beside it."""
+    out, _ = results
+    report = tmp_path / "r.html"
+    report.write_text("the old report")
+    monkeypatch.setattr("journeysim.report.build.build_html", lambda *a, **k: ("<html>new</html>", []))
+    monkeypatch.setattr("journeysim.report.build.project", lambda results: None)
+
+    def full_disk(self, target):
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    line = _one_error(CliRunner().invoke(main, ["report", str(out), "--out", str(report)]))
+    assert line == f"error: {tmp_path / '.r.html.partial'}: No space left on device"
+    assert report.read_text() == "the old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+# --------------------------------------------------------------------------- trace
+def test_trace_takes_an_id_written_as_a_whole_float(results):
+    """The user guide's pandas snippet reads child ids from a column with gaps, which prints them as 475.0."""
+    out, _ = results
+    log = read_log(out / "events" / "rep-000.parquet").to_pandas()
+    child = int(log["child_id"].dropna().iloc[0])
+    as_int = CliRunner().invoke(main, ["trace", str(out), str(child)])
+    as_float = CliRunner().invoke(main, ["trace", str(out), f"{child}.0"])
+    assert as_float.exit_code == 0, as_float.output
+    assert as_float.output == as_int.output
+    r = CliRunner().invoke(main, ["trace", str(out), f"{child}.5"])
+    assert r.exit_code == 2 and f"'{child}.5' is not a whole number" in r.output
+
+
+def test_trace_checks_the_figure_before_telling_the_story(results, tmp_path):
+    out, _ = results
+    log = read_log(out / "events" / "rep-000.parquet").to_pandas()
+    child = int(log["child_id"].dropna().iloc[0])
+    r = CliRunner().invoke(main, ["trace", str(out), str(child), "--figure", str(tmp_path / "x.bmp")])
+    assert _one_error(r) == f"error: --figure {tmp_path / 'x.bmp'}: unknown picture type '.bmp'; use .png, .svg, .pdf"
+    assert f"Child {child}" not in r.output, "refused before the story is printed"
+
+
+def test_trace_counts_children_and_days_in_the_singular_and_plural():
+    from journeysim.narrative import tell
+
+    from test_projections import log_of
+    from test_projections_flows import journey_rows
+
+    rows = journey_rows()
+    allocations = [r for r in rows if r["event"] == "WorkerAllocated"]
+    allocations[0]["value"], allocations[1]["value"] = 1.0, 3.0
+    next(r for r in rows if r["event"] == "HubSupportStarted")["value"] = 1.0
+    text = "\n".join(tell(log_of(rows), 1))
+    assert "they now hold 1 child)" in text and "they now hold 3 children)" in text
+    assert "(waited 1 day)" in text and "hub support ends after 98 days" in text

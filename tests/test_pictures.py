@@ -136,3 +136,58 @@ def test_run_shows_a_bar_on_a_terminal_and_lines_otherwise(tty, monkeypatch, tmp
     assert r.exit_code == 0, r.output
     assert ("replications: 100%" in r.output) == tty
     assert ("replication 2:" in r.output) != tty
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_compare_sweep_and_reps_show_labelled_progress_and_no_replication_lines(tty, monkeypatch, tmp_path):
+    """On a terminal each scenario (compare), point (sweep) or run of replications (reps) has its own bar,
+    labelled; otherwise each prints one line when it ends, and none prints a line per replication."""
+    import re
+
+    from conftest import SCENARIOS, SMALL
+
+    monkeypatch.setattr(progress, "stderr_is_terminal", lambda: tty)
+    monkeypatch.setattr("journeysim.cli.stderr_is_terminal", lambda: tty)
+    sets = [x for s in [*SMALL, "run.start=2019-04-01", "run.scale=0.02"] for x in ("--set", s)]
+    scenario = str(SCENARIOS / "hampshire.toml")
+    runs = {
+        "compare": (["compare", str(SCENARIOS / "counterfactual.toml"), scenario, "--reps", "2"],
+                    ["counterfactual (A)", "hampshire (B)"]),
+        "sweep": (["sweep", scenario, "--vary", "hubs.family_workers=3,6", "--reps", "2"],
+                  ["point 1/2: hubs.family_workers=3", "point 2/2: hubs.family_workers=6"]),
+        "reps": (["reps", scenario, "--measure", "referrals", "--max-reps", "3", "--precision", "0.0001"], ["hampshire"]),
+    }
+    for name, (args, labels) in runs.items():
+        out = [] if name == "reps" else ["--out", str(tmp_path / name)]
+        r = CliRunner().invoke(main, [*args, *out, "--workers", "1", *sets])
+        assert r.exit_code == 0, r.output
+        assert "replication 1:" not in r.output and "replication 2:" not in r.output, name
+        for label in labels:
+            if tty:
+                assert re.search(rf"{re.escape(label)}: (100%\|.*\| \d+/\d+|\d+rep) ", r.output), (label, r.output)
+            else:
+                assert re.search(rf"^  {re.escape(label)}: \d+ replication\(s\) in [\d.]+s$", r.output, re.M), \
+                    (label, r.output)
+        assert ("100%|" in r.output or "rep [" in r.output) == tty, name
+    # reps, not settled within --max-reps, says so plainly
+    assert "None" not in r.output
+    assert re.search(r"referrals 2019-20\s+more than 3 ", r.output), r.output
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_batches_of_runs_have_one_labelled_bar_each(tty, monkeypatch):
+    """calibrate's batches (run_jobs' progress): a bar each on a terminal, a line each otherwise."""
+    stream = _Tty() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress.BatchProgress() as advance:
+        for label, total in (("wave 1/2 design runs", 3), ("wave 2/2 design runs", 2), ("full-scale replications", 2)):
+            for done in range(1, total + 1):
+                advance(done, total, label)
+    text = stream.getvalue()
+    if tty:
+        for label, total in (("wave 1/2 design runs", 3), ("wave 2/2 design runs", 2), ("full-scale replications", 2)):
+            assert f"{label}: 100%" in text and f"{total}/{total}" in text
+    else:
+        lines = text.splitlines()
+        assert [line.split(" in ")[0] for line in lines] == ["  wave 1/2 design runs: 3 runs", "  wave 2/2 design runs: 2 runs",
+                                                            "  full-scale replications: 2 runs"]

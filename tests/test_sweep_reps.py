@@ -104,3 +104,32 @@ def test_replications_for_a_scenario_runs_until_settled():
     table = g.table().set_index("measure")
     assert table.loc["cla_starts", "replications_needed"] > table.loc["contacts", "replications_needed"]
     assert table.loc["cla_starts", "replications_run"] >= g.needed + 5
+
+
+@pytest.mark.parametrize("measures", [["sw_caseload_children_mean"],
+                                      ["cla_starts", "cp_plans_started", "sw_caseload_children_mean"]])
+def test_tornado_titles_fit_inside_the_picture(monkeypatch, tmp_path, measures):
+    """The figure's title and each panel's title are wrapped to fit: none runs off either side."""
+    import matplotlib.pyplot as plt
+
+    from journeysim import sweep as sw
+
+    varies = [Vary("hubs.family_workers", ["3", "6"]), Vary("workforce.hard_cap", ["0", "20"])]
+    rows = []
+    for point, (key, value) in enumerate([(None, None), ("hubs.family_workers", "3"), ("hubs.family_workers", "6"),
+                                          ("workforce.hard_cap", "0"), ("workforce.hard_cap", "20")]):
+        for i, measure in enumerate(measures):
+            rows.append({"point": point, "hubs.family_workers": value if key == "hubs.family_workers" else "base",
+                         "workforce.hard_cap": value if key == "workforce.hard_cap" else "base",
+                         "measure": measure, "year": "2017-18", "mean": 10.0 + point * (i + 1), "ci95": 1.0, "n": 2})
+    kept = []
+    monkeypatch.setattr(plt, "close", lambda fig: kept.append(fig))
+    title = "hampshire: hubs.family_workers, workforce.hard_cap (2 replications per point, seed 1)"
+    sw.tornado(pd.DataFrame(rows), varies, measures, "2017-18", tmp_path / "t.png", title)
+    fig = kept[0]
+    renderer = fig.canvas.get_renderer()
+    texts = [fig._suptitle, *[ax.title for ax in fig.axes]]
+    assert fig._suptitle.get_text().replace("\n", " ") == title
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (text.get_text(), box, fig.bbox.width)

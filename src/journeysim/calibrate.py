@@ -305,10 +305,15 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     obs = observations(rows)
     names = obs.names
 
+    which = "back-test fit: " if fit_years else ""
+    wave = 0
+
     def simulate_design(X: np.ndarray, seeds: list[int], full: list[bool]) -> np.ndarray:
+        nonlocal wave
+        wave += 1
         jobs = [(base, knobs, x, s, 1.0 if f else settings.scale, names) for x, s, f in zip(X, seeds, full)]
-        return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress, label="design runs",
-                                  executor=executor))
+        return np.vstack(run_jobs(_design_job, jobs, workers, progress=progress,
+                                  label=f"{which}wave {wave}/{settings.waves} design runs", executor=executor))
 
     result = hm.history_match(simulate_design, obs, len(knobs), waves=settings.waves,
                               runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
@@ -317,8 +322,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     draws = _ensemble_draws(result, obs, settings.reps, seed)
     best = apply_knobs(base, knobs, result.best)
     jobs = [(best, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
-    frames = run_jobs(_full_job, jobs, workers, progress=progress, label="full-scale replications",
-                      executor=executor)
+    frames = run_jobs(_full_job, jobs, workers, progress=progress,
+                      label=f"{which}full-scale replications (chosen point and plausible ensemble)", executor=executor)
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
     # the emulator's best point, or a wave's centre if its full-scale replicates fit better
     sim_var = result.waves[-1].emulator.sim_var
@@ -330,7 +335,7 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
         chosen = apply_knobs(base, knobs, chosen_u)
         per_rep = _stack(run_jobs(_full_job, [(chosen, s) for s in seeds], workers, progress=progress,
-                                  label="full-scale replications", executor=executor))
+                                  label=f"{which}full-scale replications (wave {pick}'s centre)", executor=executor))
     return Fit(knobs, result, apply_knobs(base, knobs, chosen_u), rows, per_rep, ensemble, settings,
                time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pandas as pd
 from . import __version__, pathway
 from .calendar import fy_label
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
-from .progress import progress_bar, replication_progress, stderr_is_terminal
+from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results import ResultsError, open_results
 from .runner import RunError, RunInterrupted
 from .calibrate import CalibrationError
@@ -70,8 +72,47 @@ def user_errors(fn):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written to the output folder", err=True)
             sys.exit(130)
+        except OSError as exc:  # a path that cannot be written (or read) as the command went on
+            click.echo(f"error: {_os_error(exc)}", err=True)
+            sys.exit(2)
 
     return wrapper
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error in one line: the path(s) it names and what went wrong."""
+    why = exc.strerror or str(exc)
+    if exc.filename is None:
+        return why
+    where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 is not None else "")
+    return f"{where}: {why}"
+
+
+def writable(path: Path, option: str, folder: bool = False) -> None:
+    """RunError (one line naming ``option`` and ``path``) unless the command can write ``path`` (a file,
+    or with ``folder`` a results folder, made with any missing parent folders).
+
+    Checked before any work, by making and removing an empty scratch file in the nearest folder on the
+    way to ``path`` that exists (the test the operating system will apply: a file where a folder is
+    needed, a read-only or special filesystem such as /proc), so that a long run never ends failing
+    to write its output, and nothing already there is touched."""
+    path = Path(path)
+    if not folder and path.is_dir():
+        raise RunError(f"{option} {path}: is a folder; give a file name")
+    if folder and path.exists() and not path.is_dir():
+        raise RunError(f"{option} {path}: is a file, not a folder")
+    base = path.parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if base.exists() and not base.is_dir():
+        raise RunError(f"{option} {path}: cannot write there: {base} is a file, not a folder")
+    for where in ([path] if folder and path.is_dir() else []) + [base]:
+        try:
+            fd, scratch = tempfile.mkstemp(dir=where, prefix=".journeysim-write-check-")
+            os.close(fd)
+            os.unlink(scratch)
+        except OSError as exc:
+            raise RunError(f"{option} {path}: cannot write in {where} ({exc.strerror or exc})") from None
 
 
 def executor_options(fn):
@@ -168,6 +209,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
     out = out or Path("results") / scenario.name
+    writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
             progress_bar(reps, "replications", "rep") as bar:
@@ -234,9 +276,31 @@ def _fmt(v) -> str:
     return str(v)
 
 
+class WholeNumber(click.ParamType):
+    """An integer, also written as a float with nothing after the point ("475.0", as pandas prints an
+    id column that holds missing values)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            pass
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not number.is_integer():
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        return int(number)
+
+
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.argument("child_id", type=int)
+@click.argument("child_id", type=WholeNumber())
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
 @click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the journey as a timeline (.png, .svg or .pdf).")
@@ -245,6 +309,11 @@ def trace(results, child_id, rep, figure):
     """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
+    if figure is not None:  # a figure that cannot be written is said before the story, not after it
+        from .report.timeline import check_figure_path
+
+        check_figure_path(figure)
+        writable(figure, "--figure")
     path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
     log = read_log(path)
     lines = tell(log, child_id)
@@ -270,8 +339,14 @@ def trace(results, child_id, rep, figure):
 def report(results, other, out):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
+    from .report.build import pairing
 
     out = out or Path(results) / "report.html"
+    writable(out, "--out")
+    if other is not None:
+        note = pairing(open_results(results), open_results(other))
+        if note:
+            click.echo(f"note: {note}", err=True)
     path = write_report(results, out, other)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
 
@@ -289,6 +364,7 @@ def animate(results, out, step_days, fps, dpi):
     """Animate stocks and queues over time (for a training room or a projector)."""
     from .report.animate import write_animation
 
+    writable(out, "--out")
     path = write_animation(results, out, step_days, fps, dpi)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
@@ -304,6 +380,7 @@ def export(results, fmt, rep, out):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools)."""
     from .export import export as write_export
 
+    writable(out, "--out")
     found = open_results(results)
     n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
@@ -347,17 +424,19 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
         settings.reps = reps
     out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
     report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
+    writable(out, "--out", folder=True)
+    writable(report, "--report")
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
     fits = 2 if backtest else 1
-    with _executor(executor, scheduler, workers) as ex:
+    with _executor(executor, scheduler, workers) as ex, BatchProgress() as progress:
         click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
                    f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
                    f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {ex.workers} worker(s)",
                    err=True)
         numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
-                                      progress=_batch_progress, executor=ex)
+                                      progress=progress, executor=ex)
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
@@ -367,14 +446,6 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
                + (f"; back-test forecast MAPE {numbers['backtest_forecast_mape']:.1f}% "
                   f"(in-sample {numbers['backtest_insample_mape']:.1f}%)" if "backtest_forecast_mape" in numbers else ""))
     click.echo(f"Took {numbers['seconds'] / 60:.1f} minutes.")
-
-
-def _batch_progress(done: int, total: int, label: str) -> None:
-    """Progress of a batch of runs: a line that updates in place on a terminal, the last line only otherwise."""
-    if sys.stderr.isatty():
-        click.echo(f"\r  {label}: {done}/{total}", err=True, nl=done == total)
-    elif done == total:
-        click.echo(f"  {label}: {done}/{total} done", err=True)
 
 
 @main.command()
@@ -435,11 +506,11 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     if unknown:
         raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
+    writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
-        result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, _progress,
-                                        executor=ex)
+        result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
     (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
@@ -491,12 +562,13 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
     if unknown:
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     out = out or Path("results") / f"sweep-{base.name}"
+    writable(out, "--out", folder=True)
     n = len(sw.points(parsed, one_at_a_time))
     click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
         result = sw.run_sweep(scenario_file, list(overrides), parsed, out, reps, seed, workers, force, one_at_a_time,
-                              _progress, executor=ex)
+                              executor=ex, stage=stage_progress)
     title = f"{base.name}: {', '.join(v.key for v in parsed)} ({reps} replications per point, seed {seed})"
     if one_at_a_time:
         figure = sw.tornado(result, parsed, measures, years[0], out / "sweep.png", title)
@@ -547,23 +619,39 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
     if unknown:
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     chosen = [(m, y) for m in measures for y in years]
+    if out:
+        writable(out, "--out")
     click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
                f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
-    with _executor(executor, scheduler, workers) as ex:
-        guidance = rp.run_until_precise(scenario, chosen, precision, seed, k_limit, max_reps, progress=_progress,
+    with _executor(executor, scheduler, workers) as ex, stage_progress(scenario.name) as progress:
+        guidance = rp.run_until_precise(scenario, chosen, precision, seed, k_limit, max_reps, progress=progress,
                                         executor=ex)
     table = guidance.table()
     if out:
-        table.to_csv(out, index=False)
+        _write_atomic(out, table.to_csv(index=False))
+    shown = table.astype({"replications_needed": object})
+    shown["replications_needed"] = [f"more than {run}" if pd.isna(n) else f"{int(n)}"
+                                    for n, run in zip(table["replications_needed"], table["replications_run"])]
     click.echo()
     click.echo(f"Replications needed for a 95% half-width within {precision:.0%} of the mean "
                f"(Hoad, Robinson and Davies 2010; look-ahead {k_limit}):")
-    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.3f}", na_rep="not yet"))
+    click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:,.3f}", na_rep="-"))
     click.echo()
     if guidance.needed is None:
         click.echo(f"Not settled within {max_reps} replications: raise --max-reps or relax --precision.")
     else:
         click.echo(f"Run at least {guidance.needed} replications (--reps {guidance.needed}).")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one step: a failed write leaves the file that was there untouched."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

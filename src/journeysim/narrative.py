@@ -13,9 +13,9 @@ _PHRASES = {
     "ReferralReceived": "referred to children's social care (previous referrals: {count})",
     "CaseLoaded": "already open when the run starts: {outcome}",
     "UascArrived": "arrives as an unaccompanied asylum-seeking child",
-    "WorkerAllocated": "allocated to worker {worker} in {team} ({reason}; they now hold {value:.0f} children)",
+    "WorkerAllocated": "allocated to worker {worker} in {team} ({reason}; they now hold {children})",
     "AssessmentStarted": "assessment starts",
-    "AssessmentCompleted": "assessment completed: {outcome} ({value:.0f} days after the referral)",
+    "AssessmentCompleted": "assessment completed: {outcome} ({days} after the referral)",
     "StrategyDiscussionHeld": "strategy discussion: {outcome}",
     "S47EnquiryCompleted": "section 47 enquiry completed: {outcome}",
     "IcpcHeld": "initial child protection conference: {outcome}",
@@ -25,14 +25,14 @@ _PHRASES = {
     "CpReviewHeld": "CP review conference {count}: {outcome}",
     "CpPlanEnded": "Child Protection plan ends: {reason} (engagement {value:.2f})",
     "HubReferred": "family referred to {team}",
-    "HubSupportStarted": "intensive support from {team} starts (waited {value:.0f} days)",
-    "HubSupportEnded": "hub support ends after {value:.0f} days",
+    "HubSupportStarted": "intensive support from {team} starts (waited {days})",
+    "HubSupportEnded": "hub support ends after {days}",
     "PloStarted": "Public Law Outline pre-proceedings start",
     "CareProceedingsIssued": "care proceedings issued",
     "CareEntered": "enters care ({legal_status}; {reason})",
     "PlacementStarted": "placement: {outcome} ({reason})",
-    "CareLeft": "leaves care: {reason} after {value:.0f} days",
-    "ReturnHomeBrokeDown": "the return home breaks down after {value:.0f} days",
+    "CareLeft": "leaves care: {reason} after {days}",
+    "ReturnHomeBrokeDown": "the return home breaks down after {days}",
     "CaseClosed": "case closed: {reason}, to {outcome}",
 }
 
@@ -49,7 +49,16 @@ def _fields(row: pd.Series) -> dict:
             out[k] = float("nan") if k == "value" else "?"
         else:
             out[k] = int(v) if k in ("count", "worker") else v
+    value = out.get("value", float("nan"))
+    out["children"], out["days"] = _count(value, "child", "children"), _count(value, "day", "days")
     return out
+
+
+def _count(value: float, one: str, many: str) -> str:
+    """``value`` rounded, with the noun that agrees with it ("1 child", "3 children")."""
+    if math.isnan(value):
+        return f"? {many}"
+    return f"{value:.0f} {one if round(value) == 1 else many}"
 
 
 def _last_day(log: pa.Table) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import runner
-from .compare import COST_PREFIX, costs_as_measures
+from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
@@ -81,10 +81,13 @@ def check_measures(measures: list[str]) -> None:
 
 def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out: Path, reps: int, seed: int,
               workers: int | None = None, force: bool = False, one_at_a_time: bool = False, progress=None,
-              executor: runner.Executor | None = None) -> pd.DataFrame:
+              executor: runner.Executor | None = None, stage=None) -> pd.DataFrame:
     """Run every point into ``out/point-NN`` (with ``executor``, default ``workers`` local processes); return
     and write ``sweep.csv``: one row per point, measure and year with the point's values of the varied keys,
-    ``mean``, ``ci95`` and ``n``."""
+    ``mean``, ``ci95`` and ``n``.
+
+    Progress: ``progress(result, done, total)`` for every replication, or ``stage(label, reps)``, a
+    context manager giving that callback for each point's replications (label "point 2/5: key=value")."""
     out = Path(out)
     if out.exists() and not force:
         raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
@@ -94,7 +97,9 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     frames = []
     for i, (point, scenario) in enumerate(zip(runs, scenarios)):
         folder = out / f"point-{i:02d}"
-        runner.run(scenario, folder, reps, seed, workers, force=True, progress=progress, executor=executor)
+        label = f"point {i + 1}/{len(runs)}: " + (", ".join(f"{k}={v}" for k, v in point.items()) or "the scenario as it is")
+        with stage_of(stage, progress, label, reps) as callback:
+            runner.run(scenario, folder, reps, seed, workers, force=True, progress=callback, executor=executor)
         per_rep = pd.concat([pd.read_csv(folder / "measures.csv"), costs_as_measures(pd.read_csv(folder / "costs.csv"))])
         summary = runner.summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
         values = {k: point.get(k, "base" if one_at_a_time else "") for k in keys}
@@ -188,10 +193,29 @@ def _pyplot():
 
 
 def _save(fig, path: Path, title: str) -> Path:
-    fig.suptitle(title, fontsize=9)
+    """Title, lay out and write ``fig``: each panel's title wrapped to its panel's width and the figure's
+    title to the figure's, so that no title runs off the picture."""
+    suptitle = fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if ax.get_title():
+            _fit_text(ax.title, ax.get_window_extent(renderer).width, renderer)
+    _fit_text(suptitle, 0.96 * fig.bbox.width, renderer)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
     return path
+
+
+def _fit_text(text, width: float, renderer) -> None:
+    """Wrap a text artist at spaces until it is at most ``width`` pixels wide (or cannot be wrapped more)."""
+    import textwrap
+
+    words = " ".join(text.get_text().split())
+    chars = len(words)
+    while text.get_window_extent(renderer).width > width and chars > 12:
+        chars = max(12, int(chars * 0.85))
+        text.set_text(textwrap.fill(words, chars, break_long_words=False))

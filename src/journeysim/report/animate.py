@@ -135,8 +135,11 @@ def write_animation(results_path: str | Path, out: str | Path, step_days: int = 
     animation = FuncAnimation(scene.fig, scene.draw, frames=len(frames), blit=False)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
-    with progress_bar(len(frames), "drawing frames", "frame") as bar:
-        animation.save(str(tmp), writer=writer, dpi=dpi, progress_callback=lambda i, n: bar.update(1))
-    tmp.replace(out)
+    try:
+        with progress_bar(len(frames), "drawing frames", "frame") as bar:
+            animation.save(str(tmp), writer=writer, dpi=dpi, progress_callback=lambda i, n: bar.update(1))
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed or interrupted write leaves nothing behind
     return out
 

@@ -176,11 +176,23 @@ def _bar(ax, start: pd.Timestamp, end: pd.Timestamp, y: float, colour: str, edge
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def save_timeline(log, child_id: int, path: Path) -> Path:
-    """Draw the timeline of ``child_id`` into ``path`` (its suffix picks the format)."""
+def check_figure_path(path: Path) -> None:
+    """ResultsError unless ``path`` ends in a picture type :func:`save_timeline` draws."""
     path = Path(path)
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise ResultsError(f"--figure {path}: unknown picture type '{path.suffix}'; use {', '.join(FIGURE_SUFFIXES)}")
+
+
+def save_timeline(log, child_id: int, path: Path) -> Path:
+    """Draw the timeline of ``child_id`` into ``path`` (its suffix picks the format), in one step: a
+    failed write leaves a file already at ``path`` as it was."""
+    path = Path(path)
+    check_figure_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    timeline_figure(timeline(log, child_id)).savefig(path, dpi=110)
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        timeline_figure(timeline(log, child_id)).savefig(tmp, dpi=110)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
