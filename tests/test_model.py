@@ -141,3 +141,48 @@ def test_a_one_week_in_two_rota_puts_two_teams_on_intake_each_week():
     refs = refs[(refs["time_w"] <= refs["time"]) & (refs["time"] < refs["time_w"] + 7)]
     on_intake = refs.groupby("seq").apply(lambda g: (g["team"] == g["team_w"]).any())
     assert on_intake.all()
+
+
+def _of_the_model(obj) -> bool:
+    """An object made by journeysim or SimPy: an instance of their classes, or one of their
+    functions, generators or the cells their closures keep."""
+    if type(obj).__name__ == "cell":
+        try:
+            obj = obj.cell_contents
+        except ValueError:
+            return False
+    code = getattr(obj, "gi_code", None) or getattr(obj, "__code__", None)
+    where = code.co_filename if code is not None else (getattr(type(obj), "__module__", "") or "")
+    return "journeysim" in where or "simpy" in where
+
+
+def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
+    """The garbage collector is paused during a run (world.py), which is safe only while the
+    model's objects form no reference cycles: a family, its children, their cases, workers,
+    processes and scheduled callbacks must all be freed by reference counting alone."""
+    import gc
+
+    from journeysim.model import world
+
+    found: list[list[str]] = []
+    schedule = world._schedule_components
+
+    def with_checks(w):
+        schedule(w)
+
+        def check():
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                gc.collect()
+                found.append(sorted({type(o).__name__ for o in gc.garbage if _of_the_model(o)}))
+            finally:
+                gc.garbage.clear()
+                gc.set_debug(0)
+            w.at(200.0, check)
+
+        w.at(200.0, check)
+
+    monkeypatch.setattr(world, "_schedule_components", with_checks)
+    simulate(small("hampshire.toml", "run.start=2016-04-01", "run.end=2019-04-01"), 3)
+    assert len(found) >= 5
+    assert all(not kinds for kinds in found), found

@@ -37,7 +37,7 @@ def contacts(w: "World"):
                 fam = w.new_family(rs)
                 w.log.emit(now, Event.CONTACT_RECEIVED, family_id=fam.id, team="FRONT-DOOR", outcome=outcome,
                            reason="new_family", count=len(fam.children))
-                w.env.process(frontdoor.mash(w, fam, known=False))
+                frontdoor.mash(w, fam, known=False)
             else:  # signposted at the front door: the family need not be modelled further
                 w.log.emit(now, Event.CONTACT_RECEIVED, family_id=w.new_id("family"), team="FRONT-DOOR",
                            outcome=outcome, reason="new_family", count=max(1, int(sizes.sample(rs))))
@@ -65,7 +65,7 @@ def family_returns(w: "World", fam) -> None:
         return
     w.log.emit(now, Event.CONTACT_RECEIVED, family_id=fam.id, team="FRONT-DOOR", outcome="mash",
                reason="known_family", count=len(fam.children))
-    w.env.process(frontdoor.mash(w, fam, known=True))
+    frontdoor.mash(w, fam, known=True)
 
 
 def uasc_rate(w: "World", day: float) -> float:

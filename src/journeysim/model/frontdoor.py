@@ -16,13 +16,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-def mash(w: "World", fam: "Family", known: bool):
-    """Process: screen a contact; refer the family's children, or close with NFA / early help."""
+def mash(w: "World", fam: "Family", known: bool) -> None:
+    """A contact reaches the MASH: screening takes its time, then the decision (a scheduled
+    callback rather than a process: nothing happens to the family in between)."""
     p = w.p.mash
     rs = w.streams["frontdoor"]
     holding = w.active(p.hold_longer_start)
     duration = (p.screening_hold_longer if holding else p.screening).sample(rs)
-    yield w.env.timeout(duration)
+    w.at(duration, lambda: decide(w, fam, known, duration))
+
+
+def decide(w: "World", fam: "Family", known: bool, duration: float) -> None:
+    """The MASH's decision after screening: refer the family's children, or close with NFA / early help."""
+    p = w.p.mash
+    rs = w.streams["frontdoor"]
     probs = p.outcome_known if known else p.outcome
     if p.backfill_elasticity > 0:
         probs = backfilled(probs, p.backfill_elasticity * spare_capacity(w))
