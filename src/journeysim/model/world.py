@@ -35,6 +35,12 @@ class World:
         self.workforce = teams.Workforce(self)
         self.hubs = hubs.Hubs(self)
 
+    def dispose(self) -> None:
+        """Break the references that lead back to the world (its parts' and the pending events'
+        callbacks), so that the finished replication is freed at once, not by a collector pass."""
+        self.env._queue.clear()
+        self.workforce.w = self.hubs.w = None
+
     # ------------------------------------------------------------------ helpers
     def new_id(self, kind: str) -> int:
         self._ids[kind] += 1
@@ -154,6 +160,7 @@ def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> 
     w.env.process(_intake_rota(w))
     w.env.run(until=until if until is not None else w.cal.horizon)
     log.close()
+    w.dispose()
 
 
 def _cast_date(w: World, d: int) -> dt.date | None:
