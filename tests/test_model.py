@@ -186,3 +186,28 @@ def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
     simulate(small("hampshire.toml", "run.start=2016-04-01", "run.end=2019-04-01"), 3)
     assert len(found) >= 5
     assert all(not kinds for kinds in found), found
+
+
+def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
+    """Teams keep a running count of the children their workers hold (for choosing teams fast);
+    checked against the workers' own caseloads every 50 days of a run with a hard cap, turnover,
+    the switch to CAST and reallocations."""
+    from journeysim.model import world
+
+    checked: list[int] = []
+    schedule = world._schedule_components
+
+    def with_checks(w):
+        schedule(w)
+
+        def check():
+            for team in w.workforce.all_teams():
+                assert team.children == sum(len(x.children) for x in team.workers), team.name
+            checked.append(len(w.workforce.all_teams()))
+            w.at(50.0, check)
+
+        w.at(50.0, check)
+
+    monkeypatch.setattr(world, "_schedule_components", with_checks)
+    simulate(small("hampshire.toml", "workforce.hard_cap=14", "teams.reallocation_rate=1.0"), 5)
+    assert len(checked) > 30

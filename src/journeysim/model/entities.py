@@ -94,11 +94,8 @@ class Team:
     posts: int
     workers: list[Worker] = field(default_factory=list)
     waiting: list = field(default_factory=list)  # allocations waiting for a place (hard cap)
+    children: int = 0  # children its workers hold, kept up to date by the Workforce as they move
 
     @property
     def vacancies(self) -> int:
         return self.posts - sum(1 for w in self.workers if not w.covering)
-
-    @property
-    def children(self) -> int:
-        return sum(w.load for w in self.workers)

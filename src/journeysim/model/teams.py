@@ -83,6 +83,7 @@ class Workforce:
         worker.active = False
         team = worker.team
         team.workers.remove(worker)
+        team.children -= len(worker.children)
         w.log.emit(w.env.now, Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind,
                    reason=reason, count=worker.load)
         held = sorted(worker.children, key=lambda c: c.id)
@@ -183,6 +184,7 @@ class Workforce:
             team = cast[i % n] if (i // n) % 2 == 0 else cast[n - 1 - i % n]
             worker.team = team
             team.workers.append(worker)
+            team.children += worker.load
             w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
         self.teams[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
         self.model[d] = "B"
@@ -260,9 +262,11 @@ class Workforce:
             old = child.worker
             if old is not None:
                 old.children.discard(child)
+                old.team.children -= 1
                 freed.append(old)
             child.worker = worker
             worker.children.add(child)
+            worker.team.children += 1
             w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
                        reason=reason, age=child.age(now), value=float(worker.load))
         if self.hard_cap:  # places freed by children moving away may let waiting work in
@@ -301,6 +305,7 @@ class Workforce:
         worker = child.worker
         if worker is not None:
             worker.children.discard(child)
+            worker.team.children -= 1
             child.worker = None
             self._serve_waiting(worker.team)
 
