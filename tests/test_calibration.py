@@ -4,6 +4,7 @@ knobs, the fitted-parameter file, the fit report's numbers, and a small end-to-e
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,30 @@ def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     loaded = sc.load(tmp_path / "s.toml")
     assert loaded["mash.outcome"]["referral"] == pytest.approx(chosen["mash.outcome"]["referral"], rel=1e-3)
     assert loaded["cp.duration"].median == pytest.approx(chosen["cp.duration"].median, rel=1e-3)
+
+
+def test_fitted_probabilities_are_rounded_and_still_sum_to_one():
+    raw = {"not_in_need": 0.29904, "early_help": 0.11462, "cin_plan": 0.29984, "strategy_discussion": 0.2865}
+    assert abs(sum(cal._rounded(raw).values()) - 1.0) > 1e-6  # rounding each entry alone breaks the sum
+    out = cal._rounded_probs(raw)
+    assert sum(out.values()) == pytest.approx(1.0, abs=1e-9)
+    assert out == {"not_in_need": 0.299, "early_help": 0.1146, "cin_plan": 0.2999, "strategy_discussion": 0.2865}
+    assert sc.parse_override(f"assessment.outcome={cal._fmt(out)}")  # written as TOML a scenario accepts
+
+
+def test_shipped_scenarios_load_the_fitted_file_and_it_holds_only_fitted_parameters():
+    """scenarios/hampshire.toml extends calibration/hampshire.toml, so every shipped scenario uses
+    the fit; and every key there is a calibration knob's, so a refit (which starts each knob from
+    its default) does not depend on the file it replaces."""
+    fitted = SCENARIOS.parent / "calibration" / "hampshire.toml"
+    doc = tomllib.loads(fitted.read_text())
+    keys = {f"{section}.{name}" for section, table in doc.items() for name in table}
+    assert keys <= {k.key for k in cal.KNOBS}
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        s = sc.load(path)
+        assert any(Path(f).resolve() == fitted.resolve() for f in s.files), path.name
+        for key in keys:
+            assert s.sources[key] != "default", (path.name, key)
 
 
 # ----------------------------------------------------------------------------- the report's numbers

@@ -357,13 +357,13 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ the file
 def _fmt(v: Any) -> str:
-    """A value in TOML, numbers to 4 significant figures (so a refit gives the same text)."""
+    """A value in TOML (numbers as :func:`_rounded` left them)."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return f"{float(f'{v:.4g}')!r}"
+        return repr(v)
     if isinstance(v, str):
         return f'"{v}"'
     if isinstance(v, dict):
@@ -401,7 +401,8 @@ def fitted_toml(f: Fit, command: str) -> str:
         for knob, (lo, hi) in by_key[key]:
             lines.append(f"# {knob.doc}: {knob.name} plausible {_num(knob.value(lo))} to {_num(knob.value(hi))} "
                          f"(prior {_num(knob.lo)} to {_num(knob.hi)})")
-        lines.append(f"{name} = {_fmt(_rounded(raw[key]))}")
+        value = _rounded_probs(raw[key]) if PARAMS[key].kind == "probs" else _rounded(raw[key])
+        lines.append(f"{name} = {_fmt(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -409,7 +410,17 @@ def _num(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+def _rounded_probs(table: dict[str, float]) -> dict[str, float]:
+    """A table of probabilities to 4 significant figures that still sums to 1 (as a scenario's
+    must): every entry rounded but the largest, which takes what is left."""
+    largest = max(table, key=lambda k: (table[k], k))
+    out = {k: _rounded(float(v)) for k, v in table.items()}
+    out[largest] = round(1.0 - sum(v for k, v in out.items() if k != largest), 10)
+    return out
+
+
 def _rounded(v: Any) -> Any:
+    """Numbers to 4 significant figures, so that a refit gives the same text."""
     if isinstance(v, float):
         return float(f"{v:.4g}")
     if isinstance(v, dict):
