@@ -116,12 +116,7 @@ class EventLog:
                   pa.array(time), pa.array(date, type=pa.int32()).cast(pa.date32())]
         # the columns after seq, time and date, in schema order (an Event is a str: its value)
         for field, values in zip(list(self.schema)[3:], cols[1:]):
-            typ = field.type
-            if pa.types.is_dictionary(typ):
-                arr = pa.array(values, type=pa.string()).dictionary_encode().cast(typ)
-            else:
-                arr = pa.array(values, type=typ)
-            arrays.append(arr)
+            arrays.append(pa.array(values, type=field.type))
         batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         if self._writer is not None:
             self._writer.write_batch(batch)

@@ -16,7 +16,7 @@ from ..events import Event
 from ..rng import Outcomes, Streams
 from ..scenario import AGE_BANDS, Scenario
 from . import arrivals, hubs, journey, teams
-from .entities import Case, Child, Family
+from .entities import DAYS_PER_YEAR, Case, Child, Family
 
 
 class World:
@@ -67,13 +67,18 @@ class World:
             return 1.0
         return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.p.run.start)) / 365.25)
 
-    def child_event(self, event: Event, case: Case, child: Child, **fields) -> None:
+    def child_event(self, event: Event, case: Case, child: Child, team: str | None = None, worker: int | None = None,
+                    outcome: str | None = None, reason: str | None = None, legal_status: str | None = None,
+                    count: int | None = None, value: float | None = None) -> None:
+        """Log an event of one child's journey; the team and worker are the child's own unless given."""
         now = self.env.now
-        worker = child.worker
-        if worker is not None and "team" not in fields:
-            fields["team"] = worker.team.name
-            fields["worker"] = worker.id
-        self.log.emit(now, event, case.id, child.id, case.family.id, age=child.age(now), **fields)
+        if team is None:
+            held_by = child.worker
+            if held_by is not None:
+                team = held_by.team.name
+                worker = held_by.id
+        self.log.emit(now, event, case.id, child.id, case.family.id, team, worker, outcome, reason, legal_status,
+                      (now - child.birth) / DAYS_PER_YEAR, count, value)
 
     def new_family(self, rs, district: int | None = None) -> Family:
         p = self.p.population
