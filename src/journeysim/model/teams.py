@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
+#: Teams with more workers than this keep an allocation order (Team.first) rather than being scanned.
+LARGE_TEAM = 64
+
+
 class Workforce:
     def __init__(self, w: "World") -> None:
         self.w = w
@@ -63,6 +67,7 @@ class Workforce:
             worker.nq_until = now + p.nq_days * nq_left
             self.w.at(worker.nq_until - now, lambda: self._end_nq_year(worker))
         team.workers.append(worker)
+        team.file(worker)
         self.w.log.emit(now, Event.WORKER_JOINED, team=team.name, worker=worker.id, outcome=kind, count=cap)
         rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
         if rate > 0:
@@ -73,6 +78,7 @@ class Workforce:
     def _end_nq_year(self, worker: Worker) -> None:
         if worker.active:
             worker.cap = self.w.p.workforce.soft_cap
+            worker.team.file(worker)
             self._serve_waiting(worker.team)
 
     def leave(self, worker: Worker, reason: str) -> None:
@@ -185,6 +191,7 @@ class Workforce:
             worker.team = team
             team.workers.append(worker)
             team.children += worker.load
+            team.file(worker)
             w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
         self.teams[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
         self.model[d] = "B"
@@ -223,8 +230,13 @@ class Workforce:
     # ---------------------------------------------------------------- allocation
     def _pick(self, team: Team, n: int, exclude: Worker | None = None) -> Worker | None:
         """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap."""
-        best, best_key = None, None
         hard_cap = self.hard_cap
+        if len(team.workers) > LARGE_TEAM:  # the team's allocation order (a heap) gives the same worker
+            if exclude is None and not hard_cap:
+                return team.first(_anyone)
+            return team.first(lambda x: x is not exclude and not (hard_cap and len(x.children) + n > hard_cap))
+        team.order = None
+        best, best_key = None, None
         for x in team.workers:
             load = len(x.children)
             if x is exclude or (hard_cap and load + n > hard_cap):
@@ -263,10 +275,12 @@ class Workforce:
             if old is not None:
                 old.children.discard(child)
                 old.team.children -= 1
+                old.team.file(old)
                 freed.append(old)
             child.worker = worker
             worker.children.add(child)
             worker.team.children += 1
+            worker.team.file(worker)
             w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
                        reason=reason, age=child.age(now), value=float(worker.load))
         if self.hard_cap:  # places freed by children moving away may let waiting work in
@@ -306,6 +320,7 @@ class Workforce:
         if worker is not None:
             worker.children.discard(child)
             worker.team.children -= 1
+            worker.team.file(worker)
             child.worker = None
             self._serve_waiting(worker.team)
 
@@ -336,6 +351,10 @@ class Workforce:
             target = self._pick(worker.team, len(children), exclude=worker)
             if target is not None:
                 self._assign(case, children, target, "reallocation")
+
+
+def _anyone(worker: Worker) -> bool:
+    return True
 
 
 def _posts(n: int, scale: float) -> int:
