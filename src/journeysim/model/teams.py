@@ -10,6 +10,8 @@ the child to the end of the journey.  A district switches from A to B on its
 
 from __future__ import annotations
 
+import math
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -34,6 +36,9 @@ class Workforce:
         self.rs = w.streams["workforce"]
         self.hard_cap = p.workforce.hard_cap
         self._pressure = (-1, 0.0)  # (day, value): the county's pressure, computed once a day
+        self._timers: dict[int, list] = {}  # reallocation timers by the day they fall due
+        self._timer_days: list[int] = []  # the days with timers (a heap)
+        self._wake_day = math.inf  # the next day whose timers go into the event queue
         scale = p.run.scale
         for d in range(self.n_districts):
             name = f"D{d + 1}"
@@ -267,8 +272,7 @@ class Workforce:
         case.allocations += 1
         rate = w.p.teams.reallocation_rate
         if rate > 0:
-            token = case.allocations
-            w.at(self.rs.exponential(365.25 / rate), lambda: self._reallocation_due(case, token))
+            self._reallocation_after(case, self.rs.exponential(365.25 / rate))
         freed = []
         for child in moving:
             old = child.worker
@@ -286,6 +290,43 @@ class Workforce:
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self._serve_waiting(team)
+
+    # Reallocation timers.  Every allocation draws the time to the journey's next change of
+    # worker, but most journeys change worker (or close) before it falls due, so most of those
+    # timers are void when they go off.  Put in SimPy's event queue they made up most of it
+    # (and the larger the county, the dearer each step).  Instead a timer waits in a bucket for
+    # the day it falls due; at the start of that day the timers still in force go into the
+    # event queue, to go off at exactly the time drawn, and the void ones are dropped.
+    def _reallocation_after(self, case: Case, delay: float) -> None:
+        w = self.w
+        now = w.env.now
+        token = case.allocations
+        due = now + max(0.0, delay)  # the time SimPy gives a timeout of this delay
+        day = int(due)
+        if day <= int(now):  # falls due today: straight into the event queue
+            w.at(delay, lambda: self._reallocation_due(case, token))
+            return
+        bucket = self._timers.get(day)
+        if bucket is None:
+            bucket = self._timers[day] = []
+            heappush(self._timer_days, day)
+            if day < self._wake_day:
+                self._wake_day = day
+                w.at(_delay_to(now, float(day)), self._start_timers_day)
+        bucket.append((due, case, token))
+
+    def _start_timers_day(self) -> None:
+        w = self.w
+        now = w.env.now
+        if now != self._wake_day:  # an earlier day's bucket was made after this wake-up was set
+            return
+        day = heappop(self._timer_days)
+        for due, case, token in self._timers.pop(day):
+            if not case.closed and case.allocations == token:
+                w.at(_delay_to(now, due), lambda case=case, token=token: self._reallocation_due(case, token))
+        self._wake_day = self._timer_days[0] if self._timer_days else math.inf
+        if self._timer_days:
+            w.at(_delay_to(now, float(self._wake_day)), self._start_timers_day)
 
     def _reallocation_due(self, case: Case, token: int) -> None:
         """The journey's worker changes within the team (leave, sickness, workload balancing), unless
@@ -351,6 +392,17 @@ class Workforce:
             target = self._pick(worker.team, len(children), exclude=worker)
             if target is not None:
                 self._assign(case, children, target, "reallocation")
+
+
+def _delay_to(now: float, when: float) -> float:
+    """The delay that takes ``now`` to exactly ``when`` in floating point (SimPy computes
+    ``now + delay``), so that a timer moved into the event queue goes off at the time drawn."""
+    delay = when - now
+    while now + delay < when:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > when:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
 
 
 def _anyone(worker: Worker) -> bool:
