@@ -25,6 +25,8 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/county_run.py
+	$(BIN)/python benchmarks/engine_overhead.py
+	$(BIN)/python benchmarks/growth.py --quick
 
 clean:
 	rm -rf $(VENV) results .pytest_cache test-artifacts
