@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from matplotlib.text import Annotation
 
 from journeysim import pathway
 from journeysim.cli import main
@@ -90,6 +91,13 @@ def test_pathway_flows_are_mean_annual_transitions(built):
     ax = draw.pathway_diagram(pathway.build(results.scenario), figs["pathway"].data).axes[0]
     labels = {t.get_text() for t in ax.texts}
     assert f"{flows[('START', 'ReferralReceived')]:,.0f}" in labels
+    # one arrow per step some child took, none for the steps nobody took; stages in plain words
+    g = pathway.build(results.scenario)
+    taken = [(u, v) for u, v in g.edges if u != v and flows.get((u, v), 0) > 0]
+    assert len(taken) < sum(1 for u, v in g.edges if u != v)  # the initial stock's steps fall in the warm-up
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(arrows) == len(taken)
+    assert "Referral" in labels and "ReferralReceived" not in labels and "0" not in labels
 
 
 def test_caseload_bands_are_the_caseloads_of_workers_at_each_month(built):

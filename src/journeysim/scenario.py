@@ -75,7 +75,9 @@ PARAMS: dict[str, Param] = {
     "run.warmup_days": _p(730, "int", "Days simulated before run.start so that stocks and histories fill; "
                           "their events are in the log but outside the reported years.", "days", 0, 36500),
     "run.scale": _p(1.0, "float", "Multiplier on every arrival rate, initial stock and staffing (1 = Hampshire). "
-                    "Small values give quick runs for tests.", "", 0.001, 100),
+                    "Small values give quick runs for tests; but a team keeps at least two posts, so below "
+                    "about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
+                    "", 0.001, 100),
     # --- population ----------------------------------------------------------------------------
     "population.districts": _p(8, "int", "Number of districts (each has its own teams).", "", 1, 50),
     "population.children_per_family": _p({"dist": "empirical", "values": [1, 2, 3, 4, 5], "weights": [0.46, 0.31, 0.14, 0.06, 0.03]},

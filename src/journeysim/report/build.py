@@ -94,14 +94,18 @@ def _interval(row, dec: int) -> str:
 def pathway_figure(results: Results, proj: Projected) -> ReportFigure:
     flows = data.pathway_flows(proj.transitions)
     g = pathway.build(results.scenario)
-    busiest = flows.sort_values("per_year", ascending=False).head(3)
+    per_year = dict(zip(zip(flows["source"], flows["target"]), flows["per_year"]))
+    untaken = sum(1 for u, v in g.edges if u != v) - len(draw.drawn_edges(g, per_year))
+    busiest = flows[(flows["source"] != flows["target"]) & (flows["target"] != "END")].sort_values("per_year", ascending=False).head(3)
     alt = ("Diagram of the pathway from referral to closure, each arrow labelled with the children taking it per year. "
-           "Busiest steps: " + "; ".join(f"{s} to {t}, {f:,.0f} a year" for s, t, f in busiest.itertuples(index=False)) + ".")
-    caption = (f"Each box is a stage event of a child's journey; each arrow is labelled with the mean number of "
+           "Busiest steps: " + "; ".join(f"{draw.stage_label(s, True)} to {draw.stage_label(t, True)}, {f:,.0f} a year"
+                                         for s, t, f in busiest.itertuples(index=False)) + ".")
+    caption = (f"Each box is a stage of a child's journey; each arrow is labelled with the mean number of "
                f"children taking that step per year ({proj.labels[0]} to {proj.labels[-1]}, averaged over "
                f"replications), and its width grows with that number. Orange arrows go back to an earlier stage "
                "(a step up, a breakdown, a plan after care); green arrows are the hub sub-path. A change of worker "
-               "or a placement move can happen between any two stages and is not drawn.")
+               "or a placement move can happen between any two stages and is not drawn."
+               + (f" {untaken} step(s) of the pathway that no child took in these years are left out." if untaken else ""))
     return _figure("pathway", "The pathway, with annual flows", caption, alt, flows, draw.pathway_diagram(g, flows))
 
 

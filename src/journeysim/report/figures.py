@@ -112,10 +112,40 @@ def _curve(pos: dict, u: str, v: str) -> float:
     return 0.12 if abs(x2 - x1) > 1.5 and abs(y2 - y1) < 1.5 else 0.0
 
 
+#: What each stage is called in the diagram: plain words for the event that marks it.
+STAGE_LABELS = {
+    "START": "Start", "END": "End", "ReferralReceived": "Referral",
+    "AssessmentStarted": "Assessment\nstarts", "AssessmentCompleted": "Assessment\ncompleted",
+    "CaseLoaded": "Open at the\nrun's start", "UascArrived": "UASC\narrives",
+    "CinPlanStarted": "CIN plan\nstarts", "CinPlanEnded": "CIN plan\nends",
+    "StrategyDiscussionHeld": "Strategy\ndiscussion", "S47EnquiryCompleted": "s47 enquiry\ncompleted",
+    "IcpcHeld": "Initial CP\nconference", "CpPlanStarted": "CP plan\nstarts", "CpReviewHeld": "CP review",
+    "CpPlanEnded": "CP plan\nends", "PloStarted": "PLO", "CareProceedingsIssued": "Care\nproceedings",
+    "CareEntered": "Enters care", "CareLeft": "Leaves care", "ReturnHomeBrokeDown": "Return home\nbreaks down",
+    "CaseClosed": "Case closed", "HubReferred": "Referred\nto a hub", "HubSupportStarted": "Hub support\nstarts",
+    "HubSupportEnded": "Hub support\nends",
+}
+
+
+def stage_label(node: str, one_line: bool = False) -> str:
+    """The diagram's name for a stage (:data:`STAGE_LABELS`, else the event name split over lines)."""
+    label = STAGE_LABELS.get(node) or _short(node)
+    return label.replace("\n", " ") if one_line else label
+
+
+def drawn_edges(g: nx.DiGraph, per_year: dict) -> list[tuple[str, str]]:
+    """The pathway's steps that some child took in the period (self-loops are drawn as a box's
+    repeat count, not as arrows)."""
+    return [(u, v) for u, v in g.edges if u != v and per_year.get((u, v), 0.0) > 0]
+
+
 def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
-    """The pathway graph with each arrow's width and label giving its mean annual flow."""
-    pos = pathway_layout(g)
+    """The pathway graph with each arrow's width and label giving its mean annual flow. Steps
+    that no child took in the period, and stages only they reach, are left out."""
     per_year = {(s, t): f for s, t, f in flows[["source", "target", "per_year"]].itertuples(index=False)}
+    edges = drawn_edges(g, per_year)
+    used = {n for edge in edges for n in edge}
+    pos = {n: xy for n, xy in pathway_layout(g).items() if n in used}
     top = max(per_year.values(), default=1.0) or 1.0
     fig = new_figure(17, 8.5)
     ax = fig.add_subplot()
@@ -123,25 +153,22 @@ def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
     boxes = {}
     for node, (x, y) in pos.items():
         loop = per_year.get((node, node))
-        text = _short(node) + (f"\n(repeat: {_flow_text(loop)}/yr)" if loop else "")
-        boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=8.5, zorder=5,
+        text = stage_label(node) + (f"\n(repeats {_flow_text(loop)}/yr)" if loop else "")
+        boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=5,
                               bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4", "edgecolor": "#555555"})
-    for u, v in g.edges:
-        if u == v:
-            continue
-        flow = per_year.get((u, v), 0.0)
+    for u, v in edges:
+        flow = per_year[(u, v)]
         rad = _curve(pos, u, v)
         colour = OKABE_ITO["green"] if g.edges[u, v].get("kind") == "hub" else (
             OKABE_ITO["orange"] if _loops_back(pos, u, v) else SIMULATED)
         ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3, arrowprops={
             "arrowstyle": "-|>", "mutation_scale": 12, "connectionstyle": f"arc3,rad={rad}",
             "patchA": boxes[u].get_bbox_patch(), "patchB": boxes[v].get_bbox_patch(), "shrinkA": 1, "shrinkB": 1,
-            "linewidth": 0.7 + 7 * np.sqrt(flow / top), "alpha": 0.75 if flow else 0.5,
-            "color": colour if flow else "#999999", "linestyle": "-" if flow else ":"})
+            "linewidth": 0.7 + 7 * np.sqrt(flow / top), "alpha": 0.75, "color": colour})
         mx, my = _label_point(pos[u], pos[v], rad)
         ax.text(mx, my, _flow_text(flow), fontsize=8, ha="center", va="bottom" if pos[u][1] == pos[v][1] else "center",
                 zorder=4, bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    xs, ys = zip(*pos.values())
+    xs, ys = zip(*pos.values()) if pos else ((0.0,), (0.0,))
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     return fig
@@ -152,11 +179,15 @@ def _flow_text(flow: float) -> str:
 
 
 def _label_point(a, b, rad: float) -> tuple[float, float]:
-    """Where a curved (arc3) arrow passes halfway between ``a`` and ``b``."""
+    """Where an arc3 arrow from ``a`` to ``b`` carries its label: halfway along, or a third of
+    the way for a straight arrow that crosses three or more rows (its middle falls among other
+    stages)."""
     (x1, y1), (x2, y2) = a, b
-    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     dx, dy = x2 - x1, y2 - y1
-    return mx + rad * dy / 2, my - rad * dx / 2
+    cx, cy = (x1 + x2) / 2 + rad * dy, (y1 + y2) / 2 - rad * dx  # the quadratic Bezier's control point
+    t = 1 / 3 if abs(dy) >= 3 and rad == 0 else 0.5
+    s = 1 - t
+    return s * s * x1 + 2 * s * t * cx + t * t * x2, s * s * y1 + 2 * s * t * cy + t * t * y2
 
 
 def _short(node: str) -> str:
