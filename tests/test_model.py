@@ -189,9 +189,10 @@ def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
 
 
 def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
-    """Teams keep a running count of the children their workers hold (for choosing teams fast);
-    checked against the workers' own caseloads every 50 days of a run with a hard cap, turnover,
-    the switch to CAST and reallocations."""
+    """Teams keep a running count of the children their workers hold (for choosing teams fast),
+    and each worker their place in allocation order, (full, load / cap, id): both checked against
+    the workers' own caseloads and caps every 50 days of a run with a hard cap, turnover, newly
+    qualified workers' caps rising, the switch to CAST and reallocations."""
     from journeysim.model import world
 
     checked: list[int] = []
@@ -203,6 +204,9 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
         def check():
             for team in w.workforce.all_teams():
                 assert team.children == sum(len(x.children) for x in team.workers), team.name
+                for x in team.workers:
+                    load = len(x.children)
+                    assert x.key == (load >= x.cap, load / x.cap, x.id), (team.name, x.id)
             checked.append(len(w.workforce.all_teams()))
             w.at(50.0, check)
 

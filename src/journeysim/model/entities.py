@@ -82,6 +82,8 @@ class Worker:
     active: bool = True
     children: set = field(default_factory=set)
     filed: int = 0  # how often the worker has been filed in a large team's allocation order
+    #: the worker's place in allocation order, (full, load / cap, id): kept by Team.file()
+    key: tuple = (False, 0.0, 0)
 
     @property
     def load(self) -> int:
@@ -111,12 +113,14 @@ class Team:
     # (at run.scale 16 the pass was a quarter of the run); a small team is quicker to scan and
     # keeps no order (None).
     def file(self, worker: Worker) -> None:
-        """(Re)file ``worker`` in the allocation order after a change of caseload, cap or team."""
+        """(Re)file ``worker`` in the allocation order after a change of caseload, cap or team:
+        their ``key`` always, and the heap of a large team."""
+        load = len(worker.children)
+        key = worker.key = (load >= worker.cap, load / worker.cap, worker.id)
         if self.order is None:
             return
         worker.filed += 1
-        load = len(worker.children)
-        heappush(self.order, (load >= worker.cap, load / worker.cap, worker.id, worker.filed, worker))
+        heappush(self.order, (*key, worker.filed, worker))
         if len(self.order) > 4 * len(self.workers) + 64:  # drop the stale entries now and then
             self.order = [e for e in self.order if self._current(e)]
             heapify(self.order)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Teams with more workers than this keep an allocation order (Team.first) rather than being scanned.
 LARGE_TEAM = 64
+_allocation_key = attrgetter("key")  # Worker.key, kept up to date by Team.file()
 
 
 class Workforce:
@@ -241,14 +243,14 @@ class Workforce:
                 return team.first(_anyone)
             return team.first(lambda x: x is not exclude and not (hard_cap and len(x.children) + n > hard_cap))
         team.order = None
+        if exclude is None and not hard_cap:  # the usual case: one pass in C over the workers' keys
+            return min(team.workers, key=_allocation_key, default=None)
         best, best_key = None, None
         for x in team.workers:
-            load = len(x.children)
-            if x is exclude or (hard_cap and load + n > hard_cap):
+            if x is exclude or (hard_cap and len(x.children) + n > hard_cap):
                 continue
-            key = (load >= x.cap, load / x.cap, x.id)
-            if best_key is None or key < best_key:
-                best, best_key = x, key
+            if best_key is None or x.key < best_key:
+                best, best_key = x, x.key
         return best
 
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
