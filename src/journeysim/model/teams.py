@@ -236,22 +236,19 @@ class Workforce:
 
     # ---------------------------------------------------------------- allocation
     def _pick(self, team: Team, n: int, exclude: Worker | None = None) -> Worker | None:
-        """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap."""
+        """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap:
+        the first in allocation order (``Worker.key``) who may take them."""
         hard_cap = self.hard_cap
+        if exclude is None and not hard_cap:
+            ok = _anyone
+        else:
+            def ok(x: Worker) -> bool:
+                return x is not exclude and not (hard_cap and len(x.children) + n > hard_cap)
         if len(team.workers) > LARGE_TEAM:  # the team's allocation order (a heap) gives the same worker
-            if exclude is None and not hard_cap:
-                return team.first(_anyone)
-            return team.first(lambda x: x is not exclude and not (hard_cap and len(x.children) + n > hard_cap))
+            return team.first(ok)
         team.order = None
-        if exclude is None and not hard_cap:  # the usual case: one pass in C over the workers' keys
-            return min(team.workers, key=_allocation_key, default=None)
-        best, best_key = None, None
-        for x in team.workers:
-            if x is exclude or (hard_cap and len(x.children) + n > hard_cap):
-                continue
-            if best_key is None or x.key < best_key:
-                best, best_key = x, x.key
-        return best
+        candidates = team.workers if ok is _anyone else filter(ok, team.workers)
+        return min(candidates, key=_allocation_key, default=None)
 
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
         """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""

@@ -94,8 +94,7 @@ def _interval(row, dec: int) -> str:
 def pathway_figure(results: Results, proj: Projected) -> ReportFigure:
     flows = data.pathway_flows(proj.transitions)
     g = pathway.build(results.scenario)
-    per_year = dict(zip(zip(flows["source"], flows["target"]), flows["per_year"]))
-    untaken = sum(1 for u, v in g.edges if u != v) - len(draw.drawn_edges(g, per_year))
+    untaken = draw.untaken_steps(g, flows)
     busiest = flows[(flows["source"] != flows["target"]) & (flows["target"] != "END")].sort_values("per_year", ascending=False).head(3)
     alt = ("Diagram of the pathway from referral to closure, each arrow labelled with the children taking it per year. "
            "Busiest steps: " + "; ".join(f"{draw.stage_label(s, True)} to {draw.stage_label(t, True)}, {f:,.0f} a year"

@@ -133,16 +133,26 @@ def stage_label(node: str, one_line: bool = False) -> str:
     return label.replace("\n", " ") if one_line else label
 
 
+def step_flows(flows: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Mean children per year along each step, keyed by (source, target)."""
+    return dict(zip(zip(flows["source"], flows["target"]), flows["per_year"]))
+
+
 def drawn_edges(g: nx.DiGraph, per_year: dict) -> list[tuple[str, str]]:
     """The pathway's steps that some child took in the period (self-loops are drawn as a box's
     repeat count, not as arrows)."""
     return [(u, v) for u, v in g.edges if u != v and per_year.get((u, v), 0.0) > 0]
 
 
+def untaken_steps(g: nx.DiGraph, flows: pd.DataFrame) -> int:
+    """How many of the pathway's steps (self-loops aside) no child took: left out of the diagram."""
+    return sum(1 for u, v in g.edges if u != v) - len(drawn_edges(g, step_flows(flows)))
+
+
 def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
     """The pathway graph with each arrow's width and label giving its mean annual flow. Steps
     that no child took in the period, and stages only they reach, are left out."""
-    per_year = {(s, t): f for s, t, f in flows[["source", "target", "per_year"]].itertuples(index=False)}
+    per_year = step_flows(flows)
     edges = drawn_edges(g, per_year)
     used = {n for edge in edges for n in edge}
     pos = {n: xy for n, xy in pathway_layout(g).items() if n in used}
