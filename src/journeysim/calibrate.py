@@ -94,6 +94,7 @@ KNOBS: list[Knob] = [
     Knob("care.p_return_home", "*", 0.5, 1.6, "chance of a path home from care (multiplier on every age band)"),
     Knob("care.return_home_time", "median", 60, 400, "time in care before a return home (median days)", log=True),
     Knob("care.p_adoption", "*", 0.6, 1.6, "chance of adoption (multiplier on every age band)"),
+    Knob("care.adoption_trend_per_year", None, -0.16, 0.02, "drift of the chance of adoption (change in its log per year)"),
     Knob("care.adoption_time", "median", 350, 800, "time in care before adoption (median days)"),
     Knob("care.p_sgo", "*", 0.5, 1.6, "chance of special guardianship (multiplier on every age band)"),
     Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),

@@ -232,8 +232,9 @@ PARAMS: dict[str, Param] = {
     "care.p_adoption": _p({"under_1": 0.70, "1_4": 0.50, "5_9": 0.06, "10_15": 0.0, "16_17": 0.0}, "yearly",
                           "Chance a child not going home is adopted, by age band at entry."),
     "care.adoption_trend_per_year": _p(-0.10, "float", "Drift of the chance of adoption: change per year, from run.start, in its "
-                                      "log (applied to children entering care). The default follows England's fall in "
-                                      "adoptions, 5,360 in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
+                                      "log (applied to children entering care). Fitted to Hampshire's adoptions by "
+                                      "calibration (prior -0.16 to 0.02); the default follows England's fall, 5,360 "
+                                      "adoptions in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
                                       "log/year", -2, 2),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
     "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
