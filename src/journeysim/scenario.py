@@ -233,7 +233,7 @@ PARAMS: dict[str, Param] = {
                           "Chance a child not going home is adopted, by age band at entry."),
     "care.adoption_trend_per_year": _p(-0.10, "float", "Drift of the chance of adoption: change per year, from run.start, in its "
                                       "log (applied to children entering care). Fitted to Hampshire's adoptions by "
-                                      "calibration (prior -0.16 to 0.02); the default follows England's fall, 5,360 "
+                                      "calibration (prior range in calibrate.KNOBS); the default follows England's fall, 5,360 "
                                       "adoptions in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
                                       "log/year", -2, 2),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
