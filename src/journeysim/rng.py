@@ -7,7 +7,9 @@ model draws therefore never shifts the draws of another part, which is what
 makes paired comparisons on common random numbers work.
 
 Draws are taken from blocks generated in one vectorised call and handed out one
-at a time, which is several times faster than one numpy call per draw.
+at a time, which is several times faster than one numpy call per draw.  A block is
+kept as a list of Python floats (the same float64 values): handing one out is then
+a list index, not a numpy scalar and its conversion.
 """
 
 from __future__ import annotations
@@ -61,28 +63,28 @@ class Stream:
         self.name = name
         key = zlib.crc32(name.encode("utf-8"))
         self.gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
-        self._u = self.gen.random(_BLOCK)
+        self._u: list[float] = self.gen.random(_BLOCK).tolist()
         self._ui = 0
-        self._z = self.gen.standard_normal(_BLOCK)
+        self._z: list[float] = self.gen.standard_normal(_BLOCK).tolist()
         self._zi = 0
 
     def uniform(self) -> float:
         """One draw from U[0, 1)."""
         i = self._ui
         if i == _BLOCK:
-            self._u = self.gen.random(_BLOCK)
+            self._u = self.gen.random(_BLOCK).tolist()
             i = 0
         self._ui = i + 1
-        return float(self._u[i])
+        return self._u[i]
 
     def normal(self) -> float:
         """One standard normal draw."""
         i = self._zi
         if i == _BLOCK:
-            self._z = self.gen.standard_normal(_BLOCK)
+            self._z = self.gen.standard_normal(_BLOCK).tolist()
             i = 0
         self._zi = i + 1
-        return float(self._z[i])
+        return self._z[i]
 
     def exponential(self, mean: float) -> float:
         return -mean * math.log(1.0 - self.uniform())
@@ -102,7 +104,7 @@ class Stream:
         the same draw as :meth:`choice` with those weights, in one bisection."""
         i = self._ui
         if i == _BLOCK:
-            self._u = self.gen.random(_BLOCK)
+            self._u = self.gen.random(_BLOCK).tolist()
             i = 0
         self._ui = i + 1
         return bisect_right(cum, self._u[i])

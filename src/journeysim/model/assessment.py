@@ -11,9 +11,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-def _each(w: "World", event: Event, case: "Case", **fields) -> None:
+def _each(w: "World", event: Event, case: "Case", outcome: str | None = None, reason: str | None = None,
+          count: int | None = None, value: float | None = None) -> None:
+    """Log ``event`` for each child open in the case."""
     for child in case.children:
-        w.child_event(event, case, child, **fields)
+        w.child_event(event, case, child, None, None, outcome, reason, None, count, value)
 
 
 

@@ -6,9 +6,12 @@ import contextlib
 import datetime as dt
 import gc
 import math
+from heapq import heappush
+from itertools import count
 from pathlib import Path
 
 import simpy
+from simpy.events import NORMAL
 
 from ..calendar import Calendar
 from ..eventlog import EventLog
@@ -17,6 +20,27 @@ from ..rng import Outcomes, Streams
 from ..scenario import AGE_BANDS, Scenario
 from . import arrivals, hubs, journey, teams
 from .entities import DAYS_PER_YEAR, Case, Child, Family
+
+
+class _Call:
+    """A callback that :meth:`World.at` puts in SimPy's event queue.  Of an event, SimPy's loop
+    (``Environment.step``) needs only its callbacks, which it takes and calls with the event, and
+    whether it succeeded; a ``Timeout`` with a closure appended to its callbacks costs two more
+    objects and two more calls, and this is the model's commonest event."""
+
+    __slots__ = ("fn", "callbacks")
+    _ok = True
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.callbacks = _FIRE
+
+
+def _fire(call: _Call) -> None:
+    call.fn()
+
+
+_FIRE = (_fire,)  # never changed: SimPy replaces an event's callbacks with None, and only reads them
 
 
 class World:
@@ -30,7 +54,7 @@ class World:
         self.streams = Streams(seed)
         start = p.run.start - dt.timedelta(days=p.run.warmup_days)
         self.cal = Calendar(start, p.run.end)
-        self._ids = {"family": 0, "child": 0, "case": 0}
+        self._ids = {"family": count(1), "child": count(1), "case": count(1)}  # ids from 1, by kind
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
         self.workforce = teams.Workforce(self)
         self.hubs = hubs.Hubs(self)
@@ -43,12 +67,14 @@ class World:
 
     # ------------------------------------------------------------------ helpers
     def new_id(self, kind: str) -> int:
-        self._ids[kind] += 1
-        return self._ids[kind]
+        return next(self._ids[kind])
 
     def at(self, delay: float, fn) -> None:
-        """Call ``fn()`` after ``delay`` days (a scheduled callback, lighter than a process)."""
-        self.env.timeout(max(0.0, delay)).callbacks.append(lambda _ev: fn())
+        """Call ``fn()`` after ``delay`` days (a negative delay counts as none): a scheduled callback,
+        lighter than a process.  It goes into SimPy's event queue exactly as ``env.timeout(delay)``
+        would (same time, priority and place in the tie order), as a :class:`_Call`."""
+        env = self.env
+        heappush(env._queue, (env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn)))
 
     def day_of(self, date: dt.date | None) -> float:
         """Simulation day of a component date; +inf for 'never'."""
