@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 
 _BLOCK = 4096
+_log = math.log
 
 
 def cumulative(weights: Iterable[float]) -> tuple[float, ...]:
@@ -87,7 +88,13 @@ class Stream:
         return self._z[i]
 
     def exponential(self, mean: float) -> float:
-        return -mean * math.log(1.0 - self.uniform())
+        """One draw from the exponential distribution with this mean (by inversion of a uniform draw)."""
+        i = self._ui
+        if i == _BLOCK:
+            self._u = self.gen.random(_BLOCK).tolist()
+            i = 0
+        self._ui = i + 1
+        return -mean * _log(1.0 - self._u[i])
 
     def choice(self, weights: list[float] | tuple[float, ...]) -> int:
         """Index drawn with the given (normalised) weights."""

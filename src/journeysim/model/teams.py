@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..events import Event
-from .entities import Case, Child, Team, Worker
+from .entities import DAYS_PER_YEAR, Case, Child, Team, Worker
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
@@ -239,16 +239,18 @@ class Workforce:
         """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap:
         the first in allocation order (``Worker.key``) who may take them."""
         hard_cap = self.hard_cap
-        if exclude is None and not hard_cap:
-            ok = _anyone
-        else:
-            def ok(x: Worker) -> bool:
-                return x is not exclude and not (hard_cap and len(x.children) + n > hard_cap)
-        if len(team.workers) > LARGE_TEAM:  # the team's allocation order (a heap) gives the same worker
-            return team.first(ok)
+        workers = team.workers
+        if len(workers) > LARGE_TEAM:  # the team's allocation order (a heap) gives the same worker
+            if exclude is None and not hard_cap:
+                return team.first(_anyone)
+            return team.first(lambda x: x is not exclude and not (hard_cap and len(x.children) + n > hard_cap))
         team.order = None
-        candidates = team.workers if ok is _anyone else filter(ok, team.workers)
-        return min(candidates, key=_allocation_key, default=None)
+        if hard_cap:
+            room = hard_cap - n
+            workers = [x for x in workers if len(x.children) <= room and x is not exclude]
+        elif exclude is not None:
+            workers = [x for x in workers if x is not exclude]
+        return min(workers, key=_allocation_key, default=None)
 
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
         """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
@@ -273,6 +275,7 @@ class Workforce:
         if rate > 0:
             self._reallocation_after(case, self.rs.exponential(365.25 / rate))
         freed = []
+        team, held, emit = worker.team, worker.children, w.log.emit
         for child in moving:
             old = child.worker
             if old is not None:
@@ -281,11 +284,11 @@ class Workforce:
                 old.team.file(old)
                 freed.append(old)
             child.worker = worker
-            worker.children.add(child)
-            worker.team.children += 1
-            worker.team.file(worker)
-            w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
-                       reason=reason, age=child.age(now), value=float(worker.load))
+            held.add(child)
+            team.children += 1
+            team.file(worker)
+            emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, team.name, worker.id, None, reason,
+                 None, (now - child.birth) / DAYS_PER_YEAR, None, float(len(held)))
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self._serve_waiting(team)
