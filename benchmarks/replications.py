@@ -3,16 +3,20 @@
 Runs the same N replications of the default Hampshire scenario (``run.scale`` shrunk so that the
 serial run takes minutes, not hours) three ways: one after another in this process, with the
 local executor's pool of worker processes, and on a Dask LocalCluster of as many worker processes
-(one thread each; the time to start the cluster is printed apart).  Prints each one's wall time
-and speed-up over serial, and whether the event logs (SHA-256 of each file) are identical across
-the three.
+(one thread each; the time to start the cluster is printed apart).  The replications are split
+into rounds (4 by default), and in each round every way runs that round's replications, in an
+order that turns round by round: a shared machine whose speed drifts over the minutes then slows
+every way alike, and the speed-ups compare like with like.  Prints each round's times, then each
+way's total wall time and speed-up over serial, and whether the event logs (SHA-256 of each file)
+are identical across the three.
 
-    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--seed 1] [--only serial,pool,dask]
+    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--rounds 4] [--seed 1] [--only serial,pool,dask]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import tempfile
@@ -27,12 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 WAYS = ("serial", "pool", "dask")
 
 
-def timed(scenario: sc.Scenario, reps: int, seed: int, folder: Path, executor: runner.Executor) -> tuple[float, list[str], int]:
-    """(wall seconds, SHA-256 of each replication's log in order, events) of ``reps`` replications."""
+def timed(scenario: sc.Scenario, reps: int, seed: int, folder: Path, executor: runner.Executor,
+          todo: list[int]) -> tuple[float, dict[int, str], int]:
+    """(wall seconds, SHA-256 of each replication's log by replication, events) of replications ``todo``
+    (of ``reps``); the logs are hashed after the clock stops."""
     t0 = time.perf_counter()
-    results = runner.run_replications(scenario, seed, reps, folder, executor=executor)
+    results = runner.run_replications(scenario, seed, reps, folder, executor=executor, todo=todo)
     seconds = time.perf_counter() - t0
-    return seconds, [file_digest(r.path) for r in results], sum(r.events for r in results)
+    return seconds, {r.rep: file_digest(r.path) for r in results}, sum(r.events for r in results)
 
 
 def main() -> None:
@@ -41,6 +47,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=64, help="replications (default 64)")
     ap.add_argument("--scale", type=float, default=0.25, help="run.scale of each replication (default 0.25)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the pool and the cluster (default 2)")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="rounds the replications are split into, each run every way in turn (default 4)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default=",".join(WAYS), help=f"ways to run, of {', '.join(WAYS)} (default all three)")
     args = ap.parse_args()
@@ -48,6 +56,8 @@ def main() -> None:
     unknown = [w for w in ways if w not in WAYS]
     if unknown or not ways:
         ap.error(f"--only {args.only}: choose from {', '.join(WAYS)}")
+    if args.reps < 1 or args.rounds < 1:
+        ap.error("--reps and --rounds must be at least 1")
     s = sc.load(args.scenario, [f"run.scale={args.scale:g}"])
     years = ((s["run.end"] - s["run.start"]).days + s["run.warmup_days"]) / 365.25
 
@@ -55,26 +65,35 @@ def main() -> None:
           f"{platform.python_version()}")
     print(f"scenario: {s.name} at run.scale {args.scale:g} ({years:.1f} simulated years including the warm-up), "
           f"{args.reps} replications, seed {args.seed}; {args.workers} workers for the pool and the cluster")
-    rows: dict[str, tuple[float, list[str], int]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for way in ways:
-            folder = Path(tmp) / way
-            if way == "serial":
-                rows[way] = timed(s, args.reps, args.seed, folder, runner.LocalExecutor(1))
-                label = "serial (this process)"
-            elif way == "pool":
-                rows[way] = timed(s, args.reps, args.seed, folder, runner.LocalExecutor(args.workers))
-                label = f"local process pool ({args.workers} workers)"
-            else:
-                t0 = time.perf_counter()
-                with runner.open_executor("dask", args.workers) as ex:
-                    started = time.perf_counter() - t0
-                    rows[way] = timed(s, args.reps, args.seed, folder, ex)
-                label = f"Dask LocalCluster ({args.workers} workers; {started:.1f} s to start, not counted)"
-            seconds, _, events = rows[way]
-            speedup = f"{rows['serial'][0] / seconds:5.2f}x serial" if "serial" in rows else ""
-            print(f"{label:58s} {seconds:8.1f} s  {events / seconds:>10,.0f} events/s  {speedup}", flush=True)
-    digests = {way: row[1] for way, row in rows.items()}
+    rounds = [list(range(args.reps))[k::args.rounds] for k in range(args.rounds)]
+    rounds = [sorted(r) for r in rounds if r]
+    seconds = {way: 0.0 for way in ways}
+    events = {way: 0 for way in ways}
+    hashes: dict[str, dict[int, str]] = {way: {} for way in ways}
+    labels = {"serial": "serial (this process)", "pool": f"local process pool ({args.workers} workers)",
+              "dask": f"Dask LocalCluster ({args.workers} workers)"}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        executors: dict[str, runner.Executor] = {"serial": runner.LocalExecutor(1),
+                                                 "pool": runner.LocalExecutor(args.workers)}
+        if "dask" in ways:
+            t0 = time.perf_counter()
+            executors["dask"] = stack.enter_context(runner.open_executor("dask", args.workers))
+            labels["dask"] = (f"Dask LocalCluster ({args.workers} workers; "
+                              f"{time.perf_counter() - t0:.1f} s to start, not counted)")
+        for k, todo in enumerate(rounds):
+            turn = ways[k % len(ways):] + ways[:k % len(ways)]
+            took = []
+            for way in turn:
+                t, digests, n = timed(s, args.reps, args.seed, Path(tmp) / way, executors[way], todo)
+                seconds[way] += t
+                events[way] += n
+                hashes[way].update(digests)
+                took.append(f"{way} {t:.1f} s")
+            print(f"round {k + 1} of {len(rounds)} ({len(todo)} replications): " + ", ".join(took), flush=True)
+    for way in ways:
+        speedup = f"{seconds['serial'] / seconds[way]:5.2f}x serial" if "serial" in seconds else ""
+        print(f"{labels[way]:58s} {seconds[way]:8.1f} s  {events[way] / seconds[way]:>10,.0f} events/s  {speedup}")
+    digests = {way: [h[r] for r in sorted(h)] for way, h in hashes.items()}
     first = next(iter(digests.values()))
     same = all(d == first for d in digests.values())
     print(f"event logs: {len(first)} per way; " + (f"identical across {', '.join(digests)} (SHA-256 of every file)"
