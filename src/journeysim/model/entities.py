@@ -47,7 +47,7 @@ class Child:
         return f"Child(id={self.id}, birth={self.birth:.1f}, referrals={self.referrals}, cp_plans={self.cp_plans})"
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class Case:
     """One journey of a family: referral (or loading) to the closure of its last child."""
 
@@ -82,8 +82,8 @@ class Worker:
     active: bool = True
     children: set = field(default_factory=set)
     filed: int = 0  # how often the worker has been filed in a large team's allocation order
-    #: the worker's place in allocation order, (full, load / cap, id): kept by Team.file()
-    key: tuple = (False, 0.0, 0)
+    #: the worker's place in allocation order, (load / cap, id): kept by Team.file()
+    key: tuple = (0.0, 0)
 
     @property
     def load(self) -> int:
@@ -105,9 +105,9 @@ class Team:
     def vacancies(self) -> int:
         return self.posts - sum(1 for w in self.workers if not w.covering)
 
-    # A large team keeps its allocation order as a heap of (full, load / cap, id, filed, worker):
+    # A large team keeps its allocation order as a heap of (load / cap, id, filed, worker):
     # the least loaded worker relative to their cap first, the lowest id on a tie (the order of
-    # Workforce._pick).  A worker is filed again whenever their caseload, cap or team changes;
+    # Workforce._pick; a worker at or over their cap has load / cap >= 1, so comes after all below it).  A worker is filed again whenever their caseload, cap or team changes;
     # older entries are skipped when they come to the top (lazy deletion).  Choosing a worker
     # then costs O(log n) rather than a pass over the team, which matters in large counties
     # (at run.scale 16 the pass was a quarter of the run); a small team is quicker to scan and
@@ -115,19 +115,18 @@ class Team:
     def file(self, worker: Worker) -> None:
         """(Re)file ``worker`` in the allocation order after a change of caseload, cap or team:
         their ``key`` always, and the heap of a large team."""
-        load = len(worker.children)
-        key = worker.key = (load >= worker.cap, load / worker.cap, worker.id)
+        key = worker.key = (len(worker.children) / worker.cap, worker.id)
         if self.order is None:
             return
         worker.filed += 1
         heappush(self.order, (*key, worker.filed, worker))
         if len(self.order) > 4 * len(self.workers) + 64:  # drop the stale entries now and then
-            self.order = [e for e in self.order if self._current(e)]
+            self.order = [e for e in self.order if e[2] == e[3].filed and e[3].active and e[3].team is self]
             heapify(self.order)
 
     def _current(self, entry: tuple) -> bool:
-        worker = entry[4]
-        return entry[3] == worker.filed and worker.active and worker.team is self
+        worker = entry[3]
+        return entry[2] == worker.filed and worker.active and worker.team is self
 
     def first(self, ok) -> Worker | None:
         """The first worker in allocation order for whom ``ok(worker)`` holds, or None."""
@@ -138,8 +137,8 @@ class Team:
         order = self.order
         while order and not self._current(order[0]):
             heappop(order)
-        if not order or ok(order[0][4]):
-            return order[0][4] if order else None
+        if not order or ok(order[0][3]):
+            return order[0][3] if order else None
         passed = []  # current entries set aside while looking further down the order
         found = None
         while order:
@@ -147,8 +146,8 @@ class Team:
             if not self._current(entry):
                 continue
             passed.append(entry)
-            if ok(entry[4]):
-                found = entry[4]
+            if ok(entry[3]):
+                found = entry[3]
                 break
         for entry in passed:
             heappush(order, entry)

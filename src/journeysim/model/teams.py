@@ -11,6 +11,7 @@ the child to the end of the journey.  A district switches from A to B on its
 from __future__ import annotations
 
 import math
+import weakref
 from heapq import heappop, heappush
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -301,7 +302,10 @@ class Workforce:
     # timers are void when they go off.  Put in SimPy's event queue they made up most of it
     # (and the larger the county, the dearer each step).  Instead a timer waits in a bucket for
     # the day it falls due; at the start of that day the timers still in force go into the
-    # event queue, to go off at exactly the time drawn, and the void ones are dropped.
+    # event queue, to go off at exactly the time drawn, and the void ones are dropped.  A bucket
+    # refers to its cases weakly: a closed journey's timer is void, and the journey (its family
+    # and children with it) is freed at once rather than kept until the day, which at run.scale 16
+    # held some 150,000 closed journeys in memory.  An open journey never goes: its family holds it.
     def _reallocation_after(self, case: Case, delay: float) -> None:
         w = self.w
         now = w.env.now
@@ -318,7 +322,7 @@ class Workforce:
             if day < self._wake_day:
                 self._wake_day = day
                 w.at(_delay_to(now, float(day)), self._start_timers_day)
-        bucket.append((due, case, token))
+        bucket.append((due, weakref.ref(case), token))
 
     def _start_timers_day(self) -> None:
         w = self.w
@@ -326,8 +330,9 @@ class Workforce:
         if now != self._wake_day:  # an earlier day's bucket was made after this wake-up was set
             return
         day = heappop(self._timer_days)
-        for due, case, token in self._timers.pop(day):
-            if not case.closed and case.allocations == token:
+        for due, ref, token in self._timers.pop(day):
+            case = ref()
+            if case is not None and not case.closed and case.allocations == token:
                 w.at(_delay_to(now, due), lambda case=case, token=token: self._reallocation_due(case, token))
         self._wake_day = self._timer_days[0] if self._timer_days else math.inf
         if self._timer_days:
