@@ -208,7 +208,7 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
                 assert team.children == sum(len(x.children) for x in team.workers), team.name
                 for x in team.workers:
                     load = len(x.children)
-                    assert x.key == (load >= x.cap, load / x.cap, x.id), (team.name, x.id)
+                    assert x.key == (load / x.cap, x.id), (team.name, x.id)
             checked.append(len(w.workforce.all_teams()))
             w.at(50.0, check)
 
