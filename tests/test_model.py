@@ -192,7 +192,7 @@ def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
 
 def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
     """Teams keep a running count of the children their workers hold (for choosing teams fast),
-    and each worker their place in allocation order, (full, load / cap, id): both checked against
+    and each worker their place in allocation order, (load / cap, id): both checked against
     the workers' own caseloads and caps every 50 days of a run with a hard cap, turnover, newly
     qualified workers' caps rising, the switch to CAST and reallocations."""
     from journeysim.model import world
