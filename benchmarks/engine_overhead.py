@@ -10,9 +10,8 @@ worker, and an event in the ``EventLog`` (streamed to Parquet) for each arrival
 (ReferralReceived), start (WorkerAllocated) and end (CaseClosed).
 
 The two take turns, round after round, and each one's best time is kept.  Prints each one's
-throughput (customers and events per second, events being arrival, start
-and end), the ratio journeysim / raw, and a sanity line: both mean waits, with 99% intervals,
-against Erlang C (the exit status is 1 if Erlang C is outside either interval).
+throughput (customers and events per second, events being arrival, start and end), the ratio
+journeysim / raw, and a sanity line: both mean waits, with 99% intervals, against Erlang C (the exit status is 1 if Erlang C is outside either interval).
 
     python benchmarks/engine_overhead.py [--customers 100000] [--servers 5] [--arrivals 0.35] [--service 10] [--repeat 5]
 """

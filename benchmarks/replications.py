@@ -65,8 +65,7 @@ def main() -> None:
           f"{platform.python_version()}")
     print(f"scenario: {s.name} at run.scale {args.scale:g} ({years:.1f} simulated years including the warm-up), "
           f"{args.reps} replications, seed {args.seed}; {args.workers} workers for the pool and the cluster")
-    rounds = [list(range(args.reps))[k::args.rounds] for k in range(args.rounds)]
-    rounds = [sorted(r) for r in rounds if r]
+    rounds = [list(range(k, args.reps, args.rounds)) for k in range(min(args.rounds, args.reps))]
     seconds = {way: 0.0 for way in ways}
     events = {way: 0 for way in ways}
     hashes: dict[str, dict[int, str]] = {way: {} for way in ways}

@@ -64,17 +64,22 @@ class Stream:
         self.name = name
         key = zlib.crc32(name.encode("utf-8"))
         self.gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
-        self._u: list[float] = self.gen.random(_BLOCK).tolist()
-        self._ui = 0
+        self._ui = self._new_u_block()
         self._z: list[float] = self.gen.standard_normal(_BLOCK).tolist()
         self._zi = 0
 
+    def _new_u_block(self) -> int:
+        """The next block of uniform draws; the index of its first."""
+        self._u = self.gen.random(_BLOCK).tolist()
+        return 0
+
+    # uniform, exponential and index read the block in place (no call to uniform): they are the
+    # model's commonest calls.
     def uniform(self) -> float:
         """One draw from U[0, 1)."""
         i = self._ui
         if i == _BLOCK:
-            self._u = self.gen.random(_BLOCK).tolist()
-            i = 0
+            i = self._new_u_block()
         self._ui = i + 1
         return self._u[i]
 
@@ -91,8 +96,7 @@ class Stream:
         """One draw from the exponential distribution with this mean (by inversion of a uniform draw)."""
         i = self._ui
         if i == _BLOCK:
-            self._u = self.gen.random(_BLOCK).tolist()
-            i = 0
+            i = self._new_u_block()
         self._ui = i + 1
         return -mean * _log(1.0 - self._u[i])
 
@@ -111,8 +115,7 @@ class Stream:
         the same draw as :meth:`choice` with those weights, in one bisection."""
         i = self._ui
         if i == _BLOCK:
-            self._u = self.gen.random(_BLOCK).tolist()
-            i = 0
+            i = self._new_u_block()
         self._ui = i + 1
         return bisect_right(cum, self._u[i])
 

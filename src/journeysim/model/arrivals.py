@@ -28,21 +28,20 @@ def contacts(w: "World"):
     """Process: each day, the day's contacts from new families, triaged at the front door."""
     rs = w.streams["arrivals"]
     triage = w.p.frontdoor.triage
-    draw, names, cum = rs.index, triage.names, triage.cum  # rs.outcome(triage), unwrapped: a contact is the commonest event
     sizes = w.p.population.children_per_family
     emit = w.log.emit
     while True:
         now = w.env.now
         for _ in range(rs.poisson(contact_rate(w, now))):
-            outcome = names[draw(cum)]
+            outcome = rs.outcome(triage)
             if outcome == "mash":
                 fam = w.new_family(rs)
-                emit(now, Event.CONTACT_RECEIVED, None, None, fam.id, "FRONT-DOOR", None, outcome, "new_family",
-                     count=len(fam.children))
+                emit(now, Event.CONTACT_RECEIVED, family_id=fam.id, team="FRONT-DOOR", outcome=outcome,
+                     reason="new_family", count=len(fam.children))
                 frontdoor.mash(w, fam, known=False)
             else:  # signposted at the front door: the family need not be modelled further
-                emit(now, Event.CONTACT_RECEIVED, None, None, w.new_id("family"), "FRONT-DOOR", None, outcome,
-                     "new_family", count=max(1, int(sizes.sample(rs))))
+                emit(now, Event.CONTACT_RECEIVED, family_id=w.new_id("family"), team="FRONT-DOOR",
+                     outcome=outcome, reason="new_family", count=max(1, int(sizes.sample(rs))))
         yield w.env.timeout(1.0)
 
 

@@ -15,7 +15,7 @@ def _each(w: "World", event: Event, case: "Case", outcome: str | None = None, re
           count: int | None = None, value: float | None = None) -> None:
     """Log ``event`` for each child open in the case."""
     for child in case.children:
-        w.child_event(event, case, child, None, None, outcome, reason, None, count, value)
+        w.child_event(event, case, child, outcome=outcome, reason=reason, count=count, value=value)
 
 
 

@@ -107,9 +107,9 @@ class Team:
 
     # A large team keeps its allocation order as a heap of (load / cap, id, filed, worker):
     # the least loaded worker relative to their cap first, the lowest id on a tie (the order of
-    # Workforce._pick; a worker at or over their cap has load / cap >= 1, so comes after all below it).  A worker is filed again whenever their caseload, cap or team changes;
-    # older entries are skipped when they come to the top (lazy deletion).  Choosing a worker
-    # then costs O(log n) rather than a pass over the team, which matters in large counties
+    # Workforce._pick; a worker at or over their cap has load / cap >= 1, so comes after all below
+    # it).  A worker is filed again whenever their caseload, cap or team changes; older entries
+    # are skipped when they come to the top (lazy deletion).  Choosing a worker then costs O(log n) rather than a pass over the team, which matters in large counties
     # (at run.scale 16 the pass was a quarter of the run); a small team is quicker to scan and
     # keeps no order (None).
     def file(self, worker: Worker) -> None:
@@ -121,7 +121,7 @@ class Team:
         worker.filed += 1
         heappush(self.order, (*key, worker.filed, worker))
         if len(self.order) > 4 * len(self.workers) + 64:  # drop the stale entries now and then
-            self.order = [e for e in self.order if e[2] == e[3].filed and e[3].active and e[3].team is self]
+            self.order = [e for e in self.order if self._current(e)]
             heapify(self.order)
 
     def _current(self, entry: tuple) -> bool:

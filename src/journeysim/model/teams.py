@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..events import Event
-from .entities import DAYS_PER_YEAR, Case, Child, Team, Worker
+from .entities import Case, Child, Team, Worker
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
@@ -279,7 +279,6 @@ class Workforce:
         if rate > 0:
             self._reallocation_after(case, self.rs.exponential(365.25 / rate))
         freed = []
-        team, held, emit = worker.team, worker.children, w.log.emit
         for child in moving:
             old = child.worker
             if old is not None:
@@ -288,11 +287,11 @@ class Workforce:
                 old.team.file(old)
                 freed.append(old)
             child.worker = worker
-            held.add(child)
-            team.children += 1
-            team.file(worker)
-            emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, team.name, worker.id, None, reason,
-                 None, (now - child.birth) / DAYS_PER_YEAR, None, float(len(held)))
+            worker.children.add(child)
+            worker.team.children += 1
+            worker.team.file(worker)
+            w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
+                       reason=reason, age=child.age(now), value=float(worker.load))
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self._serve_waiting(team)
