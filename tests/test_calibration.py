@@ -140,7 +140,7 @@ def test_shipped_scenarios_load_the_fitted_file_and_it_holds_only_fitted_paramet
     fitted = SCENARIOS.parent / "calibration" / "hampshire.toml"
     doc = tomllib.loads(fitted.read_text())
     keys = {f"{section}.{name}" for section, table in doc.items() for name in table}
-    assert keys <= {k.key for k in cal.KNOBS}
+    assert keys <= {k.key for k in cal.KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
     for path in sorted(SCENARIOS.glob("*.toml")):
         s = sc.load(path)
         assert any(Path(f).resolve() == fitted.resolve() for f in s.files), path.name
@@ -202,12 +202,13 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     assert result.exit_code == 0, result.output
     assert "Fit report:" in result.output and "MAPE" in result.output
     fitted = tomllib.loads((out / "hampshire.toml").read_text())
-    assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "teams", "care"}
+    assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "teams", "care", "variation"}
+    assert set(fitted["variation"]) == {f"{c}_sd" for c in cal.VARIATION_SERIES}
     fit = pd.read_csv(out / "fit.csv")
     assert {"observed", "mean", "p5", "p95", "inside", "error_pct"} - {"observed"} <= set(fit.columns)
     assert (fit["p5"] <= fit["mean"]).all() and (fit["mean"] <= fit["p95"]).all()
     report = (out / "report.md").read_text()
-    for section in ("## Goodness of fit", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
+    for section in ("## Goodness of fit", "## Year-to-year variation", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
         assert section in report
     assert (out / "img" / "calibration" / "firm.png").stat().st_size > 10_000
 

@@ -235,7 +235,7 @@ def _outputs(m: pd.DataFrame, names: list[str], scale: float, by_rep: bool = Fal
 
 
 def _design_job(base: Scenario, knobs: list[Knob], u: np.ndarray, seed: int, scale: float, names: list[str]) -> np.ndarray:
-    sc = apply_knobs(base, knobs, u)
+    sc = with_variation(apply_knobs(base, knobs, u), {})
     sc = from_values({**sc.raw(), "run.scale": sc["run.scale"] * scale}, sc.sources, sc.path, sc.files, sc.overrides)
     return _outputs(_simulate_measures(sc, seed), names, sc["run.scale"])
 
@@ -248,6 +248,92 @@ def _full_job(scenario: Scenario, seed: int) -> pd.DataFrame:
         counts = m["measure"].map(is_count)
         m.loc[counts, "value"] = m.loc[counts, "value"] / scale
     return m
+
+
+# ------------------------------------------------------------------------------------ year-to-year variation
+#: Each channel of year-to-year variation (src/journeysim/model/years.py) and the fitted firm
+#: series it moves most directly, from which its size is estimated.
+VARIATION_SERIES = {
+    "front_door": "cin_at_31_march",
+    "care_entry": "cla_starts",
+    "returns": "re_referral_12m_pct",
+    "repeat_cp": "cp_second_or_subsequent_pct",
+}
+#: The sizes of the trial run that measures how far each channel moves its series.
+VARIATION_TRIAL = {"front_door": 0.05, "care_entry": 0.15, "returns": 0.15, "repeat_cp": 0.4}
+
+
+def with_variation(scenario: Scenario, sds: dict[str, float]) -> Scenario:
+    """``scenario`` with each ``variation.<channel>_sd`` set from ``sds`` (0 where not given)."""
+    raw = scenario.raw()
+    for channel in VARIATION_SERIES:
+        raw[f"variation.{channel}_sd"] = float(sds.get(channel, 0.0))
+    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files), list(scenario.overrides))
+
+
+def _transformed(measure: str, values: np.ndarray) -> np.ndarray:
+    """Counts on the log scale, percentages on the logit scale: the scales the channels act on."""
+    values = np.asarray(values, dtype=float)
+    if measure.endswith("_pct"):
+        p = np.clip(values / 100.0, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))
+    return np.log(np.maximum(values, 1e-9))
+
+
+def observed_spread(rows: pd.DataFrame, measure: str) -> float:
+    """The published series' movement from year to year: the residual standard deviation about a
+    straight line through the fitted years (log or logit scale, n - 2 degrees of freedom)."""
+    s = rows[rows["model_measure"] == measure].sort_values("year")
+    if len(s) < 3:
+        raise CalibrationError(f"too few fitted years of {measure} ({len(s)}) to measure its year-to-year variation")
+    x = np.array([int(y[:4]) for y in s["year"]], dtype=float)
+    z = _transformed(measure, s["value"].to_numpy(float))
+    resid = z - np.polyval(np.polyfit(x, z, 1), x)
+    return float(np.sqrt(np.sum(resid ** 2) / (len(z) - 2)))
+
+
+def simulated_spread(per_rep: pd.DataFrame, measure: str, years: list[str]) -> float:
+    """The spread of a measure across replications (log or logit scale): the root mean square over
+    ``years`` of each year's standard deviation across replications."""
+    m = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
+    z = m.assign(z=_transformed(measure, m["value"].to_numpy(float)))
+    return float(np.sqrt(np.mean(z.groupby("year")["z"].std(ddof=1).to_numpy() ** 2)))
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One channel's estimate: its size, and the spreads it was estimated from."""
+
+    channel: str
+    measure: str
+    sd: float
+    observed: float  # the published series' year-to-year spread
+    without: float  # the simulated spread with no year-to-year variation (the simulator's own noise)
+    trial: float  # the simulated spread with the trial size
+
+
+def estimate_variation(rows: pd.DataFrame, without: pd.DataFrame, trial: pd.DataFrame) -> dict[str, Variation]:
+    """Size each channel so that the simulated year-to-year spread of its series matches the
+    published one (a one-step method of simulated moments).
+
+    The simulator's own noise explains part of the observed spread; the rest is the variance the
+    channel must add.  The trial run shows how much variance the trial size adds (a channel moves
+    its series less than one for one: not every child reaches the step it shifts), and the added
+    variance grows as the square of the size, so the size that adds the variance needed is
+    ``trial size x sqrt(needed / added)``.  A series that moves no more than the simulator's own
+    noise gets no variation."""
+    years = sorted(set(rows["year"]))
+    out = {}
+    for channel, measure in VARIATION_SERIES.items():
+        obs = observed_spread(rows, measure)
+        s0, s1 = simulated_spread(without, measure, years), simulated_spread(trial, measure, years)
+        needed, added = obs ** 2 - s0 ** 2, s1 ** 2 - s0 ** 2
+        sd = 0.0
+        if needed > 0 and added > 0:
+            hi = PARAMS[f"variation.{channel}_sd"].hi
+            sd = float(f"{min(hi, VARIATION_TRIAL[channel] * math.sqrt(needed / added)):.3g}")
+        out[channel] = Variation(channel, measure, sd, obs, s0, s1)
+    return out
 
 
 # ------------------------------------------------------------------------------------ the fit
@@ -291,15 +377,19 @@ class Fit:
     chosen: np.ndarray | None = None  # the shipped point (unit cube)
     chosen_from: str = ""
     losses: list[float] | None = None  # simulated loss: the emulator's best, then each wave's centre
+    variation: dict[str, Variation] | None = None  # year-to-year variation, by channel
 
 
 def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
         fit_years: list[str] | None = None, progress=None, executor: Executor | None = None) -> Fit:
-    """History-match ``base`` to the fitting targets (of ``fit_years``), then run the chosen
-    point ``settings.reps`` times at full scale, and as many replications each with parameters
-    drawn from the best-fitting tenth of the space not ruled out (the plausible ensemble: its
-    spread adds the parameter uncertainty left after calibration to the simulator's own).
-    The runs go to ``executor`` (default: ``workers`` local processes)."""
+    """History-match ``base`` to the fitting targets (of ``fit_years``) with no year-to-year
+    variation (the design runs follow each year's expected course, so the fit is not bent to one
+    draw of the years), size the year-to-year variation from the published series
+    (:func:`estimate_variation`), then run the chosen point ``settings.reps`` times at full scale
+    with it, and as many replications each with parameters drawn from the best-fitting tenth of
+    the space not ruled out (the plausible ensemble: its spread adds the parameter uncertainty
+    left after calibration to the simulator's own).  The runs go to ``executor`` (default:
+    ``workers`` local processes)."""
     t0 = time.perf_counter()
     knobs = [knob_named(n) for n in settings.knobs]
     rows = fit_targets(targets, fit_years)
@@ -321,24 +411,33 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
                               seed=seed, design_scale=settings.scale)
     seeds = replication_seeds(seed, settings.reps)
     draws = _ensemble_draws(result, obs, settings.reps, seed)
-    best = apply_knobs(base, knobs, result.best)
-    jobs = [(best, s) for s in seeds] + [(apply_knobs(base, knobs, result.nroy[i]), s) for i, s in zip(draws, seeds)]
-    frames = run_jobs(_full_job, jobs, workers, progress=progress,
-                      label=f"{which}full-scale replications (chosen point and plausible ensemble)", executor=executor)
-    per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
+    quiet = with_variation(base, {})
+
+    def full(scenarios: list[Scenario], label: str) -> list[pd.DataFrame]:
+        jobs = [(sc, s) for sc, s in zip(scenarios, seeds * 2)]
+        return run_jobs(_full_job, jobs, workers, progress=progress, label=f"{which}full-scale replications ({label})",
+                        executor=executor)
+
     # the emulator's best point, or a wave's centre if its full-scale replicates fit better
+    without = _stack(full([apply_knobs(quiet, knobs, result.best)] * settings.reps, "the emulator's best point"))
     sim_var = result.waves[-1].emulator.sim_var
-    losses = [hm.simulated_loss(_outputs(per_rep, names, 1.0, by_rep=True), obs, sim_var)]
+    losses = [hm.simulated_loss(_outputs(without, names, 1.0, by_rep=True), obs, sim_var)]
     losses += [hm.simulated_loss(Y, obs, sim_var) for _, Y in result.centres]
     pick = int(np.argmin(losses))
     chosen_u, chosen_from = result.best, "the emulator's best point after the last wave"
     if pick > 0:
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
-        chosen = apply_knobs(base, knobs, chosen_u)
-        per_rep = _stack(run_jobs(_full_job, [(chosen, s) for s in seeds], workers, progress=progress,
-                                  label=f"{which}full-scale replications (wave {pick}'s centre)", executor=executor))
-    return Fit(knobs, result, apply_knobs(base, knobs, chosen_u), rows, per_rep, ensemble, settings,
-               time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses)
+        without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * settings.reps, f"wave {pick}'s centre"))
+    chosen = apply_knobs(quiet, knobs, chosen_u)
+    trial = _stack(full([with_variation(chosen, VARIATION_TRIAL)] * settings.reps, "trial of year-to-year variation"))
+    variation = estimate_variation(rows, without, trial)
+    sds = {c: v.sd for c, v in variation.items()}
+    frames = full([with_variation(chosen, sds)] * settings.reps
+                  + [with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds) for i in draws],
+                  "chosen point and plausible ensemble, with year-to-year variation")
+    per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
+    return Fit(knobs, result, with_variation(chosen, sds), rows, per_rep, ensemble, settings,
+               time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses, variation)
 
 
 def _ensemble_draws(result: hm.Result, obs: hm.Observations, n: int, seed: int) -> np.ndarray:
@@ -404,6 +503,15 @@ def fitted_toml(f: Fit, command: str) -> str:
                          f"(prior {_num(knob.lo)} to {_num(knob.hi)})")
         value = _rounded_probs(raw[key]) if PARAMS[key].kind == "probs" else _rounded(raw[key])
         lines.append(f"{name} = {_fmt(value)}")
+    if f.variation:
+        lines += ["", "[variation]",
+                  "# year-to-year variation, sized so that each series' simulated spread from year to year matches the",
+                  "# published one (standard deviations on the log scale for counts, logit for percentages; see",
+                  "# docs/calibration.md)"]
+        for v in f.variation.values():
+            lines.append(f"# {v.channel}: {v.measure} moves {v.observed:.3f} about its trend; the simulator alone "
+                         f"{v.without:.3f}; with the trial size {VARIATION_TRIAL[v.channel]:g}, {v.trial:.3f}")
+            lines.append(f"{v.channel}_sd = {_fmt(v.sd)}")
     return "\n".join(lines) + "\n"
 
 

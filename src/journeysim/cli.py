@@ -440,8 +440,8 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
-               f"observed points inside the 90% interval: {numbers['firm_pr_inside_pct']:.0f}% (predictive), "
-               f"{numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), {numbers['firm_inside_pct']:.0f}% (calibrated point); "
+               f"observed points inside the simulated 90% interval: {numbers['firm_inside_pct']:.0f}% (calibrated point), "
+               f"{numbers['firm_e_inside_pct']:.0f}% (plausible ensemble), {numbers['firm_pr_inside_pct']:.0f}% (predictive); "
                f"one-worker journeys {numbers['one_worker_pct']:.1f}% (000 Table 9: 10%)"
                + (f"; back-test forecast MAPE {numbers['backtest_forecast_mape']:.1f}% "
                   f"(in-sample {numbers['backtest_insample_mape']:.1f}%)" if "backtest_forecast_mape" in numbers else ""))

@@ -286,22 +286,23 @@ def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
                "firm_mape_max": float(worst["mape_pct"]), "firm_mape_worst": LABELS.get(worst["model_measure"]),
                "firm_inside_pct": float(100 * firm["inside"].mean()), "firm_e_inside_pct": float(100 * firm["e_inside"].mean()),
                "firm_pr_inside_pct": float(100 * firm["pr_inside"].mean()),
-               "all_points": len(fitted), "all_pr_inside_pct": float(100 * fitted["pr_inside"].mean())}
+               "all_points": len(fitted), "all_pr_inside_pct": float(100 * fitted["pr_inside"].mean()),
+               "all_inside_pct": float(100 * fitted["inside"].mean())}
     lines += ["", "**Firm annual targets: {firm_points} points. Mean absolute percentage error of the calibrated mean "
               "{firm_mape:.1f}%; worst measure {firm_mape_max:.1f}% ({firm_mape_worst}). Observed points inside the "
-              "90% predictive interval: {firm_pr_inside_pct:.0f}%** (inside the plausible ensemble's spread alone "
-              "{firm_e_inside_pct:.0f}%, inside the calibrated point's {firm_inside_pct:.0f}%). All {all_points} "
-              "fitting points: {all_pr_inside_pct:.0f}% inside the predictive interval.".format(**numbers), "",
+              "simulated 90% interval of the calibrated scenario: {firm_inside_pct:.0f}%** (with the parameter "
+              "uncertainty of the plausible ensemble {firm_e_inside_pct:.0f}%; inside the predictive interval "
+              "{firm_pr_inside_pct:.0f}%). All {all_points} fitting points: {all_inside_pct:.0f}% inside the simulated "
+              "interval, {all_pr_inside_pct:.0f}% inside the predictive one.".format(**numbers), "",
               "Three 90% intervals, each wider than the one before:",
               "",
-              "- **point**: the simulator's own randomness at the calibrated values, what a planner running "
-              "`scenarios/hampshire.toml` sees;",
+              "- **point**: the spread of replications of the calibrated scenario, what a planner running "
+              "`scenarios/hampshire.toml` sees: the simulator's own randomness and its year-to-year variation "
+              "(see below). This is the simulated interval the coverage target refers to;",
               "- **ensemble**: adds the parameter uncertainty left after calibration (each replication's parameters "
               "drawn from the best-fitting tenth of the space not ruled out);",
               "- **predictive**: adds the observation error and model discrepancy that the calibration assumed (see "
-              "Method): the year-to-year movements of the published series that the model does not hold, such as "
-              "CLA starts falling to 507 in 2015-16 between 600 and 647. This is the interval an observed figure "
-              "should fall in, and the one the coverage target refers to."]
+              "Method)."]
     return lines, numbers
 
 
@@ -349,6 +350,7 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
               f"![Firm annual targets: observed points against the simulated mean and 90% intervals]({rel}/firm.png)", "",
               f"![Other published series against the simulation]({rel}/other.png)", "",
               f"![Social workers per journey: simulated against 000 Table 9]({rel}/workers.png)", ""]
+    lines += _variation_section(f)
     lines += METHOD.format(**_method_numbers(f)).splitlines() + [""]
     if backtest is not None:
         lines += _backtest_section(backtest, targets, img, rel, firm_measures, numbers)
@@ -357,6 +359,35 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
     lines += ["## The waves", "", _waves_table(f), ""]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return numbers
+
+
+VARIATION_TEXT = {
+    "front_door": "contacts from new families (a multiplier with mean 1)",
+    "care_entry": "the odds of every route into care",
+    "returns": "the odds of a closed family coming back",
+    "repeat_cp": "the odds of a strategy discussion for a child with an earlier CP plan",
+}
+
+
+def _variation_section(f: Fit) -> list[str]:
+    """How big each year's shift is, and the spreads it was sized from."""
+    if not f.variation:
+        return []
+    rows = [f"| {v.channel} | {VARIATION_TEXT.get(v.channel, v.channel)} | {LABELS.get(v.measure, v.measure)} | "
+            f"{v.observed:.3f} | {v.without:.3f} | {v.sd:.3g} |" for v in f.variation.values()]
+    return ["## Year-to-year variation", "",
+            "Published series move from one year to the next by more than chance: CLA starts were 600, 507 and 647 in "
+            "three successive years. The model holds such movements as one random shift per financial year in four "
+            "places (`variation.*_sd`, `src/journeysim/model/years.py`). Each shift's size is set so that the simulated "
+            "series it moves most directly spreads from year to year as much as the published one: the published "
+            "spread is the residual standard deviation about a straight line through the fitted years (log scale for "
+            "counts, logit for percentages); the simulator's own noise explains part of it; a trial run at a known "
+            "size shows how much the shift adds, and the size is scaled to add the rest (a one-step method of "
+            "simulated moments). With five years the published spreads are rough (three degrees of freedom). The "
+            "design runs of the history matching have no year-to-year variation, so that the fit follows each "
+            "year's expected course rather than one draw of the years.", "",
+            "| channel | shifts | series it is sized on | published spread | simulator alone | size (sd) |",
+            "|---|---|---|---|---|---|", *rows, ""]
 
 
 OTHER = ["cp_at_31_march", "uasc_at_31_march", "referrals", "referrals_nfa_pct", "children_assessed_not_in_need_pct",
@@ -379,7 +410,8 @@ def _backtest_section(backtest: tuple[Fit, list[str]], targets: pd.DataFrame, im
         i, o = ins[ins["model_measure"] == m], out[out["model_measure"] == m]
         rows.append({"measure": LABELS.get(m, m), "in-sample MAPE %": f"{np.mean(np.abs(i['error_pct'])):.1f}",
                      "forecast MAPE %": f"{np.mean(np.abs(o['error_pct'])):.1f}",
-                     "forecast points inside the 90% predictive interval": f"{o['pr_inside'].sum()} of {len(o)}"})
+                     "forecast points inside the simulated 90% interval": f"{o['inside'].sum()} of {len(o)}",
+                     "inside the predictive interval": f"{o['pr_inside'].sum()} of {len(o)}"})
     numbers["backtest_insample_mape"] = float(np.mean(np.abs(ins["error_pct"])))
     numbers["backtest_forecast_mape"] = float(np.mean(np.abs(out["error_pct"])))
     return ["## Back-test: forecasting years the model was not fitted to", "",
@@ -388,6 +420,8 @@ def _backtest_section(backtest: tuple[Fit, list[str]], targets: pd.DataFrame, im
             "components still switch on at their dates).", "",
             _table(pd.DataFrame(rows)), "",
             f"Over all firm measures: in-sample MAPE {numbers['backtest_insample_mape']:.1f}%, forecast MAPE "
-            f"{numbers['backtest_forecast_mape']:.1f}%; forecast points inside the 90% predictive interval: "
-            f"{100 * out['pr_inside'].mean():.0f}%.", "",
+            f"{numbers['backtest_forecast_mape']:.1f}%; forecast points inside the simulated 90% interval: "
+            f"{100 * out['inside'].mean():.0f}%, inside the predictive interval {100 * out['pr_inside'].mean():.0f}%. "
+            "The back-test sizes its year-to-year variation from its three fitted years alone (one degree of freedom "
+            "per series), so its intervals are rougher than the main fit's.", "",
             f"![Back-test: observed against simulated; forecast years right of the dashed line]({rel}/backtest.png)", ""]

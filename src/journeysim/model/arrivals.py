@@ -21,7 +21,8 @@ def contact_rate(w: "World", day: float) -> float:
     month = date.month - 1 + (date.day - 1) / 31.0
     season = 1.0 + p.seasonality * math.cos(2 * math.pi * (month - (p.seasonal_peak_month - 1)) / 12.0)
     surge = p.surge_factor if day >= w.day_of(p.surge_start) else 1.0
-    return p.contacts_per_year * w.p.run.scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season * surge
+    return (p.contacts_per_year * w.p.run.scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season * surge
+            * w.years.factor("front_door", day))
 
 
 def contacts(w: "World"):
@@ -54,6 +55,7 @@ def schedule_return(w: "World", case: "Case", reason: str) -> None:
         chance = p.p_return_no_plan
     else:
         chance = p.p_return_change if case.positive_change else p.p_return_no_change
+    chance = w.years.prob("returns", chance, w.env.now)
     rs = w.streams["returns"]
     if rs.uniform() < chance:
         w.at(w.p.arrivals.return_delay.sample(rs), lambda: family_returns(w, case.family))

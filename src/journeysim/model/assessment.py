@@ -25,7 +25,7 @@ def assessment_outcome(w: "World", case: "Case") -> str:
     probs = dict(p.outcome)
     odds = w.trend(p.strategy_trend_per_year)
     if any(c.cp_plans > 0 for c in case.children):
-        odds *= p.prior_cp_strategy_odds
+        odds *= p.prior_cp_strategy_odds * w.years.factor("repeat_cp", w.env.now)
     if odds != 1.0:
         s = probs["strategy_discussion"]
         s2 = odds * s / (1 - s + odds * s) if s < 1 else 1.0
@@ -63,7 +63,7 @@ def s47(w: "World", case: "Case", reason: str):
     p = w.p.s47
     rs = w.streams["assessment"]
     yield w.env.timeout(p.duration.sample(rs))
-    if rs.uniform() < p.p_emergency_care:
+    if rs.uniform() < w.years.prob("care_entry", p.p_emergency_care, w.env.now):
         _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
     outcome = rs.outcome(p.outcome)

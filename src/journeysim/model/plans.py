@@ -36,7 +36,8 @@ def cin(w: "World", case: "Case", reason: str):
     route = "closed"
     if not case.positive_change:
         u = rs.uniform()
-        route = "step_up" if u < p.p_step_up_no_change else ("care" if u < p.p_step_up_no_change + p.p_care_no_change else "closed")
+        p_care = w.years.prob("care_entry", p.p_care_no_change, w.env.now)
+        route = "step_up" if u < p.p_step_up_no_change else ("care" if u < p.p_step_up_no_change + p_care else "closed")
     _each(w, Event.CIN_PLAN_ENDED, case, reason=route, value=e)
     if route == "step_up":
         return ("strategy", "step_up")
@@ -86,7 +87,7 @@ def plo(w: "World", case: "Case", e: float):
     rs = w.streams["plans"]
     _each(w, Event.PLO_STARTED, case)
     yield w.env.timeout(p.plo.duration.sample(rs))
-    if rs.uniform() < p.plo.p_proceedings:
+    if rs.uniform() < w.years.prob("care_entry", p.plo.p_proceedings, w.env.now):
         _each(w, Event.CARE_PROCEEDINGS_ISSUED, case)
         yield w.env.timeout(p.proceedings.to_care.sample(rs))
         _each(w, Event.CP_PLAN_ENDED, case, reason="care", value=e)

@@ -20,6 +20,7 @@ from ..rng import Outcomes, Streams
 from ..scenario import AGE_BANDS, Scenario
 from . import arrivals, hubs, journey, teams
 from .entities import DAYS_PER_YEAR, Case, Child, Family
+from .years import YearEffects
 
 
 class _Call:
@@ -58,6 +59,7 @@ class World:
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
         self.workforce = teams.Workforce(self)
         self.hubs = hubs.Hubs(self)
+        self.years = YearEffects(self, seed)
 
     def dispose(self) -> None:
         """Break the references that lead back to the world (its parts' and the pending events'
