@@ -280,6 +280,12 @@ def _transformed(measure: str, values: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(values, 1e-9))
 
 
+def _residual_sd(x: np.ndarray, z: np.ndarray) -> float:
+    """Standard deviation of ``z`` about its least-squares line in ``x`` (n - 2 degrees of freedom)."""
+    resid = z - np.polyval(np.polyfit(x, z, 1), x)
+    return float(np.sqrt(np.sum(resid ** 2) / (len(z) - 2)))
+
+
 def observed_spread(rows: pd.DataFrame, measure: str) -> float:
     """The published series' movement from year to year: the residual standard deviation about a
     straight line through the fitted years (log or logit scale, n - 2 degrees of freedom)."""
@@ -287,17 +293,20 @@ def observed_spread(rows: pd.DataFrame, measure: str) -> float:
     if len(s) < 3:
         raise CalibrationError(f"too few fitted years of {measure} ({len(s)}) to measure its year-to-year variation")
     x = np.array([int(y[:4]) for y in s["year"]], dtype=float)
-    z = _transformed(measure, s["value"].to_numpy(float))
-    resid = z - np.polyval(np.polyfit(x, z, 1), x)
-    return float(np.sqrt(np.sum(resid ** 2) / (len(z) - 2)))
+    return _residual_sd(x, _transformed(measure, s["value"].to_numpy(float)))
 
 
 def simulated_spread(per_rep: pd.DataFrame, measure: str, years: list[str]) -> float:
-    """The spread of a measure across replications (log or logit scale): the root mean square over
-    ``years`` of each year's standard deviation across replications."""
+    """The same statistic for the simulation: each replication's residual standard deviation about
+    its own straight line through ``years``, as a root mean square over replications (a
+    replication's own level and trend are taken out, as the published series' are)."""
     m = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
-    z = m.assign(z=_transformed(measure, m["value"].to_numpy(float)))
-    return float(np.sqrt(np.mean(z.groupby("year")["z"].std(ddof=1).to_numpy() ** 2)))
+    variances = []
+    for _, r in m.sort_values(["rep", "year"]).groupby("rep"):
+        if len(r) >= 3:
+            x = np.array([int(y[:4]) for y in r["year"]], dtype=float)
+            variances.append(_residual_sd(x, _transformed(measure, r["value"].to_numpy(float))) ** 2)
+    return float(np.sqrt(np.mean(variances))) if variances else math.nan
 
 
 @dataclass(frozen=True)
@@ -309,31 +318,59 @@ class Variation:
     sd: float
     observed: float  # the published series' year-to-year spread
     without: float  # the simulated spread with no year-to-year variation (the simulator's own noise)
-    trial: float  # the simulated spread with the trial size
+    trial: float  # the simulated spread with this channel alone at its trial size
+    achieved: float = math.nan  # the simulated spread with every channel at its estimated size
 
 
-def estimate_variation(rows: pd.DataFrame, without: pd.DataFrame, trial: pd.DataFrame) -> dict[str, Variation]:
-    """Size each channel so that the simulated year-to-year spread of its series matches the
-    published one (a one-step method of simulated moments).
+def _nonnegative_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The x >= 0 that minimises |a x - b| (a small system: every set of free unknowns is tried)."""
+    n = a.shape[1]
+    best, best_err = np.zeros(n), float(np.sum(b ** 2))
+    for mask in range(1, 2 ** n):
+        free = [j for j in range(n) if mask >> j & 1]
+        sol, *_ = np.linalg.lstsq(a[:, free], b, rcond=None)
+        if np.all(sol >= 0):
+            x = np.zeros(n)
+            x[free] = sol
+            err = float(np.sum((a @ x - b) ** 2))
+            if err < best_err - 1e-15:
+                best, best_err = x, err
+    return best
 
-    The simulator's own noise explains part of the observed spread; the rest is the variance the
-    channel must add.  The trial run shows how much variance the trial size adds (a channel moves
-    its series less than one for one: not every child reaches the step it shifts), and the added
-    variance grows as the square of the size, so the size that adds the variance needed is
-    ``trial size x sqrt(needed / added)``.  A series that moves no more than the simulator's own
-    noise gets no variation."""
+
+def estimate_variation(rows: pd.DataFrame, without: pd.DataFrame, trials: dict[str, pd.DataFrame]) -> dict[str, Variation]:
+    """Size the channels so that the simulated year-to-year spread of each channel's series matches
+    the published one (a one-step method of simulated moments).
+
+    The simulator's own noise explains part of each observed spread; the rest is the variance the
+    channels must add.  Each channel's trial run (that channel alone, at its trial size, on the
+    same seeds as ``without``) shows how much variance it adds to every series per unit of its
+    size squared (a channel moves its own series less than one for one, and others a little: the
+    front door also moves CLA starts).  The variances added are taken to add up and to grow as the
+    square of each size, so the sizes squared solve a small linear system, kept non-negative.  A
+    series that moves no more than the simulator's own noise asks for no variation."""
     years = sorted(set(rows["year"]))
+    channels = list(VARIATION_SERIES)
+    measures = [VARIATION_SERIES[c] for c in channels]
+    obs = np.array([observed_spread(rows, m) for m in measures])
+    base = np.array([simulated_spread(without, m, years) for m in measures])
+    trial = {c: np.array([simulated_spread(trials[c], m, years) for m in measures]) for c in channels}
+    # a[i, j]: variance channel j adds to series i per unit of its size squared
+    a = np.column_stack([np.maximum(0.0, trial[c] ** 2 - base ** 2) / VARIATION_TRIAL[c] ** 2 for c in channels])
+    needed = np.maximum(0.0, obs ** 2 - base ** 2)
+    x = _nonnegative_solve(np.nan_to_num(a), np.nan_to_num(needed))
     out = {}
-    for channel, measure in VARIATION_SERIES.items():
-        obs = observed_spread(rows, measure)
-        s0, s1 = simulated_spread(without, measure, years), simulated_spread(trial, measure, years)
-        needed, added = obs ** 2 - s0 ** 2, s1 ** 2 - s0 ** 2
-        sd = 0.0
-        if needed > 0 and added > 0:
-            hi = PARAMS[f"variation.{channel}_sd"].hi
-            sd = float(f"{min(hi, VARIATION_TRIAL[channel] * math.sqrt(needed / added)):.3g}")
-        out[channel] = Variation(channel, measure, sd, obs, s0, s1)
+    for j, c in enumerate(channels):
+        sd = float(f"{min(PARAMS[f'variation.{c}_sd'].hi, math.sqrt(x[j])):.3g}")
+        out[c] = Variation(c, measures[j], sd, float(obs[j]), float(base[j]), float(trial[c][j]))
     return out
+
+
+def with_achieved(variation: dict[str, Variation], per_rep: pd.DataFrame, years: list[str]) -> dict[str, Variation]:
+    """``variation`` with the spread each series reached in the replications run with it."""
+    from dataclasses import replace
+
+    return {c: replace(v, achieved=simulated_spread(per_rep, v.measure, years)) for c, v in variation.items()}
 
 
 # ------------------------------------------------------------------------------------ the fit
@@ -429,13 +466,15 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
         without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * settings.reps, f"wave {pick}'s centre"))
     chosen = apply_knobs(quiet, knobs, chosen_u)
-    trial = _stack(full([with_variation(chosen, VARIATION_TRIAL)] * settings.reps, "trial of year-to-year variation"))
-    variation = estimate_variation(rows, without, trial)
+    trials = {c: _stack(full([with_variation(chosen, {c: VARIATION_TRIAL[c]})] * settings.reps,
+                             f"trial of year-to-year variation: {c}")) for c in VARIATION_TRIAL}
+    variation = estimate_variation(rows, without, trials)
     sds = {c: v.sd for c, v in variation.items()}
     frames = full([with_variation(chosen, sds)] * settings.reps
                   + [with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds) for i in draws],
                   "chosen point and plausible ensemble, with year-to-year variation")
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
+    variation = with_achieved(variation, per_rep, sorted(set(rows["year"])))
     return Fit(knobs, result, with_variation(chosen, sds), rows, per_rep, ensemble, settings,
                time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses, variation)
 
@@ -510,7 +549,8 @@ def fitted_toml(f: Fit, command: str) -> str:
                   "# docs/calibration.md)"]
         for v in f.variation.values():
             lines.append(f"# {v.channel}: {v.measure} moves {v.observed:.3f} about its trend; the simulator alone "
-                         f"{v.without:.3f}; with the trial size {VARIATION_TRIAL[v.channel]:g}, {v.trial:.3f}")
+                         f"{v.without:.3f}; this channel alone at {VARIATION_TRIAL[v.channel]:g}, {v.trial:.3f}; "
+                         f"every channel at its size, {v.achieved:.3f}")
             lines.append(f"{v.channel}_sd = {_fmt(v.sd)}")
     return "\n".join(lines) + "\n"
 

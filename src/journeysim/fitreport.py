@@ -301,8 +301,9 @@ def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
               "(see below). This is the simulated interval the coverage target refers to;",
               "- **ensemble**: adds the parameter uncertainty left after calibration (each replication's parameters "
               "drawn from the best-fitting tenth of the space not ruled out);",
-              "- **predictive**: adds the observation error and model discrepancy that the calibration assumed (see "
-              "Method)."]
+              "- **predictive**: adds the observation error and model discrepancy that the history matching assumed "
+              "(see Method). Part of that discrepancy was the year-to-year movement the simulated interval now holds, "
+              "so this interval counts some of it twice and is wider than it need be."]
     return lines, numbers
 
 
@@ -363,7 +364,7 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
 
 VARIATION_TEXT = {
     "front_door": "contacts from new families (a multiplier with mean 1)",
-    "care_entry": "the odds of every route into care",
+    "care_entry": "the odds of the decisions that take a child into care",
     "returns": "the odds of a closed family coming back",
     "repeat_cp": "the odds of a strategy discussion for a child with an earlier CP plan",
 }
@@ -374,20 +375,27 @@ def _variation_section(f: Fit) -> list[str]:
     if not f.variation:
         return []
     rows = [f"| {v.channel} | {VARIATION_TEXT.get(v.channel, v.channel)} | {LABELS.get(v.measure, v.measure)} | "
-            f"{v.observed:.3f} | {v.without:.3f} | {v.sd:.3g} |" for v in f.variation.values()]
+            f"{v.observed:.3f} | {v.without:.3f} | {v.sd:.3g} | {v.achieved:.3f} |" for v in f.variation.values()]
     return ["## Year-to-year variation", "",
             "Published series move from one year to the next by more than chance: CLA starts were 600, 507 and 647 in "
             "three successive years. The model holds such movements as one random shift per financial year in four "
-            "places (`variation.*_sd`, `src/journeysim/model/years.py`). Each shift's size is set so that the simulated "
-            "series it moves most directly spreads from year to year as much as the published one: the published "
-            "spread is the residual standard deviation about a straight line through the fitted years (log scale for "
-            "counts, logit for percentages); the simulator's own noise explains part of it; a trial run at a known "
-            "size shows how much the shift adds, and the size is scaled to add the rest (a one-step method of "
-            "simulated moments). With five years the published spreads are rough (three degrees of freedom). The "
-            "design runs of the history matching have no year-to-year variation, so that the fit follows each "
-            "year's expected course rather than one draw of the years.", "",
-            "| channel | shifts | series it is sized on | published spread | simulator alone | size (sd) |",
-            "|---|---|---|---|---|---|", *rows, ""]
+            "places (`variation.*_sd`, `src/journeysim/model/years.py`), each a factor with mean 1. Their sizes are set "
+            "so that the series each one moves most directly spreads from year to year in the simulation as much as "
+            "in the published figures (a one-step method of simulated moments). The spread of a series is its "
+            "residual standard deviation about a straight line through the fitted years (log scale for counts, logit "
+            "for percentages), for the published figures and for each replication alike (the root mean square over "
+            "replications). The simulator's own noise explains part of the published spread; a trial run of each "
+            "shift alone, on the same seeds, shows how much variance it adds to every series, and the sizes are "
+            "solved together (kept at 0 or above) to add the rest. The last column is the spread the replications "
+            "of the fitted scenario reach with all four.", "",
+            "Read these sizes as rough. Five years give each published spread three degrees of freedom (its 90% "
+            "interval runs from about 0.6 to 2.9 times the estimate); a change of source or definition between "
+            "years (re-referrals in 2015-16 come from 003, the other years from DfE) counts as movement; and the "
+            "sizes are set on the same years whose coverage is reported above, so the back-test below is the "
+            "out-of-sample check. The design runs of the history matching have no year-to-year variation, so that "
+            "the fit follows each year's expected course rather than one draw of the years.", "",
+            "| channel | shifts | series it is sized on | published spread | simulator alone | size (sd) | simulated with all four |",
+            "|---|---|---|---|---|---|---|", *rows, ""]
 
 
 OTHER = ["cp_at_31_march", "uasc_at_31_march", "referrals", "referrals_nfa_pct", "children_assessed_not_in_need_pct",

@@ -275,17 +275,19 @@ PARAMS.update({
                                 "of new families rise in proportion).", "", 0, 10),
     # --- year-to-year variation (src/journeysim/model/years.py) ---------------------------------
     "variation.front_door_sd": _p(0.0, "float", "Year-to-year variation in demand: the standard deviation of the log of a "
-                                  "multiplier drawn once per financial year (mean 1) on the contacts from new families. "
-                                  "0 = none: every year follows the trend and seasonality.", "log", 0, 1),
+                                  "multiplier with mean 1, drawn once per financial year, on the contacts from new "
+                                  "families. 0 = none: every year follows the trend and seasonality.", "log", 0, 1),
     "variation.care_entry_sd": _p(0.0, "float", "Year-to-year variation in the threshold for care: the standard deviation of "
-                                  "a shift, drawn once per financial year, in the log-odds of every route into care "
-                                  "(s47.p_emergency_care, cin.p_care_no_change, plo.p_proceedings). 0 = none.", "log-odds", 0, 2),
-    "variation.returns_sd": _p(0.0, "float", "Year-to-year variation in re-referral: the standard deviation of a shift, drawn "
-                               "once per financial year, in the log-odds of a closed family coming back "
-                               "(practice.p_return_*). 0 = none.", "log-odds", 0, 2),
-    "variation.repeat_cp_sd": _p(0.0, "float", "Year-to-year variation in repeat protection: the standard deviation of a shift, "
-                                 "drawn once per financial year, in the log of assessment.prior_cp_strategy_odds (the raised "
-                                 "odds of a strategy discussion for a child with an earlier CP plan). 0 = none.", "log-odds", 0, 2),
+                                  "the log of a multiplier with mean 1, drawn once per financial year, on the odds of the "
+                                  "three decisions that take a child into care (s47.p_emergency_care, cin.p_care_no_change, "
+                                  "plo.p_proceedings). 0 = none.", "log", 0, 2),
+    "variation.returns_sd": _p(0.0, "float", "Year-to-year variation in re-referral: the standard deviation of the log of a "
+                               "multiplier with mean 1, drawn once per financial year, on the odds of a closed family "
+                               "coming back (practice.p_return_*). 0 = none.", "log", 0, 2),
+    "variation.repeat_cp_sd": _p(0.0, "float", "Year-to-year variation in repeat protection: the standard deviation of the log "
+                                 "of a multiplier with mean 1, drawn once per financial year, on "
+                                 "assessment.prior_cp_strategy_odds (the raised odds of a strategy discussion for a child "
+                                 "with an earlier CP plan). 0 = none.", "log", 0, 2),
     # --- backfill (002, Crewe) ------------------------------------------------------------------
     "mash.backfill_elasticity": _p(0.0, "float", "Backfill: freed capacity refills with referrals (002, Crewe). The MASH's "
                                    "chance of referring is multiplied by 1 + elasticity x spare, where spare = "

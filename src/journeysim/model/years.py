@@ -7,13 +7,17 @@ intervals that are too narrow for a year the county actually saw.  Each *channel
 draws one standard normal ``z`` per financial year and turns it into a factor that holds
 for that whole year:
 
-- ``front_door``: a multiplier ``exp(sd z - sd^2 / 2)`` on the contacts from new families
-  (its mean is 1, so the expected volume is the trend's);
-- ``care_entry``: an odds multiplier ``exp(sd z)`` on the routes into care (an emergency
-  at the section 47 enquiry, a CIN plan ending in care, PLO going to proceedings);
-- ``returns``: an odds multiplier on a closed family coming back to the front door;
-- ``repeat_cp``: an odds multiplier on the raised odds of a strategy discussion for a child
-  with an earlier CP plan.
+- ``front_door``: a multiplier on the contacts from new families;
+- ``care_entry``: a multiplier on the odds of the three decisions that take a child into care
+  (an emergency at the section 47 enquiry, a CIN plan ending in care, PLO going to
+  proceedings; not a return home breaking down, nor UASC);
+- ``returns``: a multiplier on the odds of a closed family coming back to the front door;
+- ``repeat_cp``: a multiplier on the raised odds of a strategy discussion for a child with
+  an earlier CP plan.
+
+Each factor is ``exp(sd z - sd^2 / 2)``, whose mean is 1: the expected volume is the
+trend's, and a small probability's expected value is unchanged (for a larger one, an odds
+multiplier with mean 1 lowers it a little).
 
 The sizes are the ``variation.*_sd`` keys of the scenario (0, the default, draws nothing and
 leaves the model exactly as without this module).  Each year's draw comes from its own named
@@ -55,8 +59,7 @@ class YearEffects:
             sd = getattr(w.p.variation, f"{channel}_sd")
             if sd > 0:
                 z = [Stream(seed, f"year.{channel}.{y}").normal() for y in years]
-                shift = -0.5 * sd * sd if channel == "front_door" else 0.0
-                self._factors[channel] = tuple(math.exp(sd * x + shift) for x in z)
+                self._factors[channel] = tuple(math.exp(sd * x - 0.5 * sd * sd) for x in z)
 
     def factor(self, channel: str, day: float) -> float:
         """The channel's factor in the financial year containing simulation day ``day`` (1.0 when

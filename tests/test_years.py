@@ -1,0 +1,170 @@
+"""Year-to-year variation: the draws, their use in the model, and how calibration sizes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journeysim import calibrate as cal
+from journeysim.calendar import Calendar, fy_of
+from journeysim.events import Event
+from journeysim.model import simulate
+from journeysim.model.years import CHANNELS, YearEffects, odds_shift
+
+from conftest import log_frame, small
+
+
+def _effects(seed: int, start=dt.date(2012, 4, 1), end=dt.date(2020, 4, 1), **sds) -> YearEffects:
+    variation = SimpleNamespace(**{f"{c}_sd": sds.get(f"{c}_sd", 0.0) for c in CHANNELS})
+    return YearEffects(SimpleNamespace(cal=Calendar(start, end), p=SimpleNamespace(variation=variation)), seed)
+
+
+def test_no_variation_draws_nothing_and_changes_nothing():
+    e = _effects(3)
+    assert e.by_year() == {}
+    assert e.factor("front_door", 100.0) == 1.0
+    p = 0.1 + 0.2  # a probability whose odds round-trip would not be exact
+    assert e.prob("care_entry", p, 100.0) is p
+
+
+def test_odds_shift_on_known_numbers():
+    assert odds_shift(0.2, 2.0) == pytest.approx(1 / 3)
+    assert odds_shift(0.5, 3.0) == pytest.approx(0.75)
+    assert odds_shift(0.3, 1.0) == pytest.approx(0.3)
+
+
+def test_a_year_has_the_same_shift_whatever_the_run_start_and_end():
+    long = _effects(11, dt.date(2012, 4, 1), dt.date(2020, 4, 1), front_door_sd=0.2, returns_sd=0.3)
+    short = _effects(11, dt.date(2015, 6, 1), dt.date(2017, 4, 1), front_door_sd=0.2, returns_sd=0.3)
+    day_long = Calendar(dt.date(2012, 4, 1), dt.date(2020, 4, 1)).day(dt.date(2016, 1, 15))
+    day_short = Calendar(dt.date(2015, 6, 1), dt.date(2017, 4, 1)).day(dt.date(2016, 1, 15))
+    for channel in ("front_door", "returns"):
+        assert long.factor(channel, day_long) == short.factor(channel, day_short) != 1.0
+    # the year changes on 1 April, not before
+    cal = Calendar(dt.date(2012, 4, 1), dt.date(2020, 4, 1))
+    march, april = cal.day(dt.date(2016, 3, 31)), cal.day(dt.date(2016, 4, 1))
+    assert long.factor("front_door", march) == long.factor("front_door", day_long)
+    assert long.factor("front_door", april) != long.factor("front_door", march)
+    assert len(long.by_year()["front_door"]) == 8 and "care_entry" not in long.by_year()
+
+
+def test_front_door_multipliers_have_mean_one_and_the_log_sd_asked_for():
+    sd = 0.15
+    f = np.array([_effects(seed, front_door_sd=sd).by_year()["front_door"] for seed in range(600)]).ravel()  # 4,800
+    assert abs(f.mean() - 1.0) < 3 * sd / math.sqrt(f.size)
+    assert np.log(f).std() == pytest.approx(sd, rel=0.05)
+    odds = np.array([_effects(seed, care_entry_sd=sd).by_year()["care_entry"] for seed in range(600)]).ravel()
+    assert abs(odds.mean() - 1.0) < 3 * sd / math.sqrt(odds.size)  # odds multipliers have mean 1 too
+    assert not np.array_equal(odds, f)  # each channel has its own draws
+
+
+def test_the_front_door_shift_scales_each_year_of_contacts():
+    """Contacts from new families in each whole financial year, against the same run with no
+    variation, move by that year's factor (within Poisson noise)."""
+    sets = ["run.start=2014-04-01", "run.end=2019-04-01"]
+    quiet, varied = small("hampshire.toml", *sets), small("hampshire.toml", *sets, "variation.front_door_sd=0.3")
+    seed = 4
+
+    def per_year(sc):
+        log = log_frame(sc, seed)
+        c = log[(log["event"] == Event.CONTACT_RECEIVED.value) & (log["reason"] == "new_family")]
+        return c.groupby(pd.to_datetime(c["date"]).dt.date.map(fy_of)).size()
+
+    a, b = per_year(quiet), per_year(varied)
+    start = varied["run.start"] - dt.timedelta(days=varied["run.warmup_days"])
+    effects = _effects(seed, start, varied["run.end"], front_door_sd=0.3)  # the run's own draws
+    cal_ = Calendar(start, varied["run.end"])
+    drawn = np.log([effects.factor("front_door", cal_.day(dt.date(y, 10, 1))) for y in a.index])
+    assert len(a) >= 5 and drawn.max() - drawn.min() > 0.25  # the years differ, so there is something to find
+    assert np.abs(np.log(b / a).to_numpy() - drawn).max() < 0.08
+
+
+# ----------------------------------------------------------------------------- sizing in calibration
+def _series(measure, values, years=("2014-15", "2015-16", "2016-17", "2017-18", "2018-19")):
+    return pd.DataFrame({"model_measure": measure, "year": list(years), "value": values})
+
+
+def test_observed_spread_is_the_residual_sd_about_a_straight_line():
+    years = np.arange(5)
+    line = np.exp(7 + 0.05 * years)
+    assert cal.observed_spread(_series("cla_starts", line), "cla_starts") == pytest.approx(0.0, abs=1e-12)
+    bumps = np.array([0.1, -0.1, 0.0, 0.1, -0.1])
+    bumps = bumps - np.polyval(np.polyfit(years, bumps, 1), years)  # no straight-line part: the fit leaves them all
+    expected = math.sqrt(np.sum(bumps ** 2) / 3)
+    assert cal.observed_spread(_series("cla_starts", line * np.exp(bumps)), "cla_starts") == pytest.approx(expected)
+    p = 1 / (1 + np.exp(-(-1 + bumps)))  # a percentage on the logit scale
+    assert cal.observed_spread(_series("re_referral_12m_pct", 100 * p), "re_referral_12m_pct") == pytest.approx(expected)
+
+
+YEARS = ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19"]
+
+
+def _exact_spread(s: float, rng) -> np.ndarray:
+    """Five residuals with no straight-line part and residual sd exactly ``s`` (n - 2 dof)."""
+    x = np.arange(5.0)
+    e = rng.standard_normal(5)
+    e = e - np.polyval(np.polyfit(x, e, 1), x)
+    return e * s / math.sqrt(np.sum(e ** 2) / 3)
+
+
+def _reps(spread: dict[str, float], n: int = 6, seed: int = 0) -> pd.DataFrame:
+    """Replications in which each series moves about its own line by exactly ``spread`` (log or logit scale)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for m, s in spread.items():
+        for rep in range(n):
+            z = 0.1 * rep + 0.02 * np.arange(5) + _exact_spread(s, rng)  # each replication its own level
+            v = 100 / (1 + np.exp(-(-1 + z))) if m.endswith("_pct") else 600 * np.exp(z)
+            out.append(pd.DataFrame({"rep": rep, "measure": m, "year": YEARS, "value": v}))
+    return pd.concat(out, ignore_index=True)
+
+
+def test_simulated_spread_takes_out_each_replications_level_and_trend():
+    frame = _reps({"cla_starts": 0.05, "re_referral_12m_pct": 0.08})
+    assert cal.simulated_spread(frame, "cla_starts", YEARS) == pytest.approx(0.05)
+    assert cal.simulated_spread(frame, "re_referral_12m_pct", YEARS) == pytest.approx(0.08)
+
+
+SERIES = ["cin_at_31_march", "cla_starts", "re_referral_12m_pct", "cp_second_or_subsequent_pct"]
+
+
+def test_variation_sizes_solve_for_the_variance_the_simulator_lacks():
+    rng = np.random.default_rng(5)
+    observed = {"cin_at_31_march": 0.05, "cla_starts": 0.09, "re_referral_12m_pct": 0.02, "cp_second_or_subsequent_pct": 0.15}
+    rows = pd.concat([_series(m, (100 / (1 + np.exp(1 - _exact_spread(s, rng))) if m.endswith("_pct")
+                                  else 8000 * np.exp(_exact_spread(s, rng))))
+                      for m, s in observed.items()])
+    base = {"cin_at_31_march": 0.02, "cla_starts": 0.06, "re_referral_12m_pct": 0.03, "cp_second_or_subsequent_pct": 0.07}
+    # variance each channel adds to each series at its trial size: the front door moves CLA starts too
+    added = {"front_door": {"cin_at_31_march": 0.03 ** 2, "cla_starts": 0.02 ** 2},
+             "care_entry": {"cla_starts": 0.05 ** 2},
+             "returns": {"re_referral_12m_pct": 0.04 ** 2},
+             "repeat_cp": {"cp_second_or_subsequent_pct": 0.06 ** 2}}
+    without = _reps(base)
+    trials = {c: _reps({m: math.sqrt(base[m] ** 2 + added[c].get(m, 0.0)) for m in SERIES}) for c in added}
+    est = cal.estimate_variation(rows, without, trials)
+    t = cal.VARIATION_TRIAL
+    need = {m: observed[m] ** 2 - base[m] ** 2 for m in SERIES}
+    front = need["cin_at_31_march"] / added["front_door"]["cin_at_31_march"]  # sd^2 / trial^2
+    care = (need["cla_starts"] - front * added["front_door"]["cla_starts"]) / added["care_entry"]["cla_starts"]
+    repeat = need["cp_second_or_subsequent_pct"] / added["repeat_cp"]["cp_second_or_subsequent_pct"]
+    assert est["front_door"].sd == pytest.approx(t["front_door"] * math.sqrt(front), rel=2e-3)
+    assert est["care_entry"].sd == pytest.approx(t["care_entry"] * math.sqrt(care), rel=2e-3)  # less the front door's share
+    assert est["returns"].sd == 0.0  # re-referrals move less than the simulator's own noise
+    assert est["repeat_cp"].sd == pytest.approx(t["repeat_cp"] * math.sqrt(repeat), rel=2e-3)
+    v = est["care_entry"]
+    assert (v.measure, v.observed, v.without) == ("cla_starts", pytest.approx(0.09), pytest.approx(0.06))
+    assert v.trial == pytest.approx(math.hypot(0.06, 0.05))
+
+
+def test_nonnegative_solve_on_known_systems():
+    a = np.array([[2.0, 0.0], [1.0, 1.0]])
+    assert cal._nonnegative_solve(a, np.array([4.0, 3.0])) == pytest.approx([2.0, 1.0])
+    # the unconstrained answer would need x2 = -1: held at 0, x1 fits as well as it can
+    assert cal._nonnegative_solve(a, np.array([4.0, 1.0])) == pytest.approx([1.8, 0.0])
+    assert cal._nonnegative_solve(a, np.array([-1.0, -1.0])) == pytest.approx([0.0, 0.0])
