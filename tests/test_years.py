@@ -30,6 +30,8 @@ def test_no_variation_draws_nothing_and_changes_nothing():
     assert e.factor("front_door", 100.0) == 1.0
     p = 0.1 + 0.2  # a probability whose odds round-trip would not be exact
     assert e.prob("care_entry", p, 100.0) is p
+    with pytest.raises(KeyError):  # a misspelt channel is an error, not a silent 1.0
+        e.factor("frontdoor", 100.0)
 
 
 def test_odds_shift_on_known_numbers():

@@ -54,7 +54,8 @@ class YearEffects:
     def __init__(self, w: "World", seed: int) -> None:
         years = w.cal.financial_years()
         self._bounds = [w.cal.day(dt.date(y, 4, 1)) for y in years[1:]]  # day each later year starts
-        self._factors: dict[str, tuple[float, ...]] = {}
+        # every channel has an entry (None when off), so that a misspelt channel is a KeyError, not 1.0
+        self._factors: dict[str, tuple[float, ...] | None] = dict.fromkeys(CHANNELS)
         for channel in CHANNELS:
             sd = getattr(w.p.variation, f"{channel}_sd")
             if sd > 0:
@@ -64,7 +65,7 @@ class YearEffects:
     def factor(self, channel: str, day: float) -> float:
         """The channel's factor in the financial year containing simulation day ``day`` (1.0 when
         the channel is off)."""
-        f = self._factors.get(channel)
+        f = self._factors[channel]
         if f is None:
             return 1.0
         return f[bisect_right(self._bounds, day)]
@@ -72,11 +73,11 @@ class YearEffects:
     def prob(self, channel: str, p: float, day: float) -> float:
         """Probability ``p`` with the channel's odds multiplier for the year of ``day`` applied
         (``p`` itself, unchanged to the last bit, when the channel is off)."""
-        f = self._factors.get(channel)
+        f = self._factors[channel]
         if f is None:
             return p
         return odds_shift(p, f[bisect_right(self._bounds, day)])
 
     def by_year(self) -> dict[str, tuple[float, ...]]:
         """The factors drawn, by channel (for tests and reports)."""
-        return dict(self._factors)
+        return {c: f for c, f in self._factors.items() if f is not None}
