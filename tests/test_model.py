@@ -217,16 +217,3 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
     monkeypatch.setattr(world, "_schedule_components", with_checks)
     simulate(small("hampshire.toml", "workforce.hard_cap=14", "teams.reallocation_rate=1.0"), 5)
     assert len(checked) > 30
-
-
-def test_long_waits_kept_out_of_the_event_queue_leave_the_log_unchanged(monkeypatch, tmp_path):
-    """World parks waits of FAR_DAYS or more in day buckets; the order of events, and so the log,
-    must be exactly that of putting every wait straight into SimPy's queue."""
-    from journeysim.model import world
-
-    s = small("hampshire.toml", "run.start=2016-04-01", "run.end=2019-04-01", "workforce.hard_cap=24")
-    parked, direct = tmp_path / "parked.parquet", tmp_path / "direct.parquet"
-    simulate(s, 3, parked)
-    monkeypatch.setattr(world, "FAR_DAYS", float("inf"))
-    simulate(s, 3, direct)
-    assert file_digest(parked) == file_digest(direct)

@@ -102,14 +102,14 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         if rs.uniform() < p.p_breakdown:
             broke = p.breakdown_time.sample(rs)
             if broke < plan:
-                yield w.sleep(broke)
+                yield w.env.timeout(broke)
                 e = practice.engagement(w, case)
                 w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)
                 w.child_event(Event.RETURN_HOME_BROKE_DOWN, case, child, value=broke)
                 yield from w.workforce.stage_change(case, [child], "care")
                 legal, reason = "s20", "breakdown"
                 continue
-        yield w.sleep(plan)
+        yield w.env.timeout(plan)
         e = practice.assess_change(w, case)
         w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
         w.close_child(case, child, "plan_ended", "none", e)
@@ -126,14 +126,14 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
         nxt = min(t + gap, adopt_at)
         if nxt >= length:
             break
-        yield w.sleep(nxt - t)
+        yield w.env.timeout(nxt - t)
         t = nxt
         if nxt == adopt_at:
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome="placed_for_adoption", reason="adoption")
             adopt_at = float("inf")
         else:
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
-    yield w.sleep(max(0.0, length - t))
+    yield w.env.timeout(max(0.0, length - t))
 
 
 def uasc_arrives(w: "World", rs) -> None:

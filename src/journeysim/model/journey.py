@@ -58,7 +58,7 @@ def _referral(w: "World", case: "Case", intake):
         for child in list(case.children):
             w.close_child(case, child, "referral_nfa")
         return
-    yield w.sleep(p.assessment.allocation_delay.sample(rs))
+    yield w.env.timeout(p.assessment.allocation_delay.sample(rs))
     # the team on intake when the referral arrived takes it (under CAST, that week's team)
     if intake not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
         intake = w.workforce.intake_team(case.district)

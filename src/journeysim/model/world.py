@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import gc
 import math
-from heapq import heappop, heappush
+from heapq import heappush
 from itertools import count
 from pathlib import Path
 
@@ -21,10 +21,6 @@ from ..scenario import AGE_BANDS, Scenario
 from . import arrivals, hubs, journey, teams
 from .entities import DAYS_PER_YEAR, Case, Child, Family
 from .years import YearEffects
-
-
-#: Waits at least this many days ahead wait in a day bucket, not in SimPy's event queue.
-FAR_DAYS = 3.0
 
 
 class _Call:
@@ -61,9 +57,6 @@ class World:
         self.cal = Calendar(start, p.run.end)
         self._ids = {"family": count(1), "child": count(1), "case": count(1)}  # ids from 1, by kind
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
-        self._parked: dict[int, list] = {}  # long waits by the day they fall due (see _park)
-        self._park_days: list[int] = []  # the days with long waits (a heap)
-        self._park_wake = math.inf  # the next day whose long waits go into the event queue
         self.workforce = teams.Workforce(self)
         self.hubs = hubs.Hubs(self)
         self.years = YearEffects(self, seed)
@@ -81,57 +74,9 @@ class World:
     def at(self, delay: float, fn) -> None:
         """Call ``fn()`` after ``delay`` days (a negative delay counts as none): a scheduled callback,
         lighter than a process.  It goes into SimPy's event queue exactly as ``env.timeout(delay)``
-        would (same time, priority and place in the tie order), as a :class:`_Call`; one due
-        :data:`FAR_DAYS` or more ahead waits in a day bucket first (:meth:`_park`)."""
+        would (same time, priority and place in the tie order), as a :class:`_Call`."""
         env = self.env
-        if delay >= FAR_DAYS:
-            self._park(env._now + delay, _Call(fn))
-            return
         heappush(env._queue, (env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn)))
-
-    def sleep(self, delay: float) -> simpy.Event:
-        """An event for a process to wait on for ``delay`` days: ``env.timeout(delay)``, or for a
-        wait of :data:`FAR_DAYS` or more an event that waits in a day bucket first (:meth:`_park`)
-        and then goes off at exactly the same time."""
-        env = self.env
-        if delay < FAR_DAYS:
-            return env.timeout(delay)
-        ev = simpy.Event(env)
-        ev._ok = True
-        ev._value = None
-        self._park(env._now + delay, ev)
-        return ev
-
-    # Long waits (care episodes, plans, turnover, families coming back) would otherwise sit in
-    # SimPy's event queue for months: at run.scale 4 it held some 23,000 entries, most of them
-    # far off, and every step's heap operations paid for them in depth and cache misses.  A
-    # long wait takes its place in SimPy's tie order (the next event id) when it is made, as
-    # env.timeout would, and waits in a bucket for the day it falls due; at the start of the day
-    # before, it goes into the event queue with that time and id.  The queue then holds exactly
-    # the entry it would have held, only later, so the order of events is unchanged.
-    def _park(self, due: float, item) -> None:
-        env = self.env
-        day = int(due)
-        bucket = self._parked.get(day)
-        if bucket is None:
-            bucket = self._parked[day] = []
-            heappush(self._park_days, day)
-            if day < self._park_wake:
-                self._park_wake = day
-                heappush(env._queue, (float(day - 1), NORMAL, next(env._eid), _Call(self._unpark)))
-        bucket.append((due, next(env._eid), item))
-
-    def _unpark(self) -> None:
-        env = self.env
-        if env._now != self._park_wake - 1:  # an earlier day's bucket was made after this wake-up was set
-            return
-        day = heappop(self._park_days)
-        queue = env._queue
-        for due, eid, item in self._parked.pop(day):
-            heappush(queue, (due, NORMAL, eid, item))
-        self._park_wake = self._park_days[0] if self._park_days else math.inf
-        if self._park_days:
-            heappush(queue, (float(self._park_wake - 1), NORMAL, next(env._eid), _Call(self._unpark)))
 
     def day_of(self, date: dt.date | None) -> float:
         """Simulation day of a component date; +inf for 'never'."""
