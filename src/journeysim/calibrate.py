@@ -83,6 +83,7 @@ KNOBS: list[Knob] = [
     Knob("assessment.strategy_trend_per_year", None, -0.20, 0.05, "drift of the child protection threshold"),
     Knob("s47.outcome", "icpc", 0.30, 0.65, "section 47 enquiries leading to an ICPC"),
     Knob("population.prior_cp_share", None, 0.02, 0.25, "children new to the model with an earlier CP plan"),
+    Knob("assessment.prior_cp_trend_per_year", None, -0.10, 0.30, "drift of repeat protection (log odds ratio per year)"),
     Knob("cin.duration", "median", 60, 240, "CIN plan length (median days)", log=True),
     Knob("cp.duration", "median", 80, 280, "CP plan length (median days)", log=True),
     Knob("cin.p_care_no_change", None, 0.02, 0.16, "CIN plans without change ending in care"),
@@ -90,7 +91,7 @@ KNOBS: list[Knob] = [
     Knob("practice.base_engagement", None, 0.55, 0.88, "practice mechanism's baseline engagement"),
     Knob("practice.p_return_no_change", None, 0.40, 0.95, "families closed without change coming back"),
     Knob("practice.p_return_no_plan", None, 0.25, 0.80, "families closed without a plan coming back"),
-    Knob("arrivals.return_delay", "mean", 60, 320, "closure to the next contact (mean days)", log=True),
+    Knob("arrivals.return_delay", "mean", 20, 320, "closure to the next contact (mean days)", log=True),
     Knob("care.p_return_home", "*", 0.5, 1.6, "chance of a path home from care (multiplier on every age band)"),
     Knob("care.return_home_time", "median", 60, 400, "time in care before a return home (median days)", log=True),
     Knob("care.p_adoption", "*", 0.6, 1.6, "chance of adoption (multiplier on every age band)"),
@@ -376,18 +377,25 @@ def with_achieved(variation: dict[str, Variation], per_rep: pd.DataFrame, years:
 # ------------------------------------------------------------------------------------ the fit
 @dataclass
 class Settings:
-    """How hard to try: design size, waves, scale of the design runs, replications at the end."""
+    """How hard to try: design size, waves, scale of the design runs, replications at the end.
+
+    ``reps`` replications of the chosen point (and as many of the plausible ensemble) make the
+    report: at 12, the means of the smaller measures (adoptions, about 70 a year) still moved the
+    error by one or two points between seeds.  Choosing between the emulator's best point and the
+    waves' centres, and the trials of year-to-year variation, compare runs on the same seeds, so
+    they use the first ``trial_reps`` of them."""
 
     waves: int = 4
     runs_per_wave: int = 56
     replicates: int = 3
     scale: float = 0.25
-    reps: int = 12
+    reps: int = 24
     knobs: tuple[str, ...] = tuple(k.name for k in KNOBS)
+    trial_reps: int = 12
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(waves=3, runs_per_wave=20, replicates=3, scale=0.25, reps=4, knobs=tuple(QUICK_KNOBS))
+        return cls(waves=3, runs_per_wave=20, replicates=3, scale=0.25, reps=4, knobs=tuple(QUICK_KNOBS), trial_reps=4)
 
     @property
     def budget(self) -> int:
@@ -396,7 +404,7 @@ class Settings:
     def with_budget(self, budget: int) -> "Settings":
         """The same settings with the runs per wave set so that the waves use about ``budget`` runs."""
         per_wave = max(8, budget // self.waves - self.replicates)
-        return Settings(self.waves, per_wave, self.replicates, self.scale, self.reps, self.knobs)
+        return Settings(self.waves, per_wave, self.replicates, self.scale, self.reps, self.knobs, self.trial_reps)
 
 
 @dataclass
@@ -422,7 +430,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     """History-match ``base`` to the fitting targets (of ``fit_years``) with no year-to-year
     variation (the design runs follow each year's expected course, so the fit is not bent to one
     draw of the years), size the year-to-year variation from the published series
-    (:func:`estimate_variation`), then run the chosen point ``settings.reps`` times at full scale
+    (:func:`estimate_variation`, on ``settings.trial_reps`` replications), then run the chosen
+    point ``settings.reps`` times at full scale
     with it, and as many replications each with parameters drawn from the best-fitting tenth of
     the space not ruled out (the plausible ensemble: its spread adds the parameter uncertainty
     left after calibration to the simulator's own).  The runs go to ``executor`` (default:
@@ -446,7 +455,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     result = hm.history_match(simulate_design, obs, len(knobs), waves=settings.waves,
                               runs_per_wave=settings.runs_per_wave, replicates=settings.replicates,
                               seed=seed, design_scale=settings.scale)
-    seeds = replication_seeds(seed, settings.reps)
+    seeds = replication_seeds(seed, settings.reps)  # the trials use the first few (spawned seeds keep their order)
+    trial_reps = min(settings.trial_reps, settings.reps)
     draws = _ensemble_draws(result, obs, settings.reps, seed)
     quiet = with_variation(base, {})
 
@@ -456,7 +466,7 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
                         executor=executor)
 
     # the emulator's best point, or a wave's centre if its full-scale replicates fit better
-    without = _stack(full([apply_knobs(quiet, knobs, result.best)] * settings.reps, "the emulator's best point"))
+    without = _stack(full([apply_knobs(quiet, knobs, result.best)] * trial_reps, "the emulator's best point"))
     sim_var = result.waves[-1].emulator.sim_var
     losses = [hm.simulated_loss(_outputs(without, names, 1.0, by_rep=True), obs, sim_var)]
     losses += [hm.simulated_loss(Y, obs, sim_var) for _, Y in result.centres]
@@ -464,9 +474,9 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     chosen_u, chosen_from = result.best, "the emulator's best point after the last wave"
     if pick > 0:
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
-        without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * settings.reps, f"wave {pick}'s centre"))
+        without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * trial_reps, f"wave {pick}'s centre"))
     chosen = apply_knobs(quiet, knobs, chosen_u)
-    trials = {c: _stack(full([with_variation(chosen, {c: VARIATION_TRIAL[c]})] * settings.reps,
+    trials = {c: _stack(full([with_variation(chosen, {c: VARIATION_TRIAL[c]})] * trial_reps,
                              f"trial of year-to-year variation: {c}")) for c in VARIATION_TRIAL}
     variation = estimate_variation(rows, without, trials)
     sds = {c: v.sd for c, v in variation.items()}

@@ -394,7 +394,8 @@ def export(results, fmt, rep, out):
 @click.option("--budget", type=click.IntRange(16, 100_000), default=None,
               help="Simulation runs per fit for the history-matching waves [default: 236; 69 with --quick].")
 @click.option("--reps", type=click.IntRange(2, 10_000), default=None,
-              help="Full-scale replications of the chosen point, and as many of the plausible ensemble, for the report [default: 12; 4 with --quick].")
+              help="Full-scale replications of the chosen point, and as many of the plausible ensemble, for the report "
+                   "(the trials of year-to-year variation use the first 12 of them) [default: 24; 4 with --quick].")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the designs and the runs.")
 @click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "

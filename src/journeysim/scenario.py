@@ -127,6 +127,10 @@ PARAMS: dict[str, Param] = {
                                              "(negative: fewer children drawn into child protection over time).",
                                              "log-odds/year", -2, 2),
     "assessment.prior_cp_strategy_odds": _p(2.0, "float", "Odds ratio on a strategy discussion when a child had an earlier CP plan.", "", 0, 100),
+    "assessment.prior_cp_trend_per_year": _p(0.0, "float", "Drift of repeat protection: change per year, from run.start, in "
+                                             "the log of prior_cp_strategy_odds (positive: a child with an earlier CP plan "
+                                             "is ever more likely to go back into child protection).",
+                                             "log/year", -2, 2),
     "strategy.delay": _p(_ln(1.0, 3.0), "dist", "Assessment's conclusion (or a step up) to the strategy discussion.", "days"),
     "strategy.p_s47": _p(0.85, "prob", "Chance a strategy discussion leads to a section 47 enquiry (else a CIN plan)."),
     "s47.duration": _p(_ln(8.0, 20.0), "dist", "Section 47 enquiry length.", "days"),

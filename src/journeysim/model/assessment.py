@@ -25,7 +25,7 @@ def assessment_outcome(w: "World", case: "Case") -> str:
     probs = dict(p.outcome)
     odds = w.trend(p.strategy_trend_per_year)
     if any(c.cp_plans > 0 for c in case.children):
-        odds *= p.prior_cp_strategy_odds * w.years.factor("repeat_cp", w.env.now)
+        odds *= p.prior_cp_strategy_odds * w.trend(p.prior_cp_trend_per_year) * w.years.factor("repeat_cp", w.env.now)
     if odds != 1.0:
         s = probs["strategy_discussion"]
         s2 = odds * s / (1 - s + odds * s) if s < 1 else 1.0
