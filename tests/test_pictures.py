@@ -191,3 +191,18 @@ def test_batches_of_runs_have_one_labelled_bar_each(tty, monkeypatch):
         lines = text.splitlines()
         assert [line.split(" in ")[0] for line in lines] == ["  wave 1/2 design runs: 3 runs", "  wave 2/2 design runs: 2 runs",
                                                             "  full-scale replications: 2 runs"]
+
+
+def test_handoff_labels_close_together_take_turns_on_two_rows():
+    import dataclasses
+
+    rows = journey_rows()
+    t = timeline(log_of(rows), 1)
+    days = [31, 120, 123, 125]  # the last three within a few days of each other: their labels would overlap
+    reasons = ["team_transfer", "reallocation", "worker_left", "reallocation"]
+    handoffs = pd.DataFrame({"journey": 1, "date": [_ts(d) for d in days], "reason": reasons, "worker": [8, 9, 10, 11]})
+    fig = timeline_figure(dataclasses.replace(t, handoffs=handoffs))
+    labels = [a for a in fig.axes[0].texts if a.get_text() in {"team transfer", "reallocation", "worker left"}]
+    rows_y = [round(a.xy[1], 2) for a in sorted(labels, key=lambda a: a.xy[0])]
+    # a label close to the one before it goes on the other row; one far from it goes back to the first
+    assert rows_y == [rows_y[0], rows_y[0], round(rows_y[0] - 0.45, 2), rows_y[0]]

@@ -126,12 +126,13 @@ def timeline_figure(t: Timeline) -> Figure:
                 ax.text(w["start"] + (w["end"] - w["start"]) / 2, y, f"{w['worker']}", ha="center", va="center",
                         fontsize=7.5, clip_on=True,
                         bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-        previous = None
-        for k, (_, h) in enumerate(t.handoffs[t.handoffs["journey"] == journey].iterrows()):
+        previous, row = None, 0
+        for _, h in t.handoffs[t.handoffs["journey"] == journey].iterrows():
             ax.plot([h["date"]], [y + 0.5], marker="v", color=OKABE_ITO["black"], markersize=8)
-            crowded = previous is not None and h["date"] - previous < wide
-            ax.annotate(h["reason"].replace("_", " "), (h["date"], y - 0.5 - (0.45 if crowded and k % 2 else 0)),
-                        fontsize=7, ha="center", va="top")
+            # a label close to the one before goes on the other row, so the two never overlap
+            row = 1 - row if previous is not None and h["date"] - previous < wide else 0
+            ax.annotate(h["reason"].replace("_", " "), (h["date"], y - 0.5 - 0.45 * row), fontsize=7, ha="center",
+                        va="top")
             previous = h["date"]
         ticks += [y + 1, y]
         labels += [f"journey {journey}:\nstage", "social worker"]
