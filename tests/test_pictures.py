@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 
@@ -194,8 +195,6 @@ def test_batches_of_runs_have_one_labelled_bar_each(tty, monkeypatch):
 
 
 def test_handoff_labels_close_together_take_turns_on_two_rows():
-    import dataclasses
-
     rows = journey_rows()
     t = timeline(log_of(rows), 1)
     days = [31, 120, 123, 125]  # the last three within a few days of each other: their labels would overlap

@@ -431,11 +431,10 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     variation (the design runs follow each year's expected course, so the fit is not bent to one
     draw of the years), size the year-to-year variation from the published series
     (:func:`estimate_variation`, on ``settings.trial_reps`` replications), then run the chosen
-    point ``settings.reps`` times at full scale
-    with it, and as many replications each with parameters drawn from the best-fitting tenth of
-    the space not ruled out (the plausible ensemble: its spread adds the parameter uncertainty
-    left after calibration to the simulator's own).  The runs go to ``executor`` (default:
-    ``workers`` local processes)."""
+    point ``settings.reps`` times at full scale with it, and as many replications each with
+    parameters drawn from the best-fitting tenth of the space not ruled out (the plausible
+    ensemble: its spread adds the parameter uncertainty left after calibration to the
+    simulator's own).  The runs go to ``executor`` (default: ``workers`` local processes)."""
     t0 = time.perf_counter()
     knobs = [knob_named(n) for n in settings.knobs]
     rows = fit_targets(targets, fit_years)
