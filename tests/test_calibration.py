@@ -15,7 +15,7 @@ from journeysim import calibrate as cal
 from journeysim import historymatch as hm
 from journeysim import scenario as sc
 from journeysim.cli import main
-from journeysim.fitreport import comparison, goodness
+from journeysim.fitreport import comparison, goodness, noise_floor
 from journeysim.targets import load_targets
 
 from conftest import SCENARIOS
@@ -122,6 +122,11 @@ def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     loaded = sc.load(tmp_path / "s.toml")
     assert loaded["mash.outcome"]["referral"] == pytest.approx(chosen["mash.outcome"]["referral"], rel=1e-3)
     assert loaded["cp.duration"].median == pytest.approx(chosen["cp.duration"].median, rel=1e-3)
+    # the report's replications run the values as written, not the unrounded point
+    written = cal.as_written(chosen, knobs)
+    for key in {k.key for k in knobs}:
+        assert written.values[key] == loaded.values[key], key
+    assert written.values["mash.outcome"] != chosen.values["mash.outcome"]
 
 
 def test_fitted_probabilities_are_rounded_and_still_sum_to_one():
@@ -172,6 +177,21 @@ def test_comparison_and_goodness_of_fit_on_known_numbers():
     assert g.loc["re_referral_12m_pct", "mape_pct"] == pytest.approx(30.0)
 
 
+def test_noise_floor_is_each_replication_against_the_mean_of_the_others():
+    per_rep = pd.DataFrame({
+        "rep": [0, 1, 2] * 3,
+        "measure": ["cla_starts"] * 6 + ["cin_at_31_march"] * 3,
+        "year": ["2014-15"] * 3 + ["2015-16"] * 3 + ["2014-15"] * 3,
+        "value": [90.0, 100.0, 110.0, 200.0, 200.0, 200.0, 5.0, 5.0, 5.0],
+    })
+    # 2014-15: 90 against 105, 100 against 100, 110 against 95; 2015-16 exact
+    expected = 100 * (15 / 90 + 0 + 15 / 110 + 0 + 0 + 0) / 6
+    assert noise_floor(per_rep, "cla_starts", ["2014-15", "2015-16"]) == pytest.approx(expected)
+    assert noise_floor(per_rep, "cla_starts", ["2015-16"]) == 0.0
+    assert noise_floor(per_rep, "cin_at_31_march", ["2014-15"]) == 0.0
+    assert np.isnan(noise_floor(per_rep[per_rep["rep"] == 0], "cla_starts", ["2014-15"]))
+
+
 def test_observation_uncertainty_by_kind_of_figure():
     assert cal.target_sd("cla_starts", 600) == pytest.approx(600 * np.hypot(0.02, 0.05))
     assert cal.target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
@@ -211,6 +231,7 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     report = (out / "report.md").read_text()
     for section in ("## Goodness of fit", "## Year-to-year variation", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
         assert section in report
+    assert "noise floor" in report
     assert (out / "img" / "calibration" / "firm.png").stat().st_size > 10_000
 
 

@@ -431,7 +431,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     variation (the design runs follow each year's expected course, so the fit is not bent to one
     draw of the years), size the year-to-year variation from the published series
     (:func:`estimate_variation`, on ``settings.trial_reps`` replications), then run the chosen
-    point ``settings.reps`` times at full scale with it, and as many replications each with
+    point ``settings.reps`` times at full scale with it, its values rounded as the fitted-parameter
+    file writes them (:func:`as_written`), and as many replications each with
     parameters drawn from the best-fitting tenth of the space not ruled out (the plausible
     ensemble: its spread adds the parameter uncertainty left after calibration to the
     simulator's own).  The runs go to ``executor`` (default: ``workers`` local processes)."""
@@ -479,12 +480,13 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
                              f"trial of year-to-year variation: {c}")) for c in VARIATION_TRIAL}
     variation = estimate_variation(rows, without, trials)
     sds = {c: v.sd for c, v in variation.items()}
-    frames = full([with_variation(chosen, sds)] * settings.reps
+    shipped = with_variation(as_written(chosen, knobs), sds)  # what calibration/hampshire.toml will hold
+    frames = full([shipped] * settings.reps
                   + [with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds) for i in draws],
                   "chosen point and plausible ensemble, with year-to-year variation")
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
     variation = with_achieved(variation, per_rep, sorted(set(rows["year"])))
-    return Fit(knobs, result, with_variation(chosen, sds), rows, per_rep, ensemble, settings,
+    return Fit(knobs, result, shipped, rows, per_rep, ensemble, settings,
                time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses, variation)
 
 
@@ -549,8 +551,7 @@ def fitted_toml(f: Fit, command: str) -> str:
         for knob, (lo, hi) in by_key[key]:
             lines.append(f"# {knob.doc}: {knob.name} plausible {_num(knob.value(lo))} to {_num(knob.value(hi))} "
                          f"(prior {_num(knob.lo)} to {_num(knob.hi)})")
-        value = _rounded_probs(raw[key]) if PARAMS[key].kind == "probs" else _rounded(raw[key])
-        lines.append(f"{name} = {_fmt(value)}")
+        lines.append(f"{name} = {_fmt(_written(key, raw[key]))}")
     if f.variation:
         lines += ["", "[variation]",
                   "# year-to-year variation, sized so that each series' simulated spread from year to year matches the",
@@ -566,6 +567,20 @@ def fitted_toml(f: Fit, command: str) -> str:
 
 def _num(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _written(key: str, value: Any) -> Any:
+    """A fitted value as the fitted-parameter file writes it."""
+    return _rounded_probs(value) if PARAMS[key].kind == "probs" else _rounded(value)
+
+
+def as_written(scenario: Scenario, knobs: list[Knob]) -> Scenario:
+    """``scenario`` with every value a knob sets rounded as the fitted-parameter file writes it: the
+    scenario a user who loads that file runs, so that the report describes exactly that."""
+    raw = scenario.raw()
+    for key in {k.key for k in knobs}:
+        raw[key] = _written(key, raw[key])
+    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files), list(scenario.overrides))
 
 
 def _rounded_probs(table: dict[str, float]) -> dict[str, float]:

@@ -105,6 +105,20 @@ def goodness(comp: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def noise_floor(per_rep: pd.DataFrame, measure: str, years: list[str]) -> float:
+    """The mean absolute percentage error that the simulated mean scores against one of its own
+    replications (each replication against the mean of the others, averaged): the error a model
+    that were exactly right would still show against one county's published figures, from
+    counting noise and year-to-year variation alone.  NaN with fewer than two replications."""
+    rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
+    x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first").dropna()
+    n = len(x)
+    if n < 2 or x.empty:
+        return float("nan")
+    others = (x.sum(axis=0) - x) / (n - 1)
+    return float(100.0 * np.mean(np.abs((others - x) / x).to_numpy()))
+
+
 # ------------------------------------------------------------------------------------ figures
 def small_multiples(comp: pd.DataFrame, per_rep: pd.DataFrame, measures: list[str], path: Path, title: str,
                     forecast_from: str | None = None, ensemble: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -272,18 +286,21 @@ def _waves_table(f: Fit) -> str:
     return text
 
 
-def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
+def _goodness_text(comp: pd.DataFrame, per_rep: pd.DataFrame) -> tuple[list[str], dict]:
     fitted = comp[comp["fitted"]]
     firm = fitted[fitted["firm"]]
     g = goodness(firm)
-    lines = ["| measure | points | MAPE % | inside the 90% interval: point | ensemble | predictive |",
-             "|---|---|---|---|---|---|"]
+    years = sorted(set(firm["year"]))
+    g["floor_pct"] = [noise_floor(per_rep, m, years) for m in g["model_measure"]]
+    lines = ["| measure | points | MAPE % | noise floor % | inside the 90% interval: point | ensemble | predictive |",
+             "|---|---|---|---|---|---|---|"]
     for r in g.itertuples(index=False):
         lines.append(f"| {LABELS.get(r.model_measure, r.model_measure)} | {r.points} | {r.mape_pct:.1f} | "
-                     f"{r.inside_pct:.0f}% | {r.e_inside_pct:.0f}% | {r.pr_inside_pct:.0f}% |")
+                     f"{r.floor_pct:.1f} | {r.inside_pct:.0f}% | {r.e_inside_pct:.0f}% | {r.pr_inside_pct:.0f}% |")
     worst = g.loc[g["mape_pct"].idxmax()]
     numbers = {"firm_points": len(firm), "firm_mape": float(np.mean(np.abs(firm["error_pct"]))),
                "firm_mape_max": float(worst["mape_pct"]), "firm_mape_worst": LABELS.get(worst["model_measure"]),
+               "firm_floor_worst": float(worst["floor_pct"]),
                "firm_inside_pct": float(100 * firm["inside"].mean()), "firm_e_inside_pct": float(100 * firm["e_inside"].mean()),
                "firm_pr_inside_pct": float(100 * firm["pr_inside"].mean()),
                "all_points": len(fitted), "all_pr_inside_pct": float(100 * fitted["pr_inside"].mean()),
@@ -294,6 +311,11 @@ def _goodness_text(comp: pd.DataFrame) -> tuple[list[str], dict]:
               "uncertainty of the plausible ensemble {firm_e_inside_pct:.0f}%; inside the predictive interval "
               "{firm_pr_inside_pct:.0f}%). All {all_points} fitting points: {all_inside_pct:.0f}% inside the simulated "
               "interval, {all_pr_inside_pct:.0f}% inside the predictive one.".format(**numbers), "",
+              "The **noise floor** is the error that the simulated mean scores against one of its own replications: "
+              "what a model that were exactly right would still show against one county's published figures, from "
+              "counting noise and year-to-year variation alone (each replication against the mean of the others, "
+              "averaged). A measure's error near its floor is as close as its published series allows; for the worst "
+              "measure the floor is {firm_floor_worst:.1f}%; small counts have the highest floors.".format(**numbers), "",
               "Three 90% intervals, each wider than the one before:",
               "",
               "- **point**: the spread of replications of the calibrated scenario, what a planner running "
@@ -324,7 +346,7 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
                     ensemble=f.ensemble)
     small_multiples(comp, f.per_rep, other, img / "other.png", "Other published series", ensemble=f.ensemble)
     workers = workers_figure(f.per_rep, targets, img / "workers.png")
-    goodness_lines, numbers = _goodness_text(comp)
+    goodness_lines, numbers = _goodness_text(comp, f.per_rep)
     sim = simulated(f.per_rep).set_index(["measure", "year"])
     lines = [
         "# Calibration: the fit to Hampshire",
