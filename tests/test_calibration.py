@@ -15,7 +15,7 @@ from journeysim import calibrate as cal
 from journeysim import historymatch as hm
 from journeysim import scenario as sc
 from journeysim.cli import main
-from journeysim.fitreport import comparison, goodness, noise_floor
+from journeysim.fitreport import comparison, goodness, mape_range, noise_floor
 from journeysim.targets import load_targets
 
 from conftest import SCENARIOS
@@ -190,6 +190,20 @@ def test_noise_floor_is_each_replication_against_the_mean_of_the_others():
     assert noise_floor(per_rep, "cla_starts", ["2015-16"]) == 0.0
     assert noise_floor(per_rep, "cin_at_31_march", ["2014-15"]) == 0.0
     assert np.isnan(noise_floor(per_rep[per_rep["rep"] == 0], "cla_starts", ["2014-15"]))
+    zero = pd.DataFrame({"rep": [0, 1, 2], "measure": "cla_starts", "year": "2014-15", "value": [0.0, 10.0, 20.0]})
+    # the zero is left out: 10 against 10, 20 against 5
+    assert noise_floor(zero, "cla_starts", ["2014-15"]) == pytest.approx(100 * (0 + 15 / 20) / 2)
+
+
+def test_mape_range_resamples_the_replications():
+    observed = pd.Series({"2014-15": 100.0})
+    two = pd.DataFrame({"rep": [0, 1], "measure": "cla_starts", "year": "2014-15", "value": [90.0, 110.0]})
+    # resampled means 90, 100 or 110 (chances 1/4, 1/2, 1/4): errors 10, 0 or 10
+    lo, hi = mape_range(two, "cla_starts", observed, draws=4000)
+    assert (lo, hi) == (0.0, 10.0)
+    same = pd.DataFrame({"rep": [0, 1, 2], "measure": "cla_starts", "year": "2014-15", "value": [104.0] * 3})
+    assert mape_range(same, "cla_starts", observed) == pytest.approx((4.0, 4.0))
+    assert mape_range(two, "cla_starts", observed) == mape_range(two, "cla_starts", observed)  # seeded
 
 
 def test_observation_uncertainty_by_kind_of_figure():
@@ -231,7 +245,7 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     report = (out / "report.md").read_text()
     for section in ("## Goodness of fit", "## Year-to-year variation", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
         assert section in report
-    assert "noise floor" in report
+    assert "noise floor" in report and "with other replications" in report
     assert (out / "img" / "calibration" / "firm.png").stat().st_size > 10_000
 
 

@@ -109,14 +109,33 @@ def noise_floor(per_rep: pd.DataFrame, measure: str, years: list[str]) -> float:
     """The mean absolute percentage error that the simulated mean scores against one of its own
     replications (each replication against the mean of the others, averaged): the error a model
     that were exactly right would still show against one county's published figures, from
-    counting noise and year-to-year variation alone.  NaN with fewer than two replications."""
+    counting noise and year-to-year variation alone.  A replication's zero is left out (it has no
+    percentage error); NaN with fewer than two replications."""
     rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
     x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first").dropna()
     n = len(x)
     if n < 2 or x.empty:
         return float("nan")
     others = (x.sum(axis=0) - x) / (n - 1)
-    return float(100.0 * np.mean(np.abs((others - x) / x).to_numpy()))
+    ratios = (np.abs(others - x) / x.where(x != 0)).to_numpy()  # a replication's zero has no percentage error
+    return float(100.0 * np.nanmean(ratios)) if np.isfinite(ratios).any() else float("nan")
+
+
+def mape_range(per_rep: pd.DataFrame, measure: str, observed: pd.Series, draws: int = 2000, seed: int = 2018,
+               q: tuple[float, float] = (5.0, 95.0)) -> tuple[float, float]:
+    """How far a measure's mean absolute percentage error moves with other draws of as many
+    replications: the ``q`` percentiles of the error of the mean of replications resampled with
+    replacement (a bootstrap), against ``observed`` (values by year).  Seeded."""
+    rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(observed.index)]
+    x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first")
+    x = x[list(observed.index)].dropna().to_numpy(float)
+    if len(x) == 0:
+        return float("nan"), float("nan")
+    obs = observed.to_numpy(float)
+    picks = np.random.default_rng(seed).integers(0, len(x), (draws, len(x)))
+    errors = 100.0 * np.mean(np.abs(x[picks].mean(axis=1) - obs) / np.abs(obs), axis=1)
+    lo, hi = np.percentile(errors, q)
+    return float(lo), float(hi)
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -292,25 +311,35 @@ def _goodness_text(comp: pd.DataFrame, per_rep: pd.DataFrame) -> tuple[list[str]
     g = goodness(firm)
     years = sorted(set(firm["year"]))
     g["floor_pct"] = [noise_floor(per_rep, m, years) for m in g["model_measure"]]
-    lines = ["| measure | points | MAPE % | noise floor % | inside the 90% interval: point | ensemble | predictive |",
-             "|---|---|---|---|---|---|---|"]
+    ranges = [mape_range(per_rep, m, firm[firm["model_measure"] == m].set_index("year")["value"])
+              for m in g["model_measure"]]
+    g["mape_lo"], g["mape_hi"] = [r[0] for r in ranges], [r[1] for r in ranges]
+    lines = ["| measure | points | MAPE % | with other replications | noise floor % | inside the 90% interval: point "
+             "| ensemble | predictive |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in g.itertuples(index=False):
         lines.append(f"| {LABELS.get(r.model_measure, r.model_measure)} | {r.points} | {r.mape_pct:.1f} | "
-                     f"{r.floor_pct:.1f} | {r.inside_pct:.0f}% | {r.e_inside_pct:.0f}% | {r.pr_inside_pct:.0f}% |")
+                     f"{r.mape_lo:.1f} to {r.mape_hi:.1f} | {r.floor_pct:.1f} | {r.inside_pct:.0f}% | "
+                     f"{r.e_inside_pct:.0f}% | {r.pr_inside_pct:.0f}% |")
     worst = g.loc[g["mape_pct"].idxmax()]
     numbers = {"firm_points": len(firm), "firm_mape": float(np.mean(np.abs(firm["error_pct"]))),
                "firm_mape_max": float(worst["mape_pct"]), "firm_mape_worst": LABELS.get(worst["model_measure"]),
-               "firm_floor_worst": float(worst["floor_pct"]),
+               "firm_floor_worst": float(worst["floor_pct"]), "firm_worst_lo": float(worst["mape_lo"]),
+               "firm_worst_hi": float(worst["mape_hi"]),
                "firm_inside_pct": float(100 * firm["inside"].mean()), "firm_e_inside_pct": float(100 * firm["e_inside"].mean()),
                "firm_pr_inside_pct": float(100 * firm["pr_inside"].mean()),
                "all_points": len(fitted), "all_pr_inside_pct": float(100 * fitted["pr_inside"].mean()),
                "all_inside_pct": float(100 * fitted["inside"].mean())}
     lines += ["", "**Firm annual targets: {firm_points} points. Mean absolute percentage error of the calibrated mean "
-              "{firm_mape:.1f}%; worst measure {firm_mape_max:.1f}% ({firm_mape_worst}). Observed points inside the "
+              "{firm_mape:.1f}%; worst measure {firm_mape_max:.1f}% ({firm_mape_worst}; {firm_worst_lo:.1f} to "
+              "{firm_worst_hi:.1f}% with other replications). Observed points inside the "
               "simulated 90% interval of the calibrated scenario: {firm_inside_pct:.0f}%** (with the parameter "
               "uncertainty of the plausible ensemble {firm_e_inside_pct:.0f}%; inside the predictive interval "
               "{firm_pr_inside_pct:.0f}%). All {all_points} fitting points: {all_inside_pct:.0f}% inside the simulated "
               "interval, {all_pr_inside_pct:.0f}% inside the predictive one.".format(**numbers), "",
+              "**With other replications**: how far each error moves with another draw of as many replications "
+              "(the 5th to 95th percentile of the error of the mean of replications resampled with replacement); "
+              "an error whose range spans 10% meets or misses that target by the luck of the seeds.", "",
               "The **noise floor** is the error that the simulated mean scores against one of its own replications: "
               "what a model that were exactly right would still show against one county's published figures, from "
               "counting noise and year-to-year variation alone (each replication against the mean of the others, "
@@ -407,7 +436,7 @@ def _variation_section(f: Fit) -> list[str]:
             "residual standard deviation about a straight line through the fitted years (log scale for counts, logit "
             "for percentages), for the published figures and for each replication alike (the root mean square over "
             "replications). The simulator's own noise explains part of the published spread; a trial run of each "
-            "shift alone, on the same seeds, shows how much variance it adds to every series, and the sizes are "
+            f"shift alone ({min(f.settings.trial_reps, f.settings.reps)} replications, on the same seeds), shows how much variance it adds to every series, and the sizes are "
             "solved together (kept at 0 or above) to add the rest. The last column is the spread the replications "
             "of the fitted scenario reach with all four.", "",
             "Read these sizes as rough. Five years give each published spread three degrees of freedom (its 90% "
