@@ -105,16 +105,23 @@ def goodness(comp: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _by_rep(per_rep: pd.DataFrame, measure: str, years: list[str]) -> pd.DataFrame:
+    """One measure's values, a row per replication and a column per year of ``years`` (in that
+    order); replications missing a year are left out."""
+    rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
+    x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first")
+    return x.reindex(columns=list(years)).dropna()
+
+
 def noise_floor(per_rep: pd.DataFrame, measure: str, years: list[str]) -> float:
     """The mean absolute percentage error that the simulated mean scores against one of its own
     replications (each replication against the mean of the others, averaged): the error a model
     that were exactly right would still show against one county's published figures, from
     counting noise and year-to-year variation alone.  A replication's zero is left out (it has no
     percentage error); NaN with fewer than two replications."""
-    rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(years)]
-    x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first").dropna()
+    x = _by_rep(per_rep, measure, years)
     n = len(x)
-    if n < 2 or x.empty:
+    if n < 2:
         return float("nan")
     others = (x.sum(axis=0) - x) / (n - 1)
     ratios = (np.abs(others - x) / x.where(x != 0)).to_numpy()  # a replication's zero has no percentage error
@@ -126,9 +133,7 @@ def mape_range(per_rep: pd.DataFrame, measure: str, observed: pd.Series, draws: 
     """How far a measure's mean absolute percentage error moves with other draws of as many
     replications: the ``q`` percentiles of the error of the mean of replications resampled with
     replacement (a bootstrap), against ``observed`` (values by year).  Seeded."""
-    rows = per_rep[(per_rep["measure"] == measure) & per_rep["year"].isin(observed.index)]
-    x = rows.pivot_table(index="rep", columns="year", values="value", aggfunc="first")
-    x = x[list(observed.index)].dropna().to_numpy(float)
+    x = _by_rep(per_rep, measure, list(observed.index)).to_numpy(float)
     if len(x) == 0:
         return float("nan"), float("nan")
     obs = observed.to_numpy(float)
@@ -436,8 +441,9 @@ def _variation_section(f: Fit) -> list[str]:
             "residual standard deviation about a straight line through the fitted years (log scale for counts, logit "
             "for percentages), for the published figures and for each replication alike (the root mean square over "
             "replications). The simulator's own noise explains part of the published spread; a trial run of each "
-            f"shift alone ({min(f.settings.trial_reps, f.settings.reps)} replications, on the same seeds), shows how much variance it adds to every series, and the sizes are "
-            "solved together (kept at 0 or above) to add the rest. The last column is the spread the replications "
+            f"shift alone ({min(f.settings.trial_reps, f.settings.reps)} replications, on the same seeds), shows how "
+            "much variance it adds to every series, and the sizes are solved together (kept at 0 or above) to add "
+            "the rest. The last column is the spread the replications "
             "of the fitted scenario reach with all four.", "",
             "Read these sizes as rough. Five years give each published spread three degrees of freedom (its 90% "
             "interval runs from about 0.6 to 2.9 times the estimate); a change of source or definition between "
