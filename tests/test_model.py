@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 import invariants
+from journeysim import scenario as sc
 from journeysim.eventlog import file_digest
 from journeysim.model import simulate
 from journeysim.projections import measures
 
-from conftest import log_frame, small
+from conftest import SCENARIOS, log_frame, small
 
 
 def test_same_seed_gives_byte_identical_log(tmp_path):
@@ -217,3 +218,41 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
     monkeypatch.setattr(world, "_schedule_components", with_checks)
     simulate(small("hampshire.toml", "workforce.hard_cap=14", "teams.reallocation_rate=1.0"), 5)
     assert len(checked) > 30
+
+
+def test_a_county_larger_than_twice_hampshire_has_more_districts_not_larger_teams():
+    """run.scale from 2 up copies the districts (each with Hampshire's teams and hubs) rather than
+    growing every team; below 2 it scales each team's posts.  A district's own switch date applies
+    to its copies."""
+    from journeysim.eventlog import EventLog
+    from journeysim.model.world import World, _cast_date
+
+    def world(scale: float) -> World:
+        s = sc.load(SCENARIOS / "hampshire.toml", [f"run.scale={scale}"])
+        return World(s, 1, EventLog(s["run.start"]))
+
+    def posts(w: World, kind: str) -> list[int]:
+        return [t.posts for d in w.workforce.teams for t in d[kind]]
+
+    one, four, half, two_and_a_half = world(1), world(4), world(0.5), world(2.5)
+    assert (one.districts, four.districts, half.districts, two_and_a_half.districts) == (8, 32, 8, 16)
+    assert posts(four, "RA") == posts(one, "RA") * 4 == [9] * 32
+    assert posts(four, "CIN") == [12] * 64 and posts(four, "CIC") == [9] * 32
+    assert posts(half, "RA") == [round(9 * 0.5)] * 8  # below 2, each team scaled
+    assert posts(two_and_a_half, "CIN") == [15] * 32  # 12 x 2.5 / 2
+    assert len(four.hubs.hubs) == 16 and {h.places for h in four.hubs.hubs} == {h.places for h in one.hubs.hubs}
+    by_district = one.p.teams.cast_start_by_district
+    assert by_district, "the Hampshire scenario has a pilot district"
+    for d in range(8):
+        own = by_district.get(f"D{d + 1}", one.p.teams.cast_start)
+        assert [_cast_date(four, d + 8 * k) for k in range(4)] == [own] * 4
+
+
+def test_the_copied_districts_of_a_larger_county_all_take_referrals():
+    log = log_frame(sc.load(SCENARIOS / "hampshire.toml", [
+        "run.scale=2", "run.warmup_days=0", "run.start=2018-04-01", "run.end=2018-07-01"]), seed=5)
+    referred = log[log["event"] == "ReferralReceived"]["team"].str.split("-").str[0]
+    assert set(referred) == {f"D{i}" for i in range(1, 17)}
+    # families are spread evenly over the 16 districts: each has between half and twice its share
+    share = referred.value_counts(normalize=True)
+    assert share.between(0.5 / 16, 2 / 16).all(), share

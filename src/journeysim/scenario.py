@@ -75,8 +75,12 @@ PARAMS: dict[str, Param] = {
     "run.warmup_days": _p(730, "int", "Days simulated before run.start so that stocks and histories fill; "
                           "their events are in the log but outside the reported years.", "days", 0, 36500),
     "run.scale": _p(1.0, "float", "Multiplier on every arrival rate, initial stock and staffing (1 = Hampshire). "
-                    "Small values give quick runs for tests; but a team keeps at least two posts, so below "
-                    "about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
+                    "From 2 up, the county grows as a larger authority does, by districts rather than by "
+                    "ever larger teams: floor(scale) copies of each district, each with its own teams and "
+                    "hubs staffed at scale / floor(scale) (at 4: 32 districts whose teams have Hampshire's "
+                    "9 to 12 posts); a district's own settings (teams.cast_start_by_district) apply to its "
+                    "copies.  Small values give quick runs for tests; but a team keeps at least two posts, "
+                    "so below about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
                     "", 0.001, 100),
     # --- population ----------------------------------------------------------------------------
     "population.districts": _p(8, "int", "Number of districts (each has its own teams).", "", 1, 50),

@@ -139,7 +139,7 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
 def uasc_arrives(w: "World", rs) -> None:
     """An unaccompanied asylum-seeking child arrives and enters care."""
     p = w.p
-    fam = Family(w.new_id("family"), int(rs.uniform() * p.population.districts), False)
+    fam = Family(w.new_id("family"), int(rs.uniform() * w.districts), False)
     age = p.uasc.age.sample(rs)
     child_age = min(age, p.care.leaving_age - 0.05)
     fam.children = [Child(w.new_id("child"), fam, w.env.now - child_age * 365.25)]

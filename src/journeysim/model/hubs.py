@@ -30,15 +30,16 @@ class Hub:
 
 
 class Hubs:
-    """The county's hubs; district ``d`` is served by hub ``d * count // districts``."""
+    """The county's hubs; district ``d`` is served by hub ``d * count // districts`` (both counts
+    including the copies of a county larger than twice Hampshire's, see ``run.scale``)."""
 
     def __init__(self, w: "World") -> None:
         self.w = w
         p = w.p.hubs
-        n = p.count
-        places = max(1, round(p.family_workers * p.families_per_worker * w.p.run.scale)) if p.family_workers else 0
+        n = p.count * w.copies
+        places = max(1, round(p.family_workers * p.families_per_worker * w.team_scale)) if p.family_workers else 0
         # hub workers get ids far above social workers' so the two never collide
-        self.hubs = [Hub(f"HUB{i + 1}", places, 1_000_000 + 1000 * i, round(p.family_workers * w.p.run.scale), p.specialists)
+        self.hubs = [Hub(f"HUB{i + 1}", places, 1_000_000 + 1000 * i, round(p.family_workers * w.team_scale), p.specialists)
                      for i in range(n)]
 
     def schedule_openings(self) -> None:
@@ -57,7 +58,7 @@ class Hubs:
     def hub_for(self, district: int) -> Hub | None:
         if not self.hubs:
             return None
-        hub = self.hubs[district * len(self.hubs) // self.w.p.population.districts]
+        hub = self.hubs[district * len(self.hubs) // self.w.districts]
         return hub if hub.open and hub.places > 0 else None
 
     def maybe_refer(self, case: "Case", chance: float) -> None:

@@ -35,7 +35,7 @@ class Workforce:
     def __init__(self, w: "World") -> None:
         self.w = w
         p = w.p
-        self.n_districts = p.population.districts
+        self.n_districts = w.districts
         self.model: list[str] = ["A"] * self.n_districts
         self.teams: list[dict[str, list[Team]]] = []
         self._next_worker = 1
@@ -45,7 +45,7 @@ class Workforce:
         self._timers: dict[int, list] = {}  # reallocation timers by the day they fall due
         self._timer_days: list[int] = []  # the days with timers (a heap)
         self._wake_day = math.inf  # the next day whose timers go into the event queue
-        scale = p.run.scale
+        scale = w.team_scale
         for d in range(self.n_districts):
             name = f"D{d + 1}"
             ra = [Team(f"{name}-RA", d, "RA", _posts(p.teams.ra_posts, scale))]

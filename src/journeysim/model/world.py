@@ -44,6 +44,11 @@ def _fire(call: _Call) -> None:
 _FIRE = (_fire,)  # never changed: SimPy replaces an event's callbacks with None, and only reads them
 
 
+def district_copies(scale: float) -> int:
+    """Copies of each district in a county ``scale`` times Hampshire's: 1 below 2, else floor(scale)."""
+    return max(1, math.floor(scale))
+
+
 class World:
     """Everything one replication shares: clock, log, random streams, workforce, hubs."""
 
@@ -57,6 +62,10 @@ class World:
         self.cal = Calendar(start, p.run.end)
         self._ids = {"family": count(1), "child": count(1), "case": count(1)}  # ids from 1, by kind
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
+        # A county larger than twice Hampshire has more districts, not larger teams: see run.scale.
+        self.copies = district_copies(p.run.scale)
+        self.districts = p.population.districts * self.copies  # district d is a copy of d % population.districts
+        self.team_scale = p.run.scale / self.copies  # the multiplier on each team's (and hub's) staff
         self.workforce = teams.Workforce(self)
         self.hubs = hubs.Hubs(self)
         self.years = YearEffects(self, seed)
@@ -110,7 +119,7 @@ class World:
 
     def new_family(self, rs, district: int | None = None) -> Family:
         p = self.p.population
-        d = district if district is not None else int(rs.uniform() * p.districts)
+        d = district if district is not None else int(rs.uniform() * self.districts)
         fam = Family(self.new_id("family"), d, rs.uniform() < p.toxic_trio_share)
         for _ in range(max(1, int(p.children_per_family.sample(rs)))):
             fam.children.append(self.new_child(fam, rs, p.child_age_band))
@@ -183,7 +192,7 @@ def _collector_paused():
 def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> None:
     p = scenario.ns()
     w = World(scenario, seed, log)
-    first = "B" if all(w.active(_cast_date(w, d)) for d in range(p.population.districts)) else "A"
+    first = "B" if all(w.active(_cast_date(w, d)) for d in range(w.districts)) else "A"
     log.emit(0.0, Event.RUN_STARTED, outcome=first)
     w.workforce.staff_initially()
     _schedule_components(w)
@@ -198,13 +207,13 @@ def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> 
 
 def _cast_date(w: World, d: int) -> dt.date | None:
     by = w.p.teams.cast_start_by_district
-    return by.get(f"D{d + 1}", w.p.teams.cast_start)
+    return by.get(f"D{d % w.p.population.districts + 1}", w.p.teams.cast_start)
 
 
 def _schedule_components(w: World) -> None:
     """The dated parts of the Hampshire Approach, each switched on at its date (never, if 'never')."""
     p = w.p
-    for d in range(p.population.districts):
+    for d in range(w.districts):
         when = w.day_of(_cast_date(w, d))
         if when < w.cal.horizon:
             w.at(when, lambda d=d: w.workforce.switch_to_cast(d))
