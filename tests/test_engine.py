@@ -1,0 +1,82 @@
+"""The model's environment runs SimPy's events in SimPy's own order (world.Environment.run is
+SimPy's run and step written as one loop)."""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from journeysim.eventlog import file_digest
+from journeysim.model import simulate, world
+
+from conftest import small
+
+
+def _trace(env: simpy.Environment, until=None) -> tuple[list, float, object]:
+    """What a little model does in ``env``: processes, plain timeouts at equal times, callbacks
+    put in the queue as World.at puts them, an event succeeded from a callback, and an urgent
+    interrupt."""
+    seen: list = []
+
+    def proc(name: str, delays: list[float]):
+        for d in delays:
+            try:
+                yield env.timeout(d)
+                seen.append((env.now, name))
+            except simpy.Interrupt:
+                seen.append((env.now, name, "interrupted"))
+
+    gate = env.event()
+
+    def waiter():
+        value = yield gate
+        seen.append((env.now, "gate", value))
+
+    p = env.process(proc("a", [1.0, 1.0, 2.0, 0.0]))
+    env.process(proc("b", [2.0, 2.0, 3.0]))
+    env.process(waiter())
+
+    class Fake:  # World.at without a World
+        pass
+
+    fake = Fake()
+    fake.env = env
+    world.World.at(fake, 2.0, lambda: seen.append((env.now, "call")))
+    world.World.at(fake, 3.0, lambda: gate.succeed("open"))
+    world.World.at(fake, 4.0, lambda: p.interrupt() if p.is_alive else None)
+    world.World.at(fake, 4.0, lambda: seen.append((env.now, "call at 4")))
+    out = env.run(until)
+    return seen, env.now, out
+
+
+@pytest.mark.parametrize("until", [None, 4.0, 2.5, 7.0])
+def test_the_loop_processes_events_in_simpys_order(until):
+    assert _trace(world.Environment(), until) == _trace(simpy.Environment(), until)
+
+
+def test_the_loop_stops_before_events_at_the_until_time_and_rejects_the_past():
+    env = world.Environment()
+    seen = []
+    env.process((lambda: (yield env.timeout(5.0)) or seen.append(env.now))())
+    env.run(5.0)
+    assert seen == [] and env.now == 5.0  # the event at exactly 5 is left, as SimPy leaves it
+    env.run(6.0)
+    assert seen == [5.0]
+    with pytest.raises(ValueError, match="must be greater"):
+        env.run(6.0)
+
+
+def test_a_failed_event_crashes_the_run_as_in_simpy():
+    for env in (world.Environment(), simpy.Environment()):
+        ev = env.event()
+        env.process((lambda: (yield env.timeout(1.0)) or ev.fail(KeyError("lost")))())
+        with pytest.raises(KeyError, match="lost"):
+            env.run()
+
+
+def test_a_run_on_the_loop_writes_the_log_simpys_loop_writes(tmp_path, monkeypatch):
+    s = small("hampshire.toml")
+    simulate(s, 4, tmp_path / "loop.parquet")
+    monkeypatch.setattr(world, "Environment", simpy.Environment)
+    simulate(s, 4, tmp_path / "simpy.parquet")
+    assert file_digest(tmp_path / "loop.parquet") == file_digest(tmp_path / "simpy.parquet")
