@@ -51,6 +51,24 @@ def test_streamed_log_in_small_chunks_equals_in_memory_log(tmp_path):
     assert read_log(path).to_pylist() == memory.to_table().to_pylist()
 
 
+def test_missing_and_present_ages_and_times_survive_the_typed_buffers(tmp_path):
+    """Time and age are buffered as doubles (a missing age as NaN): across chunk boundaries a
+    missing age reads back as null, an age as its float32, a time exactly."""
+    log = EventLog(dt.date(2014, 4, 1), tmp_path / "ages.parquet", chunk_rows=2)
+    log.emit(0.25, Event.RUN_STARTED)
+    log.emit(1.0, Event.REFERRAL_RECEIVED, case_id=1, child_id=2, family_id=3, age=0.1)
+    log.emit(2, Event.CONTACT_RECEIVED, family_id=4, age=None)
+    log.emit(3.75, Event.CASE_CLOSED, case_id=1, child_id=2, family_id=3, age=17.999)
+    log.emit(4.5, Event.WORKER_JOINED, worker=9, age=float("nan"))
+    log.close()
+    table = read_log(tmp_path / "ages.parquet")
+    assert table.column("age").to_pylist() == [None, float(np.float32(0.1)), None, float(np.float32(17.999)), None]
+    assert table.column("time").to_pylist() == [0.25, 1.0, 2.0, 3.75, 4.5]
+    assert [d.isoformat() for d in table.column("date").to_pylist()] == [
+        "2014-04-01", "2014-04-02", "2014-04-03", "2014-04-04", "2014-04-05"]
+    assert table.column("worker").to_pylist() == [None, None, None, None, 9]
+
+
 def test_newer_schema_version_is_refused_with_a_clear_message(tmp_path):
     table = table_from_rows(_rows(2))
     newer = table.replace_schema_metadata({b"journeysim.schema_version": str(SCHEMA_VERSION + 1).encode()})

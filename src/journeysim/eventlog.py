@@ -1,7 +1,8 @@
 """The append-only event log: typed column buffers, Parquet write and read.
 
 The model appends events through :meth:`EventLog.emit`; rows are buffered in
-plain Python lists (one per column) and converted to an Arrow record batch every
+one buffer per column (typed arrays of doubles for time and age, lists for the
+others) and converted to an Arrow record batch every
 ``chunk_rows`` rows, so a long run holds at most one chunk of Python objects.
 With a ``path`` the batches stream straight into a Parquet file and memory does
 not grow with the horizon.  Without one they are kept in memory and
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,16 @@ import pyarrow.parquet as pq
 from .events import COLUMN_NAMES, COLUMNS, SCHEMA_VERSION, Event, arrow_schema
 
 _EPOCH = dt.date(1970, 1, 1)
+_NO_AGE = float("nan")
+
+
+def _buffers() -> list:
+    """A chunk's column buffers (all but seq and date): typed arrays of doubles for time and age,
+    lists for the rest.  An age is a new float for every event of a child; held in a list until
+    the chunk is written, 65,536 of them sat in scattered free slots of a heap the model keeps
+    busy, and freeing them together cost the model its cache (a county run about 5% slower).  In
+    a typed array each is copied in and freed at once."""
+    return [array("d")] + [[] for _ in range(9)] + [array("d")] + [[], []]
 
 
 #: How logs are written: zstd; Parquet's dictionary encoding only for the columns that are already
@@ -71,7 +83,7 @@ class EventLog:
         self.schema = arrow_schema(metadata)
         self._start_ordinal = (start_date - _EPOCH).days
         self._chunk_rows = chunk_rows
-        self._cols: list[list] = [[] for _ in range(len(COLUMN_NAMES) - 2)]  # all but seq and date
+        self._cols = _buffers()  # all but seq and date
         self._batches: list[pa.RecordBatch] = []
         self._writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS) if path else None
         self._closed = False
@@ -95,7 +107,8 @@ class EventLog:
         count: int | None = None,
         value: float | None = None,
     ) -> None:
-        """Append one event.  ``time`` is in days since the start date."""
+        """Append one event.  ``time`` is in days since the start date; an ``age`` of None (or NaN)
+        is written as missing."""
         if self._closed:
             raise RuntimeError("event log is closed")
         c = self._cols
@@ -109,7 +122,7 @@ class EventLog:
         c[7].append(outcome)
         c[8].append(reason)
         c[9].append(legal_status)
-        c[10].append(age)
+        c[10].append(_NO_AGE if age is None else age)
         c[11].append(count)
         c[12].append(value)
         self.n += 1
@@ -121,20 +134,25 @@ class EventLog:
         rows = len(cols[0])
         if not rows:
             return
-        time = np.asarray(cols[0], dtype=np.float64)
+        time = np.frombuffer(cols[0], dtype=np.float64)
         date = (self._start_ordinal + np.trunc(time)).astype(np.int32)
         arrays = [pa.array(np.arange(self._flushed, self._flushed + rows, dtype=np.int64)),
                   pa.array(time), pa.array(date, type=pa.int32()).cast(pa.date32())]
         # the columns after seq, time and date, in schema order (an Event is a str: its value)
         for field, values in zip(list(self.schema)[3:], cols[1:]):
-            arrays.append(pa.array(values, type=field.type))
+            if isinstance(values, array):  # age: a missing age is NaN
+                ages = np.frombuffer(values, dtype=np.float64)
+                missing = np.isnan(ages)
+                arrays.append(pa.array(ages.astype(np.float32), mask=missing if missing.any() else None))
+            else:
+                arrays.append(pa.array(values, type=field.type))
         batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         if self._writer is not None:
             self._writer.write_batch(batch)
         else:
             self._batches.append(batch)
         self._flushed += rows
-        self._cols = [[] for _ in range(len(COLUMN_NAMES) - 2)]
+        self._cols = _buffers()
 
     def close(self) -> None:
         """Flush the last chunk and, when writing to a file, finish it."""
