@@ -1,7 +1,10 @@
-"""The model's environment runs SimPy's events in SimPy's own order (world.Environment.run is
-SimPy's run and step written as one loop)."""
+"""The model's environment runs SimPy's events in SimPy's own order: world.Environment keeps
+events due on later days in buckets and runs SimPy's run and step as one loop, and neither may
+change what happens."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import simpy
@@ -10,6 +13,15 @@ from journeysim.eventlog import file_digest
 from journeysim.model import simulate, world
 
 from conftest import small
+
+
+class PlainSimPy(simpy.Environment):
+    """SimPy's own environment, with everything in its one queue (what World.at needs of it)."""
+
+    _open = math.inf
+
+    def clear(self) -> None:
+        self._queue.clear()
 
 
 def _trace(env: simpy.Environment, until=None) -> tuple[list, float, object]:
@@ -51,7 +63,7 @@ def _trace(env: simpy.Environment, until=None) -> tuple[list, float, object]:
 
 @pytest.mark.parametrize("until", [None, 4.0, 2.5, 7.0])
 def test_the_loop_processes_events_in_simpys_order(until):
-    assert _trace(world.Environment(), until) == _trace(simpy.Environment(), until)
+    assert _trace(world.Environment(), until) == _trace(PlainSimPy(), until)
 
 
 def test_the_loop_stops_before_events_at_the_until_time_and_rejects_the_past():
@@ -77,6 +89,6 @@ def test_a_failed_event_crashes_the_run_as_in_simpy():
 def test_a_run_on_the_loop_writes_the_log_simpys_loop_writes(tmp_path, monkeypatch):
     s = small("hampshire.toml")
     simulate(s, 4, tmp_path / "loop.parquet")
-    monkeypatch.setattr(world, "Environment", simpy.Environment)
+    monkeypatch.setattr(world, "Environment", PlainSimPy)
     simulate(s, 4, tmp_path / "simpy.parquet")
     assert file_digest(tmp_path / "loop.parquet") == file_digest(tmp_path / "simpy.parquet")
