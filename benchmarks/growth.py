@@ -7,8 +7,10 @@ memory (the process's maximum resident set, from the OS) is its own.  The points
 ``--repeat`` times (2 by default), forwards then backwards, and each point's best time is kept,
 so that a shared machine whose speed drifts over the minutes does not bend the fitted line.
 Prints each run's time, events and peak memory, then the fitted log-log exponents (time against
-population, time and memory against horizon; 1 means linear growth) and the ratio of peak
-memory at the longest and shortest horizon.  The 16x and 24-year runs take minutes.
+population, time and memory against horizon; 1 means linear growth; time against population
+also for each pass on its own) and the ratio of peak memory at the longest and shortest horizon.
+A county above twice Hampshire's grows by districts (see ``run.scale``).  The 16x and 24-year
+runs take minutes.
 
     python benchmarks/growth.py [--scales 1,4,16] [--years 6,12,24] [--repeat 2] [--quick] [--seed 1]
 """
@@ -105,9 +107,12 @@ def main() -> None:
     print(f"scenario: {Path(args.scenario).name}, seed {args.seed}; one replication per run, each in a fresh process")
     print(f"{'scale':>6} {'years':>6} {'simulated':>10} {'events':>12} {'seconds':>9} {'events/s':>10} {'peak MiB':>9}")
     best: dict[tuple[float, int], dict] = {}
+    passes: list[dict[tuple[float, int], float]] = []
     for k in range(args.repeat):
+        passes.append({})
         for scale, y in (points if k % 2 == 0 else points[::-1]):
             r = run_in_subprocess(args.scenario, scale, y, args.seed)
+            passes[-1][(scale, y)] = r["seconds"]
             print(f"{scale:>6g} {y:>6d} {r['simulated_years']:>10.1f} {r['events']:>12,} {r['seconds']:>9.1f} "
                   f"{r['events'] / r['seconds']:>10,.0f} {r['peak_mib']:>9,.0f}", flush=True)
             kept = best.setdefault((scale, y), r)
@@ -121,6 +126,11 @@ def main() -> None:
             print(f"{r['scale']:>6g} {r['years']:>6d} {r['simulated_years']:>10.1f} {r['events']:>12,} "
                   f"{r['seconds']:>9.1f} {r['events'] / r['seconds']:>10,.0f} {r['peak_mib']:>9,.0f}")
 
+    if args.repeat > 1 and len(scales) > 1:
+        # A shared machine's speed drifts: a short run's best time may come from a fast minute that a
+        # long run averages away.  Each pass's own exponent shows how far that moves the fit.
+        per_pass = [exponent(scales, [p[(s, years[0])] for s in scales]) for p in passes]
+        print(f"time vs population, each pass on its own: exponents {', '.join(per_pass)}")
     by_scale = [r for r in runs if r["years"] == years[0]]
     by_years = [r for r in runs if r["scale"] == scales[0]]
     print()
