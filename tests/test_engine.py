@@ -4,7 +4,7 @@ change what happens."""
 
 from __future__ import annotations
 
-import math
+from heapq import heappush
 
 import pytest
 import simpy
@@ -16,9 +16,10 @@ from conftest import small
 
 
 class PlainSimPy(simpy.Environment):
-    """SimPy's own environment, with everything in its one queue (what World.at needs of it)."""
+    """SimPy's own environment, with everything in its one queue (put and clear, which World uses)."""
 
-    _open = math.inf
+    def put(self, entry: tuple) -> None:
+        heappush(self._queue, entry)
 
     def clear(self) -> None:
         self._queue.clear()

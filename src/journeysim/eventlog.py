@@ -29,6 +29,7 @@ from .events import COLUMN_NAMES, COLUMNS, SCHEMA_VERSION, Event, arrow_schema
 
 _EPOCH = dt.date(1970, 1, 1)
 _NO_AGE = float("nan")
+_DOUBLES = ("time", "age")  # the columns buffered as typed arrays of doubles
 
 
 def _buffers() -> list:
@@ -37,7 +38,7 @@ def _buffers() -> list:
     the chunk is written, 65,536 of them sat in scattered free slots of a heap the model keeps
     busy, and freeing them together cost the model its cache (a county run about 5% slower).  In
     a typed array each is copied in and freed at once."""
-    return [array("d")] + [[] for _ in range(9)] + [array("d")] + [[], []]
+    return [array("d") if name in _DOUBLES else [] for name in COLUMN_NAMES if name not in ("seq", "date")]
 
 
 #: How logs are written: zstd; Parquet's dictionary encoding only for the columns that are already

@@ -32,9 +32,7 @@ _log = math.log
 
 def _doubles(block: np.ndarray) -> array:
     """A block of draws as a typed array of the same doubles."""
-    out = array("d")
-    out.frombytes(block.tobytes())
-    return out
+    return array("d", block.tobytes())
 
 
 def cumulative(weights: Iterable[float]) -> tuple[float, ...]:

@@ -194,11 +194,7 @@ class World:
         lighter than a process.  It is scheduled exactly as ``env.timeout(delay)`` would be (same
         time, priority and place in the tie order), as a :class:`_Call`."""
         env = self.env
-        t = env._now + (delay if delay > 0.0 else 0.0)
-        if t < env._open:
-            heappush(env._queue, (t, NORMAL, next(env._eid), _Call(fn)))
-        else:
-            env.put((t, NORMAL, next(env._eid), _Call(fn)))
+        env.put((env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn)))
 
     def day_of(self, date: dt.date | None) -> float:
         """Simulation day of a component date; +inf for 'never'."""
