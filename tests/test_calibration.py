@@ -82,6 +82,24 @@ def test_implausibility_keeps_the_second_largest():
     assert hm.second_largest(np.array([[1.0, 9.0, 2.0], [4.0, 3.0, 5.0]])).tolist() == [2.0, 4.0]
 
 
+def test_best_point_weighs_errors_by_observation_sd_not_by_the_simulators_noise():
+    """Two outputs with the same observation sd; the second is very noisy run to run.  Point
+    (1, 0) misses the first output by 1.5 sd; point (0, 1) misses the noisy one by 2 sd.  The
+    mean is what the fit is judged on, so (1, 0) is closer.  Implausibility, which compares one
+    run, still allows for the noise."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]] * 3)
+    Y = np.column_stack([10 + 1.5 * X[:, 0], 10 + 2.0 * X[:, 1]])  # exactly linear: no emulator error
+    em = hm.fit_emulator(X, Y, noise=np.zeros(2), sim_var=np.array([0.0, 100.0]))
+    obs = hm.Observations(["a", "b"], np.array([10.0, 10.0]), np.array([1.0, 1.0]), np.ones(2))
+    points = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert hm.loss(em, points, obs) == pytest.approx([2.25, 4.0], abs=1e-3)
+    assert hm._best(em, points, obs)[0].tolist() == [1.0, 0.0]
+    assert hm.simulated_loss(np.array([[11.5, 10.0], [11.5, 10.0]]), obs) == pytest.approx(2.25)
+    assert hm.simulated_loss(np.array([[10.0, 11.0], [10.0, 13.0]]), obs) == pytest.approx(4.0)
+    # implausibility: the noisy output's 2 sd miss is small beside its noise (sd 10)
+    assert hm.implausibility(em, points, obs)[1] == pytest.approx([0.0, 2.0 / np.sqrt(101.0)], abs=1e-3)
+
+
 # ----------------------------------------------------------------------------- knobs
 def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
     base = sc.load(SCENARIOS / "hampshire.toml", ["assessment.strategy_trend_per_year=0.5"])

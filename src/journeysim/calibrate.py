@@ -467,9 +467,8 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
 
     # the emulator's best point, or a wave's centre if its full-scale replicates fit better
     without = _stack(full([apply_knobs(quiet, knobs, result.best)] * trial_reps, "the emulator's best point"))
-    sim_var = result.waves[-1].emulator.sim_var
-    losses = [hm.simulated_loss(_outputs(without, names, 1.0, by_rep=True), obs, sim_var)]
-    losses += [hm.simulated_loss(Y, obs, sim_var) for _, Y in result.centres]
+    losses = [hm.simulated_loss(_outputs(without, names, 1.0, by_rep=True), obs)]
+    losses += [hm.simulated_loss(Y, obs) for _, Y in result.centres]
     pick = int(np.argmin(losses))
     chosen_u, chosen_from = result.best, "the emulator's best point after the last wave"
     if pick > 0:

@@ -232,8 +232,12 @@ targets; a candidate parameter set is ruled out when its second-largest implausi
 - case-file shares (000 Table 9, Table 13; about 110 cases): binomial sampling error and 2 points;
 - the interview caseload (26.71): 10%.
 
-The shipped point is the candidate not ruled out whose emulated outputs are closest to the targets
-(weighted by the `weight` column of `calibration/targets.csv`); the plausible ranges are the 5th to 95th
+The shipped point is the candidate not ruled out whose emulated outputs are closest to the targets:
+the lowest sum of squared errors of the emulated mean, each divided by the observation error and model
+discrepancy above and weighted by the `weight` column of `calibration/targets.csv`. The simulator's own
+noise counts when a point is ruled out, because that compares one run with the county. It does not count
+here, because the report judges the mean of many replications. Dividing by it would give the noisiest
+outputs, the small counts such as adoptions, the least weight. The plausible ranges are the 5th to 95th
 percentiles of the candidates not ruled out after the last wave.
 
 **Why this method.** There are two dozen uncertain parameters and about seventy noisy targets, several of

@@ -19,7 +19,7 @@ reproduce the observations, allowing for every source of uncertainty:
 
 The NROY space at the end gives plausible ranges for every parameter; the shipped
 point is the NROY candidate with the lowest expected (weighted, standardised) squared
-error of its outputs, found by a cross-entropy search on the emulator.  Everything is seeded: the same seed, design
+error of its outputs' mean (:func:`loss`), found by a cross-entropy search on the emulator.  Everything is seeded: the same seed, design
 size and simulator give the same result.
 
 The simulator is any function ``simulate(X, seeds, full) -> Y``: ``X`` has one row per run,
@@ -219,11 +219,19 @@ def second_largest(I: np.ndarray) -> np.ndarray:
 
 
 def loss(em: Emulator, X: np.ndarray, obs: Observations) -> np.ndarray:
-    """Weighted expected squared error of the outputs, standardised by the observation and
-    simulator variance (lower is closer).  The emulator's uncertainty adds to the expected
-    error, so a search is not drawn to where the emulator knows least."""
+    """Weighted expected squared error of the outputs' mean, standardised by the observation
+    error and model discrepancy (lower is closer).  The emulator's uncertainty adds to the
+    expected error, so a search is not drawn to where the emulator knows least.
+
+    The simulator's own noise is left out of the standardisation, unlike in
+    :func:`implausibility`.  Ruling a point out compares one run with the observations, and a
+    run's noise is part of that comparison.  Choosing the best point concerns the mean of
+    many replications, whose noise is small.  Dividing by a run's noise would give the
+    noisiest outputs the least weight, and those are the small counts, whose mean is what
+    the fit is judged on.  That noise is also estimated from a few replicates, so it would
+    reweigh the outputs by chance."""
     mean, var = em.predict_mean(X)
-    scale = obs.sd[None, :] ** 2 + em.sim_var[None, :]
+    scale = obs.sd[None, :] ** 2
     return np.sum(obs.weight[None, :] * ((mean - obs.value[None, :]) ** 2 + var) / scale, axis=1)
 
 
@@ -303,12 +311,12 @@ def history_match(simulate: Simulator, obs: Observations, dims: int, *, waves: i
     return Result(best, nroy, done, mean, np.sqrt(var), centres)
 
 
-def simulated_loss(Y: np.ndarray, obs: Observations, sim_var: np.ndarray) -> float:
+def simulated_loss(Y: np.ndarray, obs: Observations) -> float:
     """:func:`loss` of simulated outputs (mean over the rows of ``Y``), for choosing between
     points whose outputs have been simulated rather than emulated."""
     mean = np.nanmean(Y, axis=0)
     ok = np.isfinite(mean)
-    return float(np.sum((obs.weight * (mean - obs.value) ** 2 / (obs.sd**2 + sim_var))[ok]))
+    return float(np.sum((obs.weight * (mean - obs.value) ** 2 / obs.sd**2)[ok]))
 
 
 def _best(em: Emulator, points: np.ndarray, obs: Observations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
