@@ -116,7 +116,7 @@ def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
     assert out["cin.duration"].p90 == pytest.approx(240.0 * 330 / 110)  # the default's p90/median ratio kept
     assert out["care.p_adoption"]["under_1"] == 1.0  # 0.70 x 1.6, capped at 1
     assert out["care.p_adoption"]["1_4"] == pytest.approx(0.80)
-    assert out["initial.cla_children"] == 1250 and isinstance(out["initial.cla_children"], int)
+    assert out["initial.cla_children"] == 1050 and isinstance(out["initial.cla_children"], int)
     assert out["assessment.strategy_trend_per_year"] == pytest.approx(0.05)
     # the knobs start from the defaults, not from what the scenario already held
     again = cal.apply_knobs(out, knobs, np.array([0.5, 0.0, 1.0, 1.0, 0.25, 1.0]))

@@ -99,7 +99,7 @@ KNOBS: list[Knob] = [
     Knob("care.adoption_time", "median", 350, 800, "time in care before adoption (median days)"),
     Knob("care.p_sgo", "*", 0.5, 1.6, "chance of special guardianship (multiplier on every age band)"),
     Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),
-    Knob("initial.cla_children", None, 1000, 2000, "children looked after when the run starts (before warm-up)"),
+    Knob("initial.cla_children", None, 1000, 1200, "children looked after when the run starts (before warm-up)"),
     Knob("teams.reallocation_rate", None, 0.0, 1.5, "changes of worker within a team, per journey-year"),
     Knob("teams.reallocation_p", None, 0.05, 0.6, "reallocation at a stage change"),
     Knob("workforce.turnover_permanent", None, 0.10, 0.20, "permanent social workers' leaving rate"),

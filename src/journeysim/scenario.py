@@ -262,7 +262,10 @@ PARAMS: dict[str, Param] = {
     # --- initial stock -------------------------------------------------------------------------------
     "initial.cin_children": _p(3600, "int", "Children on CIN plans when the run starts (before warm-up).", "children", 0, 1_000_000),
     "initial.cp_children": _p(950, "int", "Children on CP plans when the run starts.", "children", 0, 1_000_000),
-    "initial.cla_children": _p(1500, "int", "Children looked after when the run starts.", "children", 0, 1_000_000),
+    "initial.cla_children": _p(1103, "int", "Children looked after when the run starts (before warm-up). Hampshire: "
+                               "1,103 at 31 March 2012 (DfE SFR20/2012), then 1,131 in 2013 and 1,267 in 2014. "
+                               "Their routes out of care are drawn as a stock, not as entries (model.md 4.1).",
+                               "children", 0, 1_000_000),
     "initial.cla_s20_share": _p(0.3, "prob", "Share of the children looked after at the start who are accommodated "
                                 "under s20 (the rest under care orders)."),
     "initial.cla_age_band": _p({"under_1": 0.05, "1_4": 0.15, "5_9": 0.20, "10_15": 0.38, "16_17": 0.22}, "probs",

@@ -45,27 +45,51 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
     """How and when this care episode will end (before the leaving age cuts it short)."""
     p = w.p.care
     age = child.age(w.env.now)
-    band = age_band(age)
     if reason == "uasc":
         route, t = ("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit else ("age_18", float("inf"))
+    elif reason == "initial_stock":
+        route, t = _route_in_stock(w, age, rs)
     else:
-        p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
-        if rs.uniform() < p_home:
-            route, t = "returned_home", p.return_home_time.sample(rs)
-        elif rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year)):
-            route, t = "adoption", p.adoption_time.sample(rs)
-        elif rs.uniform() < p.p_sgo[band]:
-            route, t = "sgo", p.sgo_time.sample(rs)
-        elif rs.uniform() < p.p_other_exit:
-            route, t = "other", p.other_exit_time.sample(rs)
-        else:
-            route, t = "age_18", float("inf")
-        if reason == "initial_stock":
-            t *= rs.uniform()
+        route, t = _exit(w, age_band(age), rs)
     to_18 = (p.leaving_age - age) * 365.25
     if t >= to_18:
         route, t = "age_18", max(0.0, to_18)
     return route, t
+
+
+def _exit(w: "World", band: str, rs) -> tuple[str, float]:
+    """The route out of care, and the time to it, of a child entering care in age band ``band``."""
+    p = w.p.care
+    p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
+    if rs.uniform() < p_home:
+        return "returned_home", p.return_home_time.sample(rs)
+    if rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year)):
+        return "adoption", p.adoption_time.sample(rs)
+    if rs.uniform() < p.p_sgo[band]:
+        return "sgo", p.sgo_time.sample(rs)
+    if rs.uniform() < p.p_other_exit:
+        return "other", p.other_exit_time.sample(rs)
+    return "age_18", float("inf")
+
+
+#: Draws tried for a child in the initial stock before falling back to a uniform fraction.
+STOCK_TRIES = 100
+
+
+def _route_in_stock(w: "World", age: float, rs) -> tuple[str, float]:
+    """The route out of care of a child already in care when the run starts, and the time left.
+
+    A stock is not a sample of entries: a child who goes home within months is seldom in care on
+    a given day, while the long stays pile up.  So the time in care so far is drawn uniformly up
+    to the child's age, the route and its length as for a child who entered care at the age they
+    were then, and the draw is kept only if they would still be in care; what is left is the
+    time to exit (rejection sampling of the stock a steady flow of entries leaves behind)."""
+    for _ in range(STOCK_TRIES):
+        so_far = rs.uniform() * age * 365.25
+        route, t = _exit(w, age_band(age - so_far / 365.25), rs)
+        if t > so_far:
+            return route, t - so_far
+    return route, t * rs.uniform()
 
 
 def _placement(w: "World", child: "Child", rs) -> str:
@@ -101,7 +125,8 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         plan = p.after_return_cin.sample(rs)
         if rs.uniform() < p.p_breakdown:
             broke = p.breakdown_time.sample(rs)
-            if broke < plan:
+            # a return that breaks down once the child is grown up does not bring them back into care
+            if broke < plan and child.age(w.env.now + broke) < p.leaving_age - 1.0 / 365.25:
                 yield w.env.timeout(broke)
                 e = practice.engagement(w, case)
                 w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)
