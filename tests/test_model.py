@@ -256,3 +256,23 @@ def test_the_copied_districts_of_a_larger_county_all_take_referrals():
     # families are spread evenly over the 16 districts: each has between half and twice its share
     share = referred.value_counts(normalize=True)
     assert share.between(0.5 / 16, 2 / 16).all(), share
+
+
+def test_the_initial_stock_leaves_care_as_a_stock_does_not_as_entries_do():
+    """Every route home takes a uniform 0-200 days.  Of children in care on a given day, the time
+    left is length-biased: mean E[L^2] / 2E[L] = 66.7 days, not the 50 of a uniform fraction of a
+    fresh length.  (Ages 5 and over: the time in care so far can exceed any length.)"""
+    from journeysim.eventlog import EventLog
+    from journeysim.model import care
+    from journeysim.model.world import World
+
+    s = small("hampshire.toml", "care.p_return_home={under_1=1.0, 1_4=1.0, 5_9=1.0, 10_15=1.0, 16_17=1.0}",
+              'care.return_home_time={dist="uniform", low=0, high=200}')
+    w = World(s, 3, EventLog(dt.date(2015, 4, 1)))
+    rs = w.streams["care"]
+    left = np.array([care._route_in_stock(w, age, rs) for age in np.linspace(5.0, 15.0, 4000)], dtype=object)
+    assert set(left[:, 0]) == {"returned_home"}
+    t = left[:, 1].astype(float)
+    assert 0.0 <= t.min() and t.max() <= 200.0
+    assert abs(t.mean() - 200.0 / 3.0) < 3.0, t.mean()  # sd about 47: the mean is known to about 0.75
+    assert abs(np.median(t) - 200.0 * (1 - 2 ** -0.5)) < 6.0  # the residual's median, 58.6 days
