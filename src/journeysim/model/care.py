@@ -27,7 +27,7 @@ def enter_care(w: "World", case: "Case", reason: str):
     """Stage: the case's children become looked after, each then on their own path."""
     rs = w.streams["care"]
     for child in list(case.children):
-        if child.age(w.env.now) >= w.p.care.leaving_age - 1.0 / 365.25:  # grown up while the family was worked with
+        if _grown_up(w, child, w.env.now):  # while the family was worked with
             w.close_child(case, child, "age_18")
             continue
         if reason == "voluntary":
@@ -39,6 +39,11 @@ def enter_care(w: "World", case: "Case", reason: str):
         w.env.process(episode(w, case, child, legal, reason))
     return None
     yield  # a generator, like every stage
+
+
+def _grown_up(w: "World", child: "Child", t: float) -> bool:
+    """Whether ``child`` has reached the leaving age (to within a day) at time ``t``: too old to enter care."""
+    return child.age(t) >= w.p.care.leaving_age - 1.0 / 365.25
 
 
 def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
@@ -126,7 +131,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         if rs.uniform() < p.p_breakdown:
             broke = p.breakdown_time.sample(rs)
             # a return that breaks down once the child is grown up does not bring them back into care
-            if broke < plan and child.age(w.env.now + broke) < p.leaving_age - 1.0 / 365.25:
+            if broke < plan and not _grown_up(w, child, w.env.now + broke):
                 yield w.env.timeout(broke)
                 e = practice.engagement(w, case)
                 w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)

@@ -299,7 +299,6 @@ def _collector_paused():
 
 
 def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> None:
-    p = scenario.ns()
     w = World(scenario, seed, log)
     first = "B" if all(w.active(_cast_date(w, d)) for d in range(w.districts)) else "A"
     log.emit(0.0, Event.RUN_STARTED, outcome=first)
