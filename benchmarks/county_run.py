@@ -9,8 +9,6 @@ included, since it is simulated too) and peak memory (resident set, from the OS)
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import tempfile
 import time
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from journeysim import scenario as sc
 from journeysim.model import simulate
+from _machine import describe  # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +38,7 @@ def main() -> None:
             events = log.n
     best = min(times)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}")
+    print(describe())
     print(f"scenario: {s.name} ({years:.1f} simulated years including {s['run.warmup_days']} warm-up days), seed {args.seed}")
     print(f"wall seconds (best of {args.repeat}): {best:.2f}   (all: {', '.join(f'{t:.2f}' for t in times)})")
     print(f"events: {events:,}")

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -35,6 +33,7 @@ from journeysim.eventlog import EventLog
 from journeysim.events import Event
 from journeysim.model.entities import Case, Child, Family
 from journeysim.model.world import World
+from _machine import describe  # benchmarks/_machine.py
 
 #: Customers at the start whose waits are left out of the mean (the queue starts empty).
 WARMUP_SHARE = 0.02
@@ -168,8 +167,7 @@ def main() -> int:
     if not 0 < load < 1:
         ap.error(f"the load arrivals x service / servers is {load:.2f}; it must be between 0 and 1 for a steady queue")
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}, simpy {simpy.__version__}")
+    print(describe(f", simpy {simpy.__version__}"))
     print(f"M/M/c queue: c = {c} servers, {lam:g} arrivals a day, service mean {mean_service:g} days (load {load:.2f}); "
           f"{n:,} customers; best of {args.repeat}")
     with tempfile.TemporaryDirectory() as tmp:

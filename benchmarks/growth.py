@@ -21,14 +21,14 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _machine import describe  # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "hampshire.toml"
@@ -102,8 +102,7 @@ def main() -> None:
     scales, years = ([1.0, 4.0], [6, 12]) if args.quick else (args.scales, args.years)
     points = [(s, years[0]) for s in scales] + [(scales[0], y) for y in years[1:]]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}")
+    print(describe())
     print(f"scenario: {Path(args.scenario).name}, seed {args.seed}; one replication per run, each in a fresh process")
     print(f"{'scale':>6} {'years':>6} {'simulated':>10} {'events':>12} {'seconds':>9} {'events/s':>10} {'peak MiB':>9}")
     best: dict[tuple[float, int], dict] = {}

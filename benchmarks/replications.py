@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 from journeysim import runner
 from journeysim import scenario as sc
 from journeysim.eventlog import file_digest
+from _machine import describe  # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 WAYS = ("serial", "pool", "dask")
@@ -61,8 +60,7 @@ def main() -> None:
     s = sc.load(args.scenario, [f"run.scale={args.scale:g}"])
     years = ((s["run.end"] - s["run.start"]).days + s["run.warmup_days"]) / 365.25
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}")
+    print(describe())
     print(f"scenario: {s.name} at run.scale {args.scale:g} ({years:.1f} simulated years including the warm-up), "
           f"{args.reps} replications, seed {args.seed}; {args.workers} workers for the pool and the cluster")
     rounds = [list(range(k, args.reps, args.rounds)) for k in range(min(args.rounds, args.reps))]

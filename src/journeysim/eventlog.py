@@ -1,11 +1,12 @@
-"""The append-only event log: typed column buffers, Parquet write and read.
+"""The append-only event log: column buffers, Parquet write and read.
 
-The model appends events through :meth:`EventLog.emit`; rows are buffered in
-one buffer per column (typed arrays of doubles for time and age, lists for the
-others) and converted to an Arrow record batch every
-``chunk_rows`` rows, so a long run holds at most one chunk of Python objects.
-With a ``path`` the batches stream straight into a Parquet file and memory does
-not grow with the horizon.  Without one they are kept in memory and
+The model appends events through ``EventLog.emit``; rows are buffered column by
+column and converted to an Arrow record batch every ``chunk_rows`` rows, so a long
+run holds at most one chunk.  The buffers are the compiled module
+``journeysim._columns`` (typed arrays) when the package was built with it, else
+:class:`ListColumns` (Python lists); the two give byte-identical files.  With a
+``path`` the batches stream straight into a Parquet file and memory does not grow
+with the horizon.  Without one they are kept in memory and
 :meth:`EventLog.to_table` returns them.
 
 Reading goes through :func:`read_log`, which checks the schema version in the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import warnings
 from array import array
 from pathlib import Path
@@ -30,15 +32,6 @@ from .events import COLUMN_NAMES, COLUMNS, SCHEMA_VERSION, Event, arrow_schema
 _EPOCH = dt.date(1970, 1, 1)
 _NO_AGE = float("nan")
 _DOUBLES = ("time", "age")  # the columns buffered as typed arrays of doubles
-
-
-def _buffers() -> list:
-    """A chunk's column buffers (all but seq and date): typed arrays of doubles for time and age,
-    lists for the rest.  An age is a new float for every event of a child; held in a list until
-    the chunk is written, 65,536 of them sat in scattered free slots of a heap the model keeps
-    busy, and freeing them together cost the model its cache (a county run about 5% slower).  In
-    a typed array each is copied in and freed at once."""
-    return [array("d") if name in _DOUBLES else [] for name in COLUMN_NAMES if name not in ("seq", "date")]
 
 
 #: How logs are written: zstd; Parquet's dictionary encoding only for the columns that are already
@@ -60,58 +53,31 @@ class LogMigrationWarning(UserWarning):
     """An event log written by an older schema version was migrated as it was read."""
 
 
-class EventLog:
-    """Append-only log of domain events.
+class ListColumns:
+    """A chunk's rows in Python lists (typed arrays of doubles for time and age), one per column.
 
-    Parameters
-    ----------
-    start_date:
-        Calendar date of simulation time 0; each row's ``date`` is derived from it.
-    path:
-        Optional Parquet file to stream into.  The file is complete only after
-        :meth:`close`.
-    metadata:
-        Extra key/value pairs stored in the Parquet schema metadata.
-    """
+    The reference for the compiled :class:`journeysim._columns.Columns`, which keeps the same rows
+    in typed arrays and gives the same Arrow arrays; the log uses this one when the package was
+    installed without the compiled module (see :data:`COMPILED`).  An age is a new float for every
+    event of a child; held in a list until the chunk is written, 65,536 of them sat in scattered
+    free slots of a heap the model keeps busy, and freeing them together cost the model its cache
+    (a county run about 5% slower).  In a typed array each is copied in and freed at once."""
 
-    def __init__(
-        self,
-        start_date: dt.date,
-        path: str | Path | None = None,
-        metadata: dict[str, str] | None = None,
-        chunk_rows: int = 65_536,
-    ) -> None:
-        self.schema = arrow_schema(metadata)
-        self._start_ordinal = (start_date - _EPOCH).days
-        self._chunk_rows = chunk_rows
-        self._cols = _buffers()  # all but seq and date
-        self._batches: list[pa.RecordBatch] = []
-        self._writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS) if path else None
-        self._closed = False
-        self._flushed = 0  # rows already converted to record batches
-        self.n = 0
+    def __init__(self, capacity: int, full) -> None:
+        self.capacity = capacity
+        self.full = full  # called with the buffers when they hold capacity rows
+        self._cols = self._empty()
 
-    # The hot path: one list append per column; seq and date are derived when a chunk is flushed.
-    def emit(
-        self,
-        time: float,
-        event: Event,
-        case_id: int | None = None,
-        child_id: int | None = None,
-        family_id: int | None = None,
-        team: str | None = None,
-        worker: int | None = None,
-        outcome: str | None = None,
-        reason: str | None = None,
-        legal_status: str | None = None,
-        age: float | None = None,
-        count: int | None = None,
-        value: float | None = None,
-    ) -> None:
-        """Append one event.  ``time`` is in days since the start date; an ``age`` of None (or NaN)
-        is written as missing."""
-        if self._closed:
-            raise RuntimeError("event log is closed")
+    @staticmethod
+    def _empty() -> list:
+        return [array("d") if name in _DOUBLES else [] for name in COLUMN_NAMES if name not in ("seq", "date")]
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    # The hot path of the pure-Python log: one list append per column.
+    def emit(self, time, event, case_id=None, child_id=None, family_id=None, team=None, worker=None, outcome=None,
+             reason=None, legal_status=None, age=None, count=None, value=None) -> None:
         c = self._cols
         c[0].append(time)
         c[1].append(event)
@@ -126,51 +92,138 @@ class EventLog:
         c[10].append(_NO_AGE if age is None else age)
         c[11].append(count)
         c[12].append(value)
-        self.n += 1
-        if len(c[0]) >= self._chunk_rows:
-            self._flush()
+        if len(c[0]) >= self.capacity:
+            self.full(self)
 
-    def _flush(self) -> None:
-        cols = self._cols
-        rows = len(cols[0])
-        if not rows:
-            return
-        time = np.frombuffer(cols[0], dtype=np.float64)
-        date = (self._start_ordinal + np.trunc(time)).astype(np.int32)
-        arrays = [pa.array(np.arange(self._flushed, self._flushed + rows, dtype=np.int64)),
-                  pa.array(time), pa.array(date, type=pa.int32()).cast(pa.date32())]
-        # the columns after seq, time and date, in schema order (an Event is a str: its value)
-        for field, values in zip(list(self.schema)[3:], cols[1:]):
-            if isinstance(values, array):  # age: a missing age is NaN
-                ages = np.frombuffer(values, dtype=np.float64)
-                missing = np.isnan(ages)
-                arrays.append(pa.array(ages.astype(np.float32), mask=missing if missing.any() else None))
+    def take(self, fields: list[pa.Field]) -> list[pa.Array]:
+        """The chunk's columns as Arrow arrays for the schema ``fields`` (the log's columns but seq
+        and date: time, event, case_id, ..., value); the buffers are then empty."""
+        out = []
+        for field, values in zip(fields, self._cols):
+            if isinstance(values, array):  # time, or age (a missing age is NaN)
+                doubles = np.frombuffer(values, dtype=np.float64)
+                if field.name == "time":
+                    out.append(pa.array(doubles))
+                    continue
+                missing = np.isnan(doubles)
+                out.append(pa.array(doubles.astype(np.float32), mask=missing if missing.any() else None))
             else:
-                arrays.append(pa.array(values, type=field.type))
-        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
-        if self._writer is not None:
-            self._writer.write_batch(batch)
-        else:
-            self._batches.append(batch)
-        self._flushed += rows
-        self._cols = _buffers()
+                out.append(pa.array(values, type=field.type))
+        self._cols = self._empty()
+        return out
+
+
+try:
+    from ._columns import Columns as _CompiledColumns
+except ImportError:  # installed without a C compiler
+    _CompiledColumns = None
+
+#: Whether the event log buffers its rows with the compiled module (``journeysim._columns``).
+#: Set the environment variable JOURNEYSIM_PURE_PYTHON=1 to use :class:`ListColumns` anyway.
+COMPILED = _CompiledColumns is not None and os.environ.get("JOURNEYSIM_PURE_PYTHON", "") in ("", "0")
+
+
+class EventLog:
+    """Append-only log of domain events.
+
+    Events are appended with ``emit(time, event, case_id=None, child_id=None, family_id=None,
+    team=None, worker=None, outcome=None, reason=None, legal_status=None, age=None, count=None,
+    value=None)``: ``time`` is in days since the start date, the rest are the columns of
+    :data:`journeysim.events.COLUMNS` (None where they do not apply; an ``age`` of None or NaN is
+    written as missing).  ``seq`` and ``date`` are derived when a chunk is flushed.
+
+    Parameters
+    ----------
+    start_date:
+        Calendar date of simulation time 0; each row's ``date`` is derived from it.
+    path:
+        Optional Parquet file to stream into.  The file is complete only after
+        :meth:`close`.
+    metadata:
+        Extra key/value pairs stored in the Parquet schema metadata.
+    chunk_rows:
+        Rows per record batch (and Parquet row group).
+    compiled:
+        Buffer rows with the compiled module (default: :data:`COMPILED`) or in Python lists;
+        the file is the same either way.
+    """
+
+    def __init__(
+        self,
+        start_date: dt.date,
+        path: str | Path | None = None,
+        metadata: dict[str, str] | None = None,
+        chunk_rows: int = 65_536,
+        compiled: bool | None = None,
+    ) -> None:
+        if compiled and _CompiledColumns is None:
+            raise RuntimeError("journeysim._columns is not built: reinstall the package with a C compiler")
+        self.schema = arrow_schema(metadata)
+        writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS) if path else None
+        self._chunks = _Chunks(self.schema, (start_date - _EPOCH).days, writer)
+        kind = _CompiledColumns if (COMPILED if compiled is None else compiled) else ListColumns
+        self._columns = kind(chunk_rows, self._chunks)
+        # The hot path: emit is the buffers' own method, with no call in between.
+        self.emit = self._columns.emit
+        self._closed = False
+
+    @property
+    def n(self) -> int:
+        """Events appended so far."""
+        return self._chunks.flushed + len(self._columns)
 
     def close(self) -> None:
         """Flush the last chunk and, when writing to a file, finish it."""
         if self._closed:
             return
-        self._flush()
-        if self._writer is not None:
-            self._writer.close()
+        self._chunks(self._columns)
+        if self._chunks.writer is not None:
+            self._chunks.writer.close()
         self._closed = True
+        self.emit = _closed
 
     def to_table(self) -> pa.Table:
         """The whole log as an Arrow table (in-memory logs only)."""
-        if self._writer is not None:
+        if self._chunks.writer is not None:
             raise RuntimeError("this log streams to a file; read it with read_log()")
         if not self._closed:
-            self._flush()
-        return pa.Table.from_batches(self._batches, schema=self.schema)
+            self._chunks(self._columns)
+        return pa.Table.from_batches(self._chunks.batches, schema=self.schema)
+
+
+class _Chunks:
+    """Where full column buffers go: each becomes a record batch (with seq and date added),
+    written to the Parquet file or kept in memory.  The buffers call it with themselves when
+    full, and hold no reference back to the log: the log, its buffers and this form no cycle,
+    which matters while a run pauses the garbage collector (world.py)."""
+
+    def __init__(self, schema: pa.Schema, start_ordinal: int, writer: pq.ParquetWriter | None) -> None:
+        self.schema = schema
+        self.fields = [schema.field("time"), *list(schema)[3:]]  # the buffered columns: all but seq and date
+        self.start_ordinal = start_ordinal
+        self.writer = writer
+        self.batches: list[pa.RecordBatch] = []  # without a writer
+        self.flushed = 0  # rows already turned into record batches
+
+    def __call__(self, columns) -> None:
+        rows = len(columns)
+        if not rows:
+            return
+        arrays = columns.take(self.fields)
+        time = arrays[0].to_numpy()
+        date = (self.start_ordinal + np.trunc(time)).astype(np.int32)
+        seq = np.arange(self.flushed, self.flushed + rows, dtype=np.int64)
+        batch = pa.RecordBatch.from_arrays(
+            [pa.array(seq), arrays[0], pa.array(date, type=pa.int32()).cast(pa.date32()), *arrays[1:]], schema=self.schema)
+        if self.writer is not None:
+            self.writer.write_batch(batch)
+        else:
+            self.batches.append(batch)
+        self.flushed += rows
+
+
+def _closed(*args, **kwargs) -> None:
+    raise RuntimeError("event log is closed")
 
 
 def table_from_rows(rows: list[dict], start_date: dt.date = dt.date(2014, 4, 1)) -> pa.Table:
