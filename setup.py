@@ -1,12 +1,15 @@
-"""Builds the one compiled module, journeysim._columns (the event log's column buffers).
+"""Builds the compiled modules (see src/journeysim/compiled.py): journeysim._columns (the event
+log's column buffers) and journeysim._loop (the event loop).
 
-Everything else is declared in pyproject.toml.  The module is optional: without a C compiler
-the package installs without it and the event log buffers rows in Python lists instead
-(slower, and byte-identical in what it writes).
+Everything else is declared in pyproject.toml.  The modules are optional: without a C compiler
+the package installs without them and runs their pure-Python originals instead (slower, and
+byte-identical in what it writes).
 """
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-setup(ext_modules=cythonize([Extension("journeysim._columns", ["src/journeysim/_columns.pyx"], optional=True)],
-                            language_level=3))
+MODULES = ("_columns", "_loop")  # as journeysim.compiled.MODULES
+
+setup(ext_modules=cythonize([Extension(f"journeysim.{name}", [f"src/journeysim/{name}.pyx"], optional=True)
+                             for name in MODULES], language_level=3))

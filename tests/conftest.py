@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from journeysim import compiled
 from journeysim import scenario as sc
 from journeysim.model import simulate
 
@@ -15,6 +17,17 @@ SCENARIOS = ROOT / "scenarios"
 
 #: A small county (5% of Hampshire) over a short horizon: about a second a run.
 SMALL = ["run.scale=0.05", "run.warmup_days=365", "run.start=2016-04-01", "run.end=2020-04-01"]
+
+
+def compiled_module(name: str):
+    """The compiled module journeysim.<name>; the test is skipped if the package was installed
+    without it, unless JOURNEYSIM_REQUIRE_COMPILED is set (as in CI), when it fails."""
+    module = compiled.built(name)
+    if module is None:
+        if os.environ.get("JOURNEYSIM_REQUIRE_COMPILED"):
+            pytest.fail(f"journeysim.{name} is not built, and JOURNEYSIM_REQUIRE_COMPILED is set")
+        pytest.skip(f"journeysim.{name} is not built (installed without a C compiler)")
+    return module
 
 
 def small(name: str, *extra: str) -> sc.Scenario:

@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from pathlib import Path
 
 import pytest
 
-from journeysim import eventlog
+from journeysim import compiled, eventlog
 from journeysim import scenario as sc
 from journeysim.eventlog import EventLog, file_digest, read_log
 from journeysim.events import Event
 from journeysim.model import simulate
 
+from conftest import compiled_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
-if eventlog._CompiledColumns is None:  # pragma: no cover - only without a C compiler
-    if os.environ.get("JOURNEYSIM_REQUIRE_COMPILED"):
-        raise RuntimeError("journeysim._columns is not built, and JOURNEYSIM_REQUIRE_COMPILED is set")
-    pytest.skip("journeysim._columns is not built (installed without a C compiler)", allow_module_level=True)
+
+@pytest.fixture(autouse=True)
+def _built():
+    compiled_module("_columns")
+
 
 NAN = float("nan")
 
@@ -46,8 +48,8 @@ ROWS = [
 ]
 
 
-def _write(path: Path, compiled: bool, chunk_rows: int) -> EventLog:
-    log = EventLog(dt.date(2014, 4, 1), path, chunk_rows=chunk_rows, compiled=compiled)
+def _write(path: Path, use_compiled: bool, chunk_rows: int) -> EventLog:
+    log = EventLog(dt.date(2014, 4, 1), path, chunk_rows=chunk_rows, compiled=use_compiled)
     for time, event, fields in ROWS:
         log.emit(time, event, **fields)
     log.close()
@@ -76,15 +78,15 @@ def test_compiled_buffers_write_the_bytes_the_python_lists_write(tmp_path, chunk
 def test_a_model_run_writes_the_same_file_with_either_buffer(tmp_path):
     s = sc.load(ROOT / "scenarios" / "hampshire.toml", ["run.scale=0.05", "run.end=2015-03-31"])
     logs = {}
-    for compiled in (False, True):
-        path = tmp_path / f"{compiled}.parquet"
+    for use in (False, True):
+        path = tmp_path / f"{use}.parquet"
         original = eventlog.COMPILED
-        eventlog.COMPILED = compiled  # the default that simulate's log takes
+        eventlog.COMPILED = use  # the default that simulate's log takes
         try:
-            logs[compiled] = simulate(s, 5, path).n
+            logs[use] = simulate(s, 5, path).n
         finally:
             eventlog.COMPILED = original
-        assert logs[compiled] > 10_000
+        assert logs[use] > 10_000
     assert logs[False] == logs[True]
     assert file_digest(tmp_path / "False.parquet") == file_digest(tmp_path / "True.parquet")
 
@@ -104,9 +106,9 @@ def test_a_row_the_compiled_buffers_cannot_hold_is_refused_whole(tmp_path):
     assert table.column("count").to_pylist() == [None, None]
 
 
-@pytest.mark.parametrize("compiled", [False, True])
-def test_a_closed_log_refuses_events(tmp_path, compiled):
-    log = EventLog(dt.date(2014, 4, 1), tmp_path / "log.parquet", compiled=compiled)
+@pytest.mark.parametrize("use_compiled", [False, True])
+def test_a_closed_log_refuses_events(tmp_path, use_compiled):
+    log = EventLog(dt.date(2014, 4, 1), tmp_path / "log.parquet", compiled=use_compiled)
     log.emit(1.0, Event.RUN_STARTED)
     log.close()
     with pytest.raises(RuntimeError, match="closed"):
@@ -114,11 +116,12 @@ def test_a_closed_log_refuses_events(tmp_path, compiled):
     assert log.n == 1
 
 
-def test_the_compiled_module_is_built_from_the_current_source():
-    """An editable install builds journeysim/_columns.*.so beside its source; after the source
+@pytest.mark.parametrize("name", compiled.MODULES)
+def test_each_compiled_module_is_built_from_its_current_source(name):
+    """An editable install builds journeysim/<name>.*.so beside its source; after the source
     changes, it must be rebuilt (``make`` does so) or the tests would run the old code."""
-    source = ROOT / "src" / "journeysim" / "_columns.pyx"
-    built = Path(__import__("journeysim._columns", fromlist=["_"]).__file__)
+    source = ROOT / "src" / "journeysim" / f"{name}.pyx"
+    built = Path(compiled_module(name).__file__)
     if built.parent != source.parent:
         pytest.skip("installed as a wheel, not built in place")
     assert built.stat().st_mtime >= source.stat().st_mtime, f"{built.name} is older than {source.name}: reinstall"

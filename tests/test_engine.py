@@ -12,7 +12,15 @@ import simpy
 from journeysim.eventlog import file_digest
 from journeysim.model import simulate, world
 
-from conftest import small
+from conftest import compiled_module, small
+
+
+@pytest.fixture(autouse=True, params=["python", "compiled"])
+def loop(request, monkeypatch):
+    """Every test here runs with each of the two loops: world.run_events and its compiled twin."""
+    fn = world.run_events if request.param == "python" else compiled_module("_loop").run_events
+    monkeypatch.setattr(world, "_run_events", fn)
+    return request.param
 
 
 class PlainSimPy(simpy.Environment):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import warnings
 from array import array
 from pathlib import Path
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import compiled as _compiled
 from .events import COLUMN_NAMES, COLUMNS, SCHEMA_VERSION, Event, arrow_schema
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -113,14 +113,11 @@ class ListColumns:
         return out
 
 
-try:
-    from ._columns import Columns as _CompiledColumns
-except ImportError:  # installed without a C compiler
-    _CompiledColumns = None
+_CompiledColumns = getattr(_compiled.built("_columns"), "Columns", None)
 
-#: Whether the event log buffers its rows with the compiled module (``journeysim._columns``).
-#: Set the environment variable JOURNEYSIM_PURE_PYTHON=1 to use :class:`ListColumns` anyway.
-COMPILED = _CompiledColumns is not None and os.environ.get("JOURNEYSIM_PURE_PYTHON", "") in ("", "0")
+#: Whether the event log buffers its rows with the compiled module ``journeysim._columns``
+#: (see :mod:`journeysim.compiled`).
+COMPILED = _CompiledColumns is not None and not _compiled.PURE_PYTHON
 
 
 class EventLog:

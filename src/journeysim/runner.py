@@ -370,10 +370,11 @@ def _identity() -> tuple[str, str]:
 
 @functools.cache
 def source_digest() -> str:
-    """SHA-256 of the journeysim package's Python source: equal digests mean the same code."""
+    """SHA-256 of the journeysim package's source (Python, and the Cython of its compiled modules):
+    equal digests mean the same code."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.pyx")]):
         h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()

@@ -14,6 +14,7 @@ import simpy
 from simpy.core import StopSimulation
 from simpy.events import NORMAL
 
+from .. import compiled
 from ..calendar import Calendar
 from ..eventlog import EventLog
 from ..events import Event
@@ -57,8 +58,9 @@ class Environment(simpy.Environment):
       day's events, not every pending one (at run.scale 1, some 6,500, most of them months
       ahead), and taking the next event off it goes down a few levels in the processor's cache
       rather than a deep heap spread over memory: that had been a tenth of a county run.
-    - **One loop.**  :meth:`run` has ``step`` written into it, so that taking an event costs no
-      method call, and calls a :class:`_Call` (``World.at``) directly.
+    - **One loop.**  :meth:`run` has ``step`` written into it (:func:`run_events`), so that taking
+      an event costs no method call, and calls a :class:`_Call` (``World.at``) directly.  The
+      loop has a compiled twin, used when it is built (:mod:`journeysim.compiled`).
     """
 
     def __init__(self, initial_time: float = 0) -> None:
@@ -123,34 +125,45 @@ class Environment(simpy.Environment):
         stop = math.inf if until is None else float(until)
         if until is not None and stop <= self._now:
             raise ValueError(f"until ({stop}) must be greater than the current simulation time")
-        queue, later_days, call = self._queue, self._later_days, _Call
-        open_ = self._open
         try:
-            while True:
-                if not (queue and queue[0][0] < open_):
-                    if later_days:
-                        open_ = self._open_next_day()
-                        continue
-                    if not queue:
-                        break
-                if until is not None and queue[0][0] >= stop:
-                    break
-                self._now, _, _, event = heappop(queue)
-                if type(event) is call:
-                    event.fn()
-                    continue
-                callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
-                if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in SimPy
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+            _run_events(self, stop, until is not None, _Call)
         except StopSimulation as stop_event:
             return stop_event.args[0]
         if until is not None:
             self._now = stop
         return None
+
+
+def run_events(env: Environment, stop: float, bounded: bool, call: type) -> None:
+    """The loop of :meth:`Environment.run`: run ``env``'s events in order until none is left or,
+    when ``bounded``, until the next is due at ``stop`` or later.  ``call`` is :class:`_Call`.
+    This is the reference for its compiled twin, ``journeysim._loop.run_events``, which
+    :meth:`Environment.run` uses when it is built (:mod:`journeysim.compiled`)."""
+    queue, later_days = env._queue, env._later_days
+    open_ = env._open
+    while True:
+        if not (queue and queue[0][0] < open_):
+            if later_days:
+                open_ = env._open_next_day()
+                continue
+            if not queue:
+                return
+        if bounded and queue[0][0] >= stop:
+            return
+        env._now, _, _, event = heappop(queue)
+        if type(event) is call:
+            event.fn()
+            continue
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in SimPy
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
+
+_run_events = getattr(compiled.in_use("_loop"), "run_events", run_events)
 
 
 def district_copies(scale: float) -> int:
