@@ -1,15 +1,36 @@
 """Builds the compiled modules (see src/journeysim/compiled.py): journeysim._columns (the event
 log's column buffers) and journeysim._loop (the event loop).
 
-Everything else is declared in pyproject.toml.  The modules are optional: without a C compiler
-the package installs without them and runs their pure-Python originals instead (slower, and
-byte-identical in what it writes).
+Everything else is declared in pyproject.toml.  The modules are optional: where one cannot be
+built (no C compiler, say), the install says so and goes on, and journeysim runs the module's
+pure-Python original instead (slower, and byte-identical in what it writes).
 """
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 MODULES = ("_columns", "_loop")  # as journeysim.compiled.MODULES
 
-setup(ext_modules=cythonize([Extension(f"journeysim.{name}", [f"src/journeysim/{name}.pyx"], optional=True)
-                             for name in MODULES], language_level=3))
+
+class OptionalBuildExt(build_ext):
+    """build_ext that warns, rather than fails, when a compiled module cannot be built, and then
+    leaves that module out of what is installed."""
+
+    def build_extensions(self):
+        self.check_extensions_list(self.extensions)
+        built = []
+        for ext in self.extensions:
+            try:
+                self.build_extension(ext)
+                built.append(ext)
+            except Exception as exc:  # the compiler's errors take several forms
+                self.warn(f"{ext.name} was not built ({exc}); journeysim will run its pure-Python original")
+        self.extensions[:] = built
+
+
+setup(
+    ext_modules=cythonize([Extension(f"journeysim.{name}", [f"src/journeysim/{name}.pyx"]) for name in MODULES],
+                          language_level=3),
+    cmdclass={"build_ext": OptionalBuildExt},
+)
