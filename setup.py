@@ -1,5 +1,5 @@
 """Builds the compiled modules (see src/journeysim/compiled.py): journeysim._columns (the event
-log's column buffers) and journeysim._loop (the event loop).
+log's column buffers), journeysim._loop (the event loop) and journeysim._rng (random streams).
 
 Everything else is declared in pyproject.toml.  The modules are optional: where one cannot be
 built (no C compiler, say), the install says so and goes on, and journeysim runs the module's
@@ -10,7 +10,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ("_columns", "_loop")  # as journeysim.compiled.MODULES
+MODULES = ("_columns", "_loop", "_rng")  # as journeysim.compiled.MODULES
 
 
 class OptionalBuildExt(build_ext):

@@ -1,10 +1,11 @@
 """The optional compiled modules, and the switch that turns them off.
 
-Two parts of the hot path have a compiled twin, built from a ``.pyx`` file by ``setup.py``
+Three parts of the hot path have a compiled twin, built from a ``.pyx`` file by ``setup.py``
 when the package is installed: ``journeysim._columns`` (the event log's column buffers, twin of
-``eventlog.ListColumns``) and ``journeysim._loop`` (the event loop, twin of
-``model.world.run_events``).  Each twin does exactly what its Python original does, and the
-event logs are byte-identical either way (``tests/test_columns.py``, ``tests/test_engine.py``);
+``eventlog.ListColumns``), ``journeysim._loop`` (the event loop, twin of
+``model.world.run_events``) and ``journeysim._rng`` (random streams, twin of ``rng.Stream``).
+Each twin does exactly what its Python original does, and the event logs are byte-identical
+either way (``tests/test_compiled.py``, ``tests/test_columns.py``, ``tests/test_engine.py``);
 the Python originals are the reference, and what runs when the package was installed without
 a C compiler.  Set the environment variable ``JOURNEYSIM_PURE_PYTHON=1`` to run them anyway.
 """
@@ -16,7 +17,7 @@ import os
 from types import ModuleType
 
 #: The compiled modules, by name (``journeysim.<name>``, source ``src/journeysim/<name>.pyx``).
-MODULES = ("_columns", "_loop")
+MODULES = ("_columns", "_loop", "_rng")
 
 #: True when JOURNEYSIM_PURE_PYTHON is set (to anything but 0): the compiled modules are not used.
 PURE_PYTHON = os.environ.get("JOURNEYSIM_PURE_PYTHON", "") not in ("", "0")

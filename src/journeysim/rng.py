@@ -26,6 +26,8 @@ from typing import Iterable
 
 import numpy as np
 
+from . import compiled
+
 _BLOCK = 4096
 _log = math.log
 
@@ -140,7 +142,9 @@ class Stream:
 
 
 class Streams:
-    """The set of named streams for one replication, created on first use."""
+    """The set of named streams for one replication, created on first use: each a :class:`Stream`,
+    or its compiled twin (``journeysim._rng.Stream``, the same draws) when that is built
+    (:mod:`journeysim.compiled`)."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -149,5 +153,9 @@ class Streams:
     def __getitem__(self, name: str) -> Stream:
         s = self._streams.get(name)
         if s is None:
-            s = self._streams[name] = Stream(self.seed, name)
+            s = self._streams[name] = _Stream(self.seed, name)
         return s
+
+
+# Last: the compiled twin imports _BLOCK and Outcomes from this module.
+_Stream = getattr(compiled.in_use("_rng"), "Stream", Stream)
