@@ -4,13 +4,13 @@ Runs the same N replications of the default Hampshire scenario (``run.scale`` sh
 serial run takes minutes, not hours) three ways: one after another in this process, with the
 local executor's pool of worker processes, and on a Dask LocalCluster of as many worker processes
 (one thread each; the time to start the cluster is printed apart).  The replications are split
-into rounds (4 by default), and in each round every way runs that round's replications, in an
+into rounds (6 by default), and in each round every way runs that round's replications, in an
 order that turns round by round: a shared machine whose speed drifts over the minutes then slows
 every way alike, and the speed-ups compare like with like.  Prints each round's times, then each
 way's total wall time and speed-up over serial, and whether the event logs (SHA-256 of each file)
 are identical across the three.
 
-    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--rounds 4] [--seed 1] [--only serial,pool,dask]
+    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--rounds 6] [--seed 1] [--only serial,pool,dask]
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=64, help="replications (default 64)")
     ap.add_argument("--scale", type=float, default=0.25, help="run.scale of each replication (default 0.25)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the pool and the cluster (default 2)")
-    ap.add_argument("--rounds", type=int, default=4,
-                    help="rounds the replications are split into, each run every way in turn (default 4)")
+    ap.add_argument("--rounds", type=int, default=6,
+                    help="rounds the replications are split into, each run every way in turn; a multiple of "
+                         "the number of ways gives each way each turn equally often (default 6)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default=",".join(WAYS), help=f"ways to run, of {', '.join(WAYS)} (default all three)")
     args = ap.parse_args()
