@@ -6,11 +6,13 @@ built (no C compiler, say), the install says so and goes on, and journeysim runs
 pure-Python original instead (slower, and byte-identical in what it writes).
 """
 
+from pathlib import Path
+
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ("_columns", "_loop", "_rng")  # as journeysim.compiled.MODULES
+SOURCES = sorted(Path("src/journeysim").glob("*.pyx"))  # journeysim.compiled.MODULES (a test keeps them equal)
 
 
 class OptionalBuildExt(build_ext):
@@ -30,7 +32,6 @@ class OptionalBuildExt(build_ext):
 
 
 setup(
-    ext_modules=cythonize([Extension(f"journeysim.{name}", [f"src/journeysim/{name}.pyx"]) for name in MODULES],
-                          language_level=3),
+    ext_modules=cythonize([Extension(f"journeysim.{path.stem}", [path.as_posix()]) for path in SOURCES]),
     cmdclass={"build_ext": OptionalBuildExt},
 )

@@ -80,6 +80,10 @@ def test_a_run_writes_the_same_log_with_and_without_the_compiled_modules(tmp_pat
     assert (here.n, file_digest(tmp_path / "here.parquet")) == fast
 
 
+def test_the_compiled_modules_named_are_the_pyx_sources_that_setup_builds():
+    assert sorted(compiled.MODULES) == sorted(p.stem for p in (ROOT / "src" / "journeysim").glob("*.pyx"))
+
+
 @pytest.mark.parametrize("name", compiled.MODULES)
 def test_each_compiled_module_is_built_from_its_current_source(name):
     """An editable install builds journeysim/<name>.*.so beside its source; after the source

@@ -8,7 +8,7 @@ they first appear), so appending an event costs a few stores rather than thirtee
 and turning a chunk into Arrow arrays reads memory in order instead of visiting 65,536 Python
 objects per column scattered over the heap.  The arrays made from a chunk are those that
 ``ListColumns`` makes from its lists (same values, same nulls, same dictionaries), and the Parquet
-files written from them are byte-identical (``tests/test_eventlog.py``).
+files written from them are byte-identical (``tests/test_columns.py``).
 
 Built when the package is installed (``setup.py``); without a C compiler the package installs
 without it and the event log uses ``ListColumns``.
@@ -16,6 +16,8 @@ without it and the event log uses ``ListColumns``.
 
 import numpy as np
 import pyarrow as pa
+
+from .eventlog import age_array
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t
 
@@ -122,9 +124,7 @@ cdef class Columns:
             if name == "time":
                 out.append(pa.array(a["time"][:n].copy()))  # copies: the buffers are written over next
             elif name == "age":
-                ages = a["age"][:n]
-                missing = np.isnan(ages)
-                out.append(pa.array(ages.astype(np.float32), mask=missing if missing.any() else None))
+                out.append(age_array(a["age"][:n]))  # a new float32 array
             elif pa.types.is_dictionary(field.type):
                 codes = a[name][:n].copy()
                 strings = {"event": self.events, "team": self.teams, "outcome": self.outcomes,

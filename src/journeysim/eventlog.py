@@ -34,6 +34,13 @@ _NO_AGE = float("nan")
 _DOUBLES = ("time", "age")  # the columns buffered as typed arrays of doubles
 
 
+def age_array(ages: np.ndarray) -> pa.Array:
+    """The age column of a chunk from its ages as doubles, a missing age being NaN: float32,
+    null where missing (for both column buffers: ListColumns and the compiled Columns)."""
+    missing = np.isnan(ages)
+    return pa.array(ages.astype(np.float32), mask=missing if missing.any() else None)
+
+
 #: How logs are written: zstd; Parquet's dictionary encoding only for the columns that are already
 #: Arrow dictionaries (the ids and numbers are mostly distinct, so dictionary pages of them cost
 #: time and bytes for nothing); min/max statistics only for seq, time and date, the columns that
@@ -102,22 +109,19 @@ class ListColumns:
         for field, values in zip(fields, self._cols):
             if isinstance(values, array):  # time, or age (a missing age is NaN)
                 doubles = np.frombuffer(values, dtype=np.float64)
-                if field.name == "time":
-                    out.append(pa.array(doubles))
-                    continue
-                missing = np.isnan(doubles)
-                out.append(pa.array(doubles.astype(np.float32), mask=missing if missing.any() else None))
+                out.append(pa.array(doubles) if field.name == "time" else age_array(doubles))
             else:
                 out.append(pa.array(values, type=field.type))
         self._cols = self._empty()
         return out
 
 
+# After age_array, which the compiled module imports from here.
 _CompiledColumns = getattr(_compiled.built("_columns"), "Columns", None)
 
 #: Whether the event log buffers its rows with the compiled module ``journeysim._columns``
 #: (see :mod:`journeysim.compiled`).
-COMPILED = _CompiledColumns is not None and not _compiled.PURE_PYTHON
+COMPILED = _compiled.in_use("_columns") is not None
 
 
 class EventLog:
@@ -177,7 +181,7 @@ class EventLog:
         if self._chunks.writer is not None:
             self._chunks.writer.close()
         self._closed = True
-        self.emit = _closed
+        self.emit = _emit_after_close
 
     def to_table(self) -> pa.Table:
         """The whole log as an Arrow table (in-memory logs only)."""
@@ -219,7 +223,7 @@ class _Chunks:
         self.flushed += rows
 
 
-def _closed(*args, **kwargs) -> None:
+def _emit_after_close(*args, **kwargs) -> None:
     raise RuntimeError("event log is closed")
 
 
