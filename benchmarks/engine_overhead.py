@@ -105,7 +105,7 @@ def journeysim_blocks(n: int, c: int, lam: float, mean_service: float, seed: int
         case = Case(w.new_id("case"), fam, [child], now)
         fam.case = case
         w.child_event(Event.REFERRAL_RECEIVED, case, child, team=team.name)
-        w.env.process(allocated(i, now, case, child))
+        w.start(allocated(i, now, case, child))
         if count < n:
             w.at(arrivals.exponential(1.0 / lam), refer)
 

@@ -101,3 +101,78 @@ def test_a_run_on_the_loop_writes_the_log_simpys_loop_writes(tmp_path, monkeypat
     monkeypatch.setattr(world, "Environment", PlainSimPy)
     simulate(s, 4, tmp_path / "simpy.parquet")
     assert file_digest(tmp_path / "loop.parquet") == file_digest(tmp_path / "simpy.parquet")
+
+
+def _process_trace(env: simpy.Environment, light: bool) -> list:
+    """A little model of processes that wait for times (equal ones, zero, fractions), for a signal
+    succeeded by a callback and by another process, and start one another: run as the model's
+    light processes (world.Process, world.Signal) or, from the same generators, as SimPy's."""
+    seen: list = []
+
+    def start(gen) -> None:
+        if light:
+            world.Process(env, gen)
+        else:
+            env.process(_as_simpy(env, gen))
+
+    gate = world.Signal(env) if light else env.event()
+    second = world.Signal(env) if light else env.event()
+
+    def walker(name: str, waits: list):
+        seen.append((env.now, name, "start"))
+        for wait in waits:
+            yield wait
+            seen.append((env.now, name))
+        if name == "b":
+            second.succeed()
+            start(walker("c", [0.0, 1.5]))
+
+    def waiter(name: str, signal):
+        yield 0.5
+        yield signal
+        seen.append((env.now, name, "woken"))
+        yield 0.0
+        seen.append((env.now, name))
+
+    class Fake:  # World.at without a World
+        pass
+
+    fake = Fake()
+    fake.env = env
+    start(walker("a", [1.0, 1.0, 0.0, 2.0, 1]))
+    start(walker("b", [2.0, 0.25, 0.75]))
+    start(waiter("w", gate))
+    start(waiter("v", second))
+    world.World.at(fake, 2.0, lambda: seen.append((env.now, "call")))
+    world.World.at(fake, 2.0, lambda: start(walker("d", [0.0, 1.0])))
+    world.World.at(fake, 3.0, gate.succeed)
+    env.run()
+    return seen + [env.now]
+
+
+def _as_simpy(env: simpy.Environment, gen):
+    """Run a model process's generator as a SimPy process: a number is a timeout, a signal an event."""
+    while True:
+        try:
+            wait = gen.send(None)
+        except StopIteration:
+            return
+        yield wait if isinstance(wait, simpy.Event) else env.timeout(wait)
+
+
+def test_the_models_light_processes_run_as_simpy_processes_would():
+    light = _process_trace(world.Environment(), light=True)
+    assert light == _process_trace(PlainSimPy(), light=False)
+    assert light == _process_trace(world.Environment(), light=False)
+    assert (2.0, "call") in light and (3.0, "w", "woken") in light and light[-1] == 5.0
+
+
+def test_a_process_that_yields_something_else_is_refused_by_name():
+    env = world.Environment()
+
+    def wrong():
+        yield "tomorrow"
+
+    world.Process(env, wrong())
+    with pytest.raises(ValueError, match="yielded 'tomorrow'"):
+        env.run()

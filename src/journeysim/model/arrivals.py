@@ -43,7 +43,7 @@ def contacts(w: "World"):
             else:  # signposted at the front door: the family need not be modelled further
                 emit(now, Event.CONTACT_RECEIVED, family_id=w.new_id("family"), team="FRONT-DOOR",
                      outcome=outcome, reason="new_family", count=max(1, int(sizes.sample(rs))))
-        yield w.env.timeout(1.0)
+        yield 1.0
 
 
 def schedule_return(w: "World", case: "Case", reason: str) -> None:
@@ -87,7 +87,7 @@ def uasc(w: "World"):
     while True:
         rate = uasc_rate(w, w.env.now)
         if rate <= 0:
-            yield w.env.timeout(30.0)
+            yield 30.0
             continue
-        yield w.env.timeout(rs.exponential(1.0 / rate))
+        yield rs.exponential(1.0 / rate)
         care.uasc_arrives(w, rs)

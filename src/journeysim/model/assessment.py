@@ -39,7 +39,7 @@ def assessment(w: "World", case: "Case", reason: str):
     p = w.p.assessment
     rs = w.streams["assessment"]
     _each(w, Event.ASSESSMENT_STARTED, case)
-    yield w.env.timeout(p.duration.sample(rs))
+    yield p.duration.sample(rs)
     outcome = assessment_outcome(w, case)
     _each(w, Event.ASSESSMENT_COMPLETED, case, outcome=outcome, value=w.env.now - case.opened)
     if outcome in ("not_in_need", "early_help"):
@@ -53,7 +53,7 @@ def assessment(w: "World", case: "Case", reason: str):
 
 def strategy(w: "World", case: "Case", reason: str):
     rs = w.streams["assessment"]
-    yield w.env.timeout(w.p.strategy.delay.sample(rs))
+    yield w.p.strategy.delay.sample(rs)
     s47 = rs.uniform() < w.p.strategy.p_s47
     _each(w, Event.STRATEGY_DISCUSSION_HELD, case, outcome="s47" if s47 else "no_s47")
     return ("s47", reason) if s47 else ("cin", "strategy")
@@ -62,7 +62,7 @@ def strategy(w: "World", case: "Case", reason: str):
 def s47(w: "World", case: "Case", reason: str):
     p = w.p.s47
     rs = w.streams["assessment"]
-    yield w.env.timeout(p.duration.sample(rs))
+    yield p.duration.sample(rs)
     if rs.uniform() < w.years.prob("care_entry", p.p_emergency_care, w.env.now):
         _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
@@ -79,7 +79,7 @@ def s47(w: "World", case: "Case", reason: str):
 
 def icpc(w: "World", case: "Case", reason: str):
     rs = w.streams["assessment"]
-    yield w.env.timeout(w.p.icpc.delay.sample(rs))
+    yield w.p.icpc.delay.sample(rs)
     outcome = rs.outcome(w.p.icpc.outcome)
     _each(w, Event.ICPC_HELD, case, outcome=outcome)
     if outcome == "cp_plan":

@@ -36,7 +36,7 @@ def enter_care(w: "World", case: "Case", reason: str):
             legal = "s20" if rs.uniform() < w.p.initial.cla_s20_share else "care_order"
         else:
             legal = LEGAL_BY_REASON[reason]
-        w.env.process(episode(w, case, child, legal, reason))
+        w.start(episode(w, case, child, legal, reason))
     return None
     yield  # a generator, like every stage
 
@@ -132,14 +132,14 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
             broke = p.breakdown_time.sample(rs)
             # a return that breaks down once the child is grown up does not bring them back into care
             if broke < plan and not _grown_up(w, child, w.env.now + broke):
-                yield w.env.timeout(broke)
+                yield broke
                 e = practice.engagement(w, case)
                 w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)
                 w.child_event(Event.RETURN_HOME_BROKE_DOWN, case, child, value=broke)
                 yield from w.workforce.stage_change(case, [child], "care")
                 legal, reason = "s20", "breakdown"
                 continue
-        yield w.env.timeout(plan)
+        yield plan
         e = practice.assess_change(w, case)
         w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
         w.close_child(case, child, "plan_ended", "none", e)
@@ -156,14 +156,14 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
         nxt = min(t + gap, adopt_at)
         if nxt >= length:
             break
-        yield w.env.timeout(nxt - t)
+        yield nxt - t
         t = nxt
         if nxt == adopt_at:
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome="placed_for_adoption", reason="adoption")
             adopt_at = float("inf")
         else:
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
-    yield w.env.timeout(max(0.0, length - t))
+    yield max(0.0, length - t)
 
 
 def uasc_arrives(w: "World", rs) -> None:
@@ -176,7 +176,7 @@ def uasc_arrives(w: "World", rs) -> None:
     case = w.open_case(fam)
     case.had_plan = True
     w.child_event(Event.UASC_ARRIVED, case, fam.children[0])
-    w.env.process(_uasc_start(w, case))
+    w.start(_uasc_start(w, case))
 
 
 def _uasc_start(w: "World", case: "Case"):

@@ -1,8 +1,9 @@
 """A family's journey: the referral, the route from stage to stage, and the initial stock.
 
-Each stage is a short generator ``stage(w, case, reason)`` that does its work and
-returns the next ``(stage, reason)``, or ``None`` when the family-level journey is
-over (closed, or its children are in care, each on their own).
+Each stage is a short generator ``stage(w, case, reason)`` that does its work, yields the
+days it waits (a process's generator yields a number of days, or a ``world.Signal``: see
+``world.Process``), and returns the next ``(stage, reason)``, or ``None`` when the
+family-level journey is over (closed, or its children are in care, each on their own).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def refer(w: "World", fam: "Family") -> None:
     for child in case.children:
         w.child_event(Event.REFERRAL_RECEIVED, case, child, team=intake.name, count=child.referrals)
         child.referrals += 1
-    w.env.process(_referral(w, case, intake))
+    w.start(_referral(w, case, intake))
 
 
 def _referral(w: "World", case: "Case", intake):
@@ -58,7 +59,7 @@ def _referral(w: "World", case: "Case", intake):
         for child in list(case.children):
             w.close_child(case, child, "referral_nfa")
         return
-    yield w.env.timeout(p.assessment.allocation_delay.sample(rs))
+    yield p.assessment.allocation_delay.sample(rs)
     # the team on intake when the referral arrived takes it (under CAST, that week's team)
     if intake not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
         intake = w.workforce.intake_team(case.district)
@@ -96,7 +97,7 @@ def _load(w: "World", case: "Case", stage: str, rs) -> int:
         team = wf.intake_team(d)
     else:
         team = wf.care_team(d) if stage == "care" else wf.plan_team(d)
-    w.env.process(_start_loaded(w, case, team, stage))
+    w.start(_start_loaded(w, case, team, stage))
     return len(case.children)
 
 

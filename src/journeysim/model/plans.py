@@ -31,7 +31,7 @@ def cin(w: "World", case: "Case", reason: str):
     case.had_plan = True
     _each(w, Event.CIN_PLAN_STARTED, case, reason=reason)
     w.hubs.maybe_refer(case, w.p.hubs.p_refer_cin)
-    yield w.env.timeout(_length(w, p.duration, reason, rs))
+    yield _length(w, p.duration, reason, rs)
     e = practice.assess_change(w, case)
     route = "closed"
     if not case.positive_change:
@@ -62,7 +62,7 @@ def cp(w: "World", case: "Case", reason: str):
     if reason == "initial_stock":  # loaded part-way: the next review falls within one interval
         review = rs.uniform() * p.review_interval_days
     while True:
-        yield w.env.timeout(review - elapsed)
+        yield review - elapsed
         elapsed = review
         n += 1
         ending = elapsed >= length
@@ -86,10 +86,10 @@ def plo(w: "World", case: "Case", e: float):
     p = w.p
     rs = w.streams["plans"]
     _each(w, Event.PLO_STARTED, case)
-    yield w.env.timeout(p.plo.duration.sample(rs))
+    yield p.plo.duration.sample(rs)
     if rs.uniform() < w.years.prob("care_entry", p.plo.p_proceedings, w.env.now):
         _each(w, Event.CARE_PROCEEDINGS_ISSUED, case)
-        yield w.env.timeout(p.proceedings.to_care.sample(rs))
+        yield p.proceedings.to_care.sample(rs)
         _each(w, Event.CP_PLAN_ENDED, case, reason="care", value=e)
         return ("care", "proceedings")
     _each(w, Event.CP_PLAN_ENDED, case, reason="step_down", value=e)

@@ -111,7 +111,7 @@ class Workforce:
             case = child.family.case
             by_case.setdefault(case.id, (case, []))[1].append(child)
         for case, children in by_case.values():
-            w.env.process(self.allocate(case, children, team, "worker_left"))
+            w.start(self.allocate(case, children, team, "worker_left"))
         if reason == "turnover" and not worker.covering:
             w.log.emit(w.env.now, Event.POST_VACATED, team=team.name)
             p = w.p.workforce
@@ -260,7 +260,7 @@ class Workforce:
         """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
         worker = self._pick(team, len(children))
         if worker is None:
-            ev = self.w.env.event()
+            ev = self.w.signal()
             team.waiting.append((case, children, reason, ev))
             yield ev
             return

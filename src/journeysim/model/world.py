@@ -12,7 +12,7 @@ from pathlib import Path
 
 import simpy
 from simpy.core import StopSimulation
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT
 
 from .. import compiled
 from ..calendar import Calendar
@@ -44,6 +44,67 @@ def _fire(call: _Call) -> None:
 
 
 _FIRE = (_fire,)  # never changed: SimPy replaces an event's callbacks with None, and only reads them
+
+
+class Process:
+    """A model process: a generator that yields the days it waits (a number), or a :class:`Signal`
+    to wait until something else wakes it.  It runs exactly as the same generator run as a SimPy
+    process yielding ``env.timeout(days)`` or ``env.event()`` would (same times, same order of
+    everything: started as SimPy starts a process, by an urgent entry in the event queue; each
+    wait scheduled as SimPy schedules a timeout), but a wait is one entry in the event queue, a
+    :class:`_Call`, rather than a ``Timeout`` event with a list of callbacks that resumes a
+    ``simpy.Process``.  The end of a process is not an event: SimPy schedules one, but nothing in
+    the model waits for a process, and an event nobody waits for changes nothing.  An exception
+    in the generator ends the run with its own traceback."""
+
+    __slots__ = ("_send", "_env")
+
+    def __init__(self, env: "Environment", generator) -> None:
+        self._send = generator.send
+        self._env = env
+        env.put((env._now, URGENT, next(env._eid), _Call(self._resume)))
+
+    def _resume(self) -> None:
+        try:
+            wait = self._send(None)
+        except StopIteration:
+            return
+        env = self._env
+        if wait.__class__ is float and wait >= 0.0:
+            env.put((env._now + wait, NORMAL, next(env._eid), _Call(self._resume)))
+        else:
+            self._wait_for(wait)
+
+    def _wait_for(self, wait) -> None:
+        if isinstance(wait, Signal):
+            wait._waiting = self
+            return
+        if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait >= 0:
+            env = self._env
+            env.put((env._now + float(wait), NORMAL, next(env._eid), _Call(self._resume)))
+            return
+        raise ValueError(f"a model process yielded {wait!r}: it must yield the days it waits (a number, "
+                         "at least 0) or a Signal")
+
+
+class Signal:
+    """What a :class:`Process` yields to wait until :meth:`succeed` is called: it then resumes as a
+    SimPy process waiting for ``env.event()`` resumes after ``succeed()`` (an entry in the event
+    queue, at the time of ``succeed``)."""
+
+    __slots__ = ("_env", "_waiting")
+
+    def __init__(self, env: "Environment") -> None:
+        self._env = env
+        self._waiting: Process | None = None
+
+    def succeed(self) -> None:
+        env = self._env
+        env.put((env._now, NORMAL, next(env._eid), _Call(self._wake)))
+
+    def _wake(self) -> None:
+        if self._waiting is not None:
+            self._waiting._resume()
 
 
 class Environment(simpy.Environment):
@@ -209,6 +270,14 @@ class World:
         env = self.env
         env.put((env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn)))
 
+    def start(self, generator) -> None:
+        """Start a model process now: ``generator`` yields the days it waits, or a :class:`Signal`."""
+        Process(self.env, generator)
+
+    def signal(self) -> Signal:
+        """A :class:`Signal` for a process to wait on."""
+        return Signal(self.env)
+
     def day_of(self, date: dt.date | None) -> float:
         """Simulation day of a component date; +inf for 'never'."""
         day = self._days.get(date)
@@ -318,9 +387,9 @@ def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> 
     w.workforce.staff_initially()
     _schedule_components(w)
     journey.load_initial_stock(w)
-    w.env.process(arrivals.contacts(w))
-    w.env.process(arrivals.uasc(w))
-    w.env.process(_intake_rota(w))
+    w.start(arrivals.contacts(w))
+    w.start(arrivals.uasc(w))
+    w.start(_intake_rota(w))
     w.env.run(until=until if until is not None else w.cal.horizon)
     log.close()
     w.dispose()
@@ -350,10 +419,10 @@ def _schedule_components(w: World) -> None:
 
 def _intake_rota(w: World):
     """Each Monday, name the CAST team taking each model-B district's new referrals."""
-    yield w.env.timeout(w.cal.next_monday(0.0) if w.cal.start.weekday() else 0.0)
+    yield w.cal.next_monday(0.0) if w.cal.start.weekday() else 0.0
     while True:
         for d in range(w.workforce.n_districts):
             if w.workforce.model[d] == "B":
                 for team in w.workforce.intake_teams(d):
                     w.log.emit(w.env.now, Event.INTAKE_WEEK_STARTED, team=team.name)
-        yield w.env.timeout(7.0)
+        yield 7.0
