@@ -51,6 +51,46 @@ def test_streamed_log_in_small_chunks_equals_in_memory_log(tmp_path):
     assert read_log(path).to_pylist() == memory.to_table().to_pylist()
 
 
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_log_written_in_its_own_thread_is_the_file_written_in_turn(tmp_path, monkeypatch, cores):
+    """With a second core the batches go to the file from a writer thread: the same bytes."""
+    from journeysim import eventlog
+
+    def write(name: str, threaded: bool) -> Path:
+        monkeypatch.setattr(eventlog, "_cores_available", lambda: 2 if threaded else 1)
+        log = EventLog(dt.date(2014, 4, 1), tmp_path / name, chunk_rows=cores * 2)
+        assert isinstance(log._chunks.writer, eventlog._Writer) == threaded
+        for row in _rows(25):
+            row = dict(row)
+            t, e = row.pop("time"), row.pop("event")
+            log.emit(t, e, **row)
+        log.close()
+        return tmp_path / name
+
+    threaded, in_turn = write("threaded.parquet", True), write("in_turn.parquet", False)
+    assert threaded.read_bytes() == in_turn.read_bytes()
+    assert read_log(threaded).column("seq").to_pylist() == list(range(25))
+
+
+def test_a_failed_write_in_the_writer_thread_is_raised_in_the_run(tmp_path, monkeypatch):
+    from journeysim import eventlog
+
+    monkeypatch.setattr(eventlog, "_cores_available", lambda: 2)
+    log = EventLog(dt.date(2014, 4, 1), tmp_path / "x.parquet", chunk_rows=2)
+
+    def full_disc(batch):
+        raise OSError("No space left on device")
+
+    log._chunks.writer._writer.write_batch = full_disc
+    with pytest.raises(OSError, match="No space left"):
+        for row in _rows(10):
+            row = dict(row)
+            t, e = row.pop("time"), row.pop("event")
+            log.emit(t, e, **row)
+        log.close()
+    assert log._chunks.writer._thread is None  # stopped: nothing more is written
+
+
 def test_missing_and_present_ages_and_times_survive_the_typed_buffers(tmp_path):
     """Time and age are buffered as doubles (a missing age as NaN): across chunk boundaries a
     missing age reads back as null, an age as its float32, a time exactly."""
