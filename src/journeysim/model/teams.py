@@ -291,7 +291,7 @@ class Workforce:
             worker.team.children += 1
             worker.team.file(worker)
             w.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
-                       reason=reason, age=child.age(now), value=float(worker.load))
+                       None, reason, None, child.age(now), None, float(worker.load))  # the log's columns in order
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self._serve_waiting(team)

@@ -243,7 +243,7 @@ class World:
         self.streams = Streams(seed)
         start = p.run.start - dt.timedelta(days=p.run.warmup_days)
         self.cal = Calendar(start, p.run.end)
-        self._ids = {"family": count(1), "child": count(1), "case": count(1)}  # ids from 1, by kind
+        self.ids = {"family": count(1), "child": count(1), "case": count(1)}  # id counters by kind, each from 1
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
         # A county larger than twice Hampshire has more districts, not larger teams: see run.scale.
         self.copies = district_copies(p.run.scale)
@@ -261,7 +261,7 @@ class World:
 
     # ------------------------------------------------------------------ helpers
     def new_id(self, kind: str) -> int:
-        return next(self._ids[kind])
+        return next(self.ids[kind])
 
     def at(self, delay: float, fn) -> None:
         """Call ``fn()`` after ``delay`` days (a negative delay counts as none): a scheduled callback,
