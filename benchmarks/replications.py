@@ -1,22 +1,26 @@
 """Replications: N replications run serially, in a local process pool and on a local Dask cluster.
 
 Runs the same N replications of the default Hampshire scenario (``run.scale`` shrunk so that the
-serial run takes minutes, not hours) three ways: one after another in this process, with the
+serial run takes minutes, not hours) four ways: one after another in this process on one core
+(``serial``: this process pinned to its first core while it runs them, the baseline of the
+speed-ups), one after another in this process free to use every core (``serial-free``: each event
+log is then written by a thread of its own, on a second core; see journeysim.eventlog), with the
 local executor's pool of worker processes, and on a Dask LocalCluster of as many worker processes
 (one thread each; the time to start the cluster is printed apart).  The replications are split
-into rounds (6 by default), and in each round every way runs that round's replications, in an
+into rounds (8 by default), and in each round every way runs that round's replications, in an
 order that turns round by round: a shared machine whose speed drifts over the minutes then slows
 every way alike, and the speed-ups compare like with like.  Prints each round's times, then each
-way's total wall time and speed-up over serial, and whether the event logs (SHA-256 of each file)
-are identical across the three.
+way's total wall time and speed-up over serial (and over serial-free), and whether the event logs
+(SHA-256 of each file) are identical across the ways.
 
-    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--rounds 6] [--seed 1] [--only serial,pool,dask]
+    python benchmarks/replications.py [--reps 64] [--scale 0.25] [--workers 2] [--rounds 8] [--seed 1] [--only serial,serial-free,pool,dask]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +31,18 @@ from journeysim.eventlog import file_digest
 from _machine import describe  # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
-WAYS = ("serial", "pool", "dask")
+WAYS = ("serial", "serial-free", "pool", "dask")
+
+
+@contextlib.contextmanager
+def one_core():
+    """This process (and what it starts) on its first core only, while in the block."""
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 def timed(scenario: sc.Scenario, reps: int, seed: int, folder: Path, executor: runner.Executor,
@@ -46,11 +61,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=64, help="replications (default 64)")
     ap.add_argument("--scale", type=float, default=0.25, help="run.scale of each replication (default 0.25)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the pool and the cluster (default 2)")
-    ap.add_argument("--rounds", type=int, default=6,
+    ap.add_argument("--rounds", type=int, default=8,
                     help="rounds the replications are split into, each run every way in turn; a multiple of "
-                         "the number of ways gives each way each turn equally often (default 6)")
+                         "the number of ways gives each way each turn equally often (default 8)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default=",".join(WAYS), help=f"ways to run, of {', '.join(WAYS)} (default all three)")
+    ap.add_argument("--only", default=",".join(WAYS), help=f"ways to run, of {', '.join(WAYS)} (default all four)")
     args = ap.parse_args()
     ways = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in ways if w not in WAYS]
@@ -68,10 +83,12 @@ def main() -> None:
     seconds = {way: 0.0 for way in ways}
     events = {way: 0 for way in ways}
     hashes: dict[str, dict[int, str]] = {way: {} for way in ways}
-    labels = {"serial": "serial (this process)", "pool": f"local process pool ({args.workers} workers)",
+    labels = {"serial": "serial (this process, on one core)",
+              "serial-free": "serial (this process, log thread on a second core)",
+              "pool": f"local process pool ({args.workers} workers)",
               "dask": f"Dask LocalCluster ({args.workers} workers)"}
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        executors: dict[str, runner.Executor] = {"serial": runner.LocalExecutor(1),
+        executors: dict[str, runner.Executor] = {"serial": runner.LocalExecutor(1), "serial-free": runner.LocalExecutor(1),
                                                  "pool": runner.LocalExecutor(args.workers)}
         if "dask" in ways:
             t0 = time.perf_counter()
@@ -82,14 +99,16 @@ def main() -> None:
             turn = ways[k % len(ways):] + ways[:k % len(ways)]
             took = []
             for way in turn:
-                t, digests, n = timed(s, args.reps, args.seed, Path(tmp) / way, executors[way], todo)
+                with one_core() if way == "serial" else contextlib.nullcontext():
+                    t, digests, n = timed(s, args.reps, args.seed, Path(tmp) / way, executors[way], todo)
                 seconds[way] += t
                 events[way] += n
                 hashes[way].update(digests)
                 took.append(f"{way} {t:.1f} s")
             print(f"round {k + 1} of {len(rounds)} ({len(todo)} replications): " + ", ".join(took), flush=True)
     for way in ways:
-        speedup = f"{seconds['serial'] / seconds[way]:5.2f}x serial" if "serial" in seconds else ""
+        speedup = "  ".join(f"{seconds[base] / seconds[way]:5.2f}x {base}" for base in ("serial", "serial-free")
+                            if base in seconds)
         print(f"{labels[way]:58s} {seconds[way]:8.1f} s  {events[way] / seconds[way]:>10,.0f} events/s  {speedup}")
     digests = {way: [h[r] for r in sorted(h)] for way, h in hashes.items()}
     first = next(iter(digests.values()))

@@ -57,7 +57,7 @@ def test_a_log_written_in_its_own_thread_is_the_file_written_in_turn(tmp_path, m
     from journeysim import eventlog
 
     def write(name: str, threaded: bool) -> Path:
-        monkeypatch.setattr(eventlog, "_cores_available", lambda: 2 if threaded else 1)
+        monkeypatch.setattr(eventlog, "cores_available", lambda: 2 if threaded else 1)
         log = EventLog(dt.date(2014, 4, 1), tmp_path / name, chunk_rows=cores * 2)
         assert isinstance(log._chunks.writer, eventlog._Writer) == threaded
         for row in _rows(25):
@@ -75,7 +75,7 @@ def test_a_log_written_in_its_own_thread_is_the_file_written_in_turn(tmp_path, m
 def test_a_failed_write_in_the_writer_thread_is_raised_in_the_run(tmp_path, monkeypatch):
     from journeysim import eventlog
 
-    monkeypatch.setattr(eventlog, "_cores_available", lambda: 2)
+    monkeypatch.setattr(eventlog, "cores_available", lambda: 2)
     log = EventLog(dt.date(2014, 4, 1), tmp_path / "x.parquet", chunk_rows=2)
 
     def full_disc(batch):

@@ -149,6 +149,10 @@ class EventLog:
     compiled:
         Buffer rows with the compiled module (default: :data:`COMPILED`) or in Python lists;
         the file is the same either way.
+    thread:
+        Write the file's batches in a thread of its own (:class:`_Writer`), or in turn as they
+        fill; default: in a thread when this process may use more than one core.  The file is
+        the same either way.
     """
 
     def __init__(
@@ -158,6 +162,7 @@ class EventLog:
         metadata: dict[str, str] | None = None,
         chunk_rows: int = 65_536,
         compiled: bool | None = None,
+        thread: bool | None = None,
     ) -> None:
         if compiled and _CompiledColumns is None:
             raise RuntimeError("journeysim._columns is not built: reinstall the package with a C compiler")
@@ -165,7 +170,7 @@ class EventLog:
         writer = None
         if path:
             writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS)
-            if _cores_available() > 1:
+            if (cores_available() > 1) if thread is None else thread:
                 writer = _Writer(writer)
         self._chunks = _Chunks(self.schema, (start_date - _EPOCH).days, writer)
         kind = _CompiledColumns if (COMPILED if compiled is None else compiled) else ListColumns
@@ -229,7 +234,7 @@ class _Chunks:
         self.flushed += rows
 
 
-def _cores_available() -> int:
+def cores_available() -> int:
     """The processor cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))

@@ -55,7 +55,7 @@ import tomli_w
 from . import __version__
 from .calendar import fy_of
 from .costs import annual_costs, with_total
-from .eventlog import file_digest, read_log
+from .eventlog import cores_available, file_digest, read_log
 from .model import simulate
 from .projections import as_frame, measures
 from .rng import replication_seeds
@@ -90,12 +90,12 @@ def git_commit() -> str:
         return "unknown"
 
 
-def _run_one(scenario: Scenario, rep: int, seed: int, path: str) -> RepResult:
+def _run_one(scenario: Scenario, rep: int, seed: int, path: str, log_thread: bool = False) -> RepResult:
     t0 = time.perf_counter()
     meta = {"journeysim.scenario": scenario.name, "journeysim.seed": str(seed),
             "journeysim.replication": str(rep), "journeysim.version": __version__}
     try:
-        log = simulate(scenario, seed, path, meta)
+        log = simulate(scenario, seed, path, meta, log_thread=log_thread)
     except OSError as exc:  # on a cluster, most often a worker that cannot see the output folder
         raise RunError(f"{path}: replication {rep} cannot write its event log on host {socket.gethostname()} "
                        f"({exc.strerror or exc}); with --scheduler, every worker must reach the output folder "
@@ -119,7 +119,7 @@ def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, wor
     todo = list(range(reps)) if todo is None else todo
     events = Path(os.path.abspath(folder)) / "events"
     events.mkdir(parents=True, exist_ok=True)
-    jobs = [(scenario, r, seeds[r], str(events / f"rep-{r:03d}.parquet")) for r in todo]
+    jobs = [(scenario, r, seeds[r], str(events / f"rep-{r:03d}.parquet"), executor.spare_core) for r in todo]
     results: list[RepResult] = []
 
     def done(_index: int, result: RepResult) -> None:
@@ -177,6 +177,11 @@ class Executor(abc.ABC):
 
     kind: str = ""
     workers: int = 1  #: jobs it runs at once
+    #: Whether a job's process has a core to spare, for the thread that writes a replication's event
+    #: log (journeysim.eventlog): not when the jobs running at once take every core (a cluster's
+    #: workers, one per core, or a local pool as large as the machine), where the threads would only
+    #: contend for them.
+    spare_core: bool = False
 
     @abc.abstractmethod
     def each(self, fn, jobs: list[tuple], done) -> None:
@@ -204,6 +209,10 @@ class LocalExecutor(Executor):
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+
+    @property
+    def spare_core(self) -> bool:  # type: ignore[override]
+        return self.workers < cores_available()
 
     def describe(self) -> str:
         return "this process" if self.workers == 1 else f"{self.workers} local worker processes"

@@ -350,14 +350,15 @@ class World:
 
 
 def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, metadata: dict[str, str] | None = None,
-             until: float | None = None) -> EventLog:
-    """Run one replication; return its (closed) event log, streamed to ``path`` when given."""
+             until: float | None = None, log_thread: bool | None = None) -> EventLog:
+    """Run one replication; return its (closed) event log, streamed to ``path`` when given (by a thread
+    of its own when ``log_thread``; None: when this process may use more than one core)."""
     p = scenario.ns()
     start = p.run.start - dt.timedelta(days=p.run.warmup_days)
     meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
             "journeysim.end_date": p.run.end.isoformat()}
     meta.update(metadata or {})
-    log = EventLog(start, path, meta)
+    log = EventLog(start, path, meta, thread=log_thread)
     with _collector_paused():
         _play(scenario, seed, log, until)
     return log
