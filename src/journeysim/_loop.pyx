@@ -27,7 +27,7 @@ def run_events(env, double stop, bint bounded, call):
         if bounded and due >= stop:
             return
         entry = <tuple>heappop(queue)
-        env._now = entry[0]
+        env.now = entry[0]
         event = entry[3]
         if type(event) is call:
             event.fn()
