@@ -8,9 +8,10 @@ interpreter's own work between them, which was a tenth of a county run."""
 from heapq import heappop
 
 
-def run_events(env, double stop, bint bounded, call):
+def run_events(env, double stop, bint bounded, call, process):
     """Run ``env``'s events in order until none is left or, when ``bounded``, until the next is
-    due at ``stop`` or later.  ``call`` is the class of scheduled callbacks (world._Call)."""
+    due at ``stop`` or later.  ``call`` is the class of scheduled callbacks (world._Call),
+    ``process`` that of the model's processes (world.Process)."""
     cdef list queue = env._queue
     cdef list later_days = env._later_days
     cdef double open_ = env._open
@@ -31,6 +32,9 @@ def run_events(env, double stop, bint bounded, call):
         event = entry[3]
         if type(event) is call:
             event.fn()
+            continue
+        if type(event) is process:
+            event._resume()
             continue
         callbacks = event.callbacks
         event.callbacks = None

@@ -51,18 +51,29 @@ class Process:
     to wait until something else wakes it.  It runs exactly as the same generator run as a SimPy
     process yielding ``env.timeout(days)`` or ``env.event()`` would (same times, same order of
     everything: started as SimPy starts a process, by an urgent entry in the event queue; each
-    wait scheduled as SimPy schedules a timeout), but a wait is one entry in the event queue, a
-    :class:`_Call`, rather than a ``Timeout`` event with a list of callbacks that resumes a
-    ``simpy.Process``.  The end of a process is not an event: SimPy schedules one, but nothing in
-    the model waits for a process, and an event nobody waits for changes nothing.  An exception
-    in the generator ends the run with its own traceback."""
+    wait scheduled as SimPy schedules a timeout), but a wait is one entry in the event queue, the
+    process itself (the run loop resumes it), rather than a ``Timeout`` event with a list of
+    callbacks that resumes a ``simpy.Process``.  The end of a process is not an event: SimPy
+    schedules one, but nothing in the model waits for a process, and an event nobody waits for
+    changes nothing.  An exception in the generator ends the run with its own traceback."""
 
     __slots__ = ("_send", "_env")
+    _ok = True  # for SimPy's own loop (Environment.step), as an event that succeeded
 
     def __init__(self, env: "Environment", generator) -> None:
         self._send = generator.send
         self._env = env
-        env.put((env.now, URGENT, next(env._eid), _Call(self._resume)))
+        env.put((env.now, URGENT, next(env._eid), self))
+
+    @property
+    def callbacks(self) -> tuple:
+        """For SimPy's own loop, which calls an event's callbacks with it and then sets them to
+        None (ignored here: a process is in the queue again each time it waits)."""
+        return _RESUME
+
+    @callbacks.setter
+    def callbacks(self, value) -> None:
+        pass
 
     def _resume(self) -> None:
         try:
@@ -71,7 +82,7 @@ class Process:
             return
         env = self._env
         if wait.__class__ is float and wait >= 0.0:
-            env.put((env.now + wait, NORMAL, next(env._eid), _Call(self._resume)))
+            env.put((env.now + wait, NORMAL, next(env._eid), self))
         else:
             self._wait_for(wait)
 
@@ -81,10 +92,17 @@ class Process:
             return
         if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait >= 0:
             env = self._env
-            env.put((env.now + float(wait), NORMAL, next(env._eid), _Call(self._resume)))
+            env.put((env.now + float(wait), NORMAL, next(env._eid), self))
             return
         raise ValueError(f"a model process yielded {wait!r}: it must yield the days it waits (a number, "
                          "at least 0) or a Signal")
+
+
+def _resume_process(process: Process) -> None:
+    process._resume()
+
+
+_RESUME = (_resume_process,)
 
 
 class Signal:
@@ -193,7 +211,7 @@ class Environment(simpy.Environment):
         if until is not None and stop <= self.now:
             raise ValueError(f"until ({stop}) must be greater than the current simulation time")
         try:
-            _run_events(self, stop, until is not None, _Call)
+            _run_events(self, stop, until is not None, _Call, Process)
         except StopSimulation as stop_event:
             return stop_event.args[0]
         if until is not None:
@@ -201,9 +219,10 @@ class Environment(simpy.Environment):
         return None
 
 
-def run_events(env: Environment, stop: float, bounded: bool, call: type) -> None:
+def run_events(env: Environment, stop: float, bounded: bool, call: type, process: type) -> None:
     """The loop of :meth:`Environment.run`: run ``env``'s events in order until none is left or,
-    when ``bounded``, until the next is due at ``stop`` or later.  ``call`` is :class:`_Call`.
+    when ``bounded``, until the next is due at ``stop`` or later.  ``call`` is :class:`_Call`,
+    ``process`` :class:`Process`.
     This is the reference for its compiled twin, ``journeysim._loop.run_events``, which
     :meth:`Environment.run` uses when it is built (:mod:`journeysim.compiled`)."""
     queue, later_days = env._queue, env._later_days
@@ -220,6 +239,9 @@ def run_events(env: Environment, stop: float, bounded: bool, call: type) -> None
         env.now, _, _, event = heappop(queue)
         if type(event) is call:
             event.fn()
+            continue
+        if type(event) is process:
+            event._resume()
             continue
         callbacks, event.callbacks = event.callbacks, None
         for callback in callbacks:
