@@ -23,7 +23,7 @@ from conftest import SCENARIOS
 
 #: A tiny county over two years: a replication takes a fraction of a second.
 TINY = ["run.scale=0.02", "run.warmup_days=180", "run.start=2016-04-01", "run.end=2017-04-01"]
-REPS, SEED = 6, 3
+REPS, SEED = 12, 3  # enough that a run killed at its first finished replication has more to do
 SCENARIO = SCENARIOS / "hampshire.toml"
 
 
@@ -129,7 +129,7 @@ def test_an_interrupt_in_process_keeps_what_finished(tmp_path, uninterrupted):
         if done == 3:
             raise KeyboardInterrupt
 
-    with pytest.raises(runner.RunInterrupted, match=r"^3 of 6 replications finished and are kept in"):
+    with pytest.raises(runner.RunInterrupted, match=rf"^3 of {REPS} replications finished and are kept in"):
         runner.run(scenario(), out, REPS, SEED, workers=1, progress=stop_after_three)
     partial = runner.incomplete_folder(out)
     assert _kept(partial) == [0, 1, 2] and runner.unfinished(out) == (3, REPS)
