@@ -209,7 +209,7 @@ class _Chunks:
     full, and hold no reference back to the log: the log, its buffers and this form no cycle,
     which matters while a run pauses the garbage collector (world.py)."""
 
-    def __init__(self, schema: pa.Schema, start_ordinal: int, writer: "_Writer | None") -> None:
+    def __init__(self, schema: pa.Schema, start_ordinal: int, writer: "pq.ParquetWriter | _Writer | None") -> None:
         self.schema = schema
         self.fields = [schema.field("time"), *list(schema)[3:]]  # the buffered columns: all but seq and date
         self.start_ordinal = start_ordinal

@@ -29,7 +29,8 @@ class _Call:
     """A callback that :meth:`World.at` puts in SimPy's event queue.  Of an event, SimPy's loop
     (``Environment.step``) needs only its callbacks, which it takes and calls with the event, and
     whether it succeeded; a ``Timeout`` with a closure appended to its callbacks costs two more
-    objects and two more calls, and this is the model's commonest event."""
+    objects and two more calls, and this is one of the model's commonest events (with a waiting
+    :class:`Process`, which is its own entry)."""
 
     __slots__ = ("fn", "callbacks")
     _ok = True
@@ -80,20 +81,21 @@ class Process:
             wait = self._send(None)
         except StopIteration:
             return
+        if wait.__class__ is not float or wait < 0.0:  # not the usual days to wait
+            wait = self._days_or_signal(wait)
+            if wait is None:
+                return
         env = self._env
-        if wait.__class__ is float and wait >= 0.0:
-            env.put((env.now + wait, NORMAL, next(env._eid), self))
-        else:
-            self._wait_for(wait)
+        env.put((env.now + wait, NORMAL, next(env._eid), self))
 
-    def _wait_for(self, wait) -> None:
+    def _days_or_signal(self, wait) -> float | None:
+        """What the generator yielded, other than a float: days to wait as a float, or None for a
+        :class:`Signal` (which now holds this process)."""
         if isinstance(wait, Signal):
             wait._waiting = self
-            return
+            return None
         if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait >= 0:
-            env = self._env
-            env.put((env.now + float(wait), NORMAL, next(env._eid), self))
-            return
+            return float(wait)
         raise ValueError(f"a model process yielded {wait!r}: it must yield the days it waits (a number, "
                          "at least 0) or a Signal")
 
