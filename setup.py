@@ -1,5 +1,6 @@
 """Builds the compiled modules (see src/journeysim/compiled.py): journeysim._columns (the event
-log's column buffers), journeysim._loop (the event loop) and journeysim._rng (random streams).
+log's column buffers), journeysim._loop (the event loop), journeysim._rng (random streams) and
+journeysim._arenas (Python's small objects on huge pages).
 
 Everything else is declared in pyproject.toml.  The modules are optional: where one cannot be
 built (no C compiler, say), the install says so and goes on, and journeysim runs the module's

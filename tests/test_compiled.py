@@ -65,7 +65,7 @@ def _run(tmp: Path, name: str, pure: bool) -> tuple[int, str]:
     path = tmp / f"{name}.parquet"
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "scenarios" / "hampshire.toml"), str(path)],
                          env=env, capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[0].startswith("pure Python" if pure else "compiled journeysim._columns, journeysim._loop, journeysim._rng")
+    assert out[0].startswith("pure Python" if pure else "compiled journeysim._arenas, journeysim._columns, journeysim._loop, journeysim._rng")
     return int(out[1]), file_digest(path)
 
 

@@ -1,4 +1,4 @@
-"""The optional compiled modules, and the switch that turns them off.
+"""The optional compiled modules, and the switches that turn them off.
 
 Three parts of the hot path have a compiled twin, built from a ``.pyx`` file by ``setup.py``
 when the package is installed: ``journeysim._columns`` (the event log's column buffers, twin of
@@ -8,6 +8,11 @@ Each twin does exactly what its Python original does, and the event logs are byt
 either way (``tests/test_compiled.py``, ``tests/test_columns.py``, ``tests/test_engine.py``);
 the Python originals are the reference, and what runs when the package was installed without
 a C compiler.  Set the environment variable ``JOURNEYSIM_PURE_PYTHON=1`` to run them anyway.
+
+A fourth, ``journeysim._arenas``, has no twin: it puts Python's small objects on huge pages
+(see its docstring), which changes how fast a run is and nothing else.  A replication turns it
+on (:func:`use_huge_pages`) unless ``JOURNEYSIM_PURE_PYTHON`` is set or
+``JOURNEYSIM_HUGE_PAGES=0``.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import os
 from types import ModuleType
 
 #: The compiled modules, by name (``journeysim.<name>``, source ``src/journeysim/<name>.pyx``).
-MODULES = ("_columns", "_loop", "_rng")
+MODULES = ("_arenas", "_columns", "_loop", "_rng")
 
 #: True when JOURNEYSIM_PURE_PYTHON is set (to anything but 0): the compiled modules are not used.
 PURE_PYTHON = os.environ.get("JOURNEYSIM_PURE_PYTHON", "") not in ("", "0")
+
+#: False when JOURNEYSIM_HUGE_PAGES=0: Python's small objects stay on the system's usual pages.
+HUGE_PAGES = os.environ.get("JOURNEYSIM_HUGE_PAGES", "1") != "0"
 
 
 def built(name: str) -> ModuleType | None:
@@ -36,9 +44,16 @@ def in_use(name: str) -> ModuleType | None:
     return None if PURE_PYTHON else built(name)
 
 
+def use_huge_pages() -> bool:
+    """From now on, give this process's small Python objects huge pages where the system has them
+    (``journeysim._arenas``; once is enough).  True if they are in use."""
+    arenas = in_use("_arenas") if HUGE_PAGES else None
+    return arenas is not None and arenas.install()
+
+
 def describe() -> str:
     """One line for benchmarks and run metadata: which compiled modules are in use."""
-    used = [name for name in MODULES if in_use(name) is not None]
+    used = [name for name in MODULES if in_use(name) is not None and (name != "_arenas" or HUGE_PAGES)]
     if used:
         return "compiled " + ", ".join(f"journeysim.{n}" for n in used)
     return "pure Python" + (" (JOURNEYSIM_PURE_PYTHON)" if PURE_PYTHON else " (compiled modules not built)")

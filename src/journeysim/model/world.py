@@ -389,6 +389,7 @@ def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, meta
             "journeysim.end_date": p.run.end.isoformat()}
     meta.update(metadata or {})
     log = EventLog(start, path, meta, thread=log_thread)
+    compiled.use_huge_pages()  # from here on, the model's objects on huge pages where there are some
     with _collector_paused():
         _play(scenario, seed, log, until)
     return log
