@@ -62,10 +62,14 @@ def _trace(env: simpy.Environment, until=None) -> tuple[list, float, object]:
 
     fake = Fake()
     fake.env = env
+    def note(label: str, *more) -> None:
+        seen.append((env.now, label, *more))
+
     world.World.at(fake, 2.0, lambda: seen.append((env.now, "call")))
-    world.World.at(fake, 3.0, lambda: gate.succeed("open"))
+    world.World.at(fake, 3.0, gate.succeed, "open")  # a call with its arguments
     world.World.at(fake, 4.0, lambda: p.interrupt() if p.is_alive else None)
-    world.World.at(fake, 4.0, lambda: seen.append((env.now, "call at 4")))
+    world.World.at(fake, 4.0, note, "call at 4", 2, None)
+    world.World.at(fake, -1.0, note, "a negative delay is none")
     out = env.run(until)
     return seen, env.now, out
 

@@ -31,7 +31,7 @@ def run_events(env, double stop, bint bounded, call, process):
         env.now = entry[0]
         event = entry[3]
         if type(event) is call:
-            event.fn()
+            event.fn(*event.args)
             continue
         if type(event) is process:
             event._resume()

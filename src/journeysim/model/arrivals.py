@@ -61,7 +61,7 @@ def schedule_return(w: "World", case: "Case", reason: str) -> None:
     chance = w.years.prob("returns", chance, w.env.now)
     rs = w.streams["returns"]
     if rs.uniform() < chance:
-        w.at(w.p.arrivals.return_delay.sample(rs), lambda: family_returns(w, case.family))
+        w.at(w.p.arrivals.return_delay.sample(rs), family_returns, w, case.family)
 
 
 def family_returns(w: "World", fam) -> None:

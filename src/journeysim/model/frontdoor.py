@@ -23,7 +23,7 @@ def mash(w: "World", fam: "Family", known: bool) -> None:
     rs = w.streams["frontdoor"]
     holding = w.active(p.hold_longer_start)
     duration = (p.screening_hold_longer if holding else p.screening).sample(rs)
-    w.at(duration, lambda: decide(w, fam, known, duration))
+    w.at(duration, decide, w, fam, known, duration)
 
 
 def decide(w: "World", fam: "Family", known: bool, duration: float) -> None:

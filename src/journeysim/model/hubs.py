@@ -49,7 +49,7 @@ class Hubs:
         for i, hub in enumerate(self.hubs):
             when = first + i * p.stagger_days
             if when < w.cal.horizon:
-                w.at(when, lambda hub=hub: self._open(hub))
+                w.at(when, self._open, hub)
 
     def _open(self, hub: Hub) -> None:
         hub.open = True
@@ -92,7 +92,7 @@ class Hubs:
                 w.child_event(Event.HUB_SUPPORT_STARTED, case, child, team=hub.name, worker=worker,
                               value=w.env.now - referred)
             duration = w.p.hubs.support_duration.sample(w.streams["hubs"])
-            w.at(duration, lambda case=case, hub=hub: self._end(hub, case))
+            w.at(duration, self._end, hub, case)
 
     def _end(self, hub: Hub, case: "Case") -> None:
         """Support runs its planned length (unless the case closed first: see ``child_closing``)."""

@@ -76,13 +76,13 @@ class Workforce:
         self._next_worker += 1
         if kind == "newly_qualified":
             worker.nq_until = now + p.nq_days * nq_left
-            self.w.at(worker.nq_until - now, lambda: self._end_nq_year(worker))
+            self.w.at(worker.nq_until - now, self._end_nq_year, worker)
         team.workers.append(worker)
         team.file(worker)
         self.w.log.emit(now, Event.WORKER_JOINED, team=team.name, worker=worker.id, outcome=kind, count=cap)
         rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
         if rate > 0:
-            self.w.at(self.rs.exponential(365.25 / rate), lambda: self.leave(worker, "turnover"))
+            self.w.at(self.rs.exponential(365.25 / rate), self.leave, worker, "turnover")
         self._serve_waiting(team)
         return worker
 
@@ -120,9 +120,9 @@ class Workforce:
     def _start_recruitment(self, district: int, nq_share: float, cover: bool) -> None:
         p = self.w.p.workforce
         if cover and self.rs.uniform() < p.p_agency_cover:
-            self.w.at(p.agency_delay.sample(self.rs), lambda: self._agency_cover(district))
+            self.w.at(p.agency_delay.sample(self.rs), self._agency_cover, district)
         nq = self.rs.uniform() < nq_share
-        self.w.at(p.recruitment_delay.sample(self.rs), lambda: self._recruit(district, nq, cover))
+        self.w.at(p.recruitment_delay.sample(self.rs), self._recruit, district, nq, cover)
 
     def _team_with_vacancy(self, district: int) -> Team:
         teams = self.district_teams(district)
@@ -315,7 +315,7 @@ class Workforce:
         due = now + max(0.0, delay)  # the time SimPy gives a timeout of this delay
         day = int(due)
         if day <= int(now):  # falls due today: straight into the event queue
-            w.at(delay, lambda: self._reallocation_due(case, token))
+            w.at(delay, self._reallocation_due, case, token)
             return
         bucket = self._timers.get(day)
         if bucket is None:
@@ -335,7 +335,7 @@ class Workforce:
         for due, ref, token in self._timers.pop(day):
             case = ref()
             if case is not None and not case.closed and case.allocations == token:
-                w.at(_delay_to(now, due), lambda case=case, token=token: self._reallocation_due(case, token))
+                w.at(_delay_to(now, due), self._reallocation_due, case, token)
         self._wake_day = self._timer_days[0] if self._timer_days else math.inf
         if self._timer_days:
             w.at(_delay_to(now, float(self._wake_day)), self._start_timers_day)

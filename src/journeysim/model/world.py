@@ -26,22 +26,34 @@ from .years import YearEffects
 
 
 class _Call:
-    """A callback that :meth:`World.at` puts in SimPy's event queue.  Of an event, SimPy's loop
-    (``Environment.step``) needs only its callbacks, which it takes and calls with the event, and
-    whether it succeeded; a ``Timeout`` with a closure appended to its callbacks costs two more
-    objects and two more calls, and this is one of the model's commonest events (with a waiting
-    :class:`Process`, which is its own entry)."""
+    """A call of ``fn(*args)`` that :meth:`World.at` puts in SimPy's event queue.  Of an event,
+    SimPy's loop (``Environment.step``) needs only its callbacks, which it takes and calls with
+    the event, and whether it succeeded; a ``Timeout`` with a closure appended to its callbacks
+    costs two more objects and two more calls, and this is one of the model's commonest events
+    (with a waiting :class:`Process`, which is its own entry).  The function and its arguments
+    are kept apart, not in a closure, since a closure is three to six more objects, to be fetched
+    from wherever they lie in memory when the call comes due, days or months later."""
 
-    __slots__ = ("fn", "callbacks")
-    _ok = True
+    __slots__ = ("fn", "args")
+    _ok = True  # for SimPy's own loop, as an event that succeeded
 
-    def __init__(self, fn) -> None:
+    def __init__(self, fn, args: tuple) -> None:
         self.fn = fn
-        self.callbacks = _FIRE
+        self.args = args
+
+    @property
+    def callbacks(self) -> tuple:
+        """For SimPy's own loop, which calls an event's callbacks with it and then sets them to None
+        (ignored: a call is in the queue once)."""
+        return _FIRE
+
+    @callbacks.setter
+    def callbacks(self, value) -> None:
+        pass
 
 
 def _fire(call: _Call) -> None:
-    call.fn()
+    call.fn(*call.args)
 
 
 _FIRE = (_fire,)  # never changed: SimPy replaces an event's callbacks with None, and only reads them
@@ -120,7 +132,7 @@ class Signal:
 
     def succeed(self) -> None:
         env = self._env
-        env.put((env.now, NORMAL, next(env._eid), _Call(self._wake)))
+        env.put((env.now, NORMAL, next(env._eid), _Call(self._wake, ())))
 
     def _wake(self) -> None:
         if self._waiting is not None:
@@ -240,7 +252,7 @@ def run_events(env: Environment, stop: float, bounded: bool, call: type, process
             return
         env.now, _, _, event = heappop(queue)
         if type(event) is call:
-            event.fn()
+            event.fn(*event.args)
             continue
         if type(event) is process:
             event._resume()
@@ -293,12 +305,12 @@ class World:
     def new_id(self, kind: str) -> int:
         return next(self.ids[kind])
 
-    def at(self, delay: float, fn) -> None:
-        """Call ``fn()`` after ``delay`` days (a negative delay counts as none): a scheduled callback,
-        lighter than a process.  It is scheduled exactly as ``env.timeout(delay)`` would be (same
-        time, priority and place in the tie order), as a :class:`_Call`."""
+    def at(self, delay: float, fn, *args) -> None:
+        """Call ``fn(*args)`` after ``delay`` days (a negative delay counts as none): a scheduled
+        callback, lighter than a process.  It is scheduled exactly as ``env.timeout(delay)`` would be
+        (same time, priority and place in the tie order), as a :class:`_Call`."""
         env = self.env
-        env.put((env.now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn)))
+        env.put((env.now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn, args)))
 
     def start(self, generator) -> None:
         """Start a model process now: ``generator`` yields the days it waits, or a :class:`Signal`."""
@@ -438,15 +450,19 @@ def _schedule_components(w: World) -> None:
     for d in range(w.districts):
         when = w.day_of(_cast_date(w, d))
         if when < w.cal.horizon:
-            w.at(when, lambda d=d: w.workforce.switch_to_cast(d))
+            w.at(when, w.workforce.switch_to_cast, d)
     when = w.day_of(p.practice.model_start)
     if when < w.cal.horizon:
-        w.at(when, lambda: w.log.emit(w.env.now, Event.PRACTICE_MODEL_ADOPTED))
+        w.at(when, _practice_model_adopted, w)
     for drive in p.workforce.drives:
         when = w.day_of(drive["date"])
         if when < w.cal.horizon:
             w.at(when, lambda dr=drive: w.workforce.add_posts(round(dr["posts"] * p.run.scale), dr["nq_share"]))
     w.hubs.schedule_openings()
+
+
+def _practice_model_adopted(w: World) -> None:
+    w.log.emit(w.env.now, Event.PRACTICE_MODEL_ADOPTED)
 
 
 def _intake_rota(w: World):
