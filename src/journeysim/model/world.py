@@ -70,11 +70,11 @@ class Process:
     schedules one, but nothing in the model waits for a process, and an event nobody waits for
     changes nothing.  An exception in the generator ends the run with its own traceback."""
 
-    __slots__ = ("_send", "_env")
+    __slots__ = ("_generator", "_env")
     _ok = True  # for SimPy's own loop (Environment.step), as an event that succeeded
 
     def __init__(self, env: "Environment", generator) -> None:
-        self._send = generator.send
+        self._generator = generator
         self._env = env
         env.put((env.now, URGENT, next(env._eid), self))
 
@@ -90,7 +90,7 @@ class Process:
 
     def _resume(self) -> None:
         try:
-            wait = self._send(None)
+            wait = self._generator.send(None)
         except StopIteration:
             return
         if wait.__class__ is not float or wait < 0.0:  # not the usual days to wait
