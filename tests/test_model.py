@@ -193,7 +193,7 @@ def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
 
 def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
     """Teams keep a running count of the children their workers hold (for choosing teams fast),
-    and each worker their place in allocation order, (load / cap, id): both checked against
+    and their workers in order of id with each one's load / cap beside them: both checked against
     the workers' own caseloads and caps every 50 days of a run with a hard cap, turnover, newly
     qualified workers' caps rising, the switch to CAST and reallocations."""
     from journeysim.model import world
@@ -207,9 +207,10 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
         def check():
             for team in w.workforce.all_teams():
                 assert team.children == sum(len(x.children) for x in team.workers), team.name
-                for x in team.workers:
-                    load = len(x.children)
-                    assert x.key == (load / x.cap, x.id), (team.name, x.id)
+                assert [x.id for x in team.workers] == sorted(x.id for x in team.workers), team.name
+                for i, x in enumerate(team.workers):
+                    assert x.slot == i and x.team is team, (team.name, x.id)
+                    assert team.ratios[i] == len(x.children) / x.cap, (team.name, x.id)
             checked.append(len(w.workforce.all_teams()))
             w.at(50.0, check)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import weakref
 from heapq import heappop, heappush
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -22,13 +21,6 @@ from .entities import Case, Child, Team, Worker
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
-
-#: Teams with more workers than this keep an allocation order (Team.first) rather than being scanned:
-#: a pick and the refiling after it cost about the same either way at 25 workers, and the scan's
-#: cost grows with the team (1.5 / 2.9 / 4.5 / 8.0 microseconds at 10 / 40 / 80 / 160 workers,
-#: the order's 1.7 / 1.9 / 2.0 / 2.1).
-LARGE_TEAM = 24
-_allocation_key = attrgetter("key")  # Worker.key, kept up to date by Team.file()
 
 
 class Workforce:
@@ -77,8 +69,7 @@ class Workforce:
         if kind == "newly_qualified":
             worker.nq_until = now + p.nq_days * nq_left
             self.w.at(worker.nq_until - now, self._end_nq_year, worker)
-        team.workers.append(worker)
-        team.file(worker)
+        team.join(worker)
         self.w.log.emit(now, Event.WORKER_JOINED, team=team.name, worker=worker.id, outcome=kind, count=cap)
         rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
         if rate > 0:
@@ -99,7 +90,7 @@ class Workforce:
         w = self.w
         worker.active = False
         team = worker.team
-        team.workers.remove(worker)
+        team.leave(worker)
         team.children -= len(worker.children)
         w.log.emit(w.env.now, Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind,
                    reason=reason, count=worker.load)
@@ -199,10 +190,8 @@ class Workforce:
         workers = sorted((x for t in old for x in t.workers), key=lambda x: (-x.load, x.id))
         for i, worker in enumerate(workers):  # deal workers out, heaviest first, to balance caseloads
             team = cast[i % n] if (i // n) % 2 == 0 else cast[n - 1 - i % n]
-            worker.team = team
-            team.workers.append(worker)
+            team.join(worker)
             team.children += worker.load
-            team.file(worker)
             w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
         self.teams[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
         self.model[d] = "B"
@@ -239,26 +228,9 @@ class Workforce:
         return self.teams[d]["CIC"][0]
 
     # ---------------------------------------------------------------- allocation
-    def _pick(self, team: Team, n: int, exclude: Worker | None = None) -> Worker | None:
-        """The least-loaded worker (relative to their cap) with room for ``n`` children under any hard cap:
-        the first in allocation order (``Worker.key``) who may take them."""
-        hard_cap = self.hard_cap
-        workers = team.workers
-        if len(workers) > LARGE_TEAM:  # the team's allocation order (a heap) gives the same worker
-            if exclude is None and not hard_cap:
-                return team.first(_anyone)
-            return team.first(lambda x: x is not exclude and not (hard_cap and len(x.children) + n > hard_cap))
-        team.order = None
-        if hard_cap:
-            room = hard_cap - n
-            workers = [x for x in workers if len(x.children) <= room and x is not exclude]
-        elif exclude is not None:
-            workers = [x for x in workers if x is not exclude]
-        return min(workers, key=_allocation_key, default=None)
-
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
         """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
-        worker = self._pick(team, len(children))
+        worker = team.pick(len(children), None, self.hard_cap)
         if worker is None:
             ev = self.w.signal()
             team.waiting.append((case, children, reason, ev))
@@ -349,7 +321,7 @@ class Workforce:
         if not children:
             return
         worker = children[0].worker
-        target = self._pick(worker.team, len(children), exclude=worker)
+        target = worker.team.pick(len(children), worker, self.hard_cap)
         if target is not None:
             self._assign(case, [c for c in children if c.worker is worker], target, "reallocation")
 
@@ -361,7 +333,7 @@ class Workforce:
                 team.waiting.pop(0)
                 ev.succeed()
                 continue
-            worker = self._pick(team, len(live))
+            worker = team.pick(len(live), None, self.hard_cap)
             if worker is None:
                 return
             team.waiting.pop(0)
@@ -401,7 +373,7 @@ class Workforce:
                 return
         worker = children[0].worker
         if worker is not None and self.rs.uniform() < self.w.p.teams.reallocation_p:
-            target = self._pick(worker.team, len(children), exclude=worker)
+            target = worker.team.pick(len(children), worker, self.hard_cap)
             if target is not None:
                 self._assign(case, children, target, "reallocation")
 
@@ -415,10 +387,6 @@ def _delay_to(now: float, when: float) -> float:
     while now + delay > when:
         delay = math.nextafter(delay, -math.inf)
     return delay
-
-
-def _anyone(worker: Worker) -> bool:
-    return True
 
 
 def _posts(n: int, scale: float) -> int:
