@@ -112,8 +112,8 @@ cdef Py_ssize_t _new_block() noexcept nogil:
 cdef void *_alloc(void *ctx, size_t size) noexcept:  # called with the GIL held, as pymalloc is
     global _open, _next, _arena, _given
     cdef unsigned int per_block
-    if _arena == 0 and size <= BLOCK and BLOCK % size == 0 and BLOCK // size <= 32:
-        _arena = size
+    if _arena == 0 and size <= BLOCK and BLOCK % size == 0 and size >= BLOCK // 8:
+        _arena = size  # pymalloc's arena (1 MiB, or 256 KiB on 32-bit), not a small frame-stack chunk
     if size != _arena:
         return _previous.alloc(_previous.ctx, size)
     per_block = BLOCK // _arena
