@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-
 class Workforce:
     def __init__(self, w: "World") -> None:
         self.w = w
