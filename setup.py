@@ -4,7 +4,8 @@ journeysim._arenas (Python's small objects on huge pages).
 
 Everything else is declared in pyproject.toml.  The modules are optional: where one cannot be
 built (no C compiler, say), the install says so and goes on, and journeysim runs the module's
-pure-Python original instead (slower, and byte-identical in what it writes).
+pure-Python original instead (slower, and byte-identical in what it writes); without
+journeysim._arenas, Python's objects stay on the system's usual pages.
 """
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """journeysim._arenas: pymalloc's arenas from 2 MiB blocks marked for huge pages.  Each test runs in
-a fresh interpreter, so that the allocator is installed there and nowhere else."""
+a fresh interpreter, so that what it counts is that interpreter's alone (the test process's own
+allocator is installed as soon as a test there runs a replication)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,56 @@ def test_a_run_writes_the_same_log_with_and_without_huge_pages(tmp_path):
     assert on[:2] == ["compiled journeysim._arenas, journeysim._columns, journeysim._loop, journeysim._rng", "True"]
     assert off[:2] == ["compiled journeysim._columns, journeysim._loop, journeysim._rng", "False"]
     assert file_digest(tmp_path / "on.parquet") == file_digest(tmp_path / "off.parquet")
+
+
+# The allocator's own steps, as pymalloc would take them, with the process's mappings read after each.
+_STEPS = """
+import ctypes, json
+from journeysim import _arenas
+MiB = 1 << 20
+keep = [str(i) for i in range(200_000)]
+del keep  # free room in the arenas already there, so that this script's own objects need no new one
+assert _arenas.install()
+
+
+def mapped(address):
+    for line in open("/proc/self/maps"):
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if lo <= address < hi:
+            return True
+    return False
+
+
+out = {}
+a = [_arenas._take(MiB) for _ in range(4)]
+for x in a:
+    ctypes.memset(x, 7, MiB)
+out["taken"] = a
+out["held"] = [_arenas.stats()["blocks_held"]]
+_arenas._give(a[1], MiB)  # its block's other arena is in use: kept, and the next to be given
+out["kept"] = mapped(a[1])
+out["again"] = _arenas._take(MiB)
+_arenas._give(a[2], MiB)
+_arenas._give(a[3], MiB)  # the block's last arena: the whole block goes back
+out["returned"] = [mapped(a[2]), mapped(a[3])]
+out["held"].append(_arenas.stats()["blocks_held"])
+small = _arenas._take(16384)  # not an arena's size: the allocator from before
+ctypes.memset(small, 7, 16384)
+_arenas._give(small, 16384)
+out["stats"] = _arenas.stats()
+print(json.dumps(out))
+"""
+
+
+def test_the_allocator_keeps_an_arena_while_its_block_is_in_use_and_returns_whole_blocks():
+    compiled_module("_arenas")
+    out = json.loads(_python(_STEPS))
+    a = out["taken"]
+    block = 2 << 20
+    assert a[0] % block == 0 and a[1] == a[0] + (1 << 20)  # two arenas to an aligned block
+    assert a[2] % block == 0 and a[3] == a[2] + (1 << 20)
+    assert out["held"][0] >= 2
+    assert out["kept"] and out["again"] == a[1]  # reused, not unmapped and mapped afresh
+    assert out["returned"] == [False, False]
+    assert out["held"][1] == out["held"][0] - 1
+    assert out["stats"]["arenas_returned"] == 3  # the small chunk went back to the allocator from before

@@ -53,7 +53,8 @@ def use_huge_pages() -> bool:
 
 def describe() -> str:
     """One line for benchmarks and run metadata: which compiled modules are in use."""
-    used = [name for name in MODULES if in_use(name) is not None and (name != "_arenas" or HUGE_PAGES)]
+    used = [name for name in MODULES if in_use(name) is not None
+            and (name != "_arenas" or (HUGE_PAGES and in_use(name).available()))]
     if used:
         return "compiled " + ", ".join(f"journeysim.{n}" for n in used)
     return "pure Python" + (" (JOURNEYSIM_PURE_PYTHON)" if PURE_PYTHON else " (compiled modules not built)")

@@ -140,6 +140,7 @@ class Team:
         del self.workers[at]
         del self.ratios[at]
         self._number(at)
+        worker.slot = -1
 
     def _number(self, start: int) -> None:
         workers = self.workers
@@ -179,11 +180,12 @@ class Team:
             room = hard_cap - n
             able = [i for i, x in enumerate(workers) if len(x.children) <= room and x is not exclude]
             return workers[min(able, key=ratios.__getitem__)] if able else None  # min: the first lowest
-        if exclude is None or exclude.team is not self:
+        at = exclude.slot if exclude is not None else -1
+        if at < 0 or exclude.team is not self:  # nobody of this team excluded
             return workers[ratios.index(min(ratios))] if workers else None
         if len(workers) == 1:
             return None
-        at = exclude.slot  # out of the running for this pick
+        # the excluded worker out of the running for this pick
         ratio, ratios[at] = ratios[at], math.inf
         best = ratios.index(min(ratios))
         ratios[at] = ratio

@@ -192,6 +192,12 @@ class Workforce:
             team.join(worker)
             team.children += worker.load
             w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
+        for team in old:  # emptied, so that nothing can pick from them or serve them by mistake
+            team.workers.clear()
+            del team.ratios[:]
+            team.waiting.clear()
+            team.order = None
+            team.children = 0
         self.teams[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
         self.model[d] = "B"
         for i, entry in enumerate(waiting):

@@ -56,7 +56,7 @@ def _fire(call: _Call) -> None:
     call.fn(*call.args)
 
 
-_FIRE = (_fire,)  # never changed: SimPy replaces an event's callbacks with None, and only reads them
+_FIRE = (_fire,)  # every call's callbacks, for SimPy's own loop (never changed: see _Call.callbacks)
 
 
 class Process:
@@ -394,7 +394,9 @@ class World:
 def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, metadata: dict[str, str] | None = None,
              until: float | None = None, log_thread: bool | None = None) -> EventLog:
     """Run one replication; return its (closed) event log, streamed to ``path`` when given (by a thread
-    of its own when ``log_thread``; None: when this process may use more than one core)."""
+    of its own when ``log_thread``; None: when this process may use more than one core).  The first
+    replication in a process also puts the process's small Python objects on huge pages from then
+    on (:func:`journeysim.compiled.use_huge_pages`)."""
     p = scenario.ns()
     start = p.run.start - dt.timedelta(days=p.run.warmup_days)
     meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
@@ -457,7 +459,7 @@ def _schedule_components(w: World) -> None:
     for drive in p.workforce.drives:
         when = w.day_of(drive["date"])
         if when < w.cal.horizon:
-            w.at(when, lambda dr=drive: w.workforce.add_posts(round(dr["posts"] * p.run.scale), dr["nq_share"]))
+            w.at(when, w.workforce.add_posts, round(drive["posts"] * p.run.scale), drive["nq_share"])
     w.hubs.schedule_openings()
 
 
