@@ -44,17 +44,22 @@ def in_use(name: str) -> ModuleType | None:
     return None if PURE_PYTHON else built(name)
 
 
+def _huge_pages() -> ModuleType | None:
+    """``journeysim._arenas`` if it is built, not switched off, and can work here, else None."""
+    arenas = in_use("_arenas") if HUGE_PAGES else None
+    return arenas if arenas is not None and arenas.available() else None
+
+
 def use_huge_pages() -> bool:
     """From now on, give this process's small Python objects huge pages where the system has them
     (``journeysim._arenas``; once is enough).  True if they are in use."""
-    arenas = in_use("_arenas") if HUGE_PAGES else None
+    arenas = _huge_pages()
     return arenas is not None and arenas.install()
 
 
 def describe() -> str:
     """One line for benchmarks and run metadata: which compiled modules are in use."""
-    used = [name for name in MODULES if in_use(name) is not None
-            and (name != "_arenas" or (HUGE_PAGES and in_use(name).available()))]
+    used = [name for name in MODULES if (_huge_pages() if name == "_arenas" else in_use(name)) is not None]
     if used:
         return "compiled " + ", ".join(f"journeysim.{n}" for n in used)
     return "pure Python" + (" (JOURNEYSIM_PURE_PYTHON)" if PURE_PYTHON else " (compiled modules not built)")

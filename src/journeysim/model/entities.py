@@ -115,7 +115,7 @@ class Team:
     workers: list[Worker] = field(default_factory=list)  # in order of id: see join()
     ratios: array = field(default_factory=lambda: array("d"))  # load / cap of each of workers, by file()
     waiting: list = field(default_factory=list)  # allocations waiting for a place (hard cap)
-    children: int = 0  # children its workers hold, kept up to date by the Workforce as they move
+    children: int = 0  # children its workers hold, kept up to date by join(), leave() and the Workforce as children move
     order: list | None = None  # the allocation order of a large team: see file() and first()
 
     @property
@@ -123,7 +123,8 @@ class Team:
         return self.posts - sum(1 for w in self.workers if not w.covering)
 
     def join(self, worker: Worker) -> None:
-        """``worker`` joins the team (in its place by id: a new worker's is last) and is filed."""
+        """``worker`` joins the team with their children (in their place by id: a new worker's is
+        last) and is filed."""
         workers = self.workers
         worker.team = self
         at = len(workers)
@@ -132,14 +133,17 @@ class Team:
         workers.insert(at, worker)
         self.ratios.insert(at, 0.0)
         self._number(at)
+        self.children += len(worker.children)
         self.file(worker)
 
     def leave(self, worker: Worker) -> None:
-        """``worker`` leaves the team's list (their ``team`` stays, for what is said of them)."""
+        """``worker`` leaves the team with their children (their ``team`` stays, for what is said
+        of them)."""
         at = worker.slot
         del self.workers[at]
         del self.ratios[at]
         self._number(at)
+        self.children -= len(worker.children)
         worker.slot = -1
 
     def _number(self, start: int) -> None:

@@ -90,7 +90,6 @@ class Workforce:
         worker.active = False
         team = worker.team
         team.leave(worker)
-        team.children -= len(worker.children)
         w.log.emit(w.env.now, Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind,
                    reason=reason, count=worker.load)
         held = sorted(worker.children, key=lambda c: c.id)
@@ -190,7 +189,6 @@ class Workforce:
         for i, worker in enumerate(workers):  # deal workers out, heaviest first, to balance caseloads
             team = cast[i % n] if (i // n) % 2 == 0 else cast[n - 1 - i % n]
             team.join(worker)
-            team.children += worker.load
             w.log.emit(w.env.now, Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
         for team in old:  # emptied, so that nothing can pick from them or serve them by mistake
             team.workers.clear()

@@ -25,7 +25,27 @@ from .entities import DAYS_PER_YEAR, Case, Child, Family
 from .years import YearEffects
 
 
-class _Call:
+class _Entry:
+    """What SimPy's own loop (``Environment.step``, used for ``run(until=event)``) needs of a queue
+    entry that is not a SimPy event: that it succeeded, and its callbacks, which the loop calls
+    with it and then sets to None.  Here they are the same for every entry of a class
+    (``_CALLBACKS``), and setting them changes nothing: a call is in the queue once, and a
+    process is put in again each time it waits."""
+
+    __slots__ = ()
+    _ok = True
+    _CALLBACKS: tuple = ()
+
+    @property
+    def callbacks(self) -> tuple:
+        return self._CALLBACKS
+
+    @callbacks.setter
+    def callbacks(self, value) -> None:
+        pass
+
+
+class _Call(_Entry):
     """A call of ``fn(*args)`` that :meth:`World.at` puts in SimPy's event queue.  Of an event,
     SimPy's loop (``Environment.step``) needs only its callbacks, which it takes and calls with
     the event, and whether it succeeded; a ``Timeout`` with a closure appended to its callbacks
@@ -35,31 +55,20 @@ class _Call:
     from wherever they lie in memory when the call comes due, days or months later."""
 
     __slots__ = ("fn", "args")
-    _ok = True  # for SimPy's own loop, as an event that succeeded
 
     def __init__(self, fn, args: tuple) -> None:
         self.fn = fn
         self.args = args
-
-    @property
-    def callbacks(self) -> tuple:
-        """For SimPy's own loop, which calls an event's callbacks with it and then sets them to None
-        (ignored: a call is in the queue once)."""
-        return _FIRE
-
-    @callbacks.setter
-    def callbacks(self, value) -> None:
-        pass
 
 
 def _fire(call: _Call) -> None:
     call.fn(*call.args)
 
 
-_FIRE = (_fire,)  # every call's callbacks, for SimPy's own loop (never changed: see _Call.callbacks)
+_Call._CALLBACKS = (_fire,)
 
 
-class Process:
+class Process(_Entry):
     """A model process: a generator that yields the days it waits (a number), or a :class:`Signal`
     to wait until something else wakes it.  It runs exactly as the same generator run as a SimPy
     process yielding ``env.timeout(days)`` or ``env.event()`` would (same times, same order of
@@ -71,22 +80,11 @@ class Process:
     changes nothing.  An exception in the generator ends the run with its own traceback."""
 
     __slots__ = ("_generator", "_env")
-    _ok = True  # for SimPy's own loop (Environment.step), as an event that succeeded
 
     def __init__(self, env: "Environment", generator) -> None:
         self._generator = generator
         self._env = env
         env.put((env.now, URGENT, next(env._eid), self))
-
-    @property
-    def callbacks(self) -> tuple:
-        """For SimPy's own loop, which calls an event's callbacks with it and then sets them to
-        None (ignored here: a process is in the queue again each time it waits)."""
-        return _RESUME
-
-    @callbacks.setter
-    def callbacks(self, value) -> None:
-        pass
 
     def _resume(self) -> None:
         try:
@@ -116,7 +114,7 @@ def _resume_process(process: Process) -> None:
     process._resume()
 
 
-_RESUME = (_resume_process,)
+Process._CALLBACKS = (_resume_process,)
 
 
 class Signal:
