@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 # setup.py and the .pyx files: an editable install compiles them in place (src/journeysim/compiled.py),
 # so a change to their source needs a reinstall.
-$(STAMP): pyproject.toml setup.py $(wildcard src/journeysim/*.pyx)
+$(STAMP): pyproject.toml setup.py $(wildcard src/journeysim/*.pyx src/journeysim/*/*.pyx)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -31,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/growth.py --quick
 
 clean:
-	rm -rf $(VENV) results .pytest_cache test-artifacts build src/journeysim/_*.c src/journeysim/_*.so
+	rm -rf $(VENV) results .pytest_cache test-artifacts build src/journeysim/_*.c src/journeysim/_*.so src/journeysim/*/_*.c src/journeysim/*/_*.so

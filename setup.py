@@ -1,11 +1,10 @@
 """Builds the compiled modules (see src/journeysim/compiled.py): journeysim._columns (the event
-log's column buffers), journeysim._loop (the event loop), journeysim._rng (random streams) and
-journeysim._arenas (Python's small objects on huge pages).
+log's column buffers), journeysim._rng (random streams) and journeysim.engine._loop (the
+engine's event loop).
 
 Everything else is declared in pyproject.toml.  The modules are optional: where one cannot be
 built (no C compiler, say), the install says so and goes on, and journeysim runs the module's
-pure-Python original instead (slower, and byte-identical in what it writes); without
-journeysim._arenas, Python's objects stay on the system's usual pages.
+pure-Python original instead (slower, and byte-identical in what it writes).
 """
 
 from pathlib import Path
@@ -14,7 +13,13 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-SOURCES = sorted(Path("src/journeysim").glob("*.pyx"))  # journeysim.compiled.MODULES (a test keeps them equal)
+PACKAGE = Path("src/journeysim")
+SOURCES = sorted(PACKAGE.rglob("*.pyx"))  # journeysim.compiled.MODULES (a test keeps them equal)
+
+
+def module_name(path: Path) -> str:
+    """journeysim.engine._loop for src/journeysim/engine/_loop.pyx."""
+    return "journeysim." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
 
 
 class OptionalBuildExt(build_ext):
@@ -34,6 +39,6 @@ class OptionalBuildExt(build_ext):
 
 
 setup(
-    ext_modules=cythonize([Extension(f"journeysim.{path.stem}", [path.as_posix()]) for path in SOURCES]),
+    ext_modules=cythonize([Extension(module_name(path), [path.as_posix()]) for path in SOURCES]),
     cmdclass={"build_ext": OptionalBuildExt},
 )

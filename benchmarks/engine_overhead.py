@@ -3,10 +3,10 @@
 The raw queue is the textbook one: a process per customer, ``simpy.Resource`` with c servers,
 ``random.expovariate`` draws, waits kept in a list.  The journeysim queue is built the way the
 model builds its allocation queue: one-child families referred as a Poisson process (a chain
-of ``World.at`` callbacks drawing from ``journeysim.rng.Streams``), the Referral & Assessment
-team's c social workers as servers (``Workforce.allocate`` with a hard cap of one child per
-worker: new work waits for a place), the service as a scheduled closure that releases the
-worker, and an event in the ``EventLog`` (streamed to Parquet) for each arrival
+of scheduled calls (``Environment.at``) drawing from ``journeysim.rng.Streams``), the Referral &
+Assessment team's c social workers as servers (``Allocation.allocate`` with a hard cap of one
+child per worker: new work waits for a place), the service as a scheduled call that releases
+the worker, and an event in the ``EventLog`` (streamed to Parquet) for each arrival
 (ReferralReceived), start (WorkerAllocated) and end (CaseClosed).
 
 The two take turns, round after round, and each one's best time is kept.  Prints each one's
@@ -32,7 +32,7 @@ from journeysim import scenario as sc
 from journeysim.eventlog import EventLog
 from journeysim.events import Event
 from journeysim.model.entities import Case, Child, Family
-from journeysim.model.world import World
+from journeysim.model.run import Parameters, build
 from _machine import describe  # benchmarks/_machine.py
 
 #: Customers at the start whose waits are left out of the mean (the queue starts empty).
@@ -84,11 +84,12 @@ def mmc_scenario(c: int) -> sc.Scenario:
 
 
 def journeysim_blocks(n: int, c: int, lam: float, mean_service: float, seed: int, path: Path) -> tuple[list[float], int]:
-    """The queue with journeysim's World, Streams, Workforce and EventLog: (waits in arrival order, events logged)."""
+    """The queue with journeysim's engine, Streams, Workforce, Allocation and EventLog: (waits in arrival
+    order, events logged)."""
     s = mmc_scenario(c)
     log = EventLog(s["run.start"], path, {"journeysim.benchmark": "engine_overhead"})
-    w = World(s, seed, log)
-    team = w.workforce.teams[0]["RA"][0]
+    w = build(Parameters.of(s), seed, log)
+    team = w.teams.by_district[0]["RA"][0]
     for _ in range(c):
         w.workforce.hire(team, "permanent")
     arrivals, service = w.streams["arrivals"], w.streams["service"]
@@ -110,15 +111,15 @@ def journeysim_blocks(n: int, c: int, lam: float, mean_service: float, seed: int
             w.at(arrivals.exponential(1.0 / lam), refer)
 
     def allocated(i: int, arrived: float, case: Case, child: Child):
-        yield from w.workforce.allocate(case, [child], team, "new_case")
+        yield from w.allocation.allocate(case, [child], team, "new_case")
         waits[i] = w.env.now - arrived
-        w.at(service.exponential(mean_service), lambda: close(case, child))
+        w.at(service.exponential(mean_service), close, case, child)
 
     def close(case: Case, child: Child) -> None:
         w.child_event(Event.CASE_CLOSED, case, child, reason="benchmark", outcome="none")
         case.children.remove(child)
         case.closed = True
-        w.workforce.release(child)  # the worker is free: the first waiting referral is allocated
+        w.allocation.release(child)  # the worker is free: the first waiting referral is allocated
 
     w.at(arrivals.exponential(1.0 / lam), refer)
     w.env.run()
@@ -175,7 +176,7 @@ def main() -> int:
             lambda: raw_simpy(n, c, lam, mean_service, args.seed),
             lambda: journeysim_blocks(n, c, lam, mean_service, args.seed, Path(tmp) / "log.parquet")])
     rows = [("raw SimPy (Resource, random.expovariate)", raw_t, raw_events),
-            ("journeysim (Streams, World.at, Workforce, EventLog)", js_t, js_events)]
+            ("journeysim (engine, Streams, Allocation, EventLog)", js_t, js_events)]
     for label, t, events in rows:
         print(f"{label:52s} {t:7.2f} s  {n / t:>10,.0f} customers/s  {events / t:>10,.0f} events/s  ({events:,} events)")
     print(f"ratio journeysim / raw: {(n / js_t) / (n / raw_t):.3f} in customers per second "

@@ -160,15 +160,15 @@ def _of_the_model(obj) -> bool:
 
 
 def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
-    """The garbage collector is paused during a run (world.py), which is safe only while the
-    model's objects form no reference cycles: a family, its children, their cases, workers,
-    processes and scheduled callbacks must all be freed by reference counting alone."""
+    """The garbage collector is paused during a run (engine.collector_paused), which is safe only
+    while the model's objects form no reference cycles: a family, its children, their cases,
+    workers, processes and scheduled callbacks must all be freed by reference counting alone."""
     import gc
 
-    from journeysim.model import world
+    from journeysim.model import run
 
     found: list[list[str]] = []
-    schedule = world._schedule_components
+    schedule = run.schedule_changes
 
     def with_checks(w):
         schedule(w)
@@ -185,7 +185,7 @@ def test_a_run_leaves_no_cyclic_garbage(monkeypatch):
 
         w.at(200.0, check)
 
-    monkeypatch.setattr(world, "_schedule_components", with_checks)
+    monkeypatch.setattr(run, "schedule_changes", with_checks)
     simulate(small("hampshire.toml", "run.start=2016-04-01", "run.end=2019-04-01"), 3)
     assert len(found) >= 5
     assert all(not kinds for kinds in found), found
@@ -196,27 +196,28 @@ def test_each_team_count_of_children_held_matches_its_workers(monkeypatch):
     and their workers in order of id with each one's load / cap beside them: both checked against
     the workers' own caseloads and caps every 50 days of a run with a hard cap, turnover, newly
     qualified workers' caps rising, the switch to CAST and reallocations."""
-    from journeysim.model import world
+    from journeysim.model import run
 
     checked: list[int] = []
-    schedule = world._schedule_components
+    schedule = run.schedule_changes
 
     def with_checks(w):
         schedule(w)
 
         def check():
-            for team in w.workforce.all_teams():
-                assert team.children == sum(len(x.children) for x in team.workers), team.name
+            for team in w.teams.all():
+                assert team.load == sum(x.load for x in team.workers), team.name
                 assert [x.id for x in team.workers] == sorted(x.id for x in team.workers), team.name
                 for i, x in enumerate(team.workers):
                     assert x.slot == i and x.team is team, (team.name, x.id)
-                    assert team.ratios[i] == len(x.children) / x.cap, (team.name, x.id)
-            checked.append(len(w.workforce.all_teams()))
+                    assert team.ratios[i] == x.load / x.cap, (team.name, x.id)
+                    assert all(child.worker is x for child in x.held), (team.name, x.id)
+            checked.append(len(w.teams.all()))
             w.at(50.0, check)
 
         w.at(50.0, check)
 
-    monkeypatch.setattr(world, "_schedule_components", with_checks)
+    monkeypatch.setattr(run, "schedule_changes", with_checks)
     simulate(small("hampshire.toml", "workforce.hard_cap=14", "teams.reallocation_rate=1.0"), 5)
     assert len(checked) > 30
 
@@ -226,14 +227,15 @@ def test_a_county_larger_than_twice_hampshire_has_more_districts_not_larger_team
     growing every team; below 2 it scales each team's posts.  A district's own switch date applies
     to its copies."""
     from journeysim.eventlog import EventLog
-    from journeysim.model.world import World, _cast_date
+    from journeysim.model.run import Parameters, build
+    from journeysim.model.world import World
 
     def world(scale: float) -> World:
         s = sc.load(SCENARIOS / "hampshire.toml", [f"run.scale={scale}"])
-        return World(s, 1, EventLog(s["run.start"]))
+        return build(Parameters.of(s), 1, EventLog(s["run.start"]))
 
     def posts(w: World, kind: str) -> list[int]:
-        return [t.posts for d in w.workforce.teams for t in d[kind]]
+        return [t.posts for d in w.teams.by_district for t in d[kind]]
 
     one, four, half, two_and_a_half = world(1), world(4), world(0.5), world(2.5)
     assert (one.districts, four.districts, half.districts, two_and_a_half.districts) == (8, 32, 8, 16)
@@ -242,11 +244,11 @@ def test_a_county_larger_than_twice_hampshire_has_more_districts_not_larger_team
     assert posts(half, "RA") == [round(9 * 0.5)] * 8  # below 2, each team scaled
     assert posts(two_and_a_half, "CIN") == [15] * 32  # 12 x 2.5 / 2
     assert len(four.hubs.hubs) == 16 and {h.places for h in four.hubs.hubs} == {h.places for h in one.hubs.hubs}
-    by_district = one.p.teams.cast_start_by_district
+    by_district = one.params.teams.cast_start_by_district
     assert by_district, "the Hampshire scenario has a pilot district"
     for d in range(8):
-        own = by_district.get(f"D{d + 1}", one.p.teams.cast_start)
-        assert [_cast_date(four, d + 8 * k) for k in range(4)] == [own] * 4
+        own = by_district.get(f"D{d + 1}", one.params.teams.cast_start)
+        assert [four.teams.cast_date(d + 8 * k) for k in range(4)] == [own] * 4
 
 
 def test_the_copied_districts_of_a_larger_county_all_take_referrals():
@@ -265,11 +267,11 @@ def test_the_initial_stock_leaves_care_as_a_stock_does_not_as_entries_do():
     fresh length.  (Ages 5 and over: the time in care so far can exceed any length.)"""
     from journeysim.eventlog import EventLog
     from journeysim.model import care
-    from journeysim.model.world import World
+    from journeysim.model.run import Parameters, build
 
     s = small("hampshire.toml", "care.p_return_home={under_1=1.0, 1_4=1.0, 5_9=1.0, 10_15=1.0, 16_17=1.0}",
               'care.return_home_time={dist="uniform", low=0, high=200}')
-    w = World(s, 3, EventLog(dt.date(2015, 4, 1)))
+    w = build(Parameters.of(s), 3, EventLog(dt.date(2015, 4, 1)))
     rs = w.streams["care"]
     left = np.array([care._route_in_stock(w, age, rs) for age in np.linspace(5.0, 15.0, 4000)], dtype=object)
     assert set(left[:, 0]) == {"returned_home"}

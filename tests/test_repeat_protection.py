@@ -31,11 +31,11 @@ class _Recorder:
 def _probs(years: float, prior_cp: bool, trend: float, odds: float = 2.0, threshold: float = 0.0) -> dict[str, float]:
     """The outcome probabilities an assessment draws from ``years`` after run.start."""
     stream = _Recorder()
-    p = SimpleNamespace(
+    params = SimpleNamespace(
         run=SimpleNamespace(start=START),
         assessment=SimpleNamespace(outcome=OUTCOME, strategy_trend_per_year=threshold, prior_cp_strategy_odds=odds,
                                    prior_cp_trend_per_year=trend))
-    w = SimpleNamespace(p=p, env=SimpleNamespace(now=years * 365.25), streams={"assessment": stream},
+    w = SimpleNamespace(params=params, env=SimpleNamespace(now=years * 365.25), streams={"assessment": stream},
                         years=SimpleNamespace(factor=lambda channel, now: 1.0), day_of=lambda date: 0.0)
     w.trend = types.MethodType(World.trend, w)  # the model's own drift: exp(rate x years since run.start)
     case = SimpleNamespace(children=[SimpleNamespace(cp_plans=1 if prior_cp else 0)])

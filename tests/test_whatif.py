@@ -10,6 +10,7 @@ import pytest
 from journeysim import scenario as sc
 from journeysim.model.frontdoor import backfilled
 from journeysim.model.practice import pa_time_weight
+from journeysim.model.run import Parameters
 from journeysim.projections import measures
 
 from conftest import SCENARIOS, log_frame, small
@@ -63,7 +64,7 @@ def test_surge_raises_contacts_from_its_date_only():
 
 
 def fake_world(*overrides: str, active: bool = True):
-    return SimpleNamespace(p=sc.load(None, list(overrides)).ns(), active=lambda date: active and date is not None)
+    return SimpleNamespace(params=Parameters.of(sc.load(None, list(overrides))), active=lambda date: active and date is not None)
 
 
 def test_pa_weight_follows_003_time_with_families():

@@ -103,6 +103,9 @@ class Empirical:
         return sum(v * w for v, w in zip(self.values, self.weights))
 
 
+#: Any of the distributions a scenario may name.
+Distribution = Fixed | Exponential | Uniform | Lognormal | Empirical
+
 _SPEC = {
     "fixed": ("value",),
     "exponential": ("mean",),
@@ -121,7 +124,7 @@ def _num(table: dict, key: str, where: str) -> float:
     return float(v)
 
 
-def parse(table, where: str = "distribution", nonnegative: bool = True):
+def parse(table, where: str = "distribution", nonnegative: bool = True) -> Distribution:
     """Build a distribution from its scenario table; ``where`` names it in messages."""
     if not isinstance(table, dict):
         raise DistributionError(

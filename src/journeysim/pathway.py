@@ -1,46 +1,89 @@
-"""The service as a graph: which event may follow which in a child's journey.
+"""The pathway: the stages of a child's journey, what each logs, and where each may lead.
 
-Nodes are the *stage* events of a journey (plus ``START`` and ``END``); an edge
-says the second may directly follow the first.  Events that can happen at any
-point of a journey (a change of worker, a placement move, hub support) are not
-stages; :data:`BACKGROUND` lists them and :func:`journey_is_valid` checks them
-separately.  The graph is built from the scenario: a scenario without hubs has no
-hub nodes.
+This is the one statement of the service's routing.  The model's journeys
+(:mod:`journeysim.model.journey`) go from stage to stage as this table allows, and refuse a
+step it does not list; the graph of events that checks a logged journey (:func:`build`) is
+derived from it.
+
+A **stage** (:class:`Stage`) opens with one of its ``first`` events; its ``path`` says, for
+each event it logs, what may follow: another of its events, the name of another stage (that
+stage's first events follow), or :data:`CLOSED` (the child's journey closes).  Journeys start
+at one of :data:`STARTS`.
+
+Events that can happen at any point of a journey (a change of worker, a placement move, hub
+support) are not stages; :data:`BACKGROUND` lists them and :func:`journey_is_valid` checks them
+separately.  The graph is built from the scenario: a scenario without hubs has no hub nodes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import networkx as nx
 
 from .events import Event as E
 
+#: What may follow an event when the child's journey closes.
+CLOSED = E.CASE_CLOSED
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the pathway: the events it opens with, and what may follow each event it logs."""
+
+    first: tuple[E, ...]
+    path: dict[E, tuple[E | str, ...]]
+
+    def routes(self) -> frozenset[str]:
+        """The stages this stage may hand the journey on to."""
+        return frozenset(x for after in self.path.values() for x in after if isinstance(x, str) and not isinstance(x, E))
+
+
+#: Every stage, by the name the model's journeys use for it.
+STAGES: dict[str, Stage] = {
+    # --- how a journey starts ------------------------------------------------------
+    "referral": Stage(first=(E.REFERRAL_RECEIVED,),  # the MASH referred the family
+                      path={E.REFERRAL_RECEIVED: ("assessment", CLOSED)}),
+    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts
+                    path={E.CASE_LOADED: ("cin", "cp", "care")}),
+    "uasc": Stage(first=(E.UASC_ARRIVED,),  # an unaccompanied asylum-seeking child, straight into care
+                  path={E.UASC_ARRIVED: (E.CARE_ENTERED,)}),
+    # --- assessment and child protection enquiries ---------------------------------
+    "assessment": Stage(first=(E.ASSESSMENT_STARTED,),
+                        path={E.ASSESSMENT_STARTED: (E.ASSESSMENT_COMPLETED,),
+                              E.ASSESSMENT_COMPLETED: (CLOSED, "cin", "strategy")}),
+    "strategy": Stage(first=(E.STRATEGY_DISCUSSION_HELD,),
+                      path={E.STRATEGY_DISCUSSION_HELD: ("s47", "cin")}),
+    "s47": Stage(first=(E.S47_ENQUIRY_COMPLETED,),
+                 path={E.S47_ENQUIRY_COMPLETED: ("icpc", "cin", CLOSED, "care")}),
+    "icpc": Stage(first=(E.ICPC_HELD,),
+                  path={E.ICPC_HELD: ("cp", "cin", CLOSED)}),
+    # --- plans ---------------------------------------------------------------------
+    "cin": Stage(first=(E.CIN_PLAN_STARTED,),
+                 path={E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
+                       E.CIN_PLAN_ENDED: (CLOSED, "strategy", "care")}),
+    "cp": Stage(first=(E.CP_PLAN_STARTED,),
+                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD,),
+                      E.CP_REVIEW_HELD: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED),
+                      E.PLO_STARTED: (E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED),
+                      E.CARE_PROCEEDINGS_ISSUED: (E.CP_PLAN_ENDED,),
+                      E.CP_PLAN_ENDED: ("cin", CLOSED, "care")}),
+    # --- care: each child on their own path, home on a CIN plan, perhaps back ----------
+    # (a child who has reached the leaving age by the time of entry closes instead)
+    "care": Stage(first=(E.CARE_ENTERED, CLOSED),
+                  path={E.CARE_ENTERED: (E.CARE_LEFT,),
+                        E.CARE_LEFT: (CLOSED, E.CIN_PLAN_STARTED),
+                        E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
+                        E.CIN_PLAN_ENDED: (CLOSED, E.RETURN_HOME_BROKE_DOWN),
+                        E.RETURN_HOME_BROKE_DOWN: (E.CARE_ENTERED,)}),
+}
+
+#: The stages a journey may start at.
+STARTS = ("referral", "loaded", "uasc")
+
 #: Events that can occur between stage events without changing the stage.
 BACKGROUND = frozenset({E.WORKER_ALLOCATED, E.PLACEMENT_STARTED, E.HUB_REFERRED, E.HUB_SUPPORT_STARTED,
                         E.HUB_SUPPORT_ENDED})
-
-_EDGES: list[tuple[str, list[str]]] = [
-    ("START", [E.REFERRAL_RECEIVED, E.CASE_LOADED, E.UASC_ARRIVED]),
-    (E.REFERRAL_RECEIVED, [E.ASSESSMENT_STARTED, E.CASE_CLOSED]),
-    (E.ASSESSMENT_STARTED, [E.ASSESSMENT_COMPLETED]),
-    (E.ASSESSMENT_COMPLETED, [E.CASE_CLOSED, E.CIN_PLAN_STARTED, E.STRATEGY_DISCUSSION_HELD]),
-    (E.STRATEGY_DISCUSSION_HELD, [E.S47_ENQUIRY_COMPLETED, E.CIN_PLAN_STARTED]),
-    (E.S47_ENQUIRY_COMPLETED, [E.ICPC_HELD, E.CIN_PLAN_STARTED, E.CASE_CLOSED, E.CARE_ENTERED]),
-    (E.ICPC_HELD, [E.CP_PLAN_STARTED, E.CIN_PLAN_STARTED, E.CASE_CLOSED]),
-    (E.CIN_PLAN_STARTED, [E.CIN_PLAN_ENDED]),
-    (E.CIN_PLAN_ENDED, [E.CASE_CLOSED, E.STRATEGY_DISCUSSION_HELD, E.CARE_ENTERED, E.RETURN_HOME_BROKE_DOWN]),
-    (E.RETURN_HOME_BROKE_DOWN, [E.CARE_ENTERED]),
-    (E.CP_PLAN_STARTED, [E.CP_REVIEW_HELD]),
-    (E.CP_REVIEW_HELD, [E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED]),
-    (E.PLO_STARTED, [E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED]),
-    (E.CARE_PROCEEDINGS_ISSUED, [E.CP_PLAN_ENDED]),
-    (E.CP_PLAN_ENDED, [E.CIN_PLAN_STARTED, E.CASE_CLOSED, E.CARE_ENTERED]),
-    (E.CARE_ENTERED, [E.CARE_LEFT]),
-    (E.CARE_LEFT, [E.CASE_CLOSED, E.CIN_PLAN_STARTED]),
-    # a child loaded into care who reaches the leaving age while waiting for a worker (a hard cap) just closes
-    (E.CASE_LOADED, [E.CIN_PLAN_STARTED, E.CP_PLAN_STARTED, E.CARE_ENTERED, E.CASE_CLOSED]),
-    (E.UASC_ARRIVED, [E.CARE_ENTERED]),
-    (E.CASE_CLOSED, ["END"]),
-]
 
 _HUB_EDGES = [("START", E.HUB_REFERRED), (E.HUB_REFERRED, E.HUB_SUPPORT_STARTED),
               (E.HUB_SUPPORT_STARTED, E.HUB_SUPPORT_ENDED)]
@@ -50,12 +93,26 @@ def _name(x) -> str:
     return x.value if isinstance(x, E) else x
 
 
+def _after(target: E | str) -> tuple[E, ...]:
+    """The events a path's target stands for: itself, or a stage's first events."""
+    return STAGES[target].first if isinstance(target, str) and not isinstance(target, E) else (target,)
+
+
+def stage_edges() -> list[tuple[str, str]]:
+    """The edges (event, event that may follow it) of the journeys' stages, from :data:`STAGES`."""
+    edges = [("START", _name(e)) for start in STARTS for e in STAGES[start].first]
+    for stage in STAGES.values():
+        for event, targets in stage.path.items():
+            edges += [(_name(event), _name(e)) for target in targets for e in _after(target)]
+    edges.append((_name(CLOSED), "END"))
+    return edges
+
+
 def build(scenario=None) -> nx.DiGraph:
     """The pathway graph of stage events (with the hub sub-path when the scenario has hubs)."""
     g = nx.DiGraph()
-    for src, dsts in _EDGES:
-        for dst in dsts:
-            g.add_edge(_name(src), _name(dst), kind="stage")
+    for src, dst in stage_edges():
+        g.add_edge(src, dst, kind="stage")
     has_hubs = scenario is None or (scenario["hubs.count"] > 0 and scenario["hubs.start"] is not None)
     if has_hubs:
         for src, dst in _HUB_EDGES:

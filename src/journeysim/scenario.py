@@ -13,6 +13,7 @@ the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -827,3 +828,26 @@ def describe_params() -> list[tuple[str, str, str, str]]:
             d = dists.describe(dists.parse(d))
         rows.append((key, str(d), p.unit, p.doc))
     return rows
+
+
+# ------------------------------------------------------------------------------------------
+# Typed sections: the model's parts each declare the keys they read as a frozen dataclass
+# (fields made with :func:`key`), which :meth:`Scenario.section` fills once per replication.
+# ------------------------------------------------------------------------------------------
+def key(name: str) -> Any:
+    """A field of a typed section: it holds the value of scenario key ``name``."""
+    if name not in PARAMS:
+        raise KeyError(f"no scenario key {name!r}")
+    return dataclasses.field(metadata={"key": name})
+
+
+def section(scenario: Scenario, cls: type) -> Any:
+    """``cls``, a dataclass whose fields each name their scenario key (:func:`key`), filled with
+    ``scenario``'s values; a table of outcome probabilities comes as an :class:`Outcomes`
+    (a dict that draws fast)."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        name = f.metadata["key"]
+        value = scenario.values[name]
+        values[f.name] = Outcomes(value) if PARAMS[name].kind == "probs" else value
+    return cls(**values)

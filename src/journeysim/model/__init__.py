@@ -1,10 +1,11 @@
-"""The simulation: processes (generators that yield the days they wait, run in SimPy's event
-queue by ``world.Process``) that play families through the service.
+"""The simulation: the parts of the service, each in its own module, wired together in
+:mod:`journeysim.model.run`, that play families through the service and log what happens.
 
-``world.simulate(scenario, seed, ...)`` runs one replication and writes its event log.
-Each module holds one part of the service; none of them computes a statistic.
+``simulate(scenario, seed, ...)`` runs one replication and writes its event log.  None of
+the modules computes a statistic.  The processes run on journeysim's own engine
+(:mod:`journeysim.engine`).
 """
 
-from .world import simulate
+from .run import simulate
 
 __all__ = ["simulate"]

@@ -1,27 +1,48 @@
-"""Assessment, strategy discussion, section 47 enquiry and the initial child protection conference."""
+"""Assessment, strategy discussion, section 47 enquiry and the initial child protection conference.
+
+Each stage is a short generator ``stage(w, case, reason)`` that does its work, yields the
+days it waits, and returns the next ``(stage, reason)`` of the pathway
+(:data:`journeysim.pathway.STAGES`), or None when the journey has closed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..distributions import Distribution
 from ..events import Event
+from ..rng import Outcomes
+from ..scenario import key
+from .closure import close_child
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
 
 
-def _each(w: "World", event: Event, case: "Case", outcome: str | None = None, reason: str | None = None,
-          count: int | None = None, value: float | None = None) -> None:
-    """Log ``event`` for each child open in the case."""
-    for child in case.children:
-        w.child_event(event, case, child, outcome=outcome, reason=reason, count=count, value=value)
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
 
+    duration: Distribution = key("assessment.duration")
+    outcome: Outcomes = key("assessment.outcome")
+    strategy_trend_per_year: float = key("assessment.strategy_trend_per_year")
+    prior_cp_strategy_odds: float = key("assessment.prior_cp_strategy_odds")
+    prior_cp_trend_per_year: float = key("assessment.prior_cp_trend_per_year")
+    strategy_delay: Distribution = key("strategy.delay")
+    p_s47: float = key("strategy.p_s47")
+    s47_duration: Distribution = key("s47.duration")
+    s47_outcome: Outcomes = key("s47.outcome")
+    p_emergency_care: float = key("s47.p_emergency_care")
+    icpc_delay: Distribution = key("icpc.delay")
+    icpc_outcome: Outcomes = key("icpc.outcome")
 
 
 def assessment_outcome(w: "World", case: "Case") -> str:
-    """The assessment's conclusion; a child's earlier CP plan raises the odds of a strategy discussion."""
-    p = w.p.assessment
+    """The assessment's conclusion: the odds of a strategy discussion drift with the child protection
+    threshold, and a child's earlier CP plan raises them."""
+    p = w.params.assessment
     probs = dict(p.outcome)
     odds = w.trend(p.strategy_trend_per_year)
     if any(c.cp_plans > 0 for c in case.children):
@@ -36,15 +57,16 @@ def assessment_outcome(w: "World", case: "Case") -> str:
 
 
 def assessment(w: "World", case: "Case", reason: str):
-    p = w.p.assessment
+    """Stage: the child and family assessment, and its conclusion."""
+    p = w.params.assessment
     rs = w.streams["assessment"]
-    _each(w, Event.ASSESSMENT_STARTED, case)
+    w.each_child(Event.ASSESSMENT_STARTED, case)
     yield p.duration.sample(rs)
     outcome = assessment_outcome(w, case)
-    _each(w, Event.ASSESSMENT_COMPLETED, case, outcome=outcome, value=w.env.now - case.opened)
+    w.each_child(Event.ASSESSMENT_COMPLETED, case, outcome=outcome, value=w.env.now - case.opened)
     if outcome in ("not_in_need", "early_help"):
         for child in list(case.children):
-            w.close_child(case, child, "not_in_need", "early_help" if outcome == "early_help" else "none")
+            close_child(w, case, child, "not_in_need", "early_help" if outcome == "early_help" else "none")
         return None
     if outcome == "cin_plan":
         return ("cin", "assessment")
@@ -52,40 +74,45 @@ def assessment(w: "World", case: "Case", reason: str):
 
 
 def strategy(w: "World", case: "Case", reason: str):
+    """Stage: a strategy discussion, which decides on a section 47 enquiry."""
+    p = w.params.assessment
     rs = w.streams["assessment"]
-    yield w.p.strategy.delay.sample(rs)
-    s47 = rs.uniform() < w.p.strategy.p_s47
-    _each(w, Event.STRATEGY_DISCUSSION_HELD, case, outcome="s47" if s47 else "no_s47")
+    yield p.strategy_delay.sample(rs)
+    s47 = rs.uniform() < p.p_s47
+    w.each_child(Event.STRATEGY_DISCUSSION_HELD, case, outcome="s47" if s47 else "no_s47")
     return ("s47", reason) if s47 else ("cin", "strategy")
 
 
 def s47(w: "World", case: "Case", reason: str):
-    p = w.p.s47
+    """Stage: a section 47 enquiry: an ICPC, a CIN plan, no further action, or emergency care."""
+    p = w.params.assessment
     rs = w.streams["assessment"]
-    yield p.duration.sample(rs)
+    yield p.s47_duration.sample(rs)
     if rs.uniform() < w.years.prob("care_entry", p.p_emergency_care, w.env.now):
-        _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
+        w.each_child(Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
-    outcome = rs.outcome(p.outcome)
-    _each(w, Event.S47_ENQUIRY_COMPLETED, case, outcome=outcome)
+    outcome = rs.outcome(p.s47_outcome)
+    w.each_child(Event.S47_ENQUIRY_COMPLETED, case, outcome=outcome)
     if outcome == "icpc":
         return ("icpc", reason)
     if outcome == "cin_plan":
         return ("cin", "s47")
     for child in list(case.children):
-        w.close_child(case, child, "no_further_action")
+        close_child(w, case, child, "no_further_action")
     return None
 
 
 def icpc(w: "World", case: "Case", reason: str):
+    """Stage: the initial child protection conference: a CP plan, a CIN plan, or no plan."""
+    p = w.params.assessment
     rs = w.streams["assessment"]
-    yield w.p.icpc.delay.sample(rs)
-    outcome = rs.outcome(w.p.icpc.outcome)
-    _each(w, Event.ICPC_HELD, case, outcome=outcome)
+    yield p.icpc_delay.sample(rs)
+    outcome = rs.outcome(p.icpc_outcome)
+    w.each_child(Event.ICPC_HELD, case, outcome=outcome)
     if outcome == "cp_plan":
         return ("cp", "icpc")
     if outcome == "cin_plan":
         return ("cin", "icpc")
     for child in list(case.children):
-        w.close_child(case, child, "no_further_action")
+        close_child(w, case, child, "no_further_action")
     return None

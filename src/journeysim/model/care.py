@@ -1,39 +1,73 @@
-"""Care: entering care, placements, reunification (and its breakdown), permanence, leaving at 18, UASC."""
+"""Care: entering care, placements, reunification (and its breakdown), permanence, leaving at 18, UASC.
+
+Each child entering care is then on their own path (:func:`episode`): how and when their
+episode will end is drawn on entry, by their age band (a return home, adoption, special
+guardianship, another exit, or leaving care at 18).  A child who goes home is on a CIN plan
+for a while, and the return may break down, bringing them back into care.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..distributions import Distribution
 from ..events import Event
-from ..scenario import AGE_BANDS
+from ..rng import Outcomes
+from ..scenario import key
 from . import practice
+from .closure import close_child
 from .entities import Child, Family
+from .population import age_band
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
 
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    leaving_age: float = key("care.leaving_age")
+    p_legal_s20: float = key("care.p_legal_s20")
+    stock_s20_share: float = key("initial.cla_s20_share")
+    placement: Outcomes = key("care.placement")
+    placement_moves_per_year: float = key("care.placement_moves_per_year")
+    placed_for_adoption_before: Distribution = key("care.placed_for_adoption_before")
+    p_return_home: dict = key("care.p_return_home")
+    return_home_time: Distribution = key("care.return_home_time")
+    reunification_drive_start: dt.date | None = key("care.reunification_drive_start")
+    reunification_drive_factor: float = key("care.reunification_drive_factor")
+    p_breakdown: float = key("care.p_breakdown")
+    breakdown_time: Distribution = key("care.breakdown_time")
+    after_return_cin: Distribution = key("care.after_return_cin")
+    p_adoption: dict = key("care.p_adoption")
+    adoption_trend_per_year: float = key("care.adoption_trend_per_year")
+    adoption_time: Distribution = key("care.adoption_time")
+    p_sgo: dict = key("care.p_sgo")
+    sgo_time: Distribution = key("care.sgo_time")
+    p_other_exit: float = key("care.p_other_exit")
+    other_exit_time: Distribution = key("care.other_exit_time")
+    uasc_age: Distribution = key("uasc.age")
+
+
 LEGAL_BY_REASON = {"proceedings": "ico", "emergency": "epo", "uasc": "uasc_s20", "breakdown": "s20"}
-
-
-def age_band(age: float) -> str:
-    for band, (lo, hi) in AGE_BANDS.items():
-        if age < hi:
-            return band
-    return "16_17"
 
 
 def enter_care(w: "World", case: "Case", reason: str):
     """Stage: the case's children become looked after, each then on their own path."""
+    p = w.params.care
     rs = w.streams["care"]
     for child in list(case.children):
         if _grown_up(w, child, w.env.now):  # while the family was worked with
-            w.close_child(case, child, "age_18")
+            close_child(w, case, child, "age_18")
             continue
         if reason == "voluntary":
-            legal = "s20" if rs.uniform() < w.p.care.p_legal_s20 else "epo"
+            legal = "s20" if rs.uniform() < p.p_legal_s20 else "epo"
         elif reason == "initial_stock":
-            legal = "s20" if rs.uniform() < w.p.initial.cla_s20_share else "care_order"
+            legal = "s20" if rs.uniform() < p.stock_s20_share else "care_order"
         else:
             legal = LEGAL_BY_REASON[reason]
         w.start(episode(w, case, child, legal, reason))
@@ -43,12 +77,12 @@ def enter_care(w: "World", case: "Case", reason: str):
 
 def _grown_up(w: "World", child: "Child", t: float) -> bool:
     """Whether ``child`` has reached the leaving age (to within a day) at time ``t``: too old to enter care."""
-    return child.age(t) >= w.p.care.leaving_age - 1.0 / 365.25
+    return child.age(t) >= w.params.care.leaving_age - 1.0 / 365.25
 
 
 def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
     """How and when this care episode will end (before the leaving age cuts it short)."""
-    p = w.p.care
+    p = w.params.care
     age = child.age(w.env.now)
     if reason == "uasc":
         route, t = ("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit else ("age_18", float("inf"))
@@ -64,7 +98,7 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
 
 def _exit(w: "World", band: str, rs) -> tuple[str, float]:
     """The route out of care, and the time to it, of a child entering care in age band ``band``."""
-    p = w.p.care
+    p = w.params.care
     p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
     if rs.uniform() < p_home:
         return "returned_home", p.return_home_time.sample(rs)
@@ -98,7 +132,7 @@ def _route_in_stock(w: "World", age: float, rs) -> tuple[str, float]:
 
 
 def _placement(w: "World", child: "Child", rs) -> str:
-    probs = w.p.care.placement
+    probs = w.params.care.placement
     kinds = list(probs)
     weights = list(probs.values())
     if child.age(w.env.now) < 16:  # independent living only from 16
@@ -110,7 +144,7 @@ def _placement(w: "World", child: "Child", rs) -> str:
 def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
     """Process: one child's time in care, and what follows it."""
     rs = w.streams["care"]
-    p = w.p.care
+    p = w.params.care
     while True:
         child.in_care = True
         entered = w.env.now
@@ -122,10 +156,10 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         w.child_event(Event.CARE_LEFT, case, child, reason=route, value=w.env.now - entered)
         if route != "returned_home":
             close = {"age_18": "age_18", "other": "moved_on"}.get(route, "permanence")
-            w.close_child(case, child, close)
+            close_child(w, case, child, close)
             return
         # home, on a CIN plan; the return may break down
-        yield from w.workforce.stage_change(case, [child], "cin")
+        yield from w.allocation.stage_change(case, [child], "cin")
         w.child_event(Event.CIN_PLAN_STARTED, case, child, reason="returned_home")
         plan = p.after_return_cin.sample(rs)
         if rs.uniform() < p.p_breakdown:
@@ -136,20 +170,21 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
                 e = practice.engagement(w, case)
                 w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="care", value=e)
                 w.child_event(Event.RETURN_HOME_BROKE_DOWN, case, child, value=broke)
-                yield from w.workforce.stage_change(case, [child], "care")
+                yield from w.allocation.stage_change(case, [child], "care")
                 legal, reason = "s20", "breakdown"
                 continue
         yield plan
         e = practice.assess_change(w, case)
         w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
-        w.close_child(case, child, "plan_ended", "none", e)
+        close_child(w, case, child, "plan_ended", "none", e)
         return
 
 
 def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs):
     """Wait out the episode, with placement moves along the way (and a placement for adoption)."""
-    rate = w.p.care.placement_moves_per_year
-    adopt_at = max(0.0, length - w.p.care.placed_for_adoption_before.sample(rs)) if route == "adoption" else float("inf")
+    p = w.params.care
+    rate = p.placement_moves_per_year
+    adopt_at = max(0.0, length - p.placed_for_adoption_before.sample(rs)) if route == "adoption" else float("inf")
     t = 0.0
     while True:
         gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")
@@ -168,20 +203,23 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
 
 def uasc_arrives(w: "World", rs) -> None:
     """An unaccompanied asylum-seeking child arrives and enters care."""
-    p = w.p
+    p = w.params.care
     fam = Family(w.new_id("family"), int(rs.uniform() * w.districts), False)
-    age = p.uasc.age.sample(rs)
-    child_age = min(age, p.care.leaving_age - 0.05)
+    age = p.uasc_age.sample(rs)
+    child_age = min(age, p.leaving_age - 0.05)
     fam.children = [Child(w.new_id("child"), fam, w.env.now - child_age * 365.25)]
-    case = w.open_case(fam)
+    case = w.journeys.open(fam)
     case.had_plan = True
     w.child_event(Event.UASC_ARRIVED, case, fam.children[0])
-    w.start(_uasc_start(w, case))
+    w.journeys.start(case, "uasc", "uasc")
 
 
-def _uasc_start(w: "World", case: "Case"):
-    wf = w.workforce
+def uasc(w: "World", case: "Case", reason: str):
+    """Stage: a UASC is allocated a worker (the intake team's under CAST, else the Children in Care
+    team's) and is looked after."""
+    teams = w.teams
     d = case.district
-    team = wf.intake_team(d) if wf.model[d] == "B" else wf.care_team(d)
-    yield from wf.allocate(case, list(case.children), team, "new_case")
+    team = teams.intake_team(d) if teams.model[d] == "B" else teams.care_team(d)
+    yield from w.allocation.allocate(case, list(case.children), team, "new_case")
     yield from episode(w, case, case.children[0], "uasc_s20", "uasc")
+    return None

@@ -1,18 +1,46 @@
-"""Multi-disciplinary hubs: intensive family support with finite places, and a queue when full."""
+"""Multi-disciplinary hubs: intensive family support with finite places, and a queue when full.
+
+One hub per two districts (``hubs.count``), opened one after another from ``hubs.start``.  A
+priority family (with the toxic trio of needs) starting a CIN or CP plan may be referred to its
+district's hub; it is supported for ``hubs.support_duration`` once a place is free, and with
+specialists on the hub's staff it also gets their help (the engagement effects:
+:mod:`journeysim.model.practice`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..distributions import Distribution
 from ..events import Event
+from ..scenario import key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
 
 
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    count: int = key("hubs.count")
+    start: dt.date | None = key("hubs.start")
+    stagger_days: int = key("hubs.stagger_days")
+    family_workers: int = key("hubs.family_workers")
+    families_per_worker: int = key("hubs.families_per_worker")
+    specialists: int = key("hubs.specialists")
+    p_refer_cp: float = key("hubs.p_refer_cp")
+    p_refer_cin: float = key("hubs.p_refer_cin")
+    support_duration: Distribution = key("hubs.support_duration")
+
+
 class Hub:
+    """One hub: its places, the families in them, and the queue for a place."""
+
     def __init__(self, name: str, places: int, first_worker: int, workers: int, specialists: int) -> None:
         self.name = name
         self.places = places
@@ -35,7 +63,7 @@ class Hubs:
 
     def __init__(self, w: "World") -> None:
         self.w = w
-        p = w.p.hubs
+        self.p = p = w.params.hubs
         n = p.count * w.copies
         places = max(1, round(p.family_workers * p.families_per_worker * w.team_scale)) if p.family_workers else 0
         # hub workers get ids far above social workers' so the two never collide
@@ -44,7 +72,7 @@ class Hubs:
 
     def schedule_openings(self) -> None:
         w = self.w
-        p = w.p.hubs
+        p = self.p
         first = w.day_of(p.start)
         for i, hub in enumerate(self.hubs):
             when = first + i * p.stagger_days
@@ -53,7 +81,7 @@ class Hubs:
 
     def _open(self, hub: Hub) -> None:
         hub.open = True
-        self.w.log.emit(self.w.env.now, Event.HUB_OPENED, team=hub.name, count=hub.places)
+        self.w.event(Event.HUB_OPENED, team=hub.name, count=hub.places)
 
     def hub_for(self, district: int) -> Hub | None:
         if not self.hubs:
@@ -61,9 +89,10 @@ class Hubs:
         hub = self.hubs[district * len(self.hubs) // self.w.districts]
         return hub if hub.open and hub.places > 0 else None
 
-    def maybe_refer(self, case: "Case", chance: float) -> None:
-        """A priority (toxic-trio) family starting a plan may be referred to its hub."""
+    def maybe_refer(self, case: "Case", plan: str) -> None:
+        """A priority (toxic-trio) family starting a ``plan`` (cin or cp) may be referred to its hub."""
         w = self.w
+        chance = self.p.p_refer_cp if plan == "cp" else self.p.p_refer_cin
         hub = self.hub_for(case.district)
         if hub is None or case.hub_support or case.hub_waiting or not case.family.toxic_trio:
             return
@@ -91,7 +120,7 @@ class Hubs:
             for child in case.children:
                 w.child_event(Event.HUB_SUPPORT_STARTED, case, child, team=hub.name, worker=worker,
                               value=w.env.now - referred)
-            duration = w.p.hubs.support_duration.sample(w.streams["hubs"])
+            duration = self.p.support_duration.sample(w.streams["hubs"])
             w.at(duration, self._end, hub, case)
 
     def _end(self, hub: Hub, case: "Case") -> None:

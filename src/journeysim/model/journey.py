@@ -1,109 +1,72 @@
-"""A family's journey: the referral, the route from stage to stage, and the initial stock.
+"""A family's journey through the pathway: opened, then played from stage to stage until it closes.
 
-Each stage is a short generator ``stage(w, case, reason)`` that does its work, yields the
-days it waits (a process's generator yields a number of days, or a ``world.Signal``: see
-``world.Process``), and returns the next ``(stage, reason)``, or ``None`` when the
-family-level journey is over (closed, or its children are in care, each on their own).
+The stages and where each may lead are :data:`journeysim.pathway.STAGES`; the process that
+plays each stage is given when the model is wired (:mod:`journeysim.model.run`).  A stage is a
+generator ``stage(w, case, reason)`` that does its work, yields the days it waits, and returns
+the next ``(stage, reason)``, or None when the family-level journey is over (closed, or its
+children in care, each on their own path).  A step the pathway does not list is an error.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..events import Event
-from . import assessment, care, plans
+from .. import pathway
+from ..scenario import key
+from .entities import Case
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .entities import Case, Family
+    from .entities import Family
     from .world import World
 
-STAGES = {
-    "assessment": assessment.assessment,
-    "strategy": assessment.strategy,
-    "s47": assessment.s47,
-    "icpc": assessment.icpc,
-    "cin": plans.cin,
-    "cp": plans.cp,
-    "care": care.enter_care,
-}
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    leaving_age: float = key("care.leaving_age")
 
 
-def run(w: "World", case: "Case", stage: str, reason: str):
-    """Process: move the case from stage to stage until it closes or goes into care."""
-    step = (stage, reason)
-    while step is not None and case.children:
-        name, why = step
-        if name in ("cin", "cp", "care") and why != "initial_stock":
-            yield from w.workforce.stage_change(case, list(case.children), name)
-        step = yield from STAGES[name](w, case, why)
+#: Stages at which a journey's allocation may change (a handoff under model A, a reallocation):
+#: see :meth:`journeysim.model.allocation.Allocation.stage_change`.
+HANDOFF_STAGES = ("cin", "cp", "care")
 
 
-def refer(w: "World", fam: "Family") -> None:
-    """The MASH refers the family: one referral per child under 18, then the journey starts."""
-    case = w.open_case(fam)
-    if not case.children:
-        fam.case = None
-        return
-    intake = w.workforce.intake_team(fam.district)
-    for child in case.children:
-        w.child_event(Event.REFERRAL_RECEIVED, case, child, team=intake.name, count=child.referrals)
-        child.referrals += 1
-    w.start(_referral(w, case, intake))
+class Journeys:
+    """Opens journeys and plays them through the pathway's stages, each by its process."""
 
+    def __init__(self, w: "World", processes: dict) -> None:
+        if set(processes) != set(pathway.STAGES):
+            raise ValueError(f"a process for each stage of the pathway, and no other: "
+                             f"{sorted(set(processes) ^ set(pathway.STAGES))}")
+        self.w = w
+        self.p = w.params.journey
+        self.processes = processes
+        self.routes = {name: stage.routes() for name, stage in pathway.STAGES.items()}
 
-def _referral(w: "World", case: "Case", intake):
-    p = w.p
-    rs = w.streams["assessment"]
-    p_nfa = p.referral.p_nfa * (p.mash.hold_longer_nfa_factor if w.active(p.mash.hold_longer_start) else 1.0)
-    if rs.uniform() < min(1.0, p_nfa):
-        for child in list(case.children):
-            w.close_child(case, child, "referral_nfa")
-        return
-    yield p.assessment.allocation_delay.sample(rs)
-    # the team on intake when the referral arrived takes it (under CAST, that week's team)
-    if intake not in w.workforce.district_teams(case.district):  # the district switched model meanwhile
-        intake = w.workforce.intake_team(case.district)
-    yield from w.workforce.allocate(case, list(case.children), intake, "new_case")
-    yield from run(w, case, "assessment", "referral")
+    def open(self, fam: "Family") -> Case:
+        """A new journey for the family's children under the leaving age."""
+        w = self.w
+        now = w.env.now
+        kids = [c for c in fam.children if c.age(now) < self.p.leaving_age]
+        case = Case(w.new_id("case"), fam, kids, now)
+        fam.case = case
+        return case
 
+    def start(self, case: Case, stage: str, reason: str) -> None:
+        """Start playing ``case`` from ``stage`` (one of :data:`journeysim.pathway.STARTS`)."""
+        self.w.start(self.run(case, stage, reason))
 
-def load_initial_stock(w: "World") -> None:
-    """Cases already open at time 0: CIN plans, CP plans and children looked after."""
-    p = w.p
-    rs = w.streams["initial"]
-    scale = p.run.scale
-    for target, stage in ((p.initial.cin_children, "cin"), (p.initial.cp_children, "cp")):
-        n = 0
-        while n < round(target * scale):
-            fam = w.new_family(rs)
-            case = w.open_case(fam)
-            case.had_plan = True
-            n += _load(w, case, stage, rs)
-    for _ in range(round(p.initial.cla_children * scale)):
-        fam = w.new_family(rs)
-        fam.children = [w.new_child(fam, rs, p.initial.cla_age_band, max_age=p.care.leaving_age - 0.05)]
-        case = w.open_case(fam)
-        case.had_plan = True
-        _load(w, case, "care", rs)
-
-
-def _load(w: "World", case: "Case", stage: str, rs) -> int:
-    outcome = {"cin": "cin_plan", "cp": "cp_plan", "care": "in_care"}[stage]
-    for child in case.children:
-        w.child_event(Event.CASE_LOADED, case, child, outcome=outcome, count=child.cp_plans)
-    d = case.district
-    wf = w.workforce
-    if wf.model[d] == "B":
-        team = wf.intake_team(d)
-    else:
-        team = wf.care_team(d) if stage == "care" else wf.plan_team(d)
-    w.start(_start_loaded(w, case, team, stage))
-    return len(case.children)
-
-
-def _start_loaded(w: "World", case: "Case", team, stage: str):
-    yield from w.workforce.allocate(case, list(case.children), team, "new_case")
-    if stage == "care":
-        yield from care.enter_care(w, case, "initial_stock")
-    else:
-        yield from run(w, case, stage, "initial_stock")
+    def run(self, case: Case, stage: str, reason: str):
+        """Process: move the case from stage to stage until it closes or goes into care."""
+        w = self.w
+        step = (stage, reason)
+        while step is not None and case.children:
+            name, why = step
+            if name in HANDOFF_STAGES and why != "initial_stock":
+                yield from w.allocation.stage_change(case, list(case.children), name)
+            step = yield from self.processes[name](w, case, why)
+            if step is not None and step[0] not in self.routes[name]:
+                raise RuntimeError(f"the {name} stage handed a journey on to {step[0]!r}, which the pathway "
+                                   f"(journeysim.pathway.STAGES) does not allow")

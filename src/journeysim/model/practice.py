@@ -17,12 +17,36 @@ whether a closed family comes back.  The PA weight (1 without personal assistant
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..scenario import key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    base_engagement: float = key("practice.base_engagement")
+    model_start: dt.date | None = key("practice.model_start")
+    model_effect: float = key("practice.model_effect")
+    handoff_penalty: float = key("practice.handoff_penalty")
+    caseload_reference: float = key("practice.caseload_reference")
+    caseload_penalty: float = key("practice.caseload_penalty")
+    hub_effect: float = key("practice.hub_effect")
+    specialist_effect: float = key("practice.specialist_effect")
+    p_change_engaged: float = key("practice.p_change_engaged")
+    p_change_disengaged: float = key("practice.p_change_disengaged")
+    family_time: float = key("practice.family_time")
+    family_time_with_pa: float = key("practice.family_time_with_pa")
+    pa_start: dt.date | None = key("workforce.pa_start")
+    pa_ratio: float = key("workforce.pa_ratio")
 
 
 def logit(p: float) -> float:
@@ -41,16 +65,17 @@ def pa_time_weight(w: "World") -> float:
     ``family_time`` towards ``family_time_with_pa`` in proportion to the PA ratio, up to
     one PA per three workers (003: 34% -> 58%, so a weight of 0.59).
     """
-    p = w.p
-    if not w.active(p.workforce.pa_start):
+    p = w.params.practice
+    if not w.active(p.pa_start):
         return 1.0
-    reach = min(1.0, p.workforce.pa_ratio / PA_PILOT_RATIO)
-    share = p.practice.family_time + (p.practice.family_time_with_pa - p.practice.family_time) * reach
-    return p.practice.family_time / share if share > 0 else 1.0
+    reach = min(1.0, p.pa_ratio / PA_PILOT_RATIO)
+    share = p.family_time + (p.family_time_with_pa - p.family_time) * reach
+    return p.family_time / share if share > 0 else 1.0
 
 
 def engagement(w: "World", case: "Case") -> float:
-    p = w.p.practice
+    """The family's engagement now (the formula above)."""
+    p = w.params.practice
     x = logit(p.base_engagement)
     if w.active(p.model_start):
         x += p.model_effect
@@ -67,7 +92,7 @@ def engagement(w: "World", case: "Case") -> float:
 
 def assess_change(w: "World", case: "Case") -> float:
     """Draw whether the family made positive change; record it on the case; return engagement."""
-    p = w.p.practice
+    p = w.params.practice
     e = engagement(w, case)
     chance = p.p_change_disengaged + (p.p_change_engaged - p.p_change_disengaged) * e
     case.positive_change = w.streams["practice"].uniform() < chance

@@ -1,270 +1,46 @@
-"""One replication: the shared state, the event helpers, and the wiring of every part."""
+"""What every part of one replication shares: the clock, the event log, the random streams, the
+calendar and the parts of the service themselves (wired together by :mod:`journeysim.model.run`).
+
+It also holds the helpers through which the model writes its events, each naming the fields
+it fills.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import math
-from heapq import heappop, heappush
+from dataclasses import dataclass
 from itertools import count
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import simpy
-from simpy.core import StopSimulation
-from simpy.events import NORMAL, URGENT
-
-from .. import compiled
 from ..calendar import Calendar
+from ..engine import Environment
 from ..eventlog import EventLog
 from ..events import Event
-from ..rng import Outcomes, Streams
-from ..scenario import AGE_BANDS, Scenario
-from . import arrivals, hubs, journey, teams
-from .entities import DAYS_PER_YEAR, Case, Child, Family
-from .years import YearEffects
+from ..rng import Streams
+from ..scenario import key
+from .entities import DAYS_PER_YEAR, Case, Child
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .allocation import Allocation
+    from .frontdoor import FrontDoor
+    from .hubs import Hubs
+    from .journey import Journeys
+    from .run import Parameters
+    from .teams import Teams, Worker
+    from .workforce import Workforce
+    from .years import YearEffects
 
 
-class _Entry:
-    """What SimPy's own loop (``Environment.step``, used for ``run(until=event)``) needs of a queue
-    entry that is not a SimPy event: that it succeeded, and its callbacks, which the loop calls
-    with it and then sets to None.  Here they are the same for every entry of a class
-    (``_CALLBACKS``), and setting them changes nothing: a call is in the queue once, and a
-    process is put in again each time it waits."""
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys of the run itself (their meaning: ``journeysim describe``)."""
 
-    __slots__ = ()
-    _ok = True
-    _CALLBACKS: tuple = ()
-
-    @property
-    def callbacks(self) -> tuple:
-        return self._CALLBACKS
-
-    @callbacks.setter
-    def callbacks(self, value) -> None:
-        pass
-
-
-class _Call(_Entry):
-    """A call of ``fn(*args)`` that :meth:`World.at` puts in SimPy's event queue.  Of an event,
-    SimPy's loop (``Environment.step``) needs only its callbacks, which it takes and calls with
-    the event, and whether it succeeded; a ``Timeout`` with a closure appended to its callbacks
-    costs two more objects and two more calls, and this is one of the model's commonest events
-    (with a waiting :class:`Process`, which is its own entry).  The function and its arguments
-    are kept apart, not in a closure, since a closure is three to six more objects, to be fetched
-    from wherever they lie in memory when the call comes due, days or months later."""
-
-    __slots__ = ("fn", "args")
-
-    def __init__(self, fn, args: tuple) -> None:
-        self.fn = fn
-        self.args = args
-
-
-def _fire(call: _Call) -> None:
-    call.fn(*call.args)
-
-
-_Call._CALLBACKS = (_fire,)
-
-
-class Process(_Entry):
-    """A model process: a generator that yields the days it waits (a number), or a :class:`Signal`
-    to wait until something else wakes it.  It runs exactly as the same generator run as a SimPy
-    process yielding ``env.timeout(days)`` or ``env.event()`` would (same times, same order of
-    everything: started as SimPy starts a process, by an urgent entry in the event queue; each
-    wait scheduled as SimPy schedules a timeout), but a wait is one entry in the event queue, the
-    process itself (the run loop resumes it), rather than a ``Timeout`` event with a list of
-    callbacks that resumes a ``simpy.Process``.  The end of a process is not an event: SimPy
-    schedules one, but nothing in the model waits for a process, and an event nobody waits for
-    changes nothing.  An exception in the generator ends the run with its own traceback."""
-
-    __slots__ = ("_generator", "_env")
-
-    def __init__(self, env: "Environment", generator) -> None:
-        self._generator = generator
-        self._env = env
-        env.put((env.now, URGENT, next(env._eid), self))
-
-    def _resume(self) -> None:
-        try:
-            wait = self._generator.send(None)
-        except StopIteration:
-            return
-        if wait.__class__ is not float or wait < 0.0:  # not the usual days to wait
-            wait = self._days_or_signal(wait)
-            if wait is None:
-                return
-        env = self._env
-        env.put((env.now + wait, NORMAL, next(env._eid), self))
-
-    def _days_or_signal(self, wait) -> float | None:
-        """What the generator yielded, other than a float: days to wait as a float, or None for a
-        :class:`Signal` (which now holds this process)."""
-        if isinstance(wait, Signal):
-            wait._waiting = self
-            return None
-        if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait >= 0:
-            return float(wait)
-        raise ValueError(f"a model process yielded {wait!r}: it must yield the days it waits (a number, "
-                         "at least 0) or a Signal")
-
-
-def _resume_process(process: Process) -> None:
-    process._resume()
-
-
-Process._CALLBACKS = (_resume_process,)
-
-
-class Signal:
-    """What a :class:`Process` yields to wait until :meth:`succeed` is called: it then resumes as a
-    SimPy process waiting for ``env.event()`` resumes after ``succeed()`` (an entry in the event
-    queue, at the time of ``succeed``)."""
-
-    __slots__ = ("_env", "_waiting")
-
-    def __init__(self, env: "Environment") -> None:
-        self._env = env
-        self._waiting: Process | None = None
-
-    def succeed(self) -> None:
-        env = self._env
-        env.put((env.now, NORMAL, next(env._eid), _Call(self._wake, ())))
-
-    def _wake(self) -> None:
-        if self._waiting is not None:
-            self._waiting._resume()
-
-
-class Environment(simpy.Environment):
-    """SimPy's environment with two changes of speed, none of behaviour: events are processed in
-    exactly SimPy's order (by time, priority and the order they were scheduled in), so logs are
-    the same as with :class:`simpy.Environment`.
-
-    - **Later days wait apart.**  An event due on a later day than the queue is open to waits in
-      a bucket for its day, not in SimPy's queue (a heap); when the queue has nothing left before
-      the end of its open days, the next day's bucket goes in.  Each event keeps the place in the
-      tie order it was given when scheduled, so nothing moves.  The queue then holds about a
-      day's events, not every pending one (at run.scale 1, some 6,500, most of them months
-      ahead), and taking the next event off it goes down a few levels in the processor's cache
-      rather than a deep heap spread over memory: that had been a tenth of a county run.
-    - **One loop.**  :meth:`run` has ``step`` written into it (:func:`run_events`), so that taking
-      an event costs no method call, and calls a :class:`_Call` (``World.at``) directly.  The
-      loop has a compiled twin, used when it is built (:mod:`journeysim.compiled`).
-    """
-
-    #: The clock is a plain attribute: SimPy's ``now`` is a read-only property over ``_now``, and
-    #: the model reads the clock some 2.4 million times in a county run.  Here ``_now``, which
-    #: SimPy's own code reads and writes, is the property, over ``now``.
-    now = 0.0
-    _now = property(lambda self: self.now, lambda self, t: setattr(self, "now", t))
-
-    def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
-        self._open = math.floor(initial_time) + 1.0  # events due before this time are in the queue
-        self._later: dict[int, list] = {}  # the other events (entries as in the queue), by day due
-        self._later_days: list[int] = []  # the days in _later (a heap)
-
-    def schedule(self, event, priority=NORMAL, delay=0) -> None:
-        self.put((self.now + delay, priority, next(self._eid), event))
-
-    def put(self, entry: tuple) -> None:
-        """Put a queue entry (time, priority, eid, event) in the queue, or in its day's bucket."""
-        t = entry[0]
-        if t < self._open or t == math.inf:
-            heappush(self._queue, entry)
-            return
-        day = int(t)
-        bucket = self._later.get(day)
-        if bucket is None:
-            bucket = self._later[day] = []
-            heappush(self._later_days, day)
-        bucket.append(entry)
-
-    def _open_next_day(self) -> float:
-        """Move the next day's bucket into the queue; the queue is then open to the end of that day."""
-        day = heappop(self._later_days)
-        queue = self._queue
-        for entry in self._later.pop(day):
-            heappush(queue, entry)
-        self._open = day + 1.0
-        return self._open
-
-    def _ready(self) -> bool:
-        """Bring the next event into the queue if it is waiting in a bucket; False if there is none."""
-        queue = self._queue
-        while not (queue and queue[0][0] < self._open):
-            if not self._later_days:
-                return bool(queue)
-            self._open_next_day()
-        return True
-
-    def peek(self) -> float:
-        return self._queue[0][0] if self._ready() else math.inf
-
-    def step(self) -> None:
-        self._ready()
-        super().step()
-
-    def clear(self) -> None:
-        """Drop every pending event."""
-        self._queue.clear()
-        self._later.clear()
-        self._later_days.clear()
-
-    def run(self, until=None):
-        """As :meth:`simpy.Environment.run`: until no event is left (``until`` None), until the
-        clock reaches the number ``until`` (events at that time are left, as SimPy's urgent stop
-        event leaves them), or, for an ``until`` event, by SimPy's own loop (through :meth:`step`)."""
-        if isinstance(until, simpy.Event):
-            return super().run(until)
-        stop = math.inf if until is None else float(until)
-        if until is not None and stop <= self.now:
-            raise ValueError(f"until ({stop}) must be greater than the current simulation time")
-        try:
-            _run_events(self, stop, until is not None, _Call, Process)
-        except StopSimulation as stop_event:
-            return stop_event.args[0]
-        if until is not None:
-            self.now = stop
-        return None
-
-
-def run_events(env: Environment, stop: float, bounded: bool, call: type, process: type) -> None:
-    """The loop of :meth:`Environment.run`: run ``env``'s events in order until none is left or,
-    when ``bounded``, until the next is due at ``stop`` or later.  ``call`` is :class:`_Call`,
-    ``process`` :class:`Process`.
-    This is the reference for its compiled twin, ``journeysim._loop.run_events``, which
-    :meth:`Environment.run` uses when it is built (:mod:`journeysim.compiled`)."""
-    queue, later_days = env._queue, env._later_days
-    open_ = env._open
-    while True:
-        if not (queue and queue[0][0] < open_):
-            if later_days:
-                open_ = env._open_next_day()
-                continue
-            if not queue:
-                return
-        if bounded and queue[0][0] >= stop:
-            return
-        env.now, _, _, event = heappop(queue)
-        if type(event) is call:
-            event.fn(*event.args)
-            continue
-        if type(event) is process:
-            event._resume()
-            continue
-        callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks:
-            callback(event)
-        if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in SimPy
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
-
-
-_run_events = getattr(compiled.in_use("_loop"), "run_events", run_events)
+    start: dt.date = key("run.start")
+    end: dt.date = key("run.end")
+    warmup_days: int = key("run.warmup_days")
+    scale: float = key("run.scale")
+    districts: int = key("population.districts")
 
 
 def district_copies(scale: float) -> int:
@@ -272,60 +48,60 @@ def district_copies(scale: float) -> int:
     return max(1, math.floor(scale))
 
 
-class World:
-    """Everything one replication shares: clock, log, random streams, workforce, hubs."""
+#: Where contacts are received: the ``team`` of a ContactReceived event.
+FRONT_DOOR = "FRONT-DOOR"
 
-    def __init__(self, scenario: Scenario, seed: int, log: EventLog) -> None:
-        self.scenario = scenario
-        self.p = p = scenario.ns()
-        self.env = Environment()
+
+class World:
+    """Everything one replication shares.  The parts of the service that others call on are
+    attached by :func:`journeysim.model.run.build`."""
+
+    teams: "Teams"  # the teams of each district, under its operating model
+    workforce: "Workforce"  # who is in post
+    allocation: "Allocation"  # who holds which child
+    hubs: "Hubs"  # the multi-disciplinary hubs
+    years: "YearEffects"  # each year's shifts in demand and thresholds
+    frontdoor: "FrontDoor"  # contact triage and the MASH
+    journeys: "Journeys"  # opens journeys and plays them through the pathway
+
+    def __init__(self, params: "Parameters", seed: int, log: EventLog) -> None:
+        self.params = params
+        p = params.run
+        self.env = env = Environment()
+        self.at = env.at  # call a function after some days (Environment.at)
+        self.start = env.start  # start a process (Environment.start)
+        self.signal = env.signal  # something for a process to wait on (Environment.signal)
         self.log = log
         self.streams = Streams(seed)
-        start = p.run.start - dt.timedelta(days=p.run.warmup_days)
-        self.cal = Calendar(start, p.run.end)
+        self.cal = Calendar(p.start - dt.timedelta(days=p.warmup_days), p.end)
         self.ids = {"family": count(1), "child": count(1), "case": count(1)}  # id counters by kind, each from 1
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
         # A county larger than twice Hampshire has more districts, not larger teams: see run.scale.
-        self.copies = district_copies(p.run.scale)
-        self.districts = p.population.districts * self.copies  # district d is a copy of d % population.districts
-        self.team_scale = p.run.scale / self.copies  # the multiplier on each team's (and hub's) staff
-        self.workforce = teams.Workforce(self)
-        self.hubs = hubs.Hubs(self)
-        self.years = YearEffects(self, seed)
+        self.copies = district_copies(p.scale)
+        self.districts = p.districts * self.copies  # district d is a copy of d % population.districts
+        self.team_scale = p.scale / self.copies  # the multiplier on each team's (and hub's) staff
 
     def dispose(self) -> None:
-        """Break the references that lead back to the world (its parts' and the pending events'
-        callbacks), so that the finished replication is freed at once, not by a collector pass."""
+        """Drop the pending events, and the parts' references back to the world, so that the
+        finished replication is freed at once."""
         self.env.clear()
-        self.workforce.w = self.hubs.w = None
+        for part in (self.teams, self.workforce, self.allocation, self.hubs, self.frontdoor, self.journeys):
+            part.w = None
+        self.allocation.reallocations = None  # its timers call back into it
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ time
     def new_id(self, kind: str) -> int:
         return next(self.ids[kind])
 
-    def at(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` after ``delay`` days (a negative delay counts as none): a scheduled
-        callback, lighter than a process.  It is scheduled exactly as ``env.timeout(delay)`` would be
-        (same time, priority and place in the tie order), as a :class:`_Call`."""
-        env = self.env
-        env.put((env.now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid), _Call(fn, args)))
-
-    def start(self, generator) -> None:
-        """Start a model process now: ``generator`` yields the days it waits, or a :class:`Signal`."""
-        Process(self.env, generator)
-
-    def signal(self) -> Signal:
-        """A :class:`Signal` for a process to wait on."""
-        return Signal(self.env)
-
     def day_of(self, date: dt.date | None) -> float:
-        """Simulation day of a component date; +inf for 'never'."""
+        """Simulation day of a scenario's date; +inf for 'never'."""
         day = self._days.get(date)
         if day is None:
             day = self._days[date] = math.inf if date is None else self.cal.day(date)
         return day
 
     def active(self, date: dt.date | None) -> bool:
+        """Whether the scenario's ``date`` (None: never) has come."""
         return self.env.now >= self.day_of(date)
 
     def trend(self, log_rate_per_year: float) -> float:
@@ -333,12 +109,17 @@ class World:
         for a positive rate)."""
         if log_rate_per_year == 0.0:
             return 1.0
-        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.p.run.start)) / 365.25)
+        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.params.run.start)) / 365.25)
+
+    # ------------------------------------------------------------------ events
+    def event(self, event: Event, **fields) -> None:
+        """Log an event that concerns no child (a team's, a worker's, a hub's, the run's), now."""
+        self.log.emit(self.env.now, event, **fields)
 
     def child_event(self, event: Event, case: Case, child: Child, team: str | None = None, worker: int | None = None,
                     outcome: str | None = None, reason: str | None = None, legal_status: str | None = None,
                     count: int | None = None, value: float | None = None) -> None:
-        """Log an event of one child's journey; the team and worker are the child's own unless given."""
+        """Log an event of one child's journey, now; the team and worker are the child's own unless given."""
         now = self.env.now
         if team is None:
             held_by = child.worker
@@ -348,129 +129,21 @@ class World:
         self.log.emit(now, event, case.id, child.id, case.family.id, team, worker, outcome, reason, legal_status,
                       (now - child.birth) / DAYS_PER_YEAR, count, value)
 
-    def new_family(self, rs, district: int | None = None) -> Family:
-        p = self.p.population
-        d = district if district is not None else int(rs.uniform() * self.districts)
-        fam = Family(self.new_id("family"), d, rs.uniform() < p.toxic_trio_share)
-        for _ in range(max(1, int(p.children_per_family.sample(rs)))):
-            fam.children.append(self.new_child(fam, rs, p.child_age_band))
-        return fam
+    def each_child(self, event: Event, case: Case, outcome: str | None = None, reason: str | None = None,
+                   count: int | None = None, value: float | None = None) -> None:
+        """Log ``event`` for each child open in the case."""
+        for child in case.children:
+            self.child_event(event, case, child, outcome=outcome, reason=reason, count=count, value=value)
 
-    def new_child(self, fam: Family, rs, bands: Outcomes, max_age: float = 18.0) -> Child:
-        lo, hi = AGE_BANDS[rs.outcome(bands)]
-        age = lo + (min(hi, max_age) - lo) * rs.uniform()
-        child = Child(self.new_id("child"), fam, self.env.now - age * 365.25)
-        p = self.p.population
-        if rs.uniform() < p.prior_referral_share:
-            child.referrals = 1
-        if rs.uniform() < p.prior_cp_share:
-            child.cp_plans = 1
-            child.referrals = max(child.referrals, 1)
-        return child
+    def contact_received(self, family_id: int, outcome: str, reason: str, children: int) -> None:
+        """ContactReceived: a contact about family ``family_id`` (``children`` children), triaged
+        to ``outcome``; ``reason`` says whether the family is new to the model or known."""
+        # the log's columns in order: this is the commonest event, some 40% of a log
+        self.log.emit(self.env.now, Event.CONTACT_RECEIVED, None, None, family_id, FRONT_DOOR, None, outcome, reason,
+                      None, None, children, None)
 
-    def open_case(self, fam: Family) -> Case:
+    def worker_allocated(self, case: Case, child: Child, worker: "Worker", reason: str) -> None:
+        """WorkerAllocated: ``child`` is now held by ``worker`` (for ``reason``), whose caseload is the value."""
         now = self.env.now
-        kids = [c for c in fam.children if c.age(now) < self.p.care.leaving_age]
-        case = Case(self.new_id("case"), fam, kids, now)
-        fam.case = case
-        return case
-
-    def close_child(self, case: Case, child: Child, reason: str, outcome: str = "none", engagement: float | None = None) -> None:
-        """The child's journey ends; when the case has no open child left, the family may come back later."""
-        self.hubs.child_closing(case, child)
-        self.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
-                         count=int(case.positive_change), value=engagement)
-        case.children.remove(child)  # first: the place its worker frees must not go back to this child
-        self.workforce.release(child)
-        child.in_care = False
-        if not case.children:
-            case.closed = True
-            case.family.case = None
-            arrivals.schedule_return(self, case, reason)
-
-
-def simulate(scenario: Scenario, seed: int, path: str | Path | None = None, metadata: dict[str, str] | None = None,
-             until: float | None = None, log_thread: bool | None = None) -> EventLog:
-    """Run one replication; return its (closed) event log, streamed to ``path`` when given (by a thread
-    of its own when ``log_thread``; None: when this process may use more than one core).  The first
-    replication in a process also puts the process's small Python objects on huge pages from then
-    on (:func:`journeysim.compiled.use_huge_pages`)."""
-    p = scenario.ns()
-    start = p.run.start - dt.timedelta(days=p.run.warmup_days)
-    meta = {"journeysim.start_date": start.isoformat(), "journeysim.report_start": p.run.start.isoformat(),
-            "journeysim.end_date": p.run.end.isoformat()}
-    meta.update(metadata or {})
-    log = EventLog(start, path, meta, thread=log_thread)
-    compiled.use_huge_pages()  # from here on, the model's objects on huge pages where there are some
-    with _collector_paused():
-        _play(scenario, seed, log, until)
-    return log
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector is paused while a replication runs.  A run allocates
-    millions of short-lived events and callbacks, and with the collector on, its passes over the
-    model's ever larger heap took over a third of a run.  Nothing is lost: the model's objects form
-    no reference cycles (a child refers to its family weakly), so reference counting frees every
-    one as soon as it is no longer needed (tests/test_model.py checks that a run leaves no cyclic
-    garbage).  The collector's previous state is restored afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _play(scenario: Scenario, seed: int, log: EventLog, until: float | None) -> None:
-    w = World(scenario, seed, log)
-    first = "B" if all(w.active(_cast_date(w, d)) for d in range(w.districts)) else "A"
-    log.emit(0.0, Event.RUN_STARTED, outcome=first)
-    w.workforce.staff_initially()
-    _schedule_components(w)
-    journey.load_initial_stock(w)
-    w.start(arrivals.contacts(w))
-    w.start(arrivals.uasc(w))
-    w.start(_intake_rota(w))
-    w.env.run(until=until if until is not None else w.cal.horizon)
-    log.close()
-    w.dispose()
-
-
-def _cast_date(w: World, d: int) -> dt.date | None:
-    by = w.p.teams.cast_start_by_district
-    return by.get(f"D{d % w.p.population.districts + 1}", w.p.teams.cast_start)
-
-
-def _schedule_components(w: World) -> None:
-    """The dated parts of the Hampshire Approach, each switched on at its date (never, if 'never')."""
-    p = w.p
-    for d in range(w.districts):
-        when = w.day_of(_cast_date(w, d))
-        if when < w.cal.horizon:
-            w.at(when, w.workforce.switch_to_cast, d)
-    when = w.day_of(p.practice.model_start)
-    if when < w.cal.horizon:
-        w.at(when, _practice_model_adopted, w)
-    for drive in p.workforce.drives:
-        when = w.day_of(drive["date"])
-        if when < w.cal.horizon:
-            w.at(when, w.workforce.add_posts, round(drive["posts"] * p.run.scale), drive["nq_share"])
-    w.hubs.schedule_openings()
-
-
-def _practice_model_adopted(w: World) -> None:
-    w.log.emit(w.env.now, Event.PRACTICE_MODEL_ADOPTED)
-
-
-def _intake_rota(w: World):
-    """Each Monday, name the CAST team taking each model-B district's new referrals."""
-    yield w.cal.next_monday(0.0) if w.cal.start.weekday() else 0.0
-    while True:
-        for d in range(w.workforce.n_districts):
-            if w.workforce.model[d] == "B":
-                for team in w.workforce.intake_teams(d):
-                    w.log.emit(w.env.now, Event.INTAKE_WEEK_STARTED, team=team.name)
-        yield 7.0
+        self.log.emit(now, Event.WORKER_ALLOCATED, case.id, child.id, case.family.id, worker.team.name, worker.id,
+                      None, reason, None, (now - child.birth) / DAYS_PER_YEAR, None, float(len(worker.held)))

@@ -30,9 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_right
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..rng import Stream
+from ..scenario import key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
@@ -46,6 +48,16 @@ def odds_shift(p: float, factor: float) -> float:
     return factor * p / (1.0 - p + factor * p)
 
 
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    front_door_sd: float = key("variation.front_door_sd")
+    care_entry_sd: float = key("variation.care_entry_sd")
+    returns_sd: float = key("variation.returns_sd")
+    repeat_cp_sd: float = key("variation.repeat_cp_sd")
+
+
 class YearEffects:
     """The factors of one replication, by channel and financial year."""
 
@@ -57,7 +69,7 @@ class YearEffects:
         # every channel has an entry (None when off), so that a misspelt channel is a KeyError, not 1.0
         self._factors: dict[str, tuple[float, ...] | None] = dict.fromkeys(CHANNELS)
         for channel in CHANNELS:
-            sd = getattr(w.p.variation, f"{channel}_sd")
+            sd = getattr(w.params.years, f"{channel}_sd")
             if sd > 0:
                 z = [Stream(seed, f"year.{channel}.{y}").normal() for y in years]
                 self._factors[channel] = tuple(math.exp(sd * x - 0.5 * sd * sd) for x in z)

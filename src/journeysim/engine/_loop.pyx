@@ -1,17 +1,17 @@
 # cython: language_level=3
-"""The event loop of :class:`journeysim.model.world.Environment`, compiled: the same steps as
-:func:`journeysim.model.world.run_events`, its Python original and reference (see
-:mod:`journeysim.compiled`).  The calls it makes (the model's callbacks, SimPy's process
-resumption, the queue's heap operations) are the same calls; what compiling removes is the
-interpreter's own work between them, which was a tenth of a county run."""
+"""The event loop of :class:`journeysim.engine.Environment`, compiled: the same steps as
+:func:`journeysim.engine.environment.run_events`, its Python original and reference (see
+:mod:`journeysim.compiled`).  The calls it makes (scheduled calls, process resumptions,
+SimPy's callbacks, the queue's heap operations) are the same calls; what compiling removes
+is the interpreter's own work between them, which was a tenth of a county run."""
 
 from heapq import heappop
 
 
 def run_events(env, double stop, bint bounded, call, process):
     """Run ``env``'s events in order until none is left or, when ``bounded``, until the next is
-    due at ``stop`` or later.  ``call`` is the class of scheduled callbacks (world._Call),
-    ``process`` that of the model's processes (world.Process)."""
+    due at ``stop`` or later.  ``call`` is the class of scheduled calls (environment._Call),
+    ``process`` that of light processes (environment.Process)."""
     cdef list queue = env._queue
     cdef list later_days = env._later_days
     cdef double open_ = env._open

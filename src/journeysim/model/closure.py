@@ -1,0 +1,66 @@
+"""The end of a child's journey, and the family's coming back (re-referral).
+
+A child's journey closes (no further action, not in need, a plan ended, permanence, age 18);
+their worker and any hub place let go of them.  When the case's last child closes, the family
+may come back to the front door after ``arrivals.return_delay``: with chance
+``practice.p_return_no_plan`` after a case with no plan, else ``practice.p_return_change`` or
+``practice.p_return_no_change`` as the family did or did not make positive change (the
+re-referral feedback).  Families who leave through permanence, at 18 or by moving on do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..distributions import Distribution
+from ..events import Event
+from ..scenario import key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .entities import Case, Child
+    from .world import World
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    p_return_change: float = key("practice.p_return_change")
+    p_return_no_change: float = key("practice.p_return_no_change")
+    p_return_no_plan: float = key("practice.p_return_no_plan")
+    return_delay: Distribution = key("arrivals.return_delay")
+
+
+#: Closure reasons after which a family does not come back.
+NO_RETURN = ("permanence", "age_18", "moved_on")
+
+
+def close_child(w: "World", case: "Case", child: "Child", reason: str, outcome: str = "none",
+                engagement: float | None = None) -> None:
+    """The child's journey ends; when the case has no open child left, the family may come back later."""
+    w.hubs.child_closing(case, child)
+    w.child_event(Event.CASE_CLOSED, case, child, reason=reason, outcome=outcome,
+                  count=int(case.positive_change), value=engagement)
+    case.children.remove(child)  # first: the place its worker frees must not go back to this child
+    w.allocation.release(child)
+    child.in_care = False
+    if not case.children:
+        case.closed = True
+        case.family.case = None
+        _maybe_return(w, case, reason)
+
+
+def _maybe_return(w: "World", case: "Case", reason: str) -> None:
+    """After a case closes, the family may come back to the front door (re-referral feedback)."""
+    p = w.params.closure
+    if reason in NO_RETURN:
+        return
+    if not case.had_plan:
+        chance = p.p_return_no_plan
+    else:
+        chance = p.p_return_change if case.positive_change else p.p_return_no_change
+    chance = w.years.prob("returns", chance, w.env.now)
+    rs = w.streams["returns"]
+    if rs.uniform() < chance:
+        w.at(p.return_delay.sample(rs), w.frontdoor.known_family, case.family)

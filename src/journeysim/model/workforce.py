@@ -1,0 +1,180 @@
+"""Who is in post: staffing at the start, turnover, recruitment, agency cover, newly qualified
+workers' protected year, recruitment drives and freezes.
+
+A post left by a permanent worker is vacated: it may be covered by an agency worker after
+``workforce.agency_delay`` until a permanent recruit arrives after
+``workforce.recruitment_delay`` (the cover then ends).  A worker who leaves hands their
+children back to their team, to be allocated again (a change of worker for each child).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..distributions import Distribution
+from ..events import Event
+from ..scenario import key
+from .entities import Case, Child
+from .teams import Team, Worker
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .world import World
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
+
+    vacancy_share: float = key("workforce.vacancy_share")
+    agency_share: float = key("workforce.agency_share")
+    nq_share: float = key("workforce.nq_share")
+    turnover_permanent: float = key("workforce.turnover_permanent")
+    turnover_agency: float = key("workforce.turnover_agency")
+    recruitment_delay: Distribution = key("workforce.recruitment_delay")
+    p_agency_cover: float = key("workforce.p_agency_cover")
+    agency_delay: Distribution = key("workforce.agency_delay")
+    p_newly_qualified_recruit: float = key("workforce.p_newly_qualified_recruit")
+    nq_cap: int = key("workforce.nq_cap")
+    nq_days: int = key("workforce.nq_days")
+    soft_cap: int = key("workforce.soft_cap")
+    drives: list = key("workforce.drives")
+    freeze_start: dt.date | None = key("workforce.freeze_start")
+    freeze_end: dt.date | None = key("workforce.freeze_end")
+
+
+class Workforce:
+    """The county's social workers: hiring, leaving, recruiting."""
+
+    def __init__(self, w: "World") -> None:
+        self.w = w
+        self.p = w.params.workforce
+        self.rs = w.streams["workforce"]
+        self._next_id = 1
+        self._pressure = (-1, 0.0)  # (day, value): the county's pressure, computed once a day
+
+    def staff_initially(self) -> None:
+        """Fill posts at time 0: vacancies, agency cover and newly qualified workers as the scenario says."""
+        p = self.p
+        for team in self.w.teams.all():
+            for _ in range(team.posts):
+                if self.rs.uniform() < p.vacancy_share:
+                    self._start_recruitment(team.district, nq_share=p.p_newly_qualified_recruit, cover=True)
+                    continue
+                if self.rs.uniform() < p.agency_share:
+                    self.hire(team, "agency", covering=False)
+                else:
+                    nq = self.rs.uniform() < p.nq_share
+                    self.hire(team, "newly_qualified" if nq else "permanent", nq_left=self.rs.uniform() if nq else 0)
+
+    def hire(self, team: Team, kind: str, covering: bool = False, nq_left: float = 1.0) -> Worker:
+        """A worker of ``kind`` (permanent, newly_qualified, agency) joins ``team``; a newly
+        qualified one has ``nq_left`` of their protected year to go."""
+        p = self.p
+        w = self.w
+        now = w.env.now
+        cap = p.nq_cap if kind == "newly_qualified" else p.soft_cap
+        worker = Worker(self._next_id, team, kind, cap, covering=covering)
+        self._next_id += 1
+        if kind == "newly_qualified":
+            worker.nq_until = now + p.nq_days * nq_left
+            w.at(worker.nq_until - now, self._end_nq_year, worker)
+        team.join(worker)
+        w.event(Event.WORKER_JOINED, team=team.name, worker=worker.id, outcome=kind, count=cap)
+        rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
+        if rate > 0:
+            w.at(self.rs.exponential(365.25 / rate), self.leave, worker, "turnover")
+        w.allocation.serve_waiting(team)
+        return worker
+
+    def _end_nq_year(self, worker: Worker) -> None:
+        if worker.active:
+            worker.cap = self.p.soft_cap
+            worker.team.file(worker)
+            self.w.allocation.serve_waiting(worker.team)
+
+    def leave(self, worker: Worker, reason: str) -> None:
+        """A worker leaves: their children are allocated again within the team, and a vacated post
+        is recruited to."""
+        if not worker.active:
+            return
+        w = self.w
+        worker.active = False
+        team = worker.team
+        team.leave(worker)
+        w.event(Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind, reason=reason, count=worker.load)
+        held = sorted(worker.held, key=lambda c: c.id)
+        worker.held.clear()
+        by_case: dict[int, tuple[Case, list[Child]]] = {}
+        for child in held:
+            child.worker = None
+            case = child.family.case
+            by_case.setdefault(case.id, (case, []))[1].append(child)
+        for case, children in by_case.values():
+            w.start(w.allocation.allocate(case, children, team, "worker_left"))
+        if reason == "turnover" and not worker.covering:
+            w.event(Event.POST_VACATED, team=team.name)
+            self._start_recruitment(team.district, self.p.p_newly_qualified_recruit, cover=True)
+
+    # ---------------------------------------------------------------- recruitment
+    def _start_recruitment(self, district: int, nq_share: float, cover: bool) -> None:
+        p = self.p
+        w = self.w
+        if cover and self.rs.uniform() < p.p_agency_cover:
+            w.at(p.agency_delay.sample(self.rs), self._agency_cover, district)
+        nq = self.rs.uniform() < nq_share
+        w.at(p.recruitment_delay.sample(self.rs), self._recruit, district, nq, cover)
+
+    def _team_with_vacancy(self, district: int) -> Team:
+        teams = self.w.teams.district(district)
+        return max(teams, key=lambda t: (t.vacancies, -t.per_worker(), t.name))
+
+    def _agency_cover(self, district: int) -> None:
+        team = self._team_with_vacancy(district)
+        if team.vacancies > 0:
+            self.hire(team, "agency", covering=True)
+
+    def _recruit(self, district: int, nq: bool, ends_cover: bool) -> None:
+        """A permanent recruit arrives; for a vacated post, the district's longest-serving agency cover ends.
+        During a recruitment freeze nobody arrives: the post is recruited again after the freeze."""
+        if self._frozen():
+            self._after_freeze(district, nq, ends_cover)
+            return
+        team = self._team_with_vacancy(district)
+        self.hire(team, "newly_qualified" if nq else "permanent")
+        if ends_cover:
+            covers = (x for x in self.w.teams.district_workers(district) if x.covering)
+            cover = min(covers, key=lambda x: x.id, default=None)
+            if cover is not None:
+                self.leave(cover, "cover_ended")
+
+    def _frozen(self) -> bool:
+        w = self.w
+        return w.active(self.p.freeze_start) and not w.active(self.p.freeze_end)
+
+    def _after_freeze(self, district: int, nq: bool, ends_cover: bool) -> None:
+        """Recruit again a recruitment delay after the freeze ends (never, if it lasts to the end of the run)."""
+        w = self.w
+        end = w.day_of(self.p.freeze_end)
+        if end < w.cal.horizon:
+            w.at(end - w.env.now + self.p.recruitment_delay.sample(self.rs), self._recruit, district, nq, ends_cover)
+
+    def add_posts(self, posts: int, nq_share: float) -> None:
+        """A recruitment drive: new posts spread over districts, recruited after the usual delay."""
+        for i in range(posts):
+            d = i % self.w.districts
+            team = min(self.w.teams.district(d), key=lambda t: (t.posts, t.name))
+            team.posts += 1
+            self._start_recruitment(d, nq_share, cover=False)
+
+    # ---------------------------------------------------------------- pressure
+    def pressure(self) -> float:
+        """Children held or waiting for allocation per social worker in post, county-wide (once a day)."""
+        day = int(self.w.env.now)
+        if self._pressure[0] != day:
+            teams = self.w.teams.all()
+            workers = sum(len(t.workers) for t in teams)
+            children = sum(t.load + sum(len(entry[1]) for entry in t.waiting) for t in teams)
+            self._pressure = (day, children / max(1, workers))
+        return self._pressure[1]
