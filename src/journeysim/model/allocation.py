@@ -16,11 +16,10 @@ A journey changes worker when:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..engine import Timers
-from ..scenario import key
+from ..scenario import section_type
 from .entities import Case, Child
 from .teams import Team, Worker
 
@@ -28,21 +27,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    hard_cap: int = key("workforce.hard_cap")
-    ra_keeps_cin_p: float = key("teams.ra_keeps_cin_p")
-    reallocation_rate: float = key("teams.reallocation_rate")
-    reallocation_p: float = key("teams.reallocation_p")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type(None, "workforce.hard_cap", "teams.ra_keeps_cin_p", "teams.reallocation_rate",
+                      "teams.reallocation_p")
 
 
 class Allocation:
     def __init__(self, w: "World") -> None:
         self.w = w
         self.p = w.params.allocation
-        self.hard_cap = self.p.hard_cap
+        self.hard_cap = self.p.workforce_hard_cap
         self.rs = w.streams["workforce"]
         # the time to each journey's next reallocation: void once it changes worker or closes
         self.reallocations = Timers(w.env, self._reallocation_due, _still_allocated)
@@ -65,7 +59,7 @@ class Allocation:
         if reason != "new_case":
             case.handoffs += 1
         case.allocations += 1
-        rate = self.p.reallocation_rate
+        rate = self.p.teams_reallocation_rate
         if rate > 0:
             self.reallocations.set(self.rs.exponential(365.25 / rate), case, case.allocations)
         freed = []
@@ -135,7 +129,7 @@ class Allocation:
         if teams.model[d] == "A":
             if stage in ("cin", "cp"):
                 kind = children[0].worker.team.kind if children[0].worker else None
-                stays = kind == "CIN" or (kind == "RA" and stage == "cin" and self.rs.uniform() < self.p.ra_keeps_cin_p)
+                stays = kind == "CIN" or (kind == "RA" and stage == "cin" and self.rs.uniform() < self.p.teams_ra_keeps_cin_p)
                 if not stays:
                     yield from self.allocate(case, children, teams.plan_team(d), "team_transfer")
                     return
@@ -143,7 +137,7 @@ class Allocation:
                 yield from self.move_to(case, children, teams.care_team(d), "team_transfer")
                 return
         worker = children[0].worker
-        if worker is not None and self.rs.uniform() < self.p.reallocation_p:
+        if worker is not None and self.rs.uniform() < self.p.teams_reallocation_p:
             target = worker.team.pick(len(children), worker, self.hard_cap)
             if target is not None:
                 self._assign(case, children, target, "reallocation")

@@ -7,42 +7,29 @@ Families that come back after their case closed are :mod:`journeysim.model.closu
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..scenario import key
+from ..scenario import section_type
 from . import care
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    contacts_per_year: float = key("arrivals.contacts_per_year")
-    trend_per_year: float = key("arrivals.trend_per_year")
-    seasonality: float = key("arrivals.seasonality")
-    seasonal_peak_month: int = key("arrivals.seasonal_peak_month")
-    surge_start: dt.date | None = key("arrivals.surge_start")
-    surge_factor: float = key("arrivals.surge_factor")
-    uasc: dict = key("uasc.arrivals")
-    start: dt.date = key("run.start")
-    scale: float = key("run.scale")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("arrivals", "uasc.arrivals", "run.start", "run.scale")
 
 
 def contact_rate(w: "World", day: float) -> float:
     """Expected contacts per day from new families on simulation day ``day`` (surge included)."""
     p = w.params.arrivals
-    years_from_start = (day - w.cal.day(p.start)) / 365.25
+    years_from_start = (day - w.cal.day(p.run_start)) / 365.25
     date = w.cal.date(day)
     month = date.month - 1 + (date.day - 1) / 31.0
     season = 1.0 + p.seasonality * math.cos(2 * math.pi * (month - (p.seasonal_peak_month - 1)) / 12.0)
     surge = p.surge_factor if day >= w.day_of(p.surge_start) else 1.0
-    return (p.contacts_per_year * p.scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season * surge
+    return (p.contacts_per_year * p.run_scale / 365.25 * (1.0 + p.trend_per_year) ** years_from_start * season * surge
             * w.years.factor("front_door", day))
 
 
@@ -57,12 +44,12 @@ def contacts(w: "World"):
 def uasc_rate(w: "World", day: float) -> float:
     """UASC arrivals per day in the financial year containing ``day`` (the last year given carries on)."""
     p = w.params.arrivals
-    table = p.uasc
+    table = p.uasc_arrivals
     date = w.cal.date(day)
     fy = date.year if date.month >= 4 else date.year - 1
     years = sorted(int(y) for y in table)
     year = max([y for y in years if y <= fy], default=years[0])
-    return table[str(year)] * p.scale / 365.25
+    return table[str(year)] * p.run_scale / 365.25
 
 
 def uasc(w: "World"):

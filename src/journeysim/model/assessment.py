@@ -7,13 +7,10 @@ days it waits, and returns the next ``(stage, reason)`` of the pathway
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from .closure import close_child
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,22 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    duration: Distribution = key("assessment.duration")
-    outcome: Outcomes = key("assessment.outcome")
-    strategy_trend_per_year: float = key("assessment.strategy_trend_per_year")
-    prior_cp_strategy_odds: float = key("assessment.prior_cp_strategy_odds")
-    prior_cp_trend_per_year: float = key("assessment.prior_cp_trend_per_year")
-    strategy_delay: Distribution = key("strategy.delay")
-    p_s47: float = key("strategy.p_s47")
-    s47_duration: Distribution = key("s47.duration")
-    s47_outcome: Outcomes = key("s47.outcome")
-    p_emergency_care: float = key("s47.p_emergency_care")
-    icpc_delay: Distribution = key("icpc.delay")
-    icpc_outcome: Outcomes = key("icpc.outcome")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("assessment", "strategy", "s47", "icpc")
 
 
 def assessment_outcome(w: "World", case: "Case") -> str:
@@ -78,7 +61,7 @@ def strategy(w: "World", case: "Case", reason: str):
     p = w.params.assessment
     rs = w.streams["assessment"]
     yield p.strategy_delay.sample(rs)
-    s47 = rs.uniform() < p.p_s47
+    s47 = rs.uniform() < p.strategy_p_s47
     w.each_child(Event.STRATEGY_DISCUSSION_HELD, case, outcome="s47" if s47 else "no_s47")
     return ("s47", reason) if s47 else ("cin", "strategy")
 
@@ -88,7 +71,7 @@ def s47(w: "World", case: "Case", reason: str):
     p = w.params.assessment
     rs = w.streams["assessment"]
     yield p.s47_duration.sample(rs)
-    if rs.uniform() < w.years.prob("care_entry", p.p_emergency_care, w.env.now):
+    if rs.uniform() < w.years.prob("care_entry", p.s47_p_emergency_care, w.env.now):
         w.each_child(Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
     outcome = rs.outcome(p.s47_outcome)

@@ -8,14 +8,10 @@ for a while, and the return may break down, bringing them back into care.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from . import practice
 from .closure import close_child
 from .entities import Child, Family
@@ -26,31 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    leaving_age: float = key("care.leaving_age")
-    p_legal_s20: float = key("care.p_legal_s20")
-    stock_s20_share: float = key("initial.cla_s20_share")
-    placement: Outcomes = key("care.placement")
-    placement_moves_per_year: float = key("care.placement_moves_per_year")
-    placed_for_adoption_before: Distribution = key("care.placed_for_adoption_before")
-    p_return_home: dict = key("care.p_return_home")
-    return_home_time: Distribution = key("care.return_home_time")
-    reunification_drive_start: dt.date | None = key("care.reunification_drive_start")
-    reunification_drive_factor: float = key("care.reunification_drive_factor")
-    p_breakdown: float = key("care.p_breakdown")
-    breakdown_time: Distribution = key("care.breakdown_time")
-    after_return_cin: Distribution = key("care.after_return_cin")
-    p_adoption: dict = key("care.p_adoption")
-    adoption_trend_per_year: float = key("care.adoption_trend_per_year")
-    adoption_time: Distribution = key("care.adoption_time")
-    p_sgo: dict = key("care.p_sgo")
-    sgo_time: Distribution = key("care.sgo_time")
-    p_other_exit: float = key("care.p_other_exit")
-    other_exit_time: Distribution = key("care.other_exit_time")
-    uasc_age: Distribution = key("uasc.age")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("care", "initial.cla_s20_share", "uasc.age")
 
 
 LEGAL_BY_REASON = {"proceedings": "ico", "emergency": "epo", "uasc": "uasc_s20", "breakdown": "s20"}
@@ -67,7 +40,7 @@ def enter_care(w: "World", case: "Case", reason: str):
         if reason == "voluntary":
             legal = "s20" if rs.uniform() < p.p_legal_s20 else "epo"
         elif reason == "initial_stock":
-            legal = "s20" if rs.uniform() < p.stock_s20_share else "care_order"
+            legal = "s20" if rs.uniform() < p.initial_cla_s20_share else "care_order"
         else:
             legal = LEGAL_BY_REASON[reason]
         w.start(episode(w, case, child, legal, reason))

@@ -10,26 +10,19 @@ re-referral feedback).  Families who leave through permanence, at 18 or by movin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..scenario import key
+from ..scenario import section_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case, Child
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    p_return_change: float = key("practice.p_return_change")
-    p_return_no_change: float = key("practice.p_return_no_change")
-    p_return_no_plan: float = key("practice.p_return_no_plan")
-    return_delay: Distribution = key("arrivals.return_delay")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type(None, "practice.p_return_change", "practice.p_return_no_change",
+                      "practice.p_return_no_plan", "arrivals.return_delay")
 
 
 #: Closure reasons after which a family does not come back.
@@ -57,10 +50,10 @@ def _maybe_return(w: "World", case: "Case", reason: str) -> None:
     if reason in NO_RETURN:
         return
     if not case.had_plan:
-        chance = p.p_return_no_plan
+        chance = p.practice_p_return_no_plan
     else:
-        chance = p.p_return_change if case.positive_change else p.p_return_no_change
+        chance = p.practice_p_return_change if case.positive_change else p.practice_p_return_no_change
     chance = w.years.prob("returns", chance, w.env.now)
     rs = w.streams["returns"]
     if rs.uniform() < chance:
-        w.at(p.return_delay.sample(rs), w.frontdoor.known_family, case.family)
+        w.at(p.arrivals_return_delay.sample(rs), w.frontdoor.known_family, case.family)

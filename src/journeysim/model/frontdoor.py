@@ -14,14 +14,10 @@ social workers have spare capacity (:meth:`FrontDoor.spare_capacity`), the backf
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from . import population, practice, referral
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,20 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    triage: Outcomes = key("frontdoor.triage")
-    children_per_family: Distribution = key("population.children_per_family")
-    outcome: Outcomes = key("mash.outcome")
-    outcome_known: Outcomes = key("mash.outcome_known")
-    screening: Distribution = key("mash.screening")
-    screening_hold_longer: Distribution = key("mash.screening_hold_longer")
-    hold_longer_start: dt.date | None = key("mash.hold_longer_start")
-    backfill_elasticity: float = key("mash.backfill_elasticity")
-    backfill_caseload: float = key("mash.backfill_caseload")
-    leaving_age: float = key("care.leaving_age")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("mash", "frontdoor.triage", "population.children_per_family", "care.leaving_age")
 
 
 class FrontDoor:
@@ -56,20 +40,20 @@ class FrontDoor:
         are drawn as families (from ``rs``, the arrivals' stream) and screened."""
         w = self.w
         for _ in range(contacts):
-            outcome = rs.outcome(self.p.triage)
+            outcome = rs.outcome(self.p.frontdoor_triage)
             if outcome == "mash":
                 fam = population.new_family(w, rs)
                 w.contact_received(fam.id, outcome, "new_family", len(fam.children))
                 self.mash(fam, known=False)
             else:  # signposted at the front door: the family need not be modelled further
-                w.contact_received(w.new_id("family"), outcome, "new_family", max(1, int(self.p.children_per_family.sample(rs))))
+                w.contact_received(w.new_id("family"), outcome, "new_family", max(1, int(self.p.population_children_per_family.sample(rs))))
 
     def known_family(self, fam: "Family") -> None:
         """A known family is the subject of a new contact, which goes straight to the MASH (unless the
         family has a case open again, or no child under the leaving age)."""
         w = self.w
         now = w.env.now
-        if fam.case is not None or not any(c.age(now) < self.p.leaving_age for c in fam.children):
+        if fam.case is not None or not any(c.age(now) < self.p.care_leaving_age for c in fam.children):
             return
         w.contact_received(fam.id, "mash", "known_family", len(fam.children))
         self.mash(fam, known=True)

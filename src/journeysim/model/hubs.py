@@ -9,33 +9,19 @@ specialists on the hub's staff it also gets their help (the engagement effects:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..scenario import key
+from ..scenario import section_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    count: int = key("hubs.count")
-    start: dt.date | None = key("hubs.start")
-    stagger_days: int = key("hubs.stagger_days")
-    family_workers: int = key("hubs.family_workers")
-    families_per_worker: int = key("hubs.families_per_worker")
-    specialists: int = key("hubs.specialists")
-    p_refer_cp: float = key("hubs.p_refer_cp")
-    p_refer_cin: float = key("hubs.p_refer_cin")
-    support_duration: Distribution = key("hubs.support_duration")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("hubs")
 
 
 class Hub:

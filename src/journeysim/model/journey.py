@@ -9,11 +9,10 @@ children in care, each on their own path).  A step the pathway does not list is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import pathway
-from ..scenario import key
+from ..scenario import section_type
 from .entities import Case
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,11 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    leaving_age: float = key("care.leaving_age")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type(None, "care.leaving_age")
 
 
 #: Stages at which a journey's allocation may change (a handoff under model A, a reallocation):
@@ -49,7 +45,7 @@ class Journeys:
         """A new journey for the family's children under the leaving age."""
         w = self.w
         now = w.env.now
-        kids = [c for c in fam.children if c.age(now) < self.p.leaving_age]
+        kids = [c for c in fam.children if c.age(now) < self.p.care_leaving_age]
         case = Case(w.new_id("case"), fam, kids, now)
         fam.case = case
         return case

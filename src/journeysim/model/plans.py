@@ -9,13 +9,11 @@ Outline and perhaps to care proceedings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..distributions import Distribution
 from ..events import Event
-from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from . import practice
 from .closure import close_child
 
@@ -24,22 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    cin_duration: Distribution = key("cin.duration")
-    p_step_up_no_change: float = key("cin.p_step_up_no_change")
-    p_care_no_change: float = key("cin.p_care_no_change")
-    p_early_help_on_close: float = key("cin.p_early_help_on_close")
-    cp_duration: Distribution = key("cp.duration")
-    first_review_days: float = key("cp.first_review_days")
-    review_interval_days: float = key("cp.review_interval_days")
-    end_with_change: Outcomes = key("cp.end_with_change")
-    end_without_change: Outcomes = key("cp.end_without_change")
-    plo_duration: Distribution = key("plo.duration")
-    p_proceedings: float = key("plo.p_proceedings")
-    to_care: Distribution = key("proceedings.to_care")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type(None, "cin", "cp", "plo", "proceedings")
 
 
 def _length(dist: Distribution, reason: str, rs) -> float:
@@ -48,11 +32,20 @@ def _length(dist: Distribution, reason: str, rs) -> float:
     return d * rs.uniform() if reason == "initial_stock" else d
 
 
-def close_case(w: "World", case: "Case", engagement: float) -> None:
-    """The plan ends and the case closes, perhaps stepping down to early help."""
-    outcome = "early_help" if w.streams["plans"].uniform() < w.params.plans.p_early_help_on_close else "none"
+#: Where a plan that ends by each route hands the journey on (any other route closes the case).
+ONWARD = {"step_up": ("strategy", "step_up"), "care": ("care", "voluntary"), "step_down": ("cin", "step_down")}
+
+
+def _ended(w: "World", case: "Case", event: Event, route: str, engagement: float):
+    """The plan has ended by ``route``: logged as ``event``, then the next stage, or the case closes
+    (perhaps stepping down to early help)."""
+    w.each_child(event, case, reason=route, value=engagement)
+    if route in ONWARD:
+        return ONWARD[route]
+    outcome = "early_help" if w.streams["plans"].uniform() < w.params.plans.cin_p_early_help_on_close else "none"
     for child in list(case.children):
         close_child(w, case, child, "plan_ended", outcome, engagement)
+    return None
 
 
 def cin(w: "World", case: "Case", reason: str):
@@ -67,15 +60,9 @@ def cin(w: "World", case: "Case", reason: str):
     route = "closed"
     if not case.positive_change:
         u = rs.uniform()
-        p_care = w.years.prob("care_entry", p.p_care_no_change, w.env.now)
-        route = "step_up" if u < p.p_step_up_no_change else ("care" if u < p.p_step_up_no_change + p_care else "closed")
-    w.each_child(Event.CIN_PLAN_ENDED, case, reason=route, value=e)
-    if route == "step_up":
-        return ("strategy", "step_up")
-    if route == "care":
-        return ("care", "voluntary")
-    close_case(w, case, e)
-    return None
+        p_care = w.years.prob("care_entry", p.cin_p_care_no_change, w.env.now)
+        route = "step_up" if u < p.cin_p_step_up_no_change else ("care" if u < p.cin_p_step_up_no_change + p_care else "closed")
+    return _ended(w, case, Event.CIN_PLAN_ENDED, route, e)
 
 
 def cp(w: "World", case: "Case", reason: str):
@@ -90,9 +77,9 @@ def cp(w: "World", case: "Case", reason: str):
     w.hubs.maybe_refer(case, "cp")
     length = _length(p.cp_duration, reason, rs)
     # a plan ends at a review conference: the first review on or after its intended length
-    elapsed, review, n = 0.0, p.first_review_days, 0
+    elapsed, review, n = 0.0, p.cp_first_review_days, 0
     if reason == "initial_stock":  # loaded part-way: the next review falls within one interval
-        review = rs.uniform() * p.review_interval_days
+        review = rs.uniform() * p.cp_review_interval_days
     while True:
         yield review - elapsed
         elapsed = review
@@ -101,16 +88,12 @@ def cp(w: "World", case: "Case", reason: str):
         w.each_child(Event.CP_REVIEW_HELD, case, outcome="end" if ending else "continue", count=n)
         if ending or not case.children:
             break
-        review += p.review_interval_days
+        review += p.cp_review_interval_days
     e = practice.assess_change(w, case)
-    route = rs.outcome(p.end_with_change if case.positive_change else p.end_without_change)
+    route = rs.outcome(p.cp_end_with_change if case.positive_change else p.cp_end_without_change)
     if route == "plo":
         return (yield from plo(w, case, e))
-    w.each_child(Event.CP_PLAN_ENDED, case, reason=route, value=e)
-    if route == "step_down":
-        return ("cin", "step_down")
-    close_case(w, case, e)
-    return None
+    return _ended(w, case, Event.CP_PLAN_ENDED, route, e)
 
 
 def plo(w: "World", case: "Case", e: float):
@@ -119,9 +102,9 @@ def plo(w: "World", case: "Case", e: float):
     rs = w.streams["plans"]
     w.each_child(Event.PLO_STARTED, case)
     yield p.plo_duration.sample(rs)
-    if rs.uniform() < w.years.prob("care_entry", p.p_proceedings, w.env.now):
+    if rs.uniform() < w.years.prob("care_entry", p.plo_p_proceedings, w.env.now):
         w.each_child(Event.CARE_PROCEEDINGS_ISSUED, case)
-        yield p.to_care.sample(rs)
+        yield p.proceedings_to_care.sample(rs)
         w.each_child(Event.CP_PLAN_ENDED, case, reason="care", value=e)
         return ("care", "proceedings")
     w.each_child(Event.CP_PLAN_ENDED, case, reason="step_down", value=e)

@@ -8,12 +8,10 @@ log (an earlier referral, an earlier CP plan).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from .entities import Child, Family
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,16 +29,8 @@ def age_band(age: float) -> str:
     return "16_17"
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    districts: int = key("population.districts")
-    children_per_family: Distribution = key("population.children_per_family")
-    child_age_band: Outcomes = key("population.child_age_band")
-    prior_cp_share: float = key("population.prior_cp_share")
-    prior_referral_share: float = key("population.prior_referral_share")
-    toxic_trio_share: float = key("population.toxic_trio_share")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("population")
 
 
 def new_family(w: "World", rs, district: int | None = None) -> Family:

@@ -17,36 +17,18 @@ whether a closed family comes back.  The PA weight (1 without personal assistant
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..scenario import key
+from ..scenario import section_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    base_engagement: float = key("practice.base_engagement")
-    model_start: dt.date | None = key("practice.model_start")
-    model_effect: float = key("practice.model_effect")
-    handoff_penalty: float = key("practice.handoff_penalty")
-    caseload_reference: float = key("practice.caseload_reference")
-    caseload_penalty: float = key("practice.caseload_penalty")
-    hub_effect: float = key("practice.hub_effect")
-    specialist_effect: float = key("practice.specialist_effect")
-    p_change_engaged: float = key("practice.p_change_engaged")
-    p_change_disengaged: float = key("practice.p_change_disengaged")
-    family_time: float = key("practice.family_time")
-    family_time_with_pa: float = key("practice.family_time_with_pa")
-    pa_start: dt.date | None = key("workforce.pa_start")
-    pa_ratio: float = key("workforce.pa_ratio")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("practice", "workforce.pa_start", "workforce.pa_ratio")
 
 
 def logit(p: float) -> float:
@@ -66,9 +48,9 @@ def pa_time_weight(w: "World") -> float:
     one PA per three workers (003: 34% -> 58%, so a weight of 0.59).
     """
     p = w.params.practice
-    if not w.active(p.pa_start):
+    if not w.active(p.workforce_pa_start):
         return 1.0
-    reach = min(1.0, p.pa_ratio / PA_PILOT_RATIO)
+    reach = min(1.0, p.workforce_pa_ratio / PA_PILOT_RATIO)
     share = p.family_time + (p.family_time_with_pa - p.family_time) * reach
     return p.family_time / share if share > 0 else 1.0
 

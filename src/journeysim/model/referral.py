@@ -8,13 +8,10 @@ worker after ``assessment.allocation_delay`` and the assessment starts.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..scenario import key
+from ..scenario import section_type
 from . import closure
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,14 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    p_nfa: float = key("referral.p_nfa")
-    hold_longer_start: dt.date | None = key("mash.hold_longer_start")
-    hold_longer_nfa_factor: float = key("mash.hold_longer_nfa_factor")
-    allocation_delay: Distribution = key("assessment.allocation_delay")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("referral", "mash.hold_longer_start", "mash.hold_longer_nfa_factor",
+                      "assessment.allocation_delay")
 
 
 def refer(w: "World", fam: "Family") -> None:
@@ -49,12 +41,12 @@ def referral(w: "World", case: "Case", reason: str):
     """Stage: no further action, or allocation to a worker of the intake team; then the assessment."""
     p = w.params.referral
     rs = w.streams["assessment"]
-    p_nfa = p.p_nfa * (p.hold_longer_nfa_factor if w.active(p.hold_longer_start) else 1.0)
+    p_nfa = p.p_nfa * (p.mash_hold_longer_nfa_factor if w.active(p.mash_hold_longer_start) else 1.0)
     if rs.uniform() < min(1.0, p_nfa):
         for child in list(case.children):
             closure.close_child(w, case, child, "referral_nfa")
         return None
-    yield p.allocation_delay.sample(rs)
+    yield p.assessment_allocation_delay.sample(rs)
     # the team on intake when the referral arrived takes it (under CAST, that week's team)
     intake = case.intake
     if intake not in w.teams.district(case.district):  # the district switched model meanwhile

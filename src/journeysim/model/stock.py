@@ -8,12 +8,10 @@ other journey.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..events import Event
-from ..rng import Outcomes
-from ..scenario import key
+from ..scenario import section_type
 from . import population
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,16 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    cin_children: int = key("initial.cin_children")
-    cp_children: int = key("initial.cp_children")
-    cla_children: int = key("initial.cla_children")
-    cla_age_band: Outcomes = key("initial.cla_age_band")
-    leaving_age: float = key("care.leaving_age")
-    scale: float = key("run.scale")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("initial", "care.leaving_age", "run.scale")
 
 
 #: What a loaded case's children are said to be on (the outcome of CaseLoaded), by stage.
@@ -43,14 +33,14 @@ def load(w: "World") -> None:
     rs = w.streams["initial"]
     for target, stage in ((p.cin_children, "cin"), (p.cp_children, "cp")):
         n = 0
-        while n < round(target * p.scale):
+        while n < round(target * p.run_scale):
             fam = population.new_family(w, rs)
             case = w.journeys.open(fam)
             case.had_plan = True
             n += _load(w, case, stage)
-    for _ in range(round(p.cla_children * p.scale)):
+    for _ in range(round(p.cla_children * p.run_scale)):
         fam = population.new_family(w, rs)
-        fam.children = [population.new_child(w, fam, rs, p.cla_age_band, max_age=p.leaving_age - 0.05)]
+        fam.children = [population.new_child(w, fam, rs, p.cla_age_band, max_age=p.care_leaving_age - 0.05)]
         case = w.journeys.open(fam)
         case.had_plan = True
         _load(w, case, "care")

@@ -22,25 +22,14 @@ from typing import TYPE_CHECKING
 
 from ..engine import Pool
 from ..events import Event
-from ..scenario import key
+from ..scenario import section_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    districts: int = key("population.districts")
-    ra_posts: int = key("teams.ra_posts")
-    cin_teams: int = key("teams.cin_teams")
-    cin_posts: int = key("teams.cin_posts")
-    cic_posts: int = key("teams.cic_posts")
-    cast_teams: int = key("teams.cast_teams")
-    intake_rota: list = key("teams.intake_rota")
-    cast_start: dt.date | None = key("teams.cast_start")
-    cast_start_by_district: dict = key("teams.cast_start_by_district")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("teams", "population.districts")
 
 
 @dataclass(eq=False, slots=True)
@@ -130,7 +119,7 @@ class Teams:
     def cast_date(self, d: int) -> dt.date | None:
         """The date district ``d`` switches to CAST (None: never); a copy of a district (see
         ``run.scale``) switches with it."""
-        return self.p.cast_start_by_district.get(f"D{d % self.p.districts + 1}", self.p.cast_start)
+        return self.p.cast_start_by_district.get(f"D{d % self.p.population_districts + 1}", self.p.cast_start)
 
     def switch_to_cast(self, d: int) -> None:
         """District ``d`` adopts operating model B: its workers move into CAST teams with their

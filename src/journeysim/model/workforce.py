@@ -9,13 +9,10 @@ children back to their team, to be allocated again (a change of worker for each 
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..distributions import Distribution
 from ..events import Event
-from ..scenario import key
+from ..scenario import section_type
 from .entities import Case, Child
 from .teams import Team, Worker
 
@@ -23,25 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    vacancy_share: float = key("workforce.vacancy_share")
-    agency_share: float = key("workforce.agency_share")
-    nq_share: float = key("workforce.nq_share")
-    turnover_permanent: float = key("workforce.turnover_permanent")
-    turnover_agency: float = key("workforce.turnover_agency")
-    recruitment_delay: Distribution = key("workforce.recruitment_delay")
-    p_agency_cover: float = key("workforce.p_agency_cover")
-    agency_delay: Distribution = key("workforce.agency_delay")
-    p_newly_qualified_recruit: float = key("workforce.p_newly_qualified_recruit")
-    nq_cap: int = key("workforce.nq_cap")
-    nq_days: int = key("workforce.nq_days")
-    soft_cap: int = key("workforce.soft_cap")
-    drives: list = key("workforce.drives")
-    freeze_start: dt.date | None = key("workforce.freeze_start")
-    freeze_end: dt.date | None = key("workforce.freeze_end")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("workforce")
 
 
 class Workforce:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from itertools import count
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from ..engine import Environment
 from ..eventlog import EventLog
 from ..events import Event
 from ..rng import Streams
-from ..scenario import key
+from ..scenario import section_type
 from .entities import DAYS_PER_YEAR, Case, Child
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,15 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .years import YearEffects
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys of the run itself (their meaning: ``journeysim describe``)."""
-
-    start: dt.date = key("run.start")
-    end: dt.date = key("run.end")
-    warmup_days: int = key("run.warmup_days")
-    scale: float = key("run.scale")
-    districts: int = key("population.districts")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("run", "population.districts")
 
 
 def district_copies(scale: float) -> int:
@@ -78,7 +70,7 @@ class World:
         self._days: dict[dt.date | None, float] = {}  # day_of's answers: the scenario's dates are few
         # A county larger than twice Hampshire has more districts, not larger teams: see run.scale.
         self.copies = district_copies(p.scale)
-        self.districts = p.districts * self.copies  # district d is a copy of d % population.districts
+        self.districts = p.population_districts * self.copies  # district d is a copy of d % population.districts
         self.team_scale = p.scale / self.copies  # the multiplier on each team's (and hub's) staff
 
     def dispose(self) -> None:

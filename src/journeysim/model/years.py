@@ -30,11 +30,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..rng import Stream
-from ..scenario import key
+from ..scenario import section_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
@@ -48,14 +47,8 @@ def odds_shift(p: float, factor: float) -> float:
     return factor * p / (1.0 - p + factor * p)
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The scenario keys this part reads (their meaning and source: ``journeysim describe``)."""
-
-    front_door_sd: float = key("variation.front_door_sd")
-    care_entry_sd: float = key("variation.care_entry_sd")
-    returns_sd: float = key("variation.returns_sd")
-    repeat_cp_sd: float = key("variation.repeat_cp_sd")
+#: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
+Params = section_type("variation")
 
 
 class YearEffects:
