@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from journeysim import runner
 from journeysim.cli import OFFICIAL_ROWS, main
-from journeysim.compare import Comparison, paired_differences, statement, t95
+from journeysim.compare import Comparison, paired_differences, statement
 from journeysim.eventlog import read_log
 from journeysim.projections import measures
+from journeysim.stats import t95
 
 from conftest import SCENARIOS, SMALL, small
 

@@ -25,36 +25,13 @@ import pandas as pd
 from . import runner
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .scenario import Scenario
+from .stats import summarise, t95
 
 #: The columns of :func:`paired_differences`.
 COLUMNS = ["measure", "year", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "pct_change", "includes_zero", "n"]
 
 #: Cost components appear among the measures as ``cost_<component>`` (GBP).
 COST_PREFIX = "cost_"
-
-# Two-sided 95% Student t quantiles for 1..30 degrees of freedom.
-_T95 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010, 2.1788, 2.1604,
-        2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555,
-        2.0518, 2.0484, 2.0452, 2.0423]
-
-
-def t95(df: float) -> float:
-    """Two-sided 95% Student t quantile (0.975) for ``df`` degrees of freedom; NaN below 1.
-
-    A table to 30 degrees of freedom, then the Cornish-Fisher expansion of the t quantile
-    about the normal one (Abramowitz and Stegun 26.7.5), accurate to 1e-4 there.
-    """
-    if not df >= 1:
-        return float("nan")
-    if df <= len(_T95):
-        return _T95[int(df) - 1]
-    z = 1.959963984540054
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
-
 
 #: Settings the two runs of a paired comparison must share.  Replication k of each uses the same random
 #: numbers only if both simulate the same population (run.scale) over the same days (run.start less
@@ -100,7 +77,7 @@ def costs_as_measures(costs: pd.DataFrame) -> pd.DataFrame:
 
 def arm_intervals(per_rep: pd.DataFrame) -> pd.DataFrame:
     """Each scenario's own mean and 95% interval per (measure, year): ``mean``, ``low``, ``high``."""
-    s = runner.summarise(per_rep.drop(columns="rep"))
+    s = summarise(per_rep.drop(columns="rep"))
     half = pd.Series([t95(n - 1) * sd / math.sqrt(n) if n > 1 else np.nan for n, sd in zip(s["n"], s["sd"])])
     return s.assign(low=s["mean"] - half, high=s["mean"] + half).set_index(["measure", "year"])[["mean", "low", "high"]]
 

@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 
 from . import runner
-from .compare import costs_as_measures, t95
+from .compare import costs_as_measures
 from .costs import annual_costs
 from .eventlog import read_log
 from .projections import as_frame, measures
 from .scenario import Scenario
+from .stats import t95
 
 
 def look_ahead(n: int, k_limit: int) -> int:

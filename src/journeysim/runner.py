@@ -48,19 +48,19 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import tomli_w
 
 from . import __version__
 from .calendar import fy_of
-from .costs import annual_costs, with_total
+from .costs import annual_costs, write_costs
 from .eventlog import cores_available, file_digest, read_log
 from .model import simulate
 from .projections import as_frame, measures
 from .rng import replication_seeds
 from .scenario import Scenario, ScenarioError
 from .scenario import load as load_scenario
+from .stats import summarise
 
 
 class RunError(Exception):
@@ -461,33 +461,6 @@ def open_executor(kind: str | None = None, workers: int | None = None, scheduler
             raise RunError(f"--scheduler {scheduler} names a Dask scheduler: use it with --executor dask")
         return LocalExecutor(workers)
     return DaskExecutor(workers, scheduler)
-
-
-_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-
-def t95(df: int) -> float:
-    """Two-sided 95% Student t quantile for ``df`` degrees of freedom."""
-    if df < 1:
-        return float("nan")
-    return _T95[df - 1] if df <= len(_T95) else 1.96
-
-
-def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Mean, 95% CI half-width and 5-95% range of each measure and year across replications."""
-    g = per_rep.groupby(["measure", "year"], sort=False)["value"]
-    out = g.agg(mean="mean", sd="std", n="count", p5=lambda s: s.quantile(0.05), p95=lambda s: s.quantile(0.95)).reset_index()
-    out["ci95"] = [t95(n - 1) * sd / np.sqrt(n) if n > 1 else np.nan for sd, n in zip(out["sd"], out["n"])]
-    return out[["measure", "year", "mean", "ci95", "p5", "p95", "sd", "n"]]
-
-
-def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
-    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component
-    and their ``total``)."""
-    per_rep.to_csv(folder / "costs.csv", index=False)
-    summary = summarise(with_total(per_rep).drop(columns="rep").rename(columns={"component": "measure"}))
-    summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)
 
 
 def _toml_ready(value):

@@ -22,6 +22,7 @@ from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
+from .stats import summarise
 
 #: Every measure a sweep can report: the official measures and the cost components.
 SWEEP_MEASURES = [*MEASURES, *[COST_PREFIX + c for c in COMPONENTS]]
@@ -101,7 +102,7 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
         with stage_of(stage, progress, label, reps) as callback:
             runner.run(scenario, folder, reps, seed, workers, force=True, progress=callback, executor=executor)
         per_rep = pd.concat([pd.read_csv(folder / "measures.csv"), costs_as_measures(pd.read_csv(folder / "costs.csv"))])
-        summary = runner.summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
+        summary = summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
         values = {k: point.get(k, "base" if one_at_a_time else "") for k in keys}
         frames.append(summary.assign(point=i, **values))
     result = pd.concat(frames, ignore_index=True)[["point", *keys, "measure", "year", "mean", "ci95", "n"]]
