@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeysim import scenario as sc
+from journeysim.scenario import resolved_toml
 from journeysim.scenario.checks import _is_num
-from journeysim.runner import resolved_toml
 
 from conftest import SCENARIOS
 

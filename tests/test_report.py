@@ -24,7 +24,7 @@ from journeysim.projections import (
 from journeysim.projections._frame import fy_of
 from journeysim.report import data, figures as draw
 from journeysim.report.collect import TABLE9_WINDOW
-from journeysim.runner import reported_years
+from journeysim.scenario import reported_years
 from journeysim.targets import observed as observed_targets
 
 

@@ -33,8 +33,8 @@ from . import historymatch as hm
 from .model import simulate
 from .projections import measures
 from .rng import replication_seeds
-from .runner import Executor, reported_years, run_jobs
-from .scenario import PARAMS, Scenario, from_values
+from .runner import Executor, run_jobs
+from .scenario import PARAMS, Scenario, from_values, reported_years
 from .targets import load_targets
 
 

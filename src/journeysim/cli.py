@@ -21,7 +21,7 @@ from .progress import BatchProgress, progress_bar, replication_progress, stage_p
 from .results import ResultsError, open_results
 from .runner import RunError, RunInterrupted
 from .calibrate import CalibrationError
-from .scenario import PARAMS, ScenarioError, describe_params, load
+from .scenario import PARAMS, ScenarioError, describe_params, load, reported_years
 from .targets import TargetsError
 
 #: Rows of the printed summary: (measure, label, decimals).
@@ -153,8 +153,6 @@ def main() -> None:
 
 
 def _reported_years(scenario) -> list[str]:
-    from .runner import reported_years
-
     return [fy_label(y) for y in reported_years(scenario)]
 
 

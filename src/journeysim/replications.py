@@ -34,7 +34,7 @@ from .compare import costs_as_measures
 from .costs import annual_costs
 from .eventlog import read_log
 from .projections import as_frame, measures
-from .scenario import Scenario
+from .scenario import Scenario, reported_years
 from .stats import t95
 
 
@@ -127,7 +127,7 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
     filesystem they share (set TMPDIR)."""
     executor = executor or runner.LocalExecutor(max(1, workers or 1))
     workers = executor.workers
-    years = runner.reported_years(scenario)
+    years = reported_years(scenario)
     frames: list[pd.DataFrame] = []
     done = 0
     folder = Path(tempfile.mkdtemp(prefix="journeysim-reps-"))

@@ -49,16 +49,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import tomli_w
 
 from . import __version__
-from .calendar import fy_of
 from .costs import annual_costs, write_costs
 from .eventlog import cores_available, file_digest, read_log
 from .model import simulate
 from .projections import as_frame, measures
 from .rng import replication_seeds
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
 from .scenario import load as load_scenario
 from .stats import summarise
 
@@ -461,50 +459,6 @@ def open_executor(kind: str | None = None, workers: int | None = None, scheduler
             raise RunError(f"--scheduler {scheduler} names a Dask scheduler: use it with --executor dask")
         return LocalExecutor(workers)
     return DaskExecutor(workers, scheduler)
-
-
-def _toml_ready(value):
-    if isinstance(value, dict):
-        return {k: _toml_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_toml_ready(v) for v in value]
-    return value
-
-
-def _nested(scenario: Scenario) -> dict:
-    nested: dict = {}
-    for key, value in scenario.raw().items():
-        node = nested
-        *parts, last = key.split(".")
-        for part in parts:
-            node = node.setdefault(part, {})
-        node[last] = _toml_ready(value)
-    return nested
-
-
-def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of every parameter's value: equal digests mean the same model inputs."""
-    return hashlib.sha256(tomli_w.dumps(_nested(scenario)).encode("utf-8")).hexdigest()
-
-
-def resolved_toml(scenario: Scenario) -> str:
-    """The scenario with every parameter written out, loadable by ``journeysim run``."""
-    nested = _nested(scenario)
-    header = (f"# Resolved scenario '{scenario.name}' written by journeysim {__version__}.\n"
-              + _comment(f"# Loaded from: {', '.join(Path(f).name for f in scenario.files) or 'defaults'}"
-                         + (f"; overrides: {' '.join(scenario.overrides)}" if scenario.overrides else "")) + "\n")
-    return header + tomli_w.dumps(nested)
-
-
-def _comment(text: str) -> str:
-    """A TOML comment line: characters a comment may not hold (a newline in an override) escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def reported_years(scenario: Scenario) -> list[int]:
-    """Start years of the financial years from run.start to the day before run.end (warm-up excluded)."""
-    last = scenario["run.end"] - dt.timedelta(days=1)
-    return list(range(fy_of(scenario["run.start"]), fy_of(last) + 1))
 
 
 class RunInterrupted(KeyboardInterrupt):

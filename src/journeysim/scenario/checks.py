@@ -25,7 +25,12 @@ class ScenarioError(Exception):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
+        super().__init__(printable(message))
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters that do not print (a newline, say) escaped as Python writes them."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 #: Dates a scenario may use: wide enough for any study, narrow enough to catch a mistyped year.

@@ -1,16 +1,19 @@
 """A scenario, checked: :class:`Scenario` (every parameter's value and where it came from), and the
 ways to get one: :func:`load` (a file, its parents and ``--set`` overrides) and :func:`from_values`
-(a flat dict of values); and what a valid scenario probably does not mean (:func:`notes`).
+(a flat dict of values); what a valid scenario probably does not mean (:func:`notes`), and the
+financial years it reports (:func:`reported_years`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from .. import distributions as dists
+from ..calendar import fy_of
 from ..rng import Outcomes
 from .checks import check_value, check_whole
 from .files import Raw, load_raw, parse_override
@@ -116,3 +119,8 @@ def notes(scenario: Scenario) -> list[str]:
                        f"{d} never switches to CAST in this run")
     return out
 
+
+def reported_years(scenario: Scenario) -> list[int]:
+    """Start years of the financial years from run.start to the day before run.end (warm-up excluded)."""
+    last = scenario["run.end"] - dt.timedelta(days=1)
+    return list(range(fy_of(scenario["run.start"]), fy_of(last) + 1))
