@@ -30,10 +30,11 @@ import pandas as pd
 
 from . import __version__
 from . import historymatch as hm
+from .executors import Executor
 from .model import simulate
 from .projections import measures
 from .rng import replication_seeds
-from .runner import Executor, run_jobs
+from .runner import run_jobs
 from .scenario import PARAMS, Scenario, from_values, reported_years
 from .targets import load_targets
 

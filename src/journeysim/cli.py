@@ -17,9 +17,9 @@ import pandas as pd
 from . import __version__, pathway
 from .calendar import fy_label
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
+from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
-from .results import ResultsError, open_results
-from .runner import RunError, RunInterrupted
+from .results.reader import ResultsError, open_results
 from .calibrate import CalibrationError
 from .scenario import PARAMS, ScenarioError, describe_params, load, reported_years
 from .targets import TargetsError
@@ -116,7 +116,7 @@ def writable(path: Path, option: str, folder: bool = False) -> None:
 
 
 def executor_options(fn):
-    """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.runner`)."""
+    """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.executors`)."""
     fn = click.option("--scheduler", metavar="ADDRESS", default=None,
                       help="Address of a running Dask scheduler (e.g. tcp://HOST:8786) to run on; implies "
                            "--executor dask. Its workers must run this journeysim and see --out at the same path.")(fn)
@@ -128,7 +128,7 @@ def executor_options(fn):
 @contextlib.contextmanager
 def _executor(kind: str | None, scheduler: str | None, workers: int | None):
     """The executor asked for, closed (a LocalCluster it started stopped) when the block ends."""
-    from .runner import open_executor, quiet_dask_logs
+    from .executors import open_executor, quiet_dask_logs
 
     if scheduler and workers:
         click.echo(f"note: --workers {workers} is not used with --scheduler: the cluster's workers run the jobs",
@@ -200,7 +200,6 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     interrupted (Ctrl-C, SIGTERM), finished replications are kept there and --resume runs the rest.
     """
     from .runner import run as run_scenario
-    from .runner import sigterm_interrupts
     from .scenario import notes
 
     scenario = load(scenario_file, overrides)

@@ -24,6 +24,8 @@ import pandas as pd
 
 from . import runner
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
+from .executors import Executor
+from .interrupts import RunError
 from .scenario import Scenario
 from .stats import summarise, t95
 
@@ -107,7 +109,7 @@ def _results(folder: Path) -> pd.DataFrame:
 
 
 def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, workers: int | None = None,
-                   force: bool = False, progress=None, executor: runner.Executor | None = None,
+                   force: bool = False, progress=None, executor: Executor | None = None,
                    stage=None) -> Comparison:
     """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``
     (with ``executor``, default ``workers`` local processes), write ``comparison.csv`` and return the comparison.
@@ -115,15 +117,15 @@ def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, wo
     Progress: ``progress(result, done, total)`` for every replication, or ``stage(label, reps)``, a
     context manager giving that callback for each scenario's replications (label "<name> (A)" or
     "<name> (B)"), as :func:`journeysim.progress.stage_progress` does.  A and B must share
-    :data:`PAIRED_SETTINGS` (:class:`journeysim.runner.RunError` otherwise)."""
+    :data:`PAIRED_SETTINGS` (:class:`journeysim.interrupts.RunError` otherwise)."""
     out = Path(out)
     differ = unpaired_settings(a, b)
     if differ:
-        raise runner.RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
+        raise RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
                               f"another size or period are not the effect of a change: give both the same "
                               f"{', '.join(PAIRED_SETTINGS)} (with --set rather than --set-a or --set-b)")
     if out.exists() and not force:
-        raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+        raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
     for scenario, folder, arm in zip((a, b), folders, "AB"):
         with stage_of(stage, progress, f"{scenario.name} ({arm})", reps) as callback:

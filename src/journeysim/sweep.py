@@ -20,6 +20,8 @@ import pandas as pd
 from . import runner
 from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
+from .executors import Executor
+from .interrupts import RunError
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
 from .stats import summarise
@@ -82,7 +84,7 @@ def check_measures(measures: list[str]) -> None:
 
 def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out: Path, reps: int, seed: int,
               workers: int | None = None, force: bool = False, one_at_a_time: bool = False, progress=None,
-              executor: runner.Executor | None = None, stage=None) -> pd.DataFrame:
+              executor: Executor | None = None, stage=None) -> pd.DataFrame:
     """Run every point into ``out/point-NN`` (with ``executor``, default ``workers`` local processes); return
     and write ``sweep.csv``: one row per point, measure and year with the point's values of the varied keys,
     ``mean``, ``ci95`` and ``n``.
@@ -91,7 +93,7 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     context manager giving that callback for each point's replications (label "point 2/5: key=value")."""
     out = Path(out)
     if out.exists() and not force:
-        raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+        raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     runs = points(varies, one_at_a_time)
     scenarios = [load(scenario_file, [*overrides, *[f"{k}={v}" for k, v in point.items()]]) for point in runs]
     keys = [v.key for v in varies]
