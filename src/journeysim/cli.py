@@ -1,4 +1,8 @@
-"""The ``journeysim`` command: thin wrappers that parse, call and print."""
+"""The ``journeysim`` command: thin wrappers that parse, call and print.
+
+A command imports what it runs (the runner, calibration, the report, ...) inside itself: that keeps
+``journeysim --help``, ``describe`` and ``validate`` from loading the model, matplotlib or Dask.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ import pandas as pd
 
 from . import __version__, pathway
 from .calendar import fy_label
+from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
+from .knobs import CalibrationError, Settings
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
-from .calibrate import CalibrationError
-from .scenario import PARAMS, ScenarioError, describe_params, load, reported_years
-from .targets import TargetsError
+from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
+from .targets import TargetsError, load_targets
 
 #: Rows of the printed summary: (measure, label, decimals).
 SUMMARY_ROWS = [
@@ -200,7 +205,6 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     interrupted (Ctrl-C, SIGTERM), finished replications are kept there and --resume runs the rest.
     """
     from .runner import run as run_scenario
-    from .scenario import notes
 
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
@@ -227,8 +231,6 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
     """Print the run's annual costs (``costs_summary.csv``)."""
-    from .costs import format_costs
-
     click.echo()
     click.echo("Annual cost by component (unit costs from the scenario's costs.*; placement costs are illustrative)")
     click.echo(format_costs(pd.read_csv(out / "costs_summary.csv"), years, reps))
@@ -410,11 +412,10 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
               executor, scheduler):
     """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
     from . import calibrate as cal
-    from .targets import load_targets
 
     scenario = load(scenario_file, overrides)
     targets = load_targets(targets_file)
-    settings = cal.Settings.quick() if quick else cal.Settings()
+    settings = Settings.quick() if quick else Settings()
     backtest = (not quick) if backtest is None else backtest
     if budget is not None:
         settings = settings.with_budget(budget)
@@ -453,8 +454,6 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
 def validate(scenario_file, overrides):
     """Check SCENARIO_FILE (with any --set) without running it: exit 0 and a one-line summary when it
     can run, exit 2 and one message naming the file, key and line when it cannot."""
-    from .scenario import notes
-
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
