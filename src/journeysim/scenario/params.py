@@ -301,21 +301,20 @@ SURGE: dict[str, Param] = {
 }
 
 # --- year-to-year variation (src/journeysim/model/years.py) ---------------------------------------
+def _variation(what: str, on: str, hi: float, none: str = "0 = none.") -> Param:
+    """A channel of year-to-year variation: its size, 0 by default."""
+    return _p(0.0, "float", f"Year-to-year variation in {what}: the standard deviation of the log of a multiplier with "
+              f"mean 1, drawn once per financial year, on {on}. {none}", "log", 0, hi)
+
+
 VARIATION: dict[str, Param] = {
-    "variation.front_door_sd": _p(0.0, "float", "Year-to-year variation in demand: the standard deviation of the log of a "
-                                  "multiplier with mean 1, drawn once per financial year, on the contacts from new "
-                                  "families. 0 = none: every year follows the trend and seasonality.", "log", 0, 1),
-    "variation.care_entry_sd": _p(0.0, "float", "Year-to-year variation in the threshold for care: the standard deviation of "
-                                  "the log of a multiplier with mean 1, drawn once per financial year, on the odds of the "
-                                  "three decisions that take a child into care (s47.p_emergency_care, cin.p_care_no_change, "
-                                  "plo.p_proceedings). 0 = none.", "log", 0, 2),
-    "variation.returns_sd": _p(0.0, "float", "Year-to-year variation in re-referral: the standard deviation of the log of a "
-                               "multiplier with mean 1, drawn once per financial year, on the odds of a closed family "
-                               "coming back (practice.p_return_*). 0 = none.", "log", 0, 2),
-    "variation.repeat_cp_sd": _p(0.0, "float", "Year-to-year variation in repeat protection: the standard deviation of the log "
-                                 "of a multiplier with mean 1, drawn once per financial year, on "
-                                 "assessment.prior_cp_strategy_odds (the raised odds of a strategy discussion for a child "
-                                 "with an earlier CP plan). 0 = none.", "log", 0, 2),
+    "variation.front_door_sd": _variation("demand", "the contacts from new families", 1,
+                                          "0 = none: every year follows the trend and seasonality."),
+    "variation.care_entry_sd": _variation("the threshold for care", "the odds of the three decisions that take a child "
+                                          "into care (s47.p_emergency_care, cin.p_care_no_change, plo.p_proceedings)", 2),
+    "variation.returns_sd": _variation("re-referral", "the odds of a closed family coming back (practice.p_return_*)", 2),
+    "variation.repeat_cp_sd": _variation("repeat protection", "assessment.prior_cp_strategy_odds (the raised odds of a "
+                                         "strategy discussion for a child with an earlier CP plan)", 2),
 }
 
 # --- backfill (002, Crewe) ------------------------------------------------------------------------
