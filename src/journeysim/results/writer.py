@@ -99,14 +99,21 @@ def _resume_command(scenario: Scenario, out: Path, reps: int, seed: int) -> str:
             + (f" {sets}" if sets else "") + " --resume")
 
 
-def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int) -> dict:
+def _made_by(scenario: Scenario) -> dict:
+    """The manifest's account of the journeysim and the scenario that made the run."""
     return {
-        "complete": False,
         "journeysim_version": __version__,
         "git_commit": git_commit(),
         "scenario_name": scenario.name,
         "scenario_files": [Path(f).name for f in scenario.files],
         "overrides": scenario.overrides,
+    }
+
+
+def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int) -> dict:
+    return {
+        "complete": False,
+        **_made_by(scenario),
         "scenario_sha256": scenario_digest(scenario),
         "seed": seed,
         "replications": reps,
@@ -249,11 +256,7 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     manifest = {
         "complete": True,
-        "journeysim_version": __version__,
-        "git_commit": git_commit(),
-        "scenario_name": scenario.name,
-        "scenario_files": [Path(f).name for f in scenario.files],
-        "overrides": scenario.overrides,
+        **_made_by(scenario),
         "scenario_sha256": manifest["scenario_sha256"],
         "seed": seed,
         "replications": reps,
