@@ -28,6 +28,7 @@ from pathlib import Path
 from journeysim import runner
 from journeysim import scenario as sc
 from journeysim.eventlog import file_digest
+from journeysim.executors import Executor, LocalExecutor, open_executor
 from _machine import describe  # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def one_core():
         os.sched_setaffinity(0, cores)
 
 
-def timed(scenario: sc.Scenario, reps: int, seed: int, folder: Path, executor: runner.Executor,
+def timed(scenario: sc.Scenario, reps: int, seed: int, folder: Path, executor: Executor,
           todo: list[int]) -> tuple[float, dict[int, str], int]:
     """(wall seconds, SHA-256 of each replication's log by replication, events) of replications ``todo``
     (of ``reps``); the logs are hashed after the clock stops."""
@@ -88,11 +89,11 @@ def main() -> None:
               "pool": f"local process pool ({args.workers} workers)",
               "dask": f"Dask LocalCluster ({args.workers} workers)"}
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        executors: dict[str, runner.Executor] = {"serial": runner.LocalExecutor(1), "serial-free": runner.LocalExecutor(1),
-                                                 "pool": runner.LocalExecutor(args.workers)}
+        executors: dict[str, Executor] = {"serial": LocalExecutor(1), "serial-free": LocalExecutor(1),
+                                          "pool": LocalExecutor(args.workers)}
         if "dask" in ways:
             t0 = time.perf_counter()
-            executors["dask"] = stack.enter_context(runner.open_executor("dask", args.workers))
+            executors["dask"] = stack.enter_context(open_executor("dask", args.workers))
             labels["dask"] = (f"Dask LocalCluster ({args.workers} workers; "
                               f"{time.perf_counter() - t0:.1f} s to start, not counted)")
         for k, todo in enumerate(rounds):

@@ -75,7 +75,7 @@ def small_report(small_results):
 
     from journeysim.report.build import build_html
     from journeysim.report.collect import project
-    from journeysim.results import open_results
+    from journeysim.results.reader import open_results
     from journeysim.targets import observed
 
     results = open_results(small_results)

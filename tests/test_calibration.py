@@ -16,7 +16,8 @@ from journeysim import historymatch as hm
 from journeysim import scenario as sc
 from journeysim.cli import main
 from journeysim.fitreport import comparison, goodness, mape_range, noise_floor
-from journeysim.targets import load_targets
+from journeysim.knobs import KNOBS, Fit, Settings, knob_named
+from journeysim.targets import load_targets, target_sd
 
 from conftest import SCENARIOS
 
@@ -103,9 +104,9 @@ def test_best_point_weighs_errors_by_observation_sd_not_by_the_simulators_noise(
 # ----------------------------------------------------------------------------- knobs
 def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
     base = sc.load(SCENARIOS / "hampshire.toml", ["assessment.strategy_trend_per_year=0.5"])
-    knobs = [cal.knob_named(n) for n in ("assessment.outcome[strategy_discussion]", "assessment.outcome[not_in_need]",
-                                         "cin.duration[median]", "care.p_adoption[x]", "initial.cla_children",
-                                         "assessment.strategy_trend_per_year")]
+    knobs = [knob_named(n) for n in ("assessment.outcome[strategy_discussion]", "assessment.outcome[not_in_need]",
+                                     "cin.duration[median]", "care.p_adoption[x]", "initial.cla_children",
+                                     "assessment.strategy_trend_per_year")]
     out = cal.apply_knobs(base, knobs, np.array([0.5, 0.0, 1.0, 1.0, 0.25, 1.0]))
     outcome = out["assessment.outcome"]
     assert outcome["strategy_discussion"] == pytest.approx(0.24) and outcome["not_in_need"] == pytest.approx(0.18)
@@ -125,12 +126,12 @@ def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
 
 def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     base = sc.load(SCENARIOS / "hampshire.toml")
-    knobs = [cal.knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
+    knobs = [knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
     u = np.array([0.3, 0.6, 0.2])
     chosen = cal.apply_knobs(base, knobs, u)
     result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1), [])
-    f = cal.Fit(knobs, result, chosen, pd.DataFrame({"year": ["2014-15"]}), pd.DataFrame(), pd.DataFrame(),
-                cal.Settings(), 0.0, 1)
+    f = Fit(knobs, result, chosen, pd.DataFrame({"year": ["2014-15"]}), pd.DataFrame(), pd.DataFrame(),
+            Settings(), 0.0, 1)
     text = cal.fitted_toml(f, "journeysim calibrate --seed 1")
     doc = tomllib.loads(text)
     assert doc["teams"]["reallocation_rate"] == pytest.approx(0.3)
@@ -164,7 +165,7 @@ def test_shipped_scenarios_load_the_fitted_file_and_it_holds_only_fitted_paramet
     fitted = SCENARIOS.parent / "calibration" / "hampshire.toml"
     doc = tomllib.loads(fitted.read_text())
     keys = {f"{section}.{name}" for section, table in doc.items() for name in table}
-    assert keys <= {k.key for k in cal.KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
+    assert keys <= {k.key for k in KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
     for path in sorted(SCENARIOS.glob("*.toml")):
         s = sc.load(path)
         assert any(Path(f).resolve() == fitted.resolve() for f in s.files), path.name
@@ -225,8 +226,8 @@ def test_mape_range_resamples_the_replications():
 
 
 def test_observation_uncertainty_by_kind_of_figure():
-    assert cal.target_sd("cla_starts", 600) == pytest.approx(600 * np.hypot(0.02, 0.05))
-    assert cal.target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
+    assert target_sd("cla_starts", 600) == pytest.approx(600 * np.hypot(0.02, 0.05))
+    assert target_sd("social_workers_per_journey_pct_1", 10) == pytest.approx(np.hypot(100 * np.sqrt(0.09 / 110), 2))
     assert cal.is_count("cin_at_31_march") and not cal.is_count("re_referral_12m_pct")
     assert not cal.is_count("sw_caseload_children_mean")
     assert not cal.is_count("social_workers_per_journey_pct_2") and not cal.is_count("social_workers_per_journey_pct_5plus")
@@ -238,8 +239,8 @@ TINY = ["run.scale=0.04", "run.warmup_days=365"]
 
 def test_a_small_fit_is_reproducible_with_the_same_seed():
     base = sc.load(SCENARIOS / "hampshire.toml", TINY)
-    settings = cal.Settings(waves=1, runs_per_wave=8, replicates=2, scale=1.0, reps=2,
-                            knobs=("arrivals.contacts_per_year", "cp.duration[median]", "teams.reallocation_rate"))
+    settings = Settings(waves=1, runs_per_wave=8, replicates=2, scale=1.0, reps=2,
+                        knobs=("arrivals.contacts_per_year", "cp.duration[median]", "teams.reallocation_rate"))
     targets = load_targets()
     a = cal.fit(base, targets, settings, seed=7, workers=2)
     b = cal.fit(base, targets, settings, seed=7, workers=1)

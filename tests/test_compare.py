@@ -11,9 +11,11 @@ from click.testing import CliRunner
 
 from journeysim import runner
 from journeysim.cli import OFFICIAL_ROWS, main
-from journeysim.compare import Comparison, paired_differences, statement, t95
+from journeysim.compare import Comparison, paired_differences, statement
 from journeysim.eventlog import read_log
 from journeysim.projections import measures
+from journeysim.scenario import reported_years
+from journeysim.stats import t95
 
 from conftest import SCENARIOS, SMALL, small
 
@@ -51,7 +53,7 @@ def per_rep(scenario, seed: int, reps: int, tmp_path) -> pd.DataFrame:
     folder = tmp_path / f"{scenario.name}-{seed}-{len(list(tmp_path.iterdir()))}"
     frames = []
     for r in runner.run_replications(scenario, seed, reps, folder):
-        frames.append(measures(read_log(r.path), runner.reported_years(scenario)).assign(rep=r.rep))
+        frames.append(measures(read_log(r.path), reported_years(scenario)).assign(rep=r.rep))
     return pd.concat(frames, ignore_index=True)
 
 

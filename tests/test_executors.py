@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 from distributed import LocalCluster
 
-from journeysim import runner
+from journeysim import executors, interrupts, runner
 from journeysim.cli import main
 from journeysim.eventlog import file_digest
+from journeysim.results import writer
 from journeysim.scenario import load
 
 from conftest import SCENARIOS
@@ -60,7 +61,7 @@ def cli_run(out: Path, *options: str) -> str:
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("serial") / "run"
-    runner.run(scenario(), out, REPS, SEED, executor=runner.LocalExecutor(1))
+    runner.run(scenario(), out, REPS, SEED, executor=executors.LocalExecutor(1))
     return out
 
 
@@ -86,14 +87,14 @@ def test_a_dask_local_cluster_started_for_the_command_gives_the_serial_results_a
         if done == 1:
             raise KeyboardInterrupt
 
-    with runner.open_executor("dask", workers=2) as ex:
+    with executors.open_executor("dask", workers=2) as ex:
         assert ex.describe() == "a Dask LocalCluster of 2 worker processes (one thread each)"
-        with pytest.raises(runner.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
+        with pytest.raises(interrupts.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
             runner.run(scenario(), out, REPS, SEED, progress=stop, executor=ex)
         assert ex.client.status == "closed", "the cluster it started is stopped at once, and its jobs with it"
-        with pytest.raises(runner.RunError, match="the Dask executor was closed"):
+        with pytest.raises(interrupts.RunError, match="the Dask executor was closed"):
             ex.each(math.comb, [(3, 1)], lambda i, r: None)
-    partial = runner.incomplete_folder(out)
+    partial = writer.incomplete_folder(out)
     kept = [e["rep"] for e in json.loads((partial / "manifest.json").read_text())["event_logs"]]
     assert 1 <= len(kept) < REPS, "stopped when the first replication finished (another may have finished with it)"
     assert sorted(p.name for p in (partial / "events").iterdir()) == [f"rep-{k:03d}.parquet" for k in kept], \
@@ -113,7 +114,7 @@ def test_an_existing_dask_cluster_gives_the_serial_results(serial, cluster, tmp_
 
 def test_jobs_on_dask_come_back_in_job_order(cluster):
     seen = []
-    with runner.open_executor("dask", scheduler=cluster.scheduler_address) as ex:
+    with executors.open_executor("dask", scheduler=cluster.scheduler_address) as ex:
         assert ex.workers == 2
         got = runner.run_jobs(math.comb, [(12, k) for k in range(13)], progress=lambda d, t, label: seen.append(d),
                               executor=ex)
@@ -128,10 +129,10 @@ def test_an_interrupt_on_dask_keeps_finished_replications_and_resumes_to_the_sam
         if done == 1:
             raise KeyboardInterrupt
 
-    with runner.open_executor("dask", scheduler=cluster.scheduler_address) as ex:
-        with pytest.raises(runner.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
+    with executors.open_executor("dask", scheduler=cluster.scheduler_address) as ex:
+        with pytest.raises(interrupts.RunInterrupted, match=rf"^[12] of {REPS} replications finished and are kept in"):
             runner.run(scenario(), out, REPS, SEED, progress=stop, executor=ex)
-        partial = runner.incomplete_folder(out)
+        partial = writer.incomplete_folder(out)
         kept = [e["rep"] for e in json.loads((partial / "manifest.json").read_text())["event_logs"]]
         assert 1 <= len(kept) < REPS
         for k in kept:
@@ -158,10 +159,10 @@ def test_reps_and_compare_run_on_an_existing_cluster(cluster, tmp_path):
 
 
 def test_workers_running_another_journeysim_are_refused(cluster, monkeypatch):
-    monkeypatch.setattr(runner, "source_digest", lambda: "0" * 64)
-    with pytest.raises(runner.RunError, match=r"runs journeysim .* \(source [0-9a-f]{12}\), this is .* \(source "
+    monkeypatch.setattr(executors, "source_digest", lambda: "0" * 64)
+    with pytest.raises(interrupts.RunError, match=r"runs journeysim .* \(source [0-9a-f]{12}\), this is .* \(source "
                                               r"000000000000\); results would mix two versions"):
-        runner.open_executor("dask", scheduler=cluster.scheduler_address)
+        executors.open_executor("dask", scheduler=cluster.scheduler_address)
 
 
 # ---------------------------------------------------------------------------------------- errors
@@ -181,7 +182,7 @@ def _error(args: list[str]) -> str:
 
 
 def test_an_unreachable_scheduler_is_one_line_naming_the_address(monkeypatch, tmp_path):
-    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", 1.0)
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 1.0)
     address = f"tcp://127.0.0.1:{_closed_port()}"
     line = _error(["run", str(SCENARIO), "--out", str(tmp_path / "x"), "--scheduler", address, *SETS])
     assert re.fullmatch(rf"error: --scheduler {re.escape(address)}: no Dask scheduler answered within 1 s"

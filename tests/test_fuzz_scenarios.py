@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeysim import scenario as sc
-from journeysim.runner import resolved_toml
+from journeysim.scenario import resolved_toml
+from journeysim.scenario.checks import _is_num
 
 from conftest import SCENARIOS
 
@@ -124,11 +125,11 @@ def check_mutation(doc: dict, key: str, action: str, value, factor: float) -> No
         del table[leaf]
     elif action == "misspell":
         table[leaf[:-1] or "x"] = table.pop(leaf)
-    elif action == "scale" and sc._is_num(table[leaf]):
+    elif action == "scale" and _is_num(table[leaf]):
         table[leaf] = table[leaf] * factor
     elif action == "negate_inside" and isinstance(table[leaf], dict):
         inner = next(iter(table[leaf]))
-        if sc._is_num(table[leaf][inner]):
+        if _is_num(table[leaf][inner]):
             table[leaf][inner] = -table[leaf][inner]
     check_document(doc)
 

@@ -17,7 +17,7 @@ from journeysim.projections import queue_lengths, stock_series
 from journeysim.report import data
 from journeysim.report.animate import animation_data, frame_dates
 from journeysim.report.timeline import timeline, timeline_figure
-from journeysim.results import open_results
+from journeysim.results.reader import open_results
 
 from test_projections import ev, log_of
 from test_projections_flows import journey_rows

@@ -24,7 +24,7 @@ from journeysim.projections import (
 from journeysim.projections._frame import fy_of
 from journeysim.report import data, figures as draw
 from journeysim.report.collect import TABLE9_WINDOW
-from journeysim.runner import reported_years
+from journeysim.scenario import reported_years
 from journeysim.targets import observed as observed_targets
 
 
@@ -250,7 +250,7 @@ def test_report_errors_name_the_folder(tmp_path):
 def test_compare_section_shows_the_paired_differences_of_two_runs(small_results, tmp_path):
     from journeysim.compare import paired_differences
     from journeysim.report.build import comparison_figure
-    from journeysim.results import open_results
+    from journeysim.results.reader import open_results
     from journeysim.runner import run
 
     from conftest import small
@@ -312,7 +312,7 @@ def test_compare_refuses_runs_of_another_size_or_period(small_results, tmp_path,
 
 def test_compare_with_more_replications_pairs_the_common_ones_and_says_so(small_results, tmp_path):
     from journeysim.report.build import comparison_figure
-    from journeysim.results import open_results
+    from journeysim.results.reader import open_results
     from journeysim.runner import run
 
     from conftest import small

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from journeysim import runner
+from journeysim import interrupts, runner
 from journeysim.cli import main
 from journeysim.eventlog import file_digest
+from journeysim.results import writer
 
 from conftest import SCENARIOS
 
@@ -79,7 +80,7 @@ def _kept(partial: Path) -> list[int]:
 def test_a_killed_run_keeps_finished_replications_and_resumes_to_the_same_result(
         tmp_path, uninterrupted, signum, workers, group):
     out = tmp_path / "run"
-    partial = runner.incomplete_folder(out)
+    partial = writer.incomplete_folder(out)
     sets = [x for s in TINY for x in ("--set", s)]
     cmd = [*journeysim_command(), "run", str(SCENARIO), "--reps", str(REPS), "--seed", str(SEED), "--out", str(out),
            "--workers", str(workers), *sets]
@@ -129,10 +130,10 @@ def test_an_interrupt_in_process_keeps_what_finished(tmp_path, uninterrupted):
         if done == 3:
             raise KeyboardInterrupt
 
-    with pytest.raises(runner.RunInterrupted, match=rf"^3 of {REPS} replications finished and are kept in"):
+    with pytest.raises(interrupts.RunInterrupted, match=rf"^3 of {REPS} replications finished and are kept in"):
         runner.run(scenario(), out, REPS, SEED, workers=1, progress=stop_after_three)
-    partial = runner.incomplete_folder(out)
-    assert _kept(partial) == [0, 1, 2] and runner.unfinished(out) == (3, REPS)
+    partial = writer.incomplete_folder(out)
+    assert _kept(partial) == [0, 1, 2] and writer.unfinished(out) == (3, REPS)
     # a damaged kept log is noticed and run again
     (partial / "events" / "rep-001.parquet").write_bytes(b"truncated")
     runner.run(scenario(), out, REPS, SEED, workers=2, resume=True)
@@ -146,9 +147,9 @@ def test_an_interrupt_before_any_replication_finishes_keeps_nothing(tmp_path, mo
 
     monkeypatch.setattr(runner, "_run_one", interrupted_at_once)
     out = tmp_path / "run"
-    with pytest.raises(runner.RunInterrupted, match="no replication had finished; nothing was kept"):
+    with pytest.raises(interrupts.RunInterrupted, match="no replication had finished; nothing was kept"):
         runner.run(scenario(), out, 2, SEED, workers=1)
-    assert not out.exists() and not runner.incomplete_folder(out).exists()
+    assert not out.exists() and not writer.incomplete_folder(out).exists()
 
 
 @pytest.fixture()
@@ -159,7 +160,7 @@ def interrupted(tmp_path) -> Path:
         if done == 1:
             raise KeyboardInterrupt
 
-    with pytest.raises(runner.RunInterrupted):
+    with pytest.raises(interrupts.RunInterrupted):
         runner.run(scenario(), out, 3, SEED, workers=1, progress=stop)
     return out
 
@@ -174,23 +175,23 @@ def test_resume_refuses_a_different_run(interrupted, change, message):
     from journeysim.scenario import load
 
     s = load(SCENARIO, TINY + change.get("extra", []))
-    with pytest.raises(runner.RunError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(interrupts.RunError, match=message.replace("(", r"\(").replace(")", r"\)")):
         runner.run(s, interrupted, change.get("reps", 3), change.get("seed", SEED), workers=1, resume=True)
-    assert runner.unfinished(interrupted) == (1, 3), "the kept replication is untouched"
+    assert writer.unfinished(interrupted) == (1, 3), "the kept replication is untouched"
 
 
 def test_resume_and_force_rules(interrupted, tmp_path):
-    with pytest.raises(runner.RunError, match="--resume finishes an interrupted run and --force starts again"):
+    with pytest.raises(interrupts.RunError, match="--resume finishes an interrupted run and --force starts again"):
         runner.run(scenario(), interrupted, 3, SEED, force=True, resume=True)
-    with pytest.raises(runner.RunError, match="there is no interrupted run to resume"):
+    with pytest.raises(interrupts.RunError, match="there is no interrupted run to resume"):
         runner.run(scenario(), tmp_path / "other", 3, SEED, resume=True)
     runner.run(scenario(), interrupted, 3, SEED, workers=1, force=True)  # --force starts again
-    assert not runner.incomplete_folder(interrupted).exists()
+    assert not writer.incomplete_folder(interrupted).exists()
     assert json.loads((interrupted / "manifest.json").read_text())["resumed_replications"] == []
-    with pytest.raises(runner.RunError, match="this run is complete; there is nothing to resume"):
+    with pytest.raises(interrupts.RunError, match="this run is complete; there is nothing to resume"):
         runner.run(scenario(), interrupted, 3, SEED, resume=True)
     before = file_digest(interrupted / "events" / "rep-000.parquet")
-    with pytest.raises(runner.RunError, match="output folder already exists"):
+    with pytest.raises(interrupts.RunError, match="output folder already exists"):
         runner.run(scenario(), interrupted, 3, SEED)
     assert file_digest(interrupted / "events" / "rep-000.parquet") == before
 
@@ -200,8 +201,8 @@ def test_an_interrupt_while_the_manifest_is_written_never_splits_the_message_fro
     """Ctrl-C arriving just as replication 2 is being recorded (the race that made the message say
     "2 of 6" while manifest.json listed 1): the message, the manifest and the logs kept agree."""
     out = tmp_path / "run"
-    partial = runner.incomplete_folder(out)
-    real_write = runner._write_json
+    partial = writer.incomplete_folder(out)
+    real_write = writer._write_json
     writes = []
 
     def write_json(path, data):
@@ -210,16 +211,16 @@ def test_an_interrupt_while_the_manifest_is_written_never_splits_the_message_fro
             os.kill(os.getpid(), signal.SIGINT)
         real_write(path, data)
 
-    monkeypatch.setattr(runner, "_write_json", write_json)
-    with pytest.raises(runner.RunInterrupted) as caught:
+    monkeypatch.setattr(writer, "_write_json", write_json)
+    with pytest.raises(interrupts.RunInterrupted) as caught:
         runner.run(scenario(), out, REPS, SEED, workers=1)
     kept = _kept(partial)
     assert str(caught.value).startswith(f"{len(kept)} of {REPS} replications finished and are kept in {partial}")
     assert kept == [0, 1], "the replication being recorded when the signal came is kept, and listed"
     assert sorted(p.name for p in (partial / "events").iterdir()) == [f"rep-{r:03d}.parquet" for r in kept]
     assert not (partial / "manifest.json.tmp").exists()
-    assert runner.unfinished(out) == (len(kept), REPS)
-    monkeypatch.setattr(runner, "_write_json", real_write)
+    assert writer.unfinished(out) == (len(kept), REPS)
+    monkeypatch.setattr(writer, "_write_json", real_write)
     runner.run(scenario(), out, REPS, SEED, workers=1, resume=True)
     same_results(out, uninterrupted)
 
@@ -227,13 +228,13 @@ def test_an_interrupt_while_the_manifest_is_written_never_splits_the_message_fro
 def test_signals_held_raises_the_held_interrupt_after_the_block(monkeypatch):
     order = []
     with pytest.raises(KeyboardInterrupt):
-        with runner.signals_held():
+        with interrupts.signals_held():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)
             order.append("block finished")
     assert order == ["block finished"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with runner.signals_held(redeliver=False):
+    with interrupts.signals_held(redeliver=False):
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from journeysim import scenario as sc
+from journeysim.scenario.files import _line_of
 from journeysim.distributions import Lognormal
 
 from conftest import SCENARIOS
@@ -95,7 +96,7 @@ def test_key_lines_finds_keys_in_sections_dotted_quoted_and_inline():
     assert lines["name"] == 2 and lines["run"] == 4 and lines["run.start"] == 5 and lines["run.end"] == 6
     assert lines["frontdoor.triage"] == 8 and lines["frontdoor.referral.p_nfa"] == 9
     assert lines["workforce.drives"] == 10 and lines["workforce.drives.date"] == 11
-    assert sc._line_of("frontdoor.triage.mash", lines) == 8, "a key inside an inline table points at its table"
+    assert _line_of("frontdoor.triage.mash", lines) == 8, "a key inside an inline table points at its table"
 
 
 def test_a_bad_value_in_a_parent_file_names_the_parent_and_its_line(tmp_path):

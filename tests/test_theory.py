@@ -39,7 +39,7 @@ from journeysim.model import simulate
 from journeysim.projections import as_frame
 from journeysim.projections.stocks import stock_counts
 from journeysim.rng import replication_seeds
-from journeysim.runner import t95
+from journeysim.stats import t95
 
 # ----------------------------------------------------------------------------------------- M/M/c
 WARMUP_DAYS = 365

@@ -1,4 +1,8 @@
-"""The ``journeysim`` command: thin wrappers that parse, call and print."""
+"""The ``journeysim`` command: thin wrappers that parse, call and print.
+
+A command imports what it runs (the runner, calibration, the report, ...) inside itself: that keeps
+``journeysim --help``, ``describe`` and ``validate`` from loading the model, matplotlib or Dask.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ import pandas as pd
 
 from . import __version__, pathway
 from .calendar import fy_label
+from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
+from .interrupts import RunError, RunInterrupted, sigterm_interrupts
+from .knobs import CalibrationError, Settings
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
-from .results import ResultsError, open_results
-from .runner import RunError, RunInterrupted
-from .calibrate import CalibrationError
-from .scenario import PARAMS, ScenarioError, describe_params, load
-from .targets import TargetsError
+from .results.reader import ResultsError, open_results
+from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
+from .targets import TargetsError, load_targets
 
 #: Rows of the printed summary: (measure, label, decimals).
 SUMMARY_ROWS = [
@@ -116,7 +121,7 @@ def writable(path: Path, option: str, folder: bool = False) -> None:
 
 
 def executor_options(fn):
-    """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.runner`)."""
+    """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.executors`)."""
     fn = click.option("--scheduler", metavar="ADDRESS", default=None,
                       help="Address of a running Dask scheduler (e.g. tcp://HOST:8786) to run on; implies "
                            "--executor dask. Its workers must run this journeysim and see --out at the same path.")(fn)
@@ -128,7 +133,7 @@ def executor_options(fn):
 @contextlib.contextmanager
 def _executor(kind: str | None, scheduler: str | None, workers: int | None):
     """The executor asked for, closed (a LocalCluster it started stopped) when the block ends."""
-    from .runner import open_executor, quiet_dask_logs
+    from .executors import open_executor, quiet_dask_logs
 
     if scheduler and workers:
         click.echo(f"note: --workers {workers} is not used with --scheduler: the cluster's workers run the jobs",
@@ -153,8 +158,6 @@ def main() -> None:
 
 
 def _reported_years(scenario) -> list[str]:
-    from .runner import reported_years
-
     return [fy_label(y) for y in reported_years(scenario)]
 
 
@@ -202,8 +205,6 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     interrupted (Ctrl-C, SIGTERM), finished replications are kept there and --resume runs the rest.
     """
     from .runner import run as run_scenario
-    from .runner import sigterm_interrupts
-    from .scenario import notes
 
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
@@ -230,8 +231,6 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
     """Print the run's annual costs (``costs_summary.csv``)."""
-    from .costs import format_costs
-
     click.echo()
     click.echo("Annual cost by component (unit costs from the scenario's costs.*; placement costs are illustrative)")
     click.echo(format_costs(pd.read_csv(out / "costs_summary.csv"), years, reps))
@@ -413,11 +412,10 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
               executor, scheduler):
     """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
     from . import calibrate as cal
-    from .targets import load_targets
 
     scenario = load(scenario_file, overrides)
     targets = load_targets(targets_file)
-    settings = cal.Settings.quick() if quick else cal.Settings()
+    settings = Settings.quick() if quick else Settings()
     backtest = (not quick) if backtest is None else backtest
     if budget is not None:
         settings = settings.with_budget(budget)
@@ -456,8 +454,6 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
 def validate(scenario_file, overrides):
     """Check SCENARIO_FILE (with any --set) without running it: exit 0 and a one-line summary when it
     can run, exit 2 and one message naming the file, key and line when it cannot."""
-    from .scenario import notes
-
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)

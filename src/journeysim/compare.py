@@ -24,37 +24,16 @@ import pandas as pd
 
 from . import runner
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
+from .executors import Executor
+from .interrupts import RunError
 from .scenario import Scenario
+from .stats import summarise, t95
 
 #: The columns of :func:`paired_differences`.
 COLUMNS = ["measure", "year", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "pct_change", "includes_zero", "n"]
 
 #: Cost components appear among the measures as ``cost_<component>`` (GBP).
 COST_PREFIX = "cost_"
-
-# Two-sided 95% Student t quantiles for 1..30 degrees of freedom.
-_T95 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010, 2.1788, 2.1604,
-        2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555,
-        2.0518, 2.0484, 2.0452, 2.0423]
-
-
-def t95(df: float) -> float:
-    """Two-sided 95% Student t quantile (0.975) for ``df`` degrees of freedom; NaN below 1.
-
-    A table to 30 degrees of freedom, then the Cornish-Fisher expansion of the t quantile
-    about the normal one (Abramowitz and Stegun 26.7.5), accurate to 1e-4 there.
-    """
-    if not df >= 1:
-        return float("nan")
-    if df <= len(_T95):
-        return _T95[int(df) - 1]
-    z = 1.959963984540054
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
-
 
 #: Settings the two runs of a paired comparison must share.  Replication k of each uses the same random
 #: numbers only if both simulate the same population (run.scale) over the same days (run.start less
@@ -100,7 +79,7 @@ def costs_as_measures(costs: pd.DataFrame) -> pd.DataFrame:
 
 def arm_intervals(per_rep: pd.DataFrame) -> pd.DataFrame:
     """Each scenario's own mean and 95% interval per (measure, year): ``mean``, ``low``, ``high``."""
-    s = runner.summarise(per_rep.drop(columns="rep"))
+    s = summarise(per_rep.drop(columns="rep"))
     half = pd.Series([t95(n - 1) * sd / math.sqrt(n) if n > 1 else np.nan for n, sd in zip(s["n"], s["sd"])])
     return s.assign(low=s["mean"] - half, high=s["mean"] + half).set_index(["measure", "year"])[["mean", "low", "high"]]
 
@@ -130,7 +109,7 @@ def _results(folder: Path) -> pd.DataFrame:
 
 
 def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, workers: int | None = None,
-                   force: bool = False, progress=None, executor: runner.Executor | None = None,
+                   force: bool = False, progress=None, executor: Executor | None = None,
                    stage=None) -> Comparison:
     """Run A and B with the same seed (common random numbers) into ``out/a-<name>`` and ``out/b-<name>``
     (with ``executor``, default ``workers`` local processes), write ``comparison.csv`` and return the comparison.
@@ -138,15 +117,15 @@ def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, wo
     Progress: ``progress(result, done, total)`` for every replication, or ``stage(label, reps)``, a
     context manager giving that callback for each scenario's replications (label "<name> (A)" or
     "<name> (B)"), as :func:`journeysim.progress.stage_progress` does.  A and B must share
-    :data:`PAIRED_SETTINGS` (:class:`journeysim.runner.RunError` otherwise)."""
+    :data:`PAIRED_SETTINGS` (:class:`journeysim.interrupts.RunError` otherwise)."""
     out = Path(out)
     differ = unpaired_settings(a, b)
     if differ:
-        raise runner.RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
+        raise RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
                               f"another size or period are not the effect of a change: give both the same "
                               f"{', '.join(PAIRED_SETTINGS)} (with --set rather than --set-a or --set-b)")
     if out.exists() and not force:
-        raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+        raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
     for scenario, folder, arm in zip((a, b), folders, "AB"):
         with stage_of(stage, progress, f"{scenario.name} ({arm})", reps) as callback:

@@ -21,11 +21,14 @@ covered.  Components (GBP, one row per year each; :func:`with_total` adds their 
 ``placements_<type>``      placement-days of each type (foster, kinship, residential,
                            independent, adoption = placed for adoption before the order)
 =========================  ===================================================================
+
+:func:`write_costs` writes a run's ``costs.csv`` and ``costs_summary.csv``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,6 +37,7 @@ from .calendar import fy_label
 from .events import Event
 from .projections import as_frame
 from .scenario import Scenario
+from .stats import summarise
 
 PLACEMENT_TYPES = {"foster": "foster", "kinship": "kinship", "residential": "residential",
                    "independent": "independent", "placed_for_adoption": "adoption"}
@@ -165,3 +169,11 @@ def format_costs(summary: pd.DataFrame, years: list[str], reps: int) -> str:
             cells.append(f"{text:>{width}s}")
         lines.append(f"{LABELS[component]:40s}" + "".join(cells))
     return "\n".join(lines)
+
+
+def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
+    """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component
+    and their ``total``)."""
+    per_rep.to_csv(folder / "costs.csv", index=False)
+    summary = summarise(with_total(per_rep).drop(columns="rep").rename(columns={"component": "measure"}))
+    summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)

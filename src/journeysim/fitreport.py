@@ -1,6 +1,6 @@
 """The calibration fit report: tables, goodness of fit, figures and the back-test.
 
-Pure functions of a :class:`journeysim.calibrate.Fit` (and the targets file); the
+Pure functions of a :class:`journeysim.knobs.Fit` (and the targets file); the
 figures are written with matplotlib's Agg backend and linked from the Markdown.
 """
 
@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .calibrate import Fit, target_sd  # noqa: E402
-from .targets import FIRM  # noqa: E402
+from .knobs import Fit  # noqa: E402
+from .targets import CASE_FILE_N, FIRM, target_sd  # noqa: E402
 
 #: Okabe-Ito colours (safe for colour-blind readers).
 BLUE, ORANGE, SKY, GREY = "#0072B2", "#E69F00", "#56B4E9", "#777777"
@@ -51,7 +51,7 @@ def simulated(per_rep: pd.DataFrame) -> pd.DataFrame:
 def predictive(ensemble: pd.DataFrame, draws: int = 400, seed: int = 2018) -> pd.DataFrame:
     """The 90% predictive interval for an observed figure (``pr_p5``, ``pr_p95``) per measure and
     year: each replication of the plausible ensemble plus ``draws`` normal draws of the observation
-    error and model discrepancy that the calibration assumed (:func:`journeysim.calibrate.target_sd`
+    error and model discrepancy that the calibration assumed (:func:`journeysim.targets.target_sd`
     of the simulated value).  Seeded, so the same ensemble gives the same interval."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -192,8 +192,6 @@ def workers_figure(per_rep: pd.DataFrame, targets: pd.DataFrame, path: Path, yea
     sim = sim[(sim["year"] == year) & sim["measure"].isin(names)].set_index("measure").reindex(names)
     obs = targets[targets["model_measure"].isin(names) & (targets["year"] == year)]
     obs = obs.drop_duplicates("model_measure").set_index("model_measure").reindex(names)["value"]
-    from .calibrate import CASE_FILE_N
-
     half = 1.96 * 100.0 * np.sqrt((obs / 100.0) * (1 - obs / 100.0) / CASE_FILE_N)
     data = pd.DataFrame({"workers": ["1", "2", "3", "4", "5+"], "simulated": sim["mean"].to_numpy(),
                          "p5": sim["p5"].to_numpy(), "p95": sim["p95"].to_numpy(), "observed": obs.to_numpy(),

@@ -30,11 +30,13 @@ import numpy as np
 import pandas as pd
 
 from . import runner
-from .compare import costs_as_measures, t95
+from .compare import costs_as_measures
 from .costs import annual_costs
 from .eventlog import read_log
+from .executors import Executor, LocalExecutor
 from .projections import as_frame, measures
-from .scenario import Scenario
+from .scenario import Scenario, reported_years
+from .stats import t95
 
 
 def look_ahead(n: int, k_limit: int) -> int:
@@ -116,7 +118,7 @@ def _judge(values: pd.DataFrame, chosen: list[tuple[str, str]], target: float, k
 
 def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target: float, seed: int = 1,
                       k_limit: int = 5, max_reps: int = 100, workers: int | None = None, progress=None,
-                      executor: runner.Executor | None = None) -> Guidance:
+                      executor: Executor | None = None) -> Guidance:
     """Run replications of ``scenario`` (seed ``seed``, as ``journeysim run`` would) in batches until the
     replications algorithm answers every (measure, year) in ``chosen``, or ``max_reps`` have run.
 
@@ -124,9 +126,9 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
     replications run with ``executor`` (default: ``workers`` local processes), in batches of at least as
     many as it runs at once.  With a Dask cluster on other machines the temporary folder must be on a
     filesystem they share (set TMPDIR)."""
-    executor = executor or runner.LocalExecutor(max(1, workers or 1))
+    executor = executor or LocalExecutor(max(1, workers or 1))
     workers = executor.workers
-    years = runner.reported_years(scenario)
+    years = reported_years(scenario)
     frames: list[pd.DataFrame] = []
     done = 0
     folder = Path(tempfile.mkdtemp(prefix="journeysim-reps-"))

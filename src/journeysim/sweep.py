@@ -20,8 +20,11 @@ import pandas as pd
 from . import runner
 from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
+from .executors import Executor
+from .interrupts import RunError
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
+from .stats import summarise
 
 #: Every measure a sweep can report: the official measures and the cost components.
 SWEEP_MEASURES = [*MEASURES, *[COST_PREFIX + c for c in COMPONENTS]]
@@ -81,7 +84,7 @@ def check_measures(measures: list[str]) -> None:
 
 def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out: Path, reps: int, seed: int,
               workers: int | None = None, force: bool = False, one_at_a_time: bool = False, progress=None,
-              executor: runner.Executor | None = None, stage=None) -> pd.DataFrame:
+              executor: Executor | None = None, stage=None) -> pd.DataFrame:
     """Run every point into ``out/point-NN`` (with ``executor``, default ``workers`` local processes); return
     and write ``sweep.csv``: one row per point, measure and year with the point's values of the varied keys,
     ``mean``, ``ci95`` and ``n``.
@@ -90,7 +93,7 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     context manager giving that callback for each point's replications (label "point 2/5: key=value")."""
     out = Path(out)
     if out.exists() and not force:
-        raise runner.RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+        raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     runs = points(varies, one_at_a_time)
     scenarios = [load(scenario_file, [*overrides, *[f"{k}={v}" for k, v in point.items()]]) for point in runs]
     keys = [v.key for v in varies]
@@ -101,7 +104,7 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
         with stage_of(stage, progress, label, reps) as callback:
             runner.run(scenario, folder, reps, seed, workers, force=True, progress=callback, executor=executor)
         per_rep = pd.concat([pd.read_csv(folder / "measures.csv"), costs_as_measures(pd.read_csv(folder / "costs.csv"))])
-        summary = runner.summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
+        summary = summarise(per_rep.drop(columns="rep"))[["measure", "year", "mean", "ci95", "n"]]
         values = {k: point.get(k, "base" if one_at_a_time else "") for k in keys}
         frames.append(summary.assign(point=i, **values))
     result = pd.concat(frames, ignore_index=True)[["point", *keys, "measure", "year", "mean", "ci95", "n"]]

@@ -3,10 +3,12 @@
 One loader for everyone who compares a run with what the county saw: calibration,
 the fit report, the HTML report's observed points.  The file lives in the
 project's ``calibration/`` folder; pass ``path`` to read another copy.
+:func:`target_sd` says how far a published figure may be from the model's.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -56,3 +58,22 @@ def observed(path: str | Path | None = None, uses: tuple[str, ...] = ("fit", "ch
     t = t[t["use"].isin(uses) & t["model_measure"].notna() & t["year"].notna()]
     t = t.drop_duplicates(["model_measure", "year"])
     return t[["model_measure", "year", "value", "weight", "use", "source"]].reset_index(drop=True)
+
+
+#: Observation error and model discrepancy, as standard deviations (see docs/calibration.md):
+#: published counts and stocks: 2% recording error plus 5% discrepancy (relative);
+#: published percentages: 1.5 points plus 5% relative; case-file sample shares: binomial
+#: sampling error for 110 cases plus 2 points; the interview caseload: 10%.
+CASE_FILE_N = 110
+
+
+def target_sd(measure: str, value: float) -> float:
+    """The observation error and model discrepancy of a published ``value`` of ``measure``, as a standard deviation."""
+    if measure.startswith("social_workers_per_journey_pct") or measure == "positive_change_pct":
+        p = value / 100.0
+        return math.hypot(100.0 * math.sqrt(p * (1 - p) / CASE_FILE_N), 2.0)
+    if measure.startswith("sw_caseload"):
+        return 0.10 * value
+    if measure.endswith("_pct"):
+        return math.hypot(1.5, 0.05 * value)
+    return math.hypot(0.02 * value, 0.05 * value)

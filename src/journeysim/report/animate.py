@@ -16,7 +16,7 @@ from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 
 from ..progress import progress_bar
 from ..projections import queue_lengths, stock_series
-from ..results import Results, ResultsError, open_results
+from ..results.reader import Results, ResultsError, open_results
 from . import data
 from .figures import OKABE_ITO, new_figure
 from .words import scenario_events

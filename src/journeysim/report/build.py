@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__, compare, pathway
-from ..results import Results, ResultsError, open_results
+from ..results.reader import Results, ResultsError, open_results
 from ..targets import observed as observed_targets
 from . import data, figures as draw
 from .collect import Projected, project

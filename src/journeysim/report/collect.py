@@ -23,8 +23,8 @@ from ..projections import (
 )
 from ..projections._frame import fy_of
 from ..projections.journeys import WORKER_BANDS
-from ..results import Results
-from ..runner import reported_years
+from ..results.reader import Results
+from ..scenario import reported_years
 
 #: The 000 Table 9 baseline sample: case files of journeys closed November 2017 - February 2018.
 TABLE9_WINDOW = (dt.date(2017, 11, 1), dt.date(2018, 2, 28))

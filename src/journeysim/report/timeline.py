@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 from ..events import Event as E
 from ..projections import as_frame, child_events
-from ..results import ResultsError
+from ..results.reader import ResultsError
 from .figures import OKABE_ITO, SERIES, new_figure
 
 #: The stage a child is in after each stage event (background events change nothing).

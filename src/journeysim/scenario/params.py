@@ -1,43 +1,20 @@
-"""Scenarios: the schema of every parameter, loading, inheritance, overrides, validation.
+"""The parameters: every key a scenario may set, with its default, kind, range, units and meaning.
 
-A scenario is a TOML file.  Every key it may set is declared once, below, in
-:data:`PARAMS` with its default, type, allowed range, units and meaning; that
-declaration is the parameter's documentation (``journeysim describe`` prints it).
-A file may inherit another with ``extends = "other.toml"`` (a path relative to
-the file) and override any key; the command line may override again with
-``--set section.key=value``.
-
-Anything a user can get wrong is reported as one :class:`ScenarioError` naming
-the file, the key and what is allowed.
+Each section of the scenario file is declared in its own table below; :data:`PARAMS`
+merges them in the order ``journeysim describe`` prints them, the resolved
+``scenario.toml`` lists them and the scenario digest reads them (so that order is part
+of the results: a new key goes at the end of its table, or in a new table at the end).
+A parameter's declaration is its documentation.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
-import math
-import re
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any
 
-from . import distributions as dists
-from .rng import Outcomes
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; the message names the file and the key.
-
-    The message is always one line: characters that do not print (a newline in a
-    misspelt key, say) are shown escaped.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
-
+from .. import distributions as dists
 
 NEVER = "never"  # a component date that never arrives (counterfactual runs)
 
@@ -45,7 +22,7 @@ NEVER = "never"  # a component date that never arrives (counterfactual runs)
 @dataclass(frozen=True)
 class Param:
     default: Any
-    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, bool, yearly, dates, drives, rota
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota
     doc: str
     unit: str = ""
     lo: float | None = None
@@ -67,8 +44,8 @@ def _ln(median, p90):
 # the Hampshire Approach components dated as in its evaluation (000 Appendix 3); sources are in
 # docs/model.md.
 # ------------------------------------------------------------------------------------------
-PARAMS: dict[str, Param] = {
-    # --- run --------------------------------------------------------------------------------
+# --- run ------------------------------------------------------------------------------------------
+RUN: dict[str, Param] = {
     "name": _p("unnamed", "str", "Short name of the scenario, shown in reports."),
     "description": _p("", "str", "One or two sentences saying what the scenario represents."),
     "run.start": _p(dt.date(2014, 4, 1), "date", "First day reported (start of the first financial year of results)."),
@@ -83,7 +60,10 @@ PARAMS: dict[str, Param] = {
                     "copies.  Small values give quick runs for tests; but a team keeps at least two posts, "
                     "so below about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
                     "", 0.001, 100),
-    # --- population ----------------------------------------------------------------------------
+}
+
+# --- population -----------------------------------------------------------------------------------
+POPULATION: dict[str, Param] = {
     "population.districts": _p(8, "int", "Number of districts (each has its own teams).", "", 1, 50),
     "population.children_per_family": _p({"dist": "empirical", "values": [1, 2, 3, 4, 5], "weights": [0.46, 0.31, 0.14, 0.06, 0.03]},
                                          "dist", "Children in a family when it is first referred.", "children"),
@@ -96,7 +76,10 @@ PARAMS: dict[str, Param] = {
                                           "(older than 12 months, before the log)."),
     "population.toxic_trio_share": _p(0.6, "prob", "Share of families with domestic abuse, substance misuse or parental mental "
                                       "health needs (000 Table 2: 54-61% each among plan cases)."),
-    # --- arrivals --------------------------------------------------------------------------------
+}
+
+# --- arrivals -------------------------------------------------------------------------------------
+ARRIVALS: dict[str, Param] = {
     "arrivals.contacts_per_year": _p(84000.0, "float", "Front-door contacts a year about families new to the model, at run.start.",
                                      "contacts/year", 0, 1e7),
     "arrivals.trend_per_year": _p(0.02, "float", "Proportional growth of that rate per year (0.03 = +3% a year), compounding "
@@ -107,7 +90,10 @@ PARAMS: dict[str, Param] = {
     "arrivals.return_delay": _p({"dist": "exponential", "mean": 150}, "dist",
                                 "Time from a family's case closure to its next contact, when it returns (families screened out "
                                 "at the MASH do not return in the model).", "days"),
-    # --- front door and MASH -------------------------------------------------------------------
+}
+
+# --- front door and MASH --------------------------------------------------------------------------
+FRONT_DOOR: dict[str, Param] = {
     "frontdoor.triage": _p({"advice": 0.62, "early_help": 0.16, "mash": 0.22}, "probs",
                            "Triage of a contact from a new family: advice/no further action, early help, or MASH screening.",
                            keys=("advice", "early_help", "mash")),
@@ -120,7 +106,10 @@ PARAMS: dict[str, Param] = {
     "mash.hold_longer_start": _p(dt.date(2018, 4, 1), "cdate", "Date the MASH starts holding cases longer ('never' to keep the old practice)."),
     "mash.hold_longer_nfa_factor": _p(0.8, "float", "Multiplier on referral.p_nfa once the MASH holds longer (better-informed referrals).",
                                       "", 0, 5),
-    # --- referral and assessment ----------------------------------------------------------------
+}
+
+# --- referral and assessment ----------------------------------------------------------------------
+REFERRAL_AND_ASSESSMENT: dict[str, Param] = {
     "referral.p_nfa": _p(0.12, "prob", "Chance a referral ends in no further action without an assessment."),
     "assessment.allocation_delay": _p(_ln(1.0, 3.0), "dist", "Referral to the start of assessment (allocation).", "days"),
     "assessment.duration": _p(_ln(27.0, 55.0), "dist", "Assessment length from its start (calendar days; 45 working days = 63).", "days"),
@@ -146,7 +135,10 @@ PARAMS: dict[str, Param] = {
                      "(strategy discussion to ICPC: 15 working days is the standard).", "days"),
     "icpc.outcome": _p({"cp_plan": 0.88, "cin_plan": 0.10, "no_plan": 0.02}, "probs", "Decision of the ICPC.",
                        keys=("cp_plan", "cin_plan", "no_plan")),
-    # --- plans ----------------------------------------------------------------------------------
+}
+
+# --- plans ----------------------------------------------------------------------------------------
+PLANS: dict[str, Param] = {
     "cin.duration": _p(_ln(110.0, 330.0), "dist", "Length of a Child in Need plan.", "days"),
     "cin.p_step_up_no_change": _p(0.14, "prob", "Chance a CIN plan without positive change steps up to a strategy discussion."),
     "cin.p_care_no_change": _p(0.07, "prob", "Chance a CIN plan without positive change ends in voluntary (s20) care."),
@@ -161,7 +153,10 @@ PARAMS: dict[str, Param] = {
     "plo.duration": _p(_ln(85.0, 180.0), "dist", "Length of the Public Law Outline pre-proceedings stage.", "days"),
     "plo.p_proceedings": _p(0.55, "prob", "Chance PLO leads to care proceedings (else a CIN plan)."),
     "proceedings.to_care": _p(_ln(7.0, 30.0), "dist", "Issue of proceedings to the child entering care (interim care order).", "days"),
-    # --- practice quality -----------------------------------------------------------------------
+}
+
+# --- practice quality -----------------------------------------------------------------------------
+PRACTICE: dict[str, Param] = {
     "practice.base_engagement": _p(0.74, "prob", "Engagement of a family at the reference caseload, with no handoffs, no hub and "
                                    "before the practice model. Set so that at the baseline's caseloads (~27 children) and "
                                    "handoffs (~1.7 a journey) mean engagement is ~58%, as in 000's baseline case files."),
@@ -179,7 +174,10 @@ PARAMS: dict[str, Param] = {
     "practice.p_return_change": _p(0.35, "prob", "Chance a family closed after positive change comes back to the front door."),
     "practice.p_return_no_change": _p(0.70, "prob", "Chance a family closed without positive change comes back."),
     "practice.p_return_no_plan": _p(0.50, "prob", "Chance a family closed without a plan (NFA, not in need) comes back."),
-    # --- teams and workforce --------------------------------------------------------------------
+}
+
+# --- teams ----------------------------------------------------------------------------------------
+TEAMS: dict[str, Param] = {
     "teams.ra_posts": _p(9, "int", "Social worker posts in each district's Referral & Assessment team (model A).", "posts", 1, 500),
     "teams.cin_teams": _p(2, "int", "Long-term CIN teams per district (model A; 003 lists 17 county-wide).", "teams", 1, 20),
     "teams.cin_posts": _p(12, "int", "Posts in each CIN team (model A).", "posts", 1, 500),
@@ -198,6 +196,10 @@ PARAMS: dict[str, Param] = {
                                   "other than a stage change or the worker leaving (absence, workload balancing, "
                                   "reorganisation); 0 for none.", "1/year", 0, 10),
     "teams.reallocation_p": _p(0.35, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
+}
+
+# --- workforce ------------------------------------------------------------------------------------
+WORKFORCE: dict[str, Param] = {
     "workforce.vacancy_share": _p(0.12, "prob", "Share of posts vacant at the start of the run."),
     "workforce.agency_share": _p(0.15, "prob", "Share of filled posts held by agency workers at the start."),
     "workforce.nq_share": _p(0.10, "prob", "Share of permanent workers in their newly qualified year at the start."),
@@ -214,7 +216,10 @@ PARAMS: dict[str, Param] = {
     "workforce.drives": _p([{"date": dt.date(2019, 1, 15), "posts": 65, "nq_share": 0.8}], "drives",
                            "Recruitment drives: extra posts created on a date (spread over districts), with the newly "
                            "qualified share of their recruits (2019: +64.76 net FTE, 78.4 of 98.8 recruits newly qualified)."),
-    # --- hubs -------------------------------------------------------------------------------------
+}
+
+# --- hubs -----------------------------------------------------------------------------------------
+HUBS: dict[str, Param] = {
     "hubs.count": _p(4, "int", "Multi-disciplinary hubs (one per two districts).", "hubs", 0, 50),
     "hubs.start": _p(dt.date(2019, 4, 1), "cdate", "Date the first hub opens ('never': no hubs)."),
     "hubs.stagger_days": _p(60, "int", "Days between hub openings (April-September 2019).", "days", 0, 3650),
@@ -225,7 +230,10 @@ PARAMS: dict[str, Param] = {
     "hubs.p_refer_cp": _p(0.45, "prob", "Chance a priority (toxic-trio) family starting a CP plan is referred to its hub (when one is open)."),
     "hubs.p_refer_cin": _p(0.15, "prob", "Chance a priority (toxic-trio) family starting a CIN plan is referred to its hub."),
     "hubs.support_duration": _p(_ln(120.0, 240.0), "dist", "Length of intensive hub support.", "days"),
-    # --- care -------------------------------------------------------------------------------------
+}
+
+# --- care -----------------------------------------------------------------------------------------
+CARE: dict[str, Param] = {
     "care.placement": _p({"foster": 0.72, "kinship": 0.15, "residential": 0.08, "independent": 0.05}, "probs",
                          "First placement of a child entering care (independent living only from 16).",
                          keys=("foster", "kinship", "residential", "independent")),
@@ -255,12 +263,18 @@ PARAMS: dict[str, Param] = {
                                           "Time before the adoption order that the child is placed for adoption.", "days"),
     "care.leaving_age": _p(18.0, "float", "Age at which a child ceases to be looked after.", "years", 16, 21),
     "care.p_legal_s20": _p(0.6, "prob", "Share of voluntary (CIN-route) entries that are s20 (the rest go via an emergency order)."),
-    # --- UASC ---------------------------------------------------------------------------------------
+}
+
+# --- UASC -----------------------------------------------------------------------------------------
+UASC: dict[str, Param] = {
     "uasc.arrivals": _p({"2012": 12, "2013": 12, "2014": 18, "2015": 45, "2016": 75, "2017": 65, "2018": 60, "2019": 60},
                         "yearly", "Unaccompanied asylum-seeking children arriving into care, by financial year (start year); "
                         "the last year given carries on.", "children/year"),
     "uasc.age": _p({"dist": "uniform", "low": 14.5, "high": 17.8}, "dist", "Age of a UASC on arrival.", "years"),
-    # --- initial stock -------------------------------------------------------------------------------
+}
+
+# --- initial stock --------------------------------------------------------------------------------
+INITIAL: dict[str, Param] = {
     "initial.cin_children": _p(3600, "int", "Children on CIN plans when the run starts (before warm-up).", "children", 0, 1_000_000),
     "initial.cp_children": _p(950, "int", "Children on CP plans when the run starts.", "children", 0, 1_000_000),
     "initial.cla_children": _p(1103, "int", "Children looked after when the run starts (before warm-up). Hampshire: "
@@ -279,35 +293,43 @@ PARAMS: dict[str, Param] = {
 # (a date of "never", or an elasticity of 0), so the Hampshire baseline is unchanged by it.
 # Costs never change the simulation: they price its event log (journeysim.costs).
 # ------------------------------------------------------------------------------------------
-PARAMS.update({
-    # --- demand surge -----------------------------------------------------------------------
+# --- demand surge ---------------------------------------------------------------------------------
+SURGE: dict[str, Param] = {
     "arrivals.surge_start": _p(NEVER, "cdate", "Date a surge in contacts about new families starts; it lasts to the end of "
                                "the run ('never': no surge)."),
     "arrivals.surge_factor": _p(1.2, "float", "Multiplier on the contact rate from arrivals.surge_start (1.2 = +20%; referrals "
                                 "of new families rise in proportion).", "", 0, 10),
-    # --- year-to-year variation (src/journeysim/model/years.py) ---------------------------------
-    "variation.front_door_sd": _p(0.0, "float", "Year-to-year variation in demand: the standard deviation of the log of a "
-                                  "multiplier with mean 1, drawn once per financial year, on the contacts from new "
-                                  "families. 0 = none: every year follows the trend and seasonality.", "log", 0, 1),
-    "variation.care_entry_sd": _p(0.0, "float", "Year-to-year variation in the threshold for care: the standard deviation of "
-                                  "the log of a multiplier with mean 1, drawn once per financial year, on the odds of the "
-                                  "three decisions that take a child into care (s47.p_emergency_care, cin.p_care_no_change, "
-                                  "plo.p_proceedings). 0 = none.", "log", 0, 2),
-    "variation.returns_sd": _p(0.0, "float", "Year-to-year variation in re-referral: the standard deviation of the log of a "
-                               "multiplier with mean 1, drawn once per financial year, on the odds of a closed family "
-                               "coming back (practice.p_return_*). 0 = none.", "log", 0, 2),
-    "variation.repeat_cp_sd": _p(0.0, "float", "Year-to-year variation in repeat protection: the standard deviation of the log "
-                                 "of a multiplier with mean 1, drawn once per financial year, on "
-                                 "assessment.prior_cp_strategy_odds (the raised odds of a strategy discussion for a child "
-                                 "with an earlier CP plan). 0 = none.", "log", 0, 2),
-    # --- backfill (002, Crewe) ------------------------------------------------------------------
+}
+
+# --- year-to-year variation (src/journeysim/model/years.py) ---------------------------------------
+def _variation(what: str, on: str, hi: float, none: str = "0 = none.") -> Param:
+    """A channel of year-to-year variation: its size, 0 by default."""
+    return _p(0.0, "float", f"Year-to-year variation in {what}: the standard deviation of the log of a multiplier with "
+              f"mean 1, drawn once per financial year, on {on}. {none}", "log", 0, hi)
+
+
+VARIATION: dict[str, Param] = {
+    "variation.front_door_sd": _variation("demand", "the contacts from new families", 1,
+                                          "0 = none: every year follows the trend and seasonality."),
+    "variation.care_entry_sd": _variation("the threshold for care", "the odds of the three decisions that take a child "
+                                          "into care (s47.p_emergency_care, cin.p_care_no_change, plo.p_proceedings)", 2),
+    "variation.returns_sd": _variation("re-referral", "the odds of a closed family coming back (practice.p_return_*)", 2),
+    "variation.repeat_cp_sd": _variation("repeat protection", "assessment.prior_cp_strategy_odds (the raised odds of a "
+                                         "strategy discussion for a child with an earlier CP plan)", 2),
+}
+
+# --- backfill (002, Crewe) ------------------------------------------------------------------------
+BACKFILL: dict[str, Param] = {
     "mash.backfill_elasticity": _p(0.0, "float", "Backfill: freed capacity refills with referrals (002, Crewe). The MASH's "
                                    "chance of referring is multiplied by 1 + elasticity x spare, where spare = "
                                    "max(0, 1 - pressure / mash.backfill_caseload) and pressure is the county's children held "
                                    "or waiting per social worker in post (weighted for PA time). 0 = no backfill.", "", 0, 10),
     "mash.backfill_caseload": _p(26.71, "float", "The county's usual caseload: the pressure below which spare capacity draws "
                                  "in referrals (000: 26.71 children per CAST worker, mid-2018).", "children", 1, 100),
-    # --- PA admin support (003) -----------------------------------------------------------------
+}
+
+# --- PA admin support (003) -----------------------------------------------------------------------
+PA_SUPPORT: dict[str, Param] = {
     "workforce.pa_start": _p(NEVER, "cdate", "Date personal assistants (PAs) start supporting social workers ('never': no "
                              "PAs). From then the caseload pressure on engagement uses the PA-weighted caseload "
                              "(practice.family_time) and PAs are costed."),
@@ -316,12 +338,18 @@ PARAMS.update({
     "practice.family_time": _p(0.34, "prob", "Share of a social worker's time with families without PA support (003: 34%)."),
     "practice.family_time_with_pa": _p(0.58, "prob", "Share with one PA per three social workers (003: 58%, administration "
                                        "36% -> 14%). Caseload pressure uses caseload x family_time / the share now."),
-    # --- recruitment freeze ---------------------------------------------------------------------
+}
+
+# --- recruitment freeze ---------------------------------------------------------------------------
+FREEZE: dict[str, Param] = {
     "workforce.freeze_start": _p(NEVER, "cdate", "Date a recruitment freeze starts: permanent recruits, for vacated posts and "
                                  "for drive posts, stop arriving; agency cover carries on ('never': no freeze)."),
     "workforce.freeze_end": _p(NEVER, "cdate", "Date the freeze ends; frozen posts are then recruited after the usual delay "
                                "('never': it lasts to the end of the run)."),
-    # --- unit costs (003 Appendix 4, 002; placement costs are illustrative) ----------------------
+}
+
+# --- unit costs (003 Appendix 4, 002; placement costs are illustrative) ---------------------------
+COSTS: dict[str, Param] = {
     "costs.social_worker": _p(40913.0, "float", "Annual salary of a social worker, before overheads (003 Appendix 4).",
                               "GBP/year", 0, 1e7),
     "costs.overhead_rate": _p(0.20, "float", "Overheads added to the salaries of social workers, team managers, PAs and hub "
@@ -358,465 +386,22 @@ PARAMS.update({
                                       "default.", "GBP/year", 0, 1e7),
     "costs.placement_adoption": _p(20000.0, "float", "Annual cost of a placement for adoption before the order. "
                                    "ILLUSTRATIVE default.", "GBP/year", 0, 1e7),
-})
+}
+
+
+#: The sections' tables in the order of :data:`PARAMS`: the county's service, then the what-if
+#: mechanisms and unit costs.
+TABLES = (RUN, POPULATION, ARRIVALS, FRONT_DOOR, REFERRAL_AND_ASSESSMENT, PLANS, PRACTICE, TEAMS, WORKFORCE, HUBS,
+          CARE, UASC, INITIAL, SURGE, VARIATION, BACKFILL, PA_SUPPORT, FREEZE, COSTS)
+
+#: Every parameter, by its dotted key.
+PARAMS: dict[str, Param] = {key: p for table in TABLES for key, p in table.items()}
+assert len(PARAMS) == sum(len(table) for table in TABLES), "a key is declared in two tables"
 
 AGE_BANDS = {"under_1": (0.0, 1.0), "1_4": (1.0, 5.0), "5_9": (5.0, 10.0), "10_15": (10.0, 16.0), "16_17": (16.0, 18.0)}
 
 # Groups of keys that make up one section (for describe and docs).
 SECTIONS = sorted({k.split(".")[0] for k in PARAMS if "." in k})
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _number(x: float) -> str:
-    """A range bound as people write it: 10,000,000 rather than 1e+07."""
-    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 1000 else f"{x:g}"
-
-
-def _shown(v) -> str:
-    """A value as the scenario file spells it, for messages."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (dt.date, dt.time)):
-        return v.isoformat()
-    return repr(v)
-
-
-def _check_value(key: str, p: Param, v, source: str):
-    """Validate and normalise one value; raise ScenarioError naming the file and key."""
-    where = f"{source}: {key}"
-    unit = f" {p.unit}" if p.unit else ""
-    rng = ""
-    if p.lo is not None or p.hi is not None:
-        rng = f" between {_number(p.lo)} and {_number(p.hi)}{unit}"
-    if p.kind in ("float", "int"):
-        if not _is_num(v) or (p.kind == "int" and isinstance(v, float) and not float(v).is_integer()):
-            raise ScenarioError(f"{where} must be {'a whole number' if p.kind == 'int' else 'a number'}{rng}; "
-                                f"got {_shown(v)}")
-        if not math.isfinite(v) or (p.lo is not None and v < p.lo) or (p.hi is not None and v > p.hi):
-            raise ScenarioError(f"{where} must be{rng}; got {_shown(v)}")
-        return int(v) if p.kind == "int" else float(v)
-    if p.kind == "prob":
-        if not _is_num(v) or not 0.0 <= v <= 1.0:
-            raise ScenarioError(f"{where} is a probability and must be between 0 and 1; got {_shown(v)}")
-        return float(v)
-    if p.kind == "str":
-        if not isinstance(v, str):
-            raise ScenarioError(f"{where} must be a string; got {v!r}")
-        return v
-    if p.kind == "date":
-        return _check_date(v, where)
-    if p.kind == "cdate":
-        return None if v == NEVER else _check_date(v, where, ' or "never"')
-    if p.kind == "dist":
-        try:
-            return dists.parse(v, where)
-        except dists.DistributionError as exc:
-            raise ScenarioError(str(exc)) from None
-    if p.kind == "probs":
-        if not isinstance(v, dict):
-            raise ScenarioError(f"{where} must be a table of probabilities for {', '.join(p.keys)}; got {v!r}")
-        unknown = sorted(set(v) - set(p.keys))
-        missing = [k for k in p.keys if k not in v]
-        if unknown or missing:
-            raise ScenarioError(
-                f"{where} must give a probability for each of {', '.join(p.keys)}"
-                + (f"; missing {', '.join(missing)}" if missing else "")
-                + (f"; unknown {', '.join(unknown)}" if unknown else "")
-            )
-        for k in p.keys:
-            if not _is_num(v[k]) or not 0.0 <= v[k] <= 1.0:
-                raise ScenarioError(f"{where}.{k} is a probability and must be between 0 and 1; got {v[k]!r}")
-        total = sum(v[k] for k in p.keys)
-        if abs(total - 1.0) > 1e-6:
-            raise ScenarioError(f"{where}: the probabilities of {', '.join(p.keys)} must sum to 1; they sum to {total:g}")
-        return {k: float(v[k]) for k in p.keys}
-    if p.kind == "yearly":  # a table keyed by age band or by year, of numbers
-        if not isinstance(v, dict) or not v:
-            raise ScenarioError(f"{where} must be a non-empty table; got {v!r}")
-        allowed = set(p.default)
-        if set(p.default) <= set(AGE_BANDS):
-            unknown = sorted(set(v) - allowed)
-            missing = sorted(allowed - set(v))
-            if unknown or missing:
-                raise ScenarioError(f"{where} must give a value for each age band {', '.join(AGE_BANDS)}"
-                                    + (f"; missing {', '.join(missing)}" if missing else "")
-                                    + (f"; unknown {', '.join(unknown)}" if unknown else ""))
-            for k, x in v.items():
-                if not _is_num(x) or not 0.0 <= x <= 1.0:
-                    raise ScenarioError(f"{where}.{k} is a probability and must be between 0 and 1; got {x!r}")
-        else:
-            for k, x in v.items():
-                if not str(k).isdigit() or not FIRST_DATE.year <= int(k) <= LAST_DATE.year:
-                    raise ScenarioError(f"{where}: keys must be financial start years like \"2016\" "
-                                        f"({FIRST_DATE.year}-{LAST_DATE.year}); got {k!r}")
-                if not _is_num(x) or not 0 <= x <= 1e6:
-                    raise ScenarioError(f"{where}.{k} must be a number from 0 to 1,000,000; got {_shown(x)}")
-        return {str(k): float(x) for k, x in v.items()}
-    if p.kind == "dates":
-        if not isinstance(v, dict):
-            raise ScenarioError(f"{where} must be a table of district = date; got {v!r}")
-        return {str(k): None if x == NEVER else _check_date(x, f"{where}.{k}", ' or "never"') for k, x in v.items()}
-    if p.kind == "rota":
-        return _check_rota(v, where)
-    if p.kind == "drives":
-        if not isinstance(v, list):
-            raise ScenarioError(f"{where} must be a list of tables {{ date = 2019-01-15, posts = 65, nq_share = 0.8 }}; got {v!r}")
-        out = []
-        for i, d in enumerate(v):
-            fields = ("date", "posts", "nq_share")
-            if not isinstance(d, dict) or set(d) != set(fields):
-                missing = [f for f in fields if not isinstance(d, dict) or f not in d]
-                unknown = sorted(set(d) - set(fields)) if isinstance(d, dict) else []
-                raise ScenarioError(f"{where}[{i}] must be a table with exactly date, posts and nq_share"
-                                    + (f"; missing {', '.join(missing)}" if missing else "")
-                                    + (f"; unknown {', '.join(unknown)}" if unknown else ""))
-            _check_date(d["date"], f"{where}[{i}].date")
-            if not _is_num(d["posts"]) or not float(d["posts"]).is_integer() or abs(d["posts"]) > 10_000:
-                raise ScenarioError(f"{where}[{i}].posts must be a whole number of posts from -10000 to 10000 "
-                                    f"(negative to cut posts); got {d['posts']!r}")
-            if not _is_num(d["nq_share"]) or not 0 <= d["nq_share"] <= 1:
-                raise ScenarioError(f"{where}[{i}].nq_share is a probability and must be between 0 and 1; got {d['nq_share']!r}")
-            out.append({"date": d["date"], "posts": int(d["posts"]), "nq_share": float(d["nq_share"])})
-        return out
-    raise AssertionError(f"unknown parameter kind {p.kind}")  # pragma: no cover
-
-
-#: Dates a scenario may use: wide enough for any study, narrow enough to catch a mistyped year.
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-
-
-def _check_date(v, where: str, alternative: str = "") -> dt.date:
-    """A TOML date (not a string, not a date-time) between FIRST_DATE and LAST_DATE."""
-    if isinstance(v, dt.datetime):
-        raise ScenarioError(f"{where} must be a date like 2018-04-01, without a time of day{alternative}; "
-                            f"got {v.isoformat()}")
-    if not isinstance(v, dt.date):
-        raise ScenarioError(f"{where} must be a date like 2018-04-01 (no quotes){alternative}; got {v!r}")
-    if not FIRST_DATE <= v <= LAST_DATE:
-        raise ScenarioError(f"{where} must be a date from {FIRST_DATE} to {LAST_DATE}{alternative}; got {v}")
-    return v
-
-
-def _check_rota(v, where: str) -> list[list[int]]:
-    """The intake rota: a non-empty list of team numbers for every week of the cycle."""
-    example = "like [[1], [2], [3], [4]] ([] for one team a week in turn)"
-    if isinstance(v, list) and v and all(_is_num(t) for t in v):
-        raise ScenarioError(f"{where} must be a list of weeks, each itself a list of CAST team numbers: "
-                            f"write {[[t] for t in v]!r} rather than {v!r}")
-    if not isinstance(v, list) or not all(isinstance(week, list) for week in v):
-        raise ScenarioError(f"{where} must be a list of weeks, each a list of CAST team numbers, {example}; got {v!r}")
-    if len(v) > 520:
-        raise ScenarioError(f"{where}: a rota cycle may last at most 520 weeks; this one has {len(v)}")
-    for i, week in enumerate(v):
-        if not week:
-            raise ScenarioError(f"{where}: week {i + 1} of the rota has no team; every week needs at least one")
-        if not all(_is_num(t) and float(t).is_integer() and 1 <= t <= 12 for t in week):
-            raise ScenarioError(f"{where}: week {i + 1} must list whole team numbers from 1 to 12; got {week!r}")
-        if len(set(week)) != len(week):
-            raise ScenarioError(f"{where}: week {i + 1} lists a team more than once; got {week!r}")
-    return [[int(t) for t in week] for week in v]
-
-
-def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
-    """Flatten nested TOML tables to dotted keys, stopping at keys declared in PARAMS."""
-    out: dict[str, Any] = {}
-    for k, v in doc.items():
-        key = f"{prefix}{k}"
-        if key in PARAMS or not isinstance(v, dict):
-            out[key] = v
-        else:
-            out.update(_flatten(v, key + "."))
-    return out
-
-
-def _suggest(key: str) -> str:
-    """The hint after an unknown key: the same name in another section, or the closest key."""
-    if key in SECTIONS:
-        keys = [k.split(".", 1)[1] for k in PARAMS if k.startswith(key + ".")]
-        return f"; '{key}' is a section: write [{key}] on its own line, then its keys ({', '.join(keys[:4])}, ...)"
-    leaf = key.rsplit(".", 1)[-1]
-    same = [k for k in PARAMS if k.rsplit(".", 1)[-1] == leaf]
-    if leaf == "extends":
-        return "; extends must come first in the file, before any [section]"
-    if key in _RUN_OPTIONS:
-        return f"; it is not a scenario parameter: give it on the command line (journeysim run {_RUN_OPTIONS[key]})"
-    close = same if len(same) == 1 else difflib.get_close_matches(key, PARAMS.keys(), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else "; see 'journeysim describe' for the keys"
-
-
-#: Keys people put in a scenario that are options of ``journeysim run``.
-_RUN_OPTIONS = {"seed": "--seed", "reps": "--reps", "replications": "--reps", "out": "--out", "workers": "--workers"}
-
-_BARE = r"[A-Za-z0-9_-]+"
-_PART = rf"(?:{_BARE}|\"[^\"]*\"|'[^']*')"
-_DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
-_HEADER = re.compile(rf"^\s*\[\[?\s*({_DOTTED})\s*\]\]?")
-_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=")
-
-
-def _dotted(text: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in re.findall(_PART, text))
-
-
-def key_lines(text: str) -> dict[str, int]:
-    """Line number (from 1) of every key and table header in a TOML text, as dotted keys.
-
-    Python's TOML reader gives no positions for values, so this reads the text again:
-    a ``key =`` line inside ``[section]`` is ``section.key``.  Lines of multi-line
-    strings or arrays may be misread; the numbers only help a message point at a line.
-    """
-    lines: dict[str, int] = {}
-    section = ""
-    for n, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            section = _dotted(header.group(1))
-            lines.setdefault(section, n)
-            continue
-        assign = _ASSIGN.match(line)
-        if assign:
-            key = _dotted(assign.group(1))
-            lines.setdefault(f"{section}.{key}" if section else key, n)
-    return lines
-
-
-def _line_of(key: str, lines: dict[str, int]) -> int | None:
-    """The line of ``key``, or of the nearest enclosing table that has one."""
-    parts = key.split(".")
-    for i in range(len(parts), 0, -1):
-        n = lines.get(".".join(parts[:i]))
-        if n is not None:
-            return n
-    return None
-
-
-_NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV",
-                   ".xlsx": "Excel", ".ini": "INI", ".parquet": "Parquet", ".txt": "plain text"}
-
-
-def _read_toml(path: Path, shown: str) -> tuple[dict, str]:
-    """The parsed TOML document of a scenario file and its text; ``shown`` names it in messages."""
-    if path.is_dir():
-        raise ScenarioError(f"{shown}: is a folder, not a scenario file (a scenario is a .toml file)")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{shown}: no such scenario file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{shown}: cannot read the scenario file ({exc.strerror or exc.__class__.__name__})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{shown}: not a text file (byte {exc.start} is not UTF-8); "
-                            f"a scenario is a TOML text file of key = value lines") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        kind = _NOT_TOML_HINTS.get(path.suffix.lower())
-        hint = f" (this looks like a {kind} file; journeysim reads TOML scenarios)" if kind else ""
-        where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)$|\s*\(at end of document\)$", "", str(exc))
-        at = f", line {where.group(1)}, column {where.group(2)}" if where else ""
-        raise ScenarioError(f"{shown}{at}: not valid TOML: {reason[:1].lower()}{reason[1:]}{hint}") from None
-
-
-@dataclass
-class _Raw:
-    """Flattened values of a scenario file and its parents, with where each key was set."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
-
-
-def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> _Raw:
-    """Flattened values and, per key, the file (and line) that set it; following ``extends``."""
-    real = path.resolve()
-    doc, text = _read_toml(path, str(path))
-    lines = key_lines(text)
-    parent = doc.pop("extends", None)
-    raw = _Raw()
-    if parent is not None:
-        at = f"{path}, line {lines['extends']}" if "extends" in lines else str(path)
-        if not isinstance(parent, str) or not parent.strip():
-            raise ScenarioError(f"{at}: extends must be a file name in quotes, like \"hampshire.toml\"; got {parent!r}")
-        ppath = path.parent / parent
-        looked = f" (looked for {ppath})" if str(ppath) != parent else ""
-        if ppath.is_dir():
-            raise ScenarioError(f"{at}: extends: '{parent}' is a folder, not a scenario file{looked}")
-        if not ppath.is_file():
-            raise ScenarioError(f"{at}: extends: no such scenario file '{parent}'{looked}")
-        if ppath.resolve() in (*seen, real):
-            chain = " -> ".join(p.name for p in (*seen, real, ppath.resolve()))
-            raise ScenarioError(f"{at}: extends: circular inheritance ({chain})")
-        raw = _load_raw(ppath, (*seen, real))
-    raw.files.append(path)
-    for k, v in _flatten(doc).items():
-        line = _line_of(k, lines)
-        if k not in PARAMS:
-            raise ScenarioError(f"{path}{f', line {line}' if line else ''}: unknown key '{k}'{_suggest(k)}")
-        raw.values[k] = v
-        raw.sources[k] = str(path)
-        if line:
-            raw.lines[k] = line
-        else:
-            raw.lines.pop(k, None)
-    return raw
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``section.key=value`` (the value in TOML syntax, or a bare word)."""
-    if "=" not in text:
-        raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. --set workforce.hard_cap=18")
-    key, raw = (s.strip() for s in text.split("=", 1))
-    if key not in PARAMS:
-        raise ScenarioError(f"--set {text}: unknown key '{key}'{_suggest(key)}")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw  # a bare word such as never
-    return key, value
-
-
-@dataclass
-class Scenario:
-    """A validated scenario: every parameter with its value, and where each came from."""
-
-    values: dict[str, Any]
-    sources: dict[str, str] = field(default_factory=dict)
-    path: str = "<defaults>"
-    files: list[str] = field(default_factory=list)
-    overrides: list[str] = field(default_factory=list)
-
-    def __getitem__(self, key: str):
-        return self.values[key]
-
-    @property
-    def name(self) -> str:
-        return self.values["name"]
-
-    def ns(self) -> SimpleNamespace:
-        """Nested attribute access for the model: ``sc.ns().care.p_breakdown``.  Tables of
-        probabilities come as :class:`~journeysim.rng.Outcomes` (dicts that draw fast)."""
-        root = SimpleNamespace()
-        for key, v in self.values.items():
-            if PARAMS[key].kind == "probs":
-                v = Outcomes(v)
-            node = root
-            *parts, last = key.split(".")
-            for part in parts:
-                if not hasattr(node, part):
-                    setattr(node, part, SimpleNamespace())
-                node = getattr(node, part)
-            setattr(node, last, v)
-        return root
-
-    def raw(self) -> dict[str, Any]:
-        """Values in scenario-file form (distributions as tables, 'never' for absent dates)."""
-        out = {}
-        for k, v in self.values.items():
-            kind = PARAMS[k].kind
-            if kind == "dist":
-                v = dists.to_table(v)
-            elif kind == "cdate" and v is None:
-                v = NEVER
-            elif kind == "dates":
-                v = {d: (NEVER if x is None else x) for d, x in v.items()}
-            out[k] = v
-        return out
-
-
-def _validate_whole(values: dict[str, Any], at) -> None:
-    """Checks that involve more than one key; ``at(key)`` names the file (and line) that set a key."""
-    start, end = values["run.start"], values["run.end"]
-    if end <= start:
-        raise ScenarioError(f"{at('run.end')}: run.end ({end}) must be after run.start ({start}); "
-                            f"the run covers run.start up to the day before run.end")
-    name = values["name"]
-    if not name.strip() or not name.isprintable() or "/" in name or "\\" in name or name.startswith(".") or len(name) > 100:
-        raise ScenarioError(f"{at('name')}: name must be 1 to 100 printable characters with no / or \\ and not "
-                            f"start with '.' (it is the default results folder name); got {name!r}")
-    teams = values["teams.cast_teams"]
-    rota = values["teams.intake_rota"]
-    if rota:
-        listed = {t for week in rota for t in week}
-        beyond = sorted(t for t in listed if t > teams)
-        if beyond:
-            raise ScenarioError(f"{at('teams.intake_rota')}: teams.intake_rota names team {beyond[0]} but there are only "
-                                f"teams.cast_teams = {teams} CAST teams per district (numbers 1..{teams})")
-        never = sorted(set(range(1, teams + 1)) - listed)
-        if never:
-            raise ScenarioError(f"{at('teams.intake_rota')}: teams.intake_rota never puts team {never[0]} on intake; "
-                                f"every team 1..{teams} must appear in some week")
-    if values["care.placement"]["independent"] >= 1.0:
-        raise ScenarioError(f"{at('care.placement')}: care.placement gives every child independent living, which "
-                            f"is only for children from 16; give foster, kinship or residential some probability")
-    n = values["population.districts"]
-    valid = {f"D{i + 1}" for i in range(n)}
-    for d in values["teams.cast_start_by_district"]:
-        if d not in valid:
-            raise ScenarioError(f"{at('teams.cast_start_by_district')}: teams.cast_start_by_district: unknown district "
-                                f"'{d}'; districts are D1..D{n}")
-    start, end = values["workforce.freeze_start"], values["workforce.freeze_end"]
-    if end is not None and (start is None or end <= start):
-        raise ScenarioError(f"{at('workforce.freeze_end')}: workforce.freeze_end ({end}) needs a workforce.freeze_start "
-                            f"before it; got freeze_start = {start or NEVER!r}")
-
-
-def from_values(raw: dict[str, Any], sources: dict[str, str] | None = None, path: str = "<defaults>",
-                files: list[str] | None = None, overrides: list[str] | None = None,
-                lines: dict[str, int] | None = None) -> Scenario:
-    """Validate a flat dict of raw values laid over the defaults.
-
-    ``sources`` and ``lines`` say which file (or ``--set``) and line set each key, for messages.
-    """
-    sources = dict(sources or {})
-    lines = lines or {}
-
-    def at(key: str) -> str:
-        src = sources.get(key, path if key in raw else "defaults")
-        return f"{src}, line {lines[key]}" if key in lines and not src.startswith("--set") else src
-
-    values: dict[str, Any] = {}
-    for key, p in PARAMS.items():
-        values[key] = _check_value(key, p, raw.get(key, p.default), at(key))
-    _validate_whole(values, at)
-    return Scenario(values, sources, path, files or [], overrides or [])
-
-
-def load(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load, inherit, override and validate a scenario file (None: the defaults)."""
-    raw = _load_raw(Path(path)) if path is not None else _Raw()
-    for text in overrides:
-        key, value = parse_override(text)
-        raw.values[key] = value
-        raw.sources[key] = f"--set {text}"
-    return from_values(raw.values, raw.sources, str(path) if path else "<defaults>", [str(f) for f in raw.files],
-                       list(overrides), raw.lines)
-
-
-def notes(scenario: Scenario) -> list[str]:
-    """Things that are allowed but probably not meant: a partial first or last financial year,
-    and dated components that never start because their date is on or after run.end."""
-    out = []
-    start, end = scenario["run.start"], scenario["run.end"]
-    if (start.month, start.day) != (4, 1):
-        out.append(f"run.start ({start}) is not 1 April: the first financial year is reported in part")
-    if (end.month, end.day) != (4, 1):
-        out.append(f"run.end ({end}) is not 1 April: the last financial year is reported in part")
-    for key, p in PARAMS.items():
-        date = scenario[key]
-        if p.kind == "cdate" and date is not None and date >= end:
-            out.append(f"{key} ({date}) is on or after run.end ({end}): it never takes effect in this run")
-    for d, date in scenario["teams.cast_start_by_district"].items():
-        if date is not None and date >= end:
-            out.append(f"teams.cast_start_by_district.{d} ({date}) is on or after run.end ({end}): "
-                       f"{d} never switches to CAST in this run")
-    return out
 
 
 def describe_params() -> list[tuple[str, str, str, str]]:

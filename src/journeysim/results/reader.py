@@ -1,4 +1,4 @@
-"""Reading a results folder written by ``journeysim run`` (see :mod:`journeysim.runner`).
+"""Reading a results folder written by ``journeysim run`` (see :mod:`journeysim.results`).
 
 The report, the animation, the exports and ``trace`` all start here, so a folder
 that is missing a file gives the same clear message everywhere.
@@ -15,9 +15,9 @@ from typing import Iterator
 import pandas as pd
 import pyarrow as pa
 
-from .eventlog import read_log
-from .projections import as_frame
-from .scenario import Scenario, load
+from ..eventlog import read_log
+from ..projections import as_frame
+from ..scenario import Scenario, load
 
 
 class ResultsError(Exception):

@@ -1,0 +1,90 @@
+"""How a run stops short: :class:`RunError` (a run that cannot start or finish) and
+:class:`RunInterrupted` (Ctrl-C or SIGTERM), and the signal handling around them.
+
+``journeysim`` commands turn SIGTERM into an interrupt like Ctrl-C
+(:func:`sigterm_interrupts`); what must never be left half done (a manifest written,
+a finished folder renamed into place) holds both signals until it is done
+(:func:`signals_held`); worker processes leave Ctrl-C to the main process
+(:func:`sigint_ignored`, :func:`worker_signals`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+
+class RunError(Exception):
+    """A run that cannot start or finish (the message says why)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM; the message says what was kept and how to resume."""
+
+    def __init__(self, message: str, signum: int = signal.SIGINT) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def sigterm_interrupts():
+    """Within the block, SIGTERM (``kill``, a batch scheduler's stop) interrupts like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise RunInterrupted("terminated", signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def signals_held(redeliver: bool = True):
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends (in the main thread; elsewhere no signal
+    handler runs anyway), so that what the block writes and records is never left half done.
+
+    A signal that arrives meanwhile is delivered when the block ends, to the handlers in place before
+    it (so it interrupts as it would have, a moment later); with ``redeliver=False`` it is dropped.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: a handler not set from Python, which cannot be put back
+            previous[signum] = signal.signal(signum, lambda s, frame: pending.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if redeliver and pending:
+            signal.raise_signal(pending[0])
+
+
+@contextlib.contextmanager
+def sigint_ignored():
+    """Ignore SIGINT in the block (processes started in it inherit that), in the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def worker_signals() -> None:
+    """Worker processes leave Ctrl-C to the main process, and end at once when it stops them
+    (a SIGTERM handler inherited from the main process would not end them)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

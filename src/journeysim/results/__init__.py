@@ -1,0 +1,16 @@
+"""Results folders: what ``journeysim run`` writes, and reading it back.
+
+A run writes, inside its output folder::
+
+    events/rep-000.parquet ...   one event log per replication
+    measures.csv                 every official measure, by replication and year
+    summary.csv                  mean, 95% confidence interval and 5-95% range across replications
+    costs.csv                    annual cost by component (GBP), by replication and year
+    costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
+    scenario.toml                the fully resolved scenario (every parameter's value)
+    manifest.json                scenario, seed, replication seeds, version, git commit, log digests
+
+:mod:`.writer` builds the folder while the run goes on, as ``<out>.incomplete``
+renamed into place only when complete, and keeps an interrupted run so that it can
+be resumed; :mod:`.reader` reads a finished folder.
+"""

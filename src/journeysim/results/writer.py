@@ -1,0 +1,280 @@
+"""Writing a results folder while a run goes on (:func:`journeysim.runner.run` drives it).
+
+The folder is built as ``<out>.incomplete`` (:func:`incomplete_folder`) beside the
+target.  :func:`prepare` checks the output folders and starts the manifest, or checks
+that an interrupted run may be resumed (same scenario values, replications, seed and
+journeysim) and keeps its replications whose logs are intact; :func:`record` lists each
+replication in manifest.json as it finishes; :func:`finish` writes the measures, costs
+and the final manifest and renames the folder into place; :func:`interrupted` leaves an
+interrupted run as its manifest says and says what it kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..costs import annual_costs, write_costs
+from ..eventlog import file_digest, read_log
+from ..interrupts import RunError, RunInterrupted, signals_held
+from ..projections import as_frame, measures
+from ..rng import replication_seeds
+from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
+from ..scenario import load as load_scenario
+from ..stats import summarise
+
+
+def git_commit() -> str:
+    """The commit of the journeysim source tree, or 'unknown' outside a git checkout."""
+    here = Path(__file__).resolve().parents[1]  # the journeysim package
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        if out.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def incomplete_folder(out: Path) -> Path:
+    """Where a run into ``out`` is built, and where an interrupted one is kept: ``<out>.incomplete``."""
+    out = Path(out)
+    return out.with_name(out.name + ".incomplete")
+
+
+def unfinished(out: Path) -> tuple[int, int] | None:
+    """(replications finished, replications asked for) of an interrupted run into ``out``, or None."""
+    path = incomplete_folder(out) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return len(manifest["event_logs"]), int(manifest["replications"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def log_entry(rep: int, path: str, events: int, seconds: float) -> dict:
+    """The manifest's entry for replication ``rep``, whose event log is at ``path``."""
+    return {"rep": rep, "file": f"events/{Path(path).name}", "events": events,
+            "seconds": round(seconds, 2), "sha256": file_digest(path)}
+
+
+def record(partial: Path, manifest: dict, finished: dict[int, dict], entry: dict) -> None:
+    """List a replication that has finished (its :func:`log_entry`) in the manifest of the run being built
+    in ``partial``, and then in ``manifest`` and ``finished`` (replication -> entry) here.
+
+    The manifest on disk is written first and memory updated after, with Ctrl-C and SIGTERM held
+    until both agree: an interrupt never leaves a replication counted here but not listed there.
+    """
+    rep = entry["rep"]
+    with signals_held():
+        logs = [entry if r == rep else finished[r] for r in sorted({*finished, rep})]
+        _write_json(partial / "manifest.json", {**manifest, "event_logs": logs})
+        finished[rep] = entry
+        manifest["event_logs"] = logs
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write JSON so that a reader (or a crash) never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _resume_command(scenario: Scenario, out: Path, reps: int, seed: int) -> str:
+    sets = " ".join(f"--set {shlex.quote(o)}" for o in scenario.overrides)
+    return (f"journeysim run {shlex.quote(scenario.path)} --reps {reps} --seed {seed} --out {shlex.quote(str(out))}"
+            + (f" {sets}" if sets else "") + " --resume")
+
+
+def _made_by(scenario: Scenario) -> dict:
+    """The manifest's account of the journeysim and the scenario that made the run."""
+    return {
+        "journeysim_version": __version__,
+        "git_commit": git_commit(),
+        "scenario_name": scenario.name,
+        "scenario_files": [Path(f).name for f in scenario.files],
+        "overrides": scenario.overrides,
+    }
+
+
+def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int) -> dict:
+    return {
+        "complete": False,
+        **_made_by(scenario),
+        "scenario_sha256": scenario_digest(scenario),
+        "seed": seed,
+        "replications": reps,
+        "replication_seeds": replication_seeds(seed, reps),
+        "event_logs": [],
+        "resume": _resume_command(scenario, out, reps, seed),
+    }
+
+
+def _check_resumable(partial: Path, scenario: Scenario, reps: int, seed: int) -> dict:
+    """The manifest of an interrupted run that this call may finish; RunError saying why not otherwise."""
+    try:
+        manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise RunError(f"{partial}: no readable manifest.json, so it cannot be resumed; "
+                       f"pass --force to start again") from None
+    was = f"{partial} was started with --reps {manifest.get('replications')} --seed {manifest.get('seed')}"
+    if (manifest.get("replications"), manifest.get("seed")) != (reps, seed):
+        raise RunError(f"{was}; resume it with the same --reps and --seed, or pass --force to start again")
+    if manifest.get("scenario_sha256") != scenario_digest(scenario):
+        raise RunError(f"{partial} was started with different scenario values ({_difference(partial, scenario)}); "
+                       f"resume it with the same scenario and --set options, or pass --force to start again")
+    version = (manifest.get("journeysim_version"), manifest.get("git_commit"))
+    if version != (__version__, git_commit()):
+        raise RunError(f"{partial} was started by journeysim {version[0]} (commit {version[1]}), this is "
+                       f"{__version__} (commit {git_commit()}): finishing it would mix two versions' results; "
+                       f"pass --force to start again")
+    return manifest
+
+
+def _difference(partial: Path, scenario: Scenario) -> str:
+    """The first parameter whose value differs from the interrupted run's scenario.toml."""
+    try:
+        before = load_scenario(partial / "scenario.toml").raw()
+    except ScenarioError:
+        return "its scenario.toml cannot be read"
+    now = scenario.raw()
+    key = next((k for k in now if before.get(k) != now[k]), None)
+    return f"{key} was {before.get(key)!r}, now {now[key]!r}" if key else "see its scenario.toml"
+
+
+def _finished_logs(partial: Path, manifest: dict) -> dict[int, dict]:
+    """The replications an interrupted run finished whose logs are intact (a damaged one is run again)."""
+    kept = {}
+    for entry in manifest["event_logs"]:
+        path = partial / entry["file"]
+        if path.is_file() and file_digest(path) == entry["sha256"]:
+            kept[entry["rep"]] = entry
+    return kept
+
+
+def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
+             resume: bool) -> tuple[dict, dict[int, dict]]:
+    """Check the output folders and return (manifest so far, finished replications) of the run to do."""
+    partial = incomplete_folder(out)
+    if resume and force:
+        raise RunError("--resume finishes an interrupted run and --force starts again: choose one")
+    if out.exists() and not force:
+        if resume:
+            raise RunError(f"{out}: this run is complete; there is nothing to resume")
+        raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    if partial.exists() and not resume:
+        if not force:
+            state = unfinished(out)
+            done = f" ({state[0]} of {state[1]} replications finished)" if state else ""
+            raise RunError(f"{partial}: an interrupted run into {out} is kept here{done}; pass --resume to finish it "
+                           f"or --force to start again")
+        shutil.rmtree(partial)
+    if resume:
+        if not partial.exists():
+            raise RunError(f"{out}: there is no interrupted run to resume (no {partial.name} folder); "
+                           f"run without --resume")
+        manifest = _check_resumable(partial, scenario, reps, seed)
+        finished = _finished_logs(partial, manifest)
+        manifest["event_logs"] = [finished[r] for r in sorted(finished)]
+        return manifest, finished
+    partial.mkdir(parents=True)
+    (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
+    manifest = _start_manifest(scenario, out, reps, seed)
+    _write_json(partial / "manifest.json", manifest)
+    return manifest, {}
+
+
+def interrupted(out: Path, finished: dict, reps: int, manifest: dict, signum: int) -> RunInterrupted:
+    """Leave the interrupted run as its manifest.json says and say what that keeps.
+
+    The manifest is rewritten from the replications recorded (so the file, the logs kept and the
+    message agree whatever moment the interrupt came at), logs it does not list are removed, and the
+    message counts the replications the manifest on disk lists.  A second Ctrl-C meanwhile is ignored.
+    """
+    partial = incomplete_folder(out)
+    with signals_held(redeliver=False):
+        if finished:
+            manifest["event_logs"] = [finished[r] for r in sorted(finished)]
+            with contextlib.suppress(OSError):
+                _write_json(partial / "manifest.json", manifest)
+        (partial / "manifest.json.tmp").unlink(missing_ok=True)
+        listed = _disk_logs(partial) if finished else []
+        if listed is None:  # no readable manifest (it could not be written): keep what was recorded
+            listed = manifest["event_logs"]
+        kept = [entry for entry in listed if (partial / entry["file"]).is_file()]
+        keep = {Path(entry["file"]).name for entry in kept}
+        for path in (partial / "events").glob("rep-*.parquet"):  # logs of abandoned replications are incomplete
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+        if not kept:
+            shutil.rmtree(partial, ignore_errors=True)
+            return RunInterrupted(f"no replication had finished; nothing was kept (no {partial.name} folder)", signum)
+    return RunInterrupted(f"{len(kept)} of {reps} replications finished and are kept in {partial}; "
+                          f"to finish the run: {manifest['resume']}", signum)
+
+
+def _disk_logs(partial: Path) -> list[dict] | None:
+    """The replications the manifest.json of ``partial`` lists (None if it cannot be read)."""
+    try:
+        return list(json.loads((partial / "manifest.json").read_text(encoding="utf-8"))["event_logs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, finished: dict[int, dict],
+            resumed: list[int], t0: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Every replication has run: write the measures and the final manifest, and rename into place."""
+    partial = incomplete_folder(out)
+    frames, cost_frames = [], []
+    years = reported_years(scenario)
+    for r in range(reps):
+        log = as_frame(read_log(partial / finished[r]["file"]))
+        m = measures(log, years)
+        m.insert(0, "rep", r)
+        frames.append(m)
+        c = annual_costs(log, scenario, years)
+        c.insert(0, "rep", r)
+        cost_frames.append(c)
+    per_rep = pd.concat(frames, ignore_index=True)
+    summary = summarise(per_rep.drop(columns="rep"))
+    per_rep.to_csv(partial / "measures.csv", index=False)
+    summary.to_csv(partial / "summary.csv", index=False)
+    write_costs(pd.concat(cost_frames, ignore_index=True), partial)
+    (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
+    manifest = {
+        "complete": True,
+        **_made_by(scenario),
+        "scenario_sha256": manifest["scenario_sha256"],
+        "seed": seed,
+        "replications": reps,
+        "replication_seeds": manifest["replication_seeds"],
+        "event_logs": [finished[r] for r in range(reps)],
+        "resumed_replications": resumed,
+        "python": sys.version.split()[0],
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - t0, 2),
+        "reproduce": f"journeysim run scenario.toml --reps {reps} --seed {seed}",
+    }
+    _write_json(partial / "manifest.json", manifest)
+    with signals_held():  # an interrupt here would leave the folders half swapped
+        if out.exists():
+            trash = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(trash)
+            partial.rename(out)
+            shutil.rmtree(trash)
+        else:
+            partial.rename(out)
+    return per_rep, summary, manifest
