@@ -105,3 +105,15 @@ def test_a_bad_value_in_a_parent_file_names_the_parent_and_its_line(tmp_path):
     with pytest.raises(sc.ScenarioError) as err:
         sc.load(child)
     assert str(err.value) == f"{tmp_path / 'base.toml'}, line 4: cp.first_review_days must be between 1 and 365 days; got 0"
+
+
+def test_the_age_bands_scenarios_name_are_the_models():
+    """Tables keyed by age band (care.p_return_home, ...) name the bands the model draws ages in."""
+    from journeysim.model.population import AGE_BANDS
+
+    assert tuple(AGE_BANDS) == sc.BAND_NAMES
+    lows, highs = zip(*AGE_BANDS.values())
+    assert lows[0] == 0.0 and highs[-1] == 18.0 and list(lows[1:]) == list(highs[:-1])
+    for key, p in sc.PARAMS.items():
+        if p.kind == "probs" and "under_1" in p.keys:
+            assert p.keys == sc.BAND_NAMES, key

@@ -20,12 +20,12 @@ part of the model its parameters as a frozen, typed object.
 from .checks import FIRST_DATE, LAST_DATE, ScenarioError
 from .files import key_lines, parse_override
 from .loading import Scenario, from_values, load, notes, reported_years
-from .params import AGE_BANDS, NEVER, PARAMS, SECTIONS, Param, describe_params
+from .params import BAND_NAMES, NEVER, PARAMS, SECTIONS, Param, describe_params
 from .sections import section, section_type
 from .writing import resolved_toml, scenario_digest
 
 __all__ = [
-    "AGE_BANDS", "FIRST_DATE", "LAST_DATE", "NEVER", "PARAMS", "SECTIONS", "Param", "Scenario", "ScenarioError",
+    "BAND_NAMES", "FIRST_DATE", "LAST_DATE", "NEVER", "PARAMS", "SECTIONS", "Param", "Scenario", "ScenarioError",
     "describe_params", "from_values", "key_lines", "load", "notes", "parse_override", "reported_years", "resolved_toml",
     "scenario_digest", "section", "section_type",
 ]

@@ -14,7 +14,7 @@ import math
 from typing import Any, Callable
 
 from .. import distributions as dists
-from .params import AGE_BANDS, NEVER, Param
+from .params import BAND_NAMES, NEVER, Param
 
 
 class ScenarioError(Exception):
@@ -146,11 +146,11 @@ def _check_yearly(p: Param, v, where: str) -> dict[str, float]:
     if not isinstance(v, dict) or not v:
         raise ScenarioError(f"{where} must be a non-empty table; got {v!r}")
     allowed = set(p.default)
-    if set(p.default) <= set(AGE_BANDS):
+    if set(p.default) <= set(BAND_NAMES):
         unknown = sorted(set(v) - allowed)
         missing = sorted(allowed - set(v))
         if unknown or missing:
-            raise ScenarioError(f"{where} must give a value for each age band {', '.join(AGE_BANDS)}"
+            raise ScenarioError(f"{where} must give a value for each age band {', '.join(BAND_NAMES)}"
                                 + _missing_unknown(missing, unknown))
         for k, x in v.items():
             _probability(x, f"{where}.{k}")

@@ -397,7 +397,9 @@ TABLES = (RUN, POPULATION, ARRIVALS, FRONT_DOOR, REFERRAL_AND_ASSESSMENT, PLANS,
 PARAMS: dict[str, Param] = {key: p for table in TABLES for key, p in table.items()}
 assert len(PARAMS) == sum(len(table) for table in TABLES), "a key is declared in two tables"
 
-AGE_BANDS = {"under_1": (0.0, 1.0), "1_4": (1.0, 5.0), "5_9": (5.0, 10.0), "10_15": (10.0, 16.0), "16_17": (16.0, 18.0)}
+#: The names of the age bands by which some tables are keyed (the ages each covers are the
+#: model's: journeysim.model.population.AGE_BANDS).
+BAND_NAMES = ("under_1", "1_4", "5_9", "10_15", "16_17")
 
 # Groups of keys that make up one section (for describe and docs).
 SECTIONS = sorted({k.split(".")[0] for k in PARAMS if "." in k})
