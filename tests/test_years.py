@@ -13,7 +13,6 @@ import pytest
 from journeysim import calibrate as cal
 from journeysim.calendar import Calendar, fy_of
 from journeysim.events import Event
-from journeysim.model import simulate
 from journeysim.model.years import CHANNELS, YearEffects, odds_shift
 
 from conftest import log_frame, small

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from . import __version__, pathway
+from . import __version__, pathway, tables
 from .calendar import fy_label
 from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
@@ -120,6 +120,31 @@ def writable(path: Path, option: str, folder: bool = False) -> None:
             raise RunError(f"{option} {path}: cannot write in {where} ({exc.strerror or exc})") from None
 
 
+def seed_option(help: str):
+    """--seed: the run seed, whose meaning ``help`` gives."""
+    return click.option("--seed", default=1, show_default=True, type=int, help=help)
+
+
+def set_option(help: str):
+    """--set KEY=VALUE, repeatable: scenario overrides (into ``overrides``)."""
+    return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help)
+
+
+def measures_option(help: str):
+    """--measure, repeatable: measures (into ``measures``)."""
+    return click.option("--measure", "measures", multiple=True, metavar="MEASURE", help=help)
+
+
+def years_option(help: str):
+    """--year, repeatable: financial years like 2018-19 (into ``years``)."""
+    return click.option("--year", "years", multiple=True, metavar="YYYY-YY", help=help)
+
+
+#: --workers: processes on this machine.
+workers_option = click.option("--workers", type=click.IntRange(1, 256), default=None,
+                              help="Processes [default: one per core].")
+
+
 def executor_options(fn):
     """``--executor`` and ``--scheduler``: where a command's runs execute (see :mod:`journeysim.executors`)."""
     fn = click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -163,22 +188,7 @@ def _reported_years(scenario) -> list[str]:
 
 def format_summary(summary: pd.DataFrame, years: list[str], reps: int) -> str:
     """The summary table: one row per official measure, one column per year (mean, +/- 95% CI half-width)."""
-    table = summary.set_index(["measure", "year"])
-    width = 10 if reps == 1 else 15
-    lines = [f"{'':40s}" + "".join(f"{y:>{width}s}" for y in years)]
-    for measure, label, dec in SUMMARY_ROWS:
-        cells = []
-        for y in years:
-            if (measure, y) not in table.index or pd.isna(table.loc[(measure, y), "mean"]):
-                cells.append(f"{'-':>{width}s}")
-                continue
-            row = table.loc[(measure, y)]
-            text = f"{row['mean']:,.{dec}f}"
-            if reps > 1 and pd.notna(row["ci95"]):
-                text += f" ±{row['ci95']:,.{dec}f}"
-            cells.append(f"{text:>{width}s}")
-        lines.append(f"{label:40s}" + "".join(cells))
-    return "\n".join(lines)
+    return tables.yearly(summary, "measure", SUMMARY_ROWS, years, reps)
 
 
 def _progress(result, done, total):
@@ -189,11 +199,11 @@ def _progress(result, done, total):
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--reps", default=1, show_default=True, type=click.IntRange(1, 100_000), help="Replications.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Run seed; replication seeds are spawned from it.")
+@seed_option("Run seed; replication seeds are spawned from it.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Results folder [default: results/<scenario name>].")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@workers_option
+@set_option("Override a scenario parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
 @executor_options
@@ -238,7 +248,7 @@ def _echo_costs(out: Path, years: list[str], reps: int) -> None:
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@set_option("Override a scenario parameter (repeatable).")
 @user_errors
 def describe(scenario_file, overrides):
     """Print the pathway and every parameter of SCENARIO_FILE with its value and where it was set."""
@@ -395,8 +405,8 @@ def export(results, fmt, rep, out):
 @click.option("--reps", type=click.IntRange(2, 10_000), default=None,
               help="Full-scale replications of the chosen point, and as many of the plausible ensemble, for the report "
                    "(the trials of year-to-year variation use the first 12 of them) [default: 24; 4 with --quick].")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the designs and the runs.")
+@workers_option
+@seed_option("Seed of the designs and the runs.")
 @click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
               "writes to results/calibration-quick unless --out is given.")
 @click.option("--backtest/--no-backtest", default=None,
@@ -405,7 +415,7 @@ def export(results, fmt, rep, out):
               help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@set_option("Override a scenario parameter (repeatable).")
 @executor_options
 @user_errors
 def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides,
@@ -449,7 +459,7 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
+@set_option("Override a scenario parameter (repeatable).")
 @user_errors
 def validate(scenario_file, overrides):
     """Check SCENARIO_FILE (with any --set) without running it: exit 0 and a one-line summary when it
@@ -477,8 +487,8 @@ def _split_years(text: str | None) -> list[str] | None:
 @click.argument("scenario_a", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("scenario_b", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--reps", default=5, show_default=True, type=click.IntRange(1, 100_000), help="Paired replications.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Run seed, shared by both scenarios.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter in both scenarios.")
+@seed_option("Run seed, shared by both scenarios.")
+@set_option("Override a parameter in both scenarios.")
 @click.option("--set-a", "overrides_a", multiple=True, metavar="KEY=VALUE", help="Override a parameter in A only.")
 @click.option("--set-b", "overrides_b", multiple=True, metavar="KEY=VALUE", help="Override a parameter in B only.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -486,7 +496,7 @@ def _split_years(text: str | None) -> list[str] | None:
 @click.option("--years", default=None, metavar="Y1,Y2", help="Years to print, e.g. 2018-19,2019-20 [default: all].")
 @click.option("--statement", "with_statement", is_flag=True,
               help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
 @executor_options
 @user_errors
@@ -530,17 +540,16 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=V1,V2,...",
               help="A parameter and its values (repeat for a second key, or more with --one-at-a-time).")
-@click.option("--measure", "measures", multiple=True, metavar="MEASURE",
-              help="Measure to plot (repeatable; a measures.csv name or cost_<component>) [default: cla_starts, "
-                   "cp_plans_started, sw_caseload_children_mean].")
-@click.option("--year", "years", multiple=True, metavar="YYYY-YY", help="Year(s) to plot [default: the last year].")
+@measures_option("Measure to plot (repeatable; a measures.csv name or cost_<component>) [default: cla_starts, "
+                 "cp_plans_started, sw_caseload_children_mean].")
+@years_option("Year(s) to plot [default: the last year].")
 @click.option("--one-at-a-time", is_flag=True, help="Vary each key alone around the scenario and draw a tornado.")
 @click.option("--reps", default=3, show_default=True, type=click.IntRange(1, 100_000), help="Replications per point.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Run seed, shared by every point.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter at every point.")
+@seed_option("Run seed, shared by every point.")
+@set_option("Override a parameter at every point.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the points and the sweep [default: results/sweep-<scenario name>].")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
 @executor_options
 @user_errors
@@ -585,20 +594,19 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
 
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--measure", "measures", multiple=True, metavar="MEASURE",
-              help="Measure to judge (repeatable; a measures.csv name or cost_<component>) [default: "
-                   "cp_plans_started, cla_starts, re_referral_12m_pct].")
-@click.option("--year", "years", multiple=True, metavar="YYYY-YY", help="Year(s) to judge [default: every reported year].")
+@measures_option("Measure to judge (repeatable; a measures.csv name or cost_<component>) [default: "
+                 "cp_plans_started, cla_starts, re_referral_12m_pct].")
+@years_option("Year(s) to judge [default: every reported year].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the table (measure, year, replications needed, ...) to this CSV file.")
 @click.option("--precision", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Target relative half-width of the 95% confidence interval (0.05 = within 5% of the mean).")
 @click.option("--k-limit", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="Look-ahead: replications that must confirm a candidate.")
 @click.option("--max-reps", default=100, show_default=True, type=click.IntRange(3, 100_000), help="Stop after this many.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Run seed (the replications journeysim run would make).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario parameter (repeatable).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the table (measure, year, replications needed, ...) to this CSV file.")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Processes [default: one per core].")
+@seed_option("Run seed (the replications journeysim run would make).")
+@set_option("Override a scenario parameter (repeatable).")
+@workers_option
 @executor_options
 @user_errors
 def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, executor,

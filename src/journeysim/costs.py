@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import tables
 from .calendar import fy_label
 from .events import Event
 from .projections import as_frame
@@ -156,19 +157,8 @@ def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
 
 def format_costs(summary: pd.DataFrame, years: list[str], reps: int) -> str:
     """The costs table of ``costs_summary.csv``: one row per component, one column per year, in GBP millions."""
-    table = summary.set_index(["component", "year"])
-    width = 10 if reps == 1 else 15
-    lines = [f"{'GBP million':40s}" + "".join(f"{y:>{width}s}" for y in years)]
-    for component in COMPONENTS:
-        cells = []
-        for y in years:
-            row = table.loc[(component, y)]
-            text = f"{row['mean'] / 1e6:,.2f}"
-            if reps > 1 and pd.notna(row["ci95"]):
-                text += f" ±{row['ci95'] / 1e6:,.2f}"
-            cells.append(f"{text:>{width}s}")
-        lines.append(f"{LABELS[component]:40s}" + "".join(cells))
-    return "\n".join(lines)
+    rows = [(component, LABELS[component], 2) for component in COMPONENTS]
+    return tables.yearly(summary, "component", rows, years, reps, corner="GBP million", divisor=1e6)
 
 
 def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:

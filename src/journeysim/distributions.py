@@ -42,14 +42,10 @@ class Fixed:
 
 @dataclass(frozen=True)
 class Exponential:
-    mean_: float
+    mean: float
 
     def sample(self, s: Stream) -> float:
-        return s.exponential(self.mean_)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
+        return s.exponential(self.mean)
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,7 @@ def to_table(d) -> dict:
     if isinstance(d, Fixed):
         return {"dist": "fixed", "value": d.value}
     if isinstance(d, Exponential):
-        return {"dist": "exponential", "mean": d.mean_}
+        return {"dist": "exponential", "mean": d.mean}
     if isinstance(d, Uniform):
         return {"dist": "uniform", "low": d.low, "high": d.high}
     if isinstance(d, Lognormal):

@@ -348,26 +348,30 @@ FREEZE: dict[str, Param] = {
 }
 
 # --- unit costs (003 Appendix 4, 002; placement costs are illustrative) ---------------------------
+def _cost(default: float, doc: str) -> Param:
+    """An annual cost in pounds (at most ten million)."""
+    return _p(default, "float", doc, "GBP/year", 0, 1e7)
+
+
 COSTS: dict[str, Param] = {
-    "costs.social_worker": _p(40913.0, "float", "Annual salary of a social worker, before overheads (003 Appendix 4).",
-                              "GBP/year", 0, 1e7),
+    "costs.social_worker": _cost(40913.0, "Annual salary of a social worker, before overheads (003 Appendix 4)."),
     "costs.overhead_rate": _p(0.20, "float", "Overheads added to the salaries of social workers, team managers, PAs and hub "
                               "family support workers (003: 20%).", "", 0, 5),
     "costs.agency_premium": _p(0.5, "float", "Extra cost of an agency social worker over a permanent one, as a share of the "
                                "permanent cost. ILLUSTRATIVE default: not in the sources.", "", 0, 10),
-    "costs.team_manager": _p(50789.0, "float", "Annual salary of a team manager (003 Appendix 4).", "GBP/year", 0, 1e7),
+    "costs.team_manager": _cost(50789.0, "Annual salary of a team manager (003 Appendix 4)."),
     "costs.social_workers_per_manager": _p(10.0, "float", "Social workers per team manager: managers are costed as social "
                                            "worker FTE / this (the model has no managers; 42 posts per district in 4 "
                                            "teams).", "workers", 1, 100),
-    "costs.pa": _p(25380.0, "float", "Annual salary of a PA (003 Appendix 4).", "GBP/year", 0, 1e7),
-    "costs.family_support_worker": _p(31709.0, "float", "Annual salary of a hub family support worker (003's edge worker, "
-                                      "the nearest published figure).", "GBP/year", 0, 1e7),
-    "costs.specialist_domestic_abuse": _p(34825.0, "float", "Annual cost of a domestic abuse worker, overheads included "
-                                          "(003 Appendix 4).", "GBP/year", 0, 1e7),
-    "costs.specialist_substance_misuse": _p(47511.0, "float", "Annual cost of a substance misuse worker, overheads included "
-                                            "(003 Appendix 4).", "GBP/year", 0, 1e7),
-    "costs.specialist_mental_health": _p(37853.0, "float", "Annual cost of a mental health worker, overheads included "
-                                         "(003 Appendix 4). A hub specialist costs the mean of the three.", "GBP/year", 0, 1e7),
+    "costs.pa": _cost(25380.0, "Annual salary of a PA (003 Appendix 4)."),
+    "costs.family_support_worker": _cost(31709.0, "Annual salary of a hub family support worker (003's edge worker, "
+                                                  "the nearest published figure)."),
+    "costs.specialist_domestic_abuse": _cost(34825.0, "Annual cost of a domestic abuse worker, overheads included "
+                                                      "(003 Appendix 4)."),
+    "costs.specialist_substance_misuse": _cost(47511.0, "Annual cost of a substance misuse worker, overheads included "
+                                                        "(003 Appendix 4)."),
+    "costs.specialist_mental_health": _cost(37853.0, "Annual cost of a mental health worker, overheads included "
+                                                     "(003 Appendix 4). A hub specialist costs the mean of the three."),
     "costs.edge_of_care_intervention": _p(3273.40, "float", "Cost of one edge-of-care intervention (003 Table 23).",
                                           "GBP", 0, 1e7),
     "costs.edge_of_care_per_year": _p(147.0, "float", "Edge-of-care interventions started a year (003: about 147 across 7 "
@@ -375,16 +379,14 @@ COSTS: dict[str, Param] = {
                                       "starts/year", 0, 1e6),
     "costs.edge_of_care_start": _p(dt.date(2015, 10, 1), "cdate", "Date the edge-of-care offer began (003 pilot, October "
                                    "2015; 'never': none)."),
-    "costs.placement_foster": _p(35000.0, "float", "Annual cost of a foster placement. ILLUSTRATIVE default: placement costs "
-                                 "are not in the sources; use the county's own.", "GBP/year", 0, 1e7),
-    "costs.placement_kinship": _p(15000.0, "float", "Annual cost of a kinship placement. ILLUSTRATIVE default.",
-                                  "GBP/year", 0, 1e7),
-    "costs.placement_residential": _p(250000.0, "float", "Annual cost of a residential placement. ILLUSTRATIVE default.",
-                                      "GBP/year", 0, 1e7),
-    "costs.placement_independent": _p(45000.0, "float", "Annual cost of an independent-living placement. ILLUSTRATIVE "
-                                      "default.", "GBP/year", 0, 1e7),
-    "costs.placement_adoption": _p(20000.0, "float", "Annual cost of a placement for adoption before the order. "
-                                   "ILLUSTRATIVE default.", "GBP/year", 0, 1e7),
+    "costs.placement_foster": _cost(35000.0, "Annual cost of a foster placement. ILLUSTRATIVE default: placement costs "
+                                             "are not in the sources; use the county's own."),
+    "costs.placement_kinship": _cost(15000.0, "Annual cost of a kinship placement. ILLUSTRATIVE default."),
+    "costs.placement_residential": _cost(250000.0, "Annual cost of a residential placement. ILLUSTRATIVE default."),
+    "costs.placement_independent": _cost(45000.0, "Annual cost of an independent-living placement. ILLUSTRATIVE "
+                                                  "default."),
+    "costs.placement_adoption": _cost(20000.0, "Annual cost of a placement for adoption before the order. "
+                                               "ILLUSTRATIVE default."),
 }
 
 
