@@ -79,7 +79,6 @@ class World:
         self.env.clear()
         for part in (self.teams, self.workforce, self.allocation, self.hubs, self.frontdoor, self.journeys):
             part.w = None
-        self.allocation.reallocations = None  # its timers call back into it
 
     # ------------------------------------------------------------------ time
     def new_id(self, kind: str) -> int:
