@@ -249,7 +249,9 @@ def test_a_county_larger_than_twice_hampshire_has_more_districts_not_larger_team
     assert posts(four, "CIN") == [12] * 64 and posts(four, "CIC") == [7] * 32 and posts(four, "CL") == [2] * 32
     assert posts(half, "RA") == [round(9 * 0.5)] * 8  # below 2, each team scaled
     assert posts(two_and_a_half, "CIN") == [15] * 32  # 12 x 2.5 / 2
-    assert len(four.hubs.hubs) == 16 and {h.places for h in four.hubs.hubs} == {h.places for h in one.hubs.hubs}
+    hubs = four.support.hubs.units
+    assert len(hubs) == 16 and {h.places for h in hubs} == {h.places for h in one.support.hubs.units}
+    assert len(four.support.fit.units) == 32 and four.support.fit.units[31].name == "FIT-D32"
     by_district = one.params.teams.cast_start_by_district
     assert by_district, "the Hampshire scenario has a pilot district"
     for d in range(8):

@@ -44,10 +44,15 @@ def _name(x) -> str:
 
 def test_the_event_graph_derived_from_the_table_is_the_one_written_by_hand():
     g = pathway.build(small("whatif_no_hubs.toml"))
-    assert {(u, v) for u, v in g.edges} == {(_name(u), _name(v)) for u, vs in BY_HAND.items() for v in vs}
+    stage = {(u, v) for u, v, kind in g.edges(data="kind") if kind == "stage"}
+    assert stage == {(_name(u), _name(v)) for u, vs in BY_HAND.items() for v in vs}
     with_hubs = pathway.build(small("hampshire.toml"))
     assert set(with_hubs.edges) - set(g.edges) == {("START", "HubReferred"), ("HubReferred", "HubSupportStarted"),
                                                    ("HubSupportStarted", "HubSupportEnded")}
+    side = {kind for _, _, kind in with_hubs.edges(data="kind")} - {"stage"}
+    assert side == {"hub", "fit", "edge_of_care"}
+    bare = pathway.build(small("whatif_no_hubs.toml", "fit.start=never", "edge_of_care.workers=0"))
+    assert {kind for _, _, kind in bare.edges(data="kind")} == {"stage"}
 
 
 def test_every_stage_of_the_table_has_a_process_and_leads_only_to_stages():

@@ -9,6 +9,7 @@ Outline and perhaps to care proceedings.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..distributions import Distribution
@@ -16,6 +17,7 @@ from ..events import Event
 from ..scenario import section_type
 from . import practice
 from .closure import close_child
+from .years import odds_shift
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
@@ -23,13 +25,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type(None, "cin", "cp", "plo", "proceedings")
+Params = section_type(None, "cin", "cp", "plo", "proceedings", "responses.close_early_elasticity")
 
 
-def _length(dist: Distribution, reason: str, rs) -> float:
-    """A plan's length; a plan loaded at the start is already part-way through."""
+def _length(w: "World", dist: Distribution, reason: str, rs) -> float:
+    """A plan's length; a plan loaded at the start is already part-way through, and one starting
+    while the service is full is cut short by ``responses.close_early_elasticity``."""
     d = dist.sample(rs)
-    return d * rs.uniform() if reason == "initial_stock" else d
+    if reason == "initial_stock":
+        return d * rs.uniform()
+    elasticity = w.params.plans.responses_close_early_elasticity
+    return d * math.exp(-elasticity * practice.excess(w)) if elasticity > 0 else d
+
+
+def _into_care(w: "World", case: "Case", p_care: float) -> float:
+    """The chance of a decision that takes the family into care, with this year's shift and the
+    odds that specialists working with the family put on it."""
+    return odds_shift(w.years.prob("care_entry", p_care, w.env.now), practice.specialist_odds(w, case, "care"))
 
 
 #: Where a plan that ends by each route hands the journey on (any other route closes the case).
@@ -54,14 +66,16 @@ def cin(w: "World", case: "Case", reason: str):
     rs = w.streams["plans"]
     case.had_plan = True
     w.each_child(Event.CIN_PLAN_STARTED, case, reason=reason)
-    w.hubs.maybe_refer(case, "cin")
-    yield _length(p.cin_duration, reason, rs)
+    w.support.refer(case, "cin")
+    yield _length(w, p.cin_duration, reason, rs)
     e = practice.assess_change(w, case)
     route = "closed"
     if not case.positive_change:
         u = rs.uniform()
-        p_care = w.years.prob("care_entry", p.cin_p_care_no_change, w.env.now)
+        p_care = _into_care(w, case, p.cin_p_care_no_change)
         route = "step_up" if u < p.cin_p_step_up_no_change else ("care" if u < p.cin_p_step_up_no_change + p_care else "closed")
+    if route == "care" and w.edge_of_care.takes(case):  # an adolescent at the edge of care
+        route = "care" if (yield from w.edge_of_care.support(case)) else "closed"
     return _ended(w, case, Event.CIN_PLAN_ENDED, route, e)
 
 
@@ -74,8 +88,8 @@ def cp(w: "World", case: "Case", reason: str):
         if reason != "initial_stock" or child.cp_plans == 0:
             child.cp_plans += 1
         w.child_event(Event.CP_PLAN_STARTED, case, child, reason=reason, count=child.cp_plans)
-    w.hubs.maybe_refer(case, "cp")
-    length = _length(p.cp_duration, reason, rs)
+    w.support.refer(case, "cp")
+    length = _length(w, p.cp_duration, reason, rs)
     # a plan ends at a review conference: the first review on or after its intended length
     elapsed, review, n = 0.0, p.cp_first_review_days, 0
     if reason == "initial_stock":  # loaded part-way: the next review falls within one interval
@@ -102,7 +116,10 @@ def plo(w: "World", case: "Case", e: float):
     rs = w.streams["plans"]
     w.each_child(Event.PLO_STARTED, case)
     yield p.plo_duration.sample(rs)
-    if rs.uniform() < w.years.prob("care_entry", p.plo_p_proceedings, w.env.now):
+    proceedings = rs.uniform() < _into_care(w, case, p.plo_p_proceedings)
+    if proceedings and w.edge_of_care.takes(case):  # an adolescent at the edge of care
+        proceedings = yield from w.edge_of_care.support(case)
+    if proceedings:
         w.each_child(Event.CARE_PROCEEDINGS_ISSUED, case)
         yield p.proceedings_to_care.sample(rs)
         w.each_child(Event.CP_PLAN_ENDED, case, reason="care", value=e)

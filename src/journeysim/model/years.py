@@ -43,7 +43,9 @@ CHANNELS = ("front_door", "care_entry", "returns", "repeat_cp")
 
 
 def odds_shift(p: float, factor: float) -> float:
-    """``p`` with its odds multiplied by ``factor``."""
+    """``p`` with its odds multiplied by ``factor`` (``p`` itself, to the last bit, for a factor of 1)."""
+    if factor == 1.0:
+        return p
     return factor * p / (1.0 - p + factor * p)
 
 
