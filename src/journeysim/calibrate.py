@@ -18,7 +18,6 @@ allows for, and leaves plausible ranges as well as a point.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import replace
@@ -33,59 +32,13 @@ from . import historymatch as hm
 from .calendar import fy_label
 from .executors import Executor
 from .fitreport import comparison, write_report
-from .knobs import CalibrationError, Fit, Knob, Settings, Variation, knob_named
+from .knobs import CalibrationError, Fit, Knob, Settings, Variation, apply_knobs, knob_named
 from .model import simulate
 from .projections import measures
 from .rng import replication_seeds
 from .runner import run_jobs
 from .scenario import PARAMS, Scenario, from_values, reported_years
 from .targets import target_sd
-
-
-def apply_knobs(scenario: Scenario, knobs: list[Knob], u: np.ndarray) -> Scenario:
-    """``scenario`` with each knob set to position ``u[i]`` of its prior range.
-
-    Every key a knob touches starts from its documented default, not from the scenario's
-    current value, so the result never depends on an earlier fit.
-    """
-    raw = scenario.raw()
-    for key in {k.key for k in knobs}:
-        raw[key] = copy.deepcopy(PARAMS[key].default)
-        if PARAMS[key].kind == "dist":
-            raw[key] = dict(raw[key])
-    fixed: dict[str, dict[str, float]] = {}
-    for knob, x in zip(knobs, u):
-        v = knob.value(float(x))
-        kind = PARAMS[knob.key].kind
-        if knob.part is None:
-            raw[knob.key] = round(v) if kind == "int" else v
-        elif kind == "dist":
-            table = raw[knob.key]
-            if table.get("dist") == "lognormal" and knob.part == "median":
-                table["p90"] = v * table["p90"] / table["median"]
-            table[knob.part] = v
-        elif kind == "probs":
-            fixed.setdefault(knob.key, {})[knob.part] = v
-        elif knob.part == "*":
-            raw[knob.key] = {band: min(1.0, p * v) for band, p in raw[knob.key].items()}
-    for key, parts in fixed.items():
-        raw[key] = _rescale(raw[key], parts)
-    sources = dict(scenario.sources)
-    return from_values(raw, sources, scenario.path, list(scenario.files), list(scenario.overrides))
-
-
-def _rescale(table: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:
-    """Set the ``fixed`` outcomes and share what is left among the others in their old proportions."""
-    total_fixed = sum(fixed.values())
-    if total_fixed > 0.98:  # keep room for the other outcomes
-        fixed = {k: v * 0.98 / total_fixed for k, v in fixed.items()}
-        total_fixed = 0.98
-    others = {k: v for k, v in table.items() if k not in fixed}
-    rest = sum(others.values())
-    out = {}
-    for k in table:
-        out[k] = fixed[k] if k in fixed else (others[k] * (1.0 - total_fixed) / rest if rest > 0 else 0.0)
-    return out
 
 
 # ------------------------------------------------------------------------------------ targets
@@ -336,6 +289,23 @@ def _ensemble_draws(result: hm.Result, obs: hm.Observations, n: int, seed: int) 
     return np.random.default_rng(seed).choice(pool, n, replace=len(pool) < n)
 
 
+#: Parameter draws written beside the fitted file (``plausible.csv``): enough for a forecast's replications.
+PLAUSIBLE_DRAWS = 200
+
+
+def plausible_draws(f: Fit, n: int = PLAUSIBLE_DRAWS) -> pd.DataFrame:
+    """``n`` points of the plausible space the fit left (drawn as its plausible ensemble is: from the
+    best-fitting tenth of the not-ruled-out candidates), as knob values: ``draw`` (0, 1, ...) and one
+    column per knob (:attr:`Knob.name`).  A forecast gives each replication one of them
+    (``run.parameter_draws``), so that its interval carries the parameters' uncertainty."""
+    obs = observations(f.targets)
+    picks = _ensemble_draws(f.result, obs, n, f.seed + 1)
+    rows = [[knob.value(float(x)) for knob, x in zip(f.knobs, f.result.nroy[i])] for i in picks]
+    out = pd.DataFrame(rows, columns=[k.name for k in f.knobs]).round(6)
+    out.insert(0, "draw", range(len(out)))
+    return out
+
+
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     per_rep = pd.concat([f.assign(rep=i) for i, f in enumerate(frames)], ignore_index=True)
     return per_rep[["rep", "measure", "year", "value"]]
@@ -469,6 +439,7 @@ def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, o
     out = Path(out)
     _write_atomic(out / "hampshire.toml", fitted_toml(main, command))
     _write_atomic(out / "fit.csv", comparison(targets, main.per_rep, years, main.ensemble).to_csv(index=False))
+    _write_atomic(out / "plausible.csv", plausible_draws(main).to_csv(index=False))
     if bt is not None:
         bt_years = sorted(set(bt[0].targets["year"]))
         _write_atomic(out / "backtest.csv", comparison(targets, bt[0].per_rep, bt_years, bt[0].ensemble).to_csv(index=False))

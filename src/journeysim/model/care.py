@@ -77,7 +77,7 @@ def _exit(w: "World", band: str, rs) -> tuple[str, float]:
         return "returned_home", p.return_home_time.sample(rs)
     if rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year)):
         return "adoption", p.adoption_time.sample(rs)
-    if rs.uniform() < p.p_sgo[band]:
+    if rs.uniform() < min(1.0, p.p_sgo[band] * w.trend(p.sgo_trend_per_year)):
         return "sgo", p.sgo_time.sample(rs)
     if rs.uniform() < p.p_other_exit:
         return "other", p.other_exit_time.sample(rs)

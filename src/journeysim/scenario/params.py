@@ -343,6 +343,10 @@ CARE: dict[str, Param] = {
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
     "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
+    "care.sgo_trend_per_year": _p(0.0, "float", "Drift of the chance of special guardianship: change per year, from run.start, "
+                                  "in its log (applied to children entering care). Fitted to Hampshire's special "
+                                  "guardianship orders by calibration (prior range in knobs.KNOBS); England's rose from "
+                                  "3,470 (2017-18) to 3,870 (2018-19), Hampshire's from 56 to 93 (DfE).", "log/year", -2, 2),
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
     "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
@@ -403,6 +407,17 @@ VARIATION: dict[str, Param] = {
     "variation.returns_sd": _variation("re-referral", "the odds of a closed family coming back (practice.p_return_*)", 2),
     "variation.repeat_cp_sd": _variation("repeat protection", "assessment.prior_cp_strategy_odds (the raised odds of a "
                                          "strategy discussion for a child with an earlier CP plan)", 2),
+    "variation.walk_start": _p(NEVER, "cdate", "Forecast origin: from the financial year starting after this date, the "
+                               "front door's volume and the care-entry threshold also take a random walk (one step a "
+                               "year, growing with the horizon; see variation.*_walk_sd). 'never': none (a run that "
+                               "reproduces the past). `journeysim forecast` sets it to its origin."),
+    "variation.front_door_walk_sd": _p(0.0, "float", "Random walk of the front door's volume after variation.walk_start: "
+                                       "the standard deviation of each year's step in the log of a multiplier on the "
+                                       "contacts from new families (the multiplier's mean stays 1). Sized from the "
+                                       "published year-to-year changes by calibration.", "log/year", 0, 1),
+    "variation.care_entry_walk_sd": _p(0.0, "float", "Random walk of the care-entry threshold after variation.walk_start: "
+                                       "the standard deviation of each year's step in the log of the odds multiplier on "
+                                       "the decisions that take a child into care.", "log/year", 0, 2),
 }
 
 # --- backfill (002, Crewe) ------------------------------------------------------------------------
