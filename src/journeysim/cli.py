@@ -410,9 +410,12 @@ def export(results, fmt, rep, out):
 @click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
               "writes to results/calibration-quick unless --out is given.")
 @click.option("--backtest/--no-backtest", default=None,
-              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19 [default: on; off with --quick].")
+              help="Also the rolling-origin back-tests (fits to the years up to 2015-16, 2016-17 and 2017-18, each "
+                   "forecast to 2018-19) and the sensitivity of the effects to the trends' fit window [default: on; off "
+                   "with --quick].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
+              help="Folder for hampshire.toml, fit.csv, plausible.csv, backtest.csv, rolling.csv, sensitivity.csv "
+                   "[default: calibration].")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
 @set_option("Override a scenario parameter (repeatable).")
@@ -421,7 +424,7 @@ def export(results, fmt, rep, out):
 def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides,
               executor, scheduler):
     """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
-    from . import calibrate as cal
+    from . import refit
 
     scenario = load(scenario_file, overrides)
     targets = load_targets(targets_file)
@@ -438,14 +441,15 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
-    fits = 2 if backtest else 1
+    fits = "the fits (trends, then every year; with the back-tests, one for each rolling origin and one for the "\
+        "sensitivity)" if backtest else "2 fits (trends, then every year)"
     with _executor(executor, scheduler, workers) as ex, BatchProgress() as progress:
         click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
-                   f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
+                   f"{fits} of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
                    f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {ex.workers} worker(s)",
                    err=True)
-        numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
-                                      progress=progress, executor=ex)
+        numbers = refit.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
+                                        progress=progress, executor=ex)
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "
