@@ -78,8 +78,12 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
     j = a = s = cin = cp = care = None
     period = {}
     plan_no = 0
+    current = None
     for r in rows.itertuples(index=False):
         ev, date, cid, kid = r.event, r.date, r.case_id, r.child_id
+        if kid != current:  # a new child: what the last one left open stays open
+            j = a = s = cin = cp = care = None
+            current = kid
         if ev in (E.REFERRAL_RECEIVED.value, E.CASE_LOADED.value, E.UASC_ARRIVED.value):
             j = {"case_id": cid, "child_id": kid, "start": date, "end": pd.NaT, "opening": ev,
                  "loaded_as": r.outcome if ev == E.CASE_LOADED.value else None,

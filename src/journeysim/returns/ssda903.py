@@ -7,7 +7,7 @@ the return; where the model holds nothing (sex, ethnicity, postcodes, health che
 leavers' outcomes) the field comes from :mod:`.synthetic`.
 
 Each period of care becomes one or more episodes: a new episode starts when the placement
-changes (RNE P), when the legal status changes (L), or both (T).  The model records the legal
+(and carer) changes (RNE P), when the legal status changes (L), or both (U).  The model records the legal
 status at entry only, so its changes are derived the way the courts' timetable runs: an
 emergency protection order (L2) turns into an interim care order (C1) after 8 days, an interim
 order into a full care order (C2) after 26 weeks, and a child placed for adoption is placed under
@@ -47,7 +47,16 @@ def children_frame(h: Histories) -> pd.DataFrame:
     fallback = (syn.uniform(ids, "district") * len(syn.HOME_POSTCODES)).astype(int)
     ch["district"] = ch["child_id"].map(first).fillna(pd.Series(fallback, index=ch.index)).astype(int)
     ch["home_post"] = [syn.HOME_POSTCODES[d % len(syn.HOME_POSTCODES)] for d in ch["district"]]
-    ch["need"] = syn.choose(ids, "primary-need", syn.PRIMARY_NEED)
+    # primary need (CIN census) and category of need (903): N1 for a child protected or taken into care
+    # by the courts, N8 for an unaccompanied child, else drawn (for a child looked after, never N9,
+    # "cases other than children in need", which the 903 does not allow)
+    looked_after = ch["child_id"].isin(h.care["child_id"]).to_numpy()
+    abuse = ch["child_id"].isin(h.cp_plans["child_id"]) | ch["child_id"].isin(
+        h.care.loc[h.care["entry_reason"].isin(["proceedings", "emergency"]), "child_id"])
+    in_need = {k: v for k, v in syn.PRIMARY_NEED.items() if k != "N9"}
+    ch["need"] = np.where(looked_after, syn.choose(ids, "need-looked-after", in_need),
+                          syn.choose(ids, "primary-need", syn.PRIMARY_NEED))
+    ch.loc[abuse.to_numpy(), "need"] = "N1"
     ch.loc[ch["uasc"], "need"] = "N8"
     return ch.set_index("child_id", drop=False)
 
@@ -113,7 +122,7 @@ def episodes(h: Histories, ch: pd.DataFrame, start: pd.Timestamp, end: pd.Timest
             state = new
         for i, e in enumerate(eps):
             kind, k, since = e["new"]["place"]
-            rne = "S" if i == 0 else ("T" if e["moved"] and e["relegal"] else ("P" if e["moved"] else "L"))
+            rne = "S" if i == 0 else ("U" if e["moved"] and e["relegal"] else ("P" if e["moved"] else "L"))
             last = i == len(eps) - 1
             dec = (stop if not pd.isna(stop) else pd.NaT) if last else eps[i + 1]["DECOM"]
             rows.append({"child_id": p.child_id, "period": p.period, "k": k, "kind": kind, "since": since,
@@ -215,15 +224,18 @@ def tables(h: Histories, year: str) -> dict[str, pd.DataFrame]:
     out["Missing"] = pd.DataFrame(columns=C.TABLES_903["Missing"][1])
     out["DoLo"] = pd.DataFrame(columns=C.TABLES_903["DoLo"][1])
     everyone = pd.unique(np.concatenate([looked_after, out["OC3"]["CHILD"].astype(np.int64).to_numpy()]))
-    out["Header"] = _header(ch, everyone)
+    out["Header"] = _header(ch, everyone, looked_after)
     return {name: out[name].reindex(columns=cols) for name, (_, cols) in C.TABLES_903.items()}
 
 
-def _header(ch: pd.DataFrame, ids) -> pd.DataFrame:
+def _header(ch: pd.DataFrame, ids, looked_after) -> pd.DataFrame:
+    """One row per child in any table; a girl looked after during the year is recorded as not a
+    mother (the model has no births to children in care)."""
     c = ch.loc[ids]
+    mother = (c["sex"] == "F").to_numpy() & c["child_id"].isin(looked_after).to_numpy()
     return pd.DataFrame({"CHILD": c["child_id"].astype(str).to_numpy(), "SEX": c["sex"].to_numpy(),
                          "DOB": _d(c["birth"]).to_numpy(), "ETHNIC": c["ethnicity"].to_numpy(),
-                         "UPN": c["upn"].to_numpy(), "MOTHER": np.where(c["sex"] == "F", "0", None), "MC_DOB": None})
+                         "UPN": c["upn"].to_numpy(), "MOTHER": np.where(mother, "0", None), "MC_DOB": None})
 
 
 def _uasc(ch: pd.DataFrame, looked_after) -> pd.DataFrame:
@@ -330,7 +342,14 @@ def _sw_episodes(h: Histories, ch: pd.DataFrame, looked_after, first, last) -> p
     """Social worker episodes of the children looked after during the year, from a year before it
     (903 guide: every episode of the year for a child looked after at 31 March)."""
     w = h.workers[h.workers["child_id"].isin(looked_after)].copy()
-    w = w.drop_duplicates(["child_id", "date"], keep="last")  # one episode a day: the allocation that held
+    # an allocation that lasted under three days (a duty worker's, or one changed at once) is not an
+    # episode: the allocation that held is (the DfE's check SW09 asks for episodes of a day or more)
+    while True:
+        nxt = w.groupby("child_id")["date"].shift(-1)
+        short = (nxt - w["date"]).dt.days.lt(3) & w.groupby("child_id")["case_id"].shift(-1).eq(w["case_id"])
+        if not short.any():
+            break
+        w = w[~short]
     j = h.journeys.set_index(["case_id", "child_id"])["end"]
     w["journey_end"] = j.reindex(list(zip(w["case_id"], w["child_id"]))).to_numpy()
     nxt = w.groupby("child_id")["date"].shift(-1)
@@ -338,6 +357,7 @@ def _sw_episodes(h: Histories, ch: pd.DataFrame, looked_after, first, last) -> p
     w["end"] = nxt.where(same, w["journey_end"])
     w.loc[w["end"] > last, "end"] = pd.NaT
     w = w[(w["date"] <= last) & (w["end"].isna() | (w["end"] >= first - pd.Timedelta(days=365)))]
+    w = w[(w["end"].isna()) | ((w["end"] - w["date"]).dt.days >= 3)]  # a journey closed within days
     prev_case = w.groupby("child_id")["case_id"].shift(1)
     reason = w["reason"].map(C.SW_REASON).where(prev_case.eq(w["case_id"]), "FCONTA")
     return pd.DataFrame({"CHILD": w["child_id"].astype(str), "DOB": _d(ch.loc[w["child_id"], "birth"]).to_numpy(),

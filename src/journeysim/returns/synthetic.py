@@ -111,7 +111,7 @@ ADOPTER_STATUS = {"MF": "L11", "FF": "L12", "MM": "L12", "F1": "L0", "M1": "L0"}
 ACTIVITY = {"F1": 0.20, "P1": 0.06, "F2": 0.16, "P2": 0.06, "F4": 0.04, "F5": 0.30, "P5": 0.04, "G4": 0.06,
             "G5": 0.04, "G6": 0.04}
 ACCOMMODATION = {"B1": 0.18, "C1": 0.15, "D1": 0.10, "E1": 0.10, "G1": 0.12, "H1": 0.05, "K1": 0.10, "R1": 0.05,
-                 "S1": 0.10, "T1": 0.05}
+                 "U1": 0.10, "T1": 0.05}
 
 #: Placement providers: foster care split 70/30 between the county's own carers (PR1) and
 #: independent agencies (PR4); children's homes mostly private (PR4) -- England 2024 (DfE: 71% of
