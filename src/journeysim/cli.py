@@ -26,6 +26,7 @@ from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
+from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .targets import TargetsError, load_targets
 
@@ -68,7 +69,8 @@ def user_errors(fn):
                 warnings.simplefilter("always", LogMigrationWarning)
                 warnings.showwarning = _note
                 return fn(*args, **kwargs)
-        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError) as exc:
+        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError,
+                ExportError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except RunInterrupted as exc:
@@ -380,17 +382,44 @@ def animate(results, out, step_days, fps, dpi):
 
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", required=True, type=click.Choice(["pm4py-csv", "xes", "ocel2-json"]),
-              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric.")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "ssda903", "cin-census"]),
+              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric; "
+                   "ssda903: the children looked after return (CSV tables, --out a folder); cin-census: the "
+                   "children in need census (XML, --out a file); both for one collection year (--year).")
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to write (a folder for ssda903).")
+@click.option("--year", metavar="YYYY-YY", default=None,
+              help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
 @user_errors
-def export(results, fmt, rep, out):
-    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools)."""
+def export(results, fmt, rep, out, year, force):
+    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
+    or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
+    from .returns import FORMATS as RETURNS
+
+    found = open_results(results)
+    if fmt in RETURNS:
+        from .returns import export_return
+
+        if year is None:
+            raise RunError(f"--format {fmt}: give the collection year with --year (e.g. --year 2025-26)")
+        writable(out, "--out", folder=fmt == "ssda903")
+        counts = export_return(found.log(rep), fmt, year, out, force)
+        what = "children" if fmt == "cin-census" else "rows"
+        click.echo(f"Exported the {year} {'SSDA903 return' if fmt == 'ssda903' else 'CIN census'} of replication "
+                   f"{rep} to {out}:")
+        for name, n in counts.items():
+            click.echo(f"  {name}: {n:,} {what}")
+        return
     from .export import export as write_export
 
+    if year is not None:
+        raise RunError(f"--year: only for the statutory returns (ssda903, cin-census), not --format {fmt}")
+    if out.is_dir():
+        raise RunError(f"--out {out}: is a folder; give a file name")
     writable(out, "--out")
-    found = open_results(results)
     n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
 

@@ -1,4 +1,4 @@
-"""Run the DfE's validators over an exported year: ``python run.py 903 FOLDER YEAR`` or
+"""Run the DfE's validators over an exported year: ``python run.py 903 FOLDER YEAR [PREVIOUS_FOLDER]`` or
 ``python run.py cin FILE YEAR`` (YEAR as 2025-26).  Prints one JSON object: the errors found
 per rule code (``errors``), the query rules that fired (``queries``), and the rules that could
 not run on the data (``failed``, with the exception's type).
@@ -18,13 +18,16 @@ import sys
 from pathlib import Path
 
 
-def run_903(folder: Path, year: str) -> dict:
+def run_903(folder: Path, year: str, previous: Path | None = None) -> dict:
     from lac_validator import lac_validator
     from lac_validator.report import Report  # noqa: F401  (imports the report's rule helpers)
     from lac_validator.rules.ruleset_utils import get_year_ruleset
 
     files = [{"name": str(p), "description": "This year", "file_content": p.read_bytes()}
              for p in sorted(folder.glob("*.csv"))]
+    if previous is not None:  # last year's return: the rules that compare the two years run too
+        files += [{"name": str(p), "description": "Prev year", "file_content": p.read_bytes()}
+                  for p in sorted(previous.glob("*.csv"))]
     collection = str(int(year[:4]) + 1)
     registry = get_year_ruleset(collection)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -69,7 +72,8 @@ def run_cin(path: Path, year: str) -> dict:
 def main() -> None:
     logging.disable(logging.CRITICAL)
     kind, path, year = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    out = run_903(path, year) if kind == "903" else run_cin(path, year)
+    previous = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+    out = run_903(path, year, previous) if kind == "903" else run_cin(path, year)
     print(json.dumps(out, sort_keys=True))
 
 

@@ -20,7 +20,7 @@ from .. import __version__
 from . import codes as C
 from . import synthetic as syn
 from .history import Histories
-from .ssda903 import children_frame
+from .ssda903 import birthday, children_frame
 
 
 def _iso(ts) -> str | None:
@@ -32,9 +32,12 @@ def _open_in(frame: pd.DataFrame, first, last, end: str = "end") -> pd.DataFrame
     return frame[(frame["start"] <= last) & (frame[end].isna() | (frame[end] >= first))]
 
 
-def episodes(h: Histories, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """The CIN episodes (journeys) open at some time in the year, with the census's own fields."""
-    j = _open_in(h.journeys, first, last).copy()
+def episodes(h: Histories, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series]:
+    """The CIN episodes (journeys, until the child is 18) open at some time in the year, with the
+    census's own fields; and each child's 18th birthday."""
+    adult = pd.Series(birthday(h.children["birth"], 18).to_numpy(), index=h.children["child_id"].to_numpy())
+    journeys = _until_18(h.journeys, adult)
+    j = _open_in(journeys, first, last).copy()
     # when a journey of a child looked after (or protected) ends by leaving care, how it left
     exits = h.care.sort_values("start").drop_duplicates("case_id", keep="last").set_index("case_id")["exit_reason"]
     j["exit"] = j["case_id"].map(exits)
@@ -44,10 +47,37 @@ def episodes(h: Histories, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFr
                           j["closing_outcome"].map(C.CLOSURE_AFTER_ASSESSMENT).fillna("RC8"))
     reason = reason.where(~(j["closing_reason"].eq("permanence") & j["exit"].isin(list(C.CLOSURE_BY_EXIT))),
                           j["exit"].map(C.CLOSURE_BY_EXIT))
+    reason = reason.where(~j["at_18"], "RC7")  # ended by the child's 18th birthday
     j["closure"] = np.where(closed, j["end"], pd.NaT)
     j["reason"] = np.where(closed, reason, None)
-    j["nfa"] = j["closing_reason"].eq("referral_nfa") & closed
-    return j
+    j["nfa"] = j["closing_reason"].eq("referral_nfa") & closed & ~j["at_18"]
+    return j, adult
+
+
+def _until_18(frame: pd.DataFrame, adult: pd.Series, end: str = "end") -> pd.DataFrame:
+    """``frame``'s records of children before their 18th birthday (``adult``, by child), those still
+    open then ending on it: a child in need is a child (Children Act 1989 s17 and s105), and the model
+    may keep a plan open past the 18th birthday (a long plan that began at 17)."""
+    at = frame["child_id"].map(adult)
+    frame = frame[frame["start"] < at].copy()
+    at = at[frame.index]
+    past = frame[end].isna() | (frame[end] > at)
+    frame.loc[past, end] = at[past]
+    frame["at_18"] = past
+    return frame
+
+
+def continued(plans: pd.DataFrame) -> pd.DataFrame:
+    """CIN plans with a plan that starts the day the one before it ended (a step up that the strategy
+    discussion turned back) joined to it: one plan that went on, as the census records it (its rule
+    4014 allows no two plans of an episode to share a day)."""
+    plans = plans.sort_values(["case_id", "child_id", "start"]).reset_index(drop=True)
+    prev_end = plans.groupby(["case_id", "child_id"])["end"].shift()
+    joins = plans["start"].eq(prev_end)
+    group = (~joins).cumsum()
+    return plans.groupby(group).agg(case_id=("case_id", "first"), child_id=("child_id", "first"),
+                                    start=("start", "first"), end=("end", lambda x: x.iloc[-1]),
+                                    start_reason=("start_reason", "first"), end_reason=("end_reason", lambda x: x.iloc[-1]))
 
 
 def _group(frame: pd.DataFrame) -> dict:
@@ -58,15 +88,15 @@ def children_xml(h: Histories, year: str) -> tuple[str, dict[str, int]]:
     """The census's XML message for collection year ``year`` ("2025-26"), and counts of what is in it."""
     first, last = (pd.Timestamp(d) for d in C.year_bounds(C.check_year(year)))
     ch = children_frame(h)
-    j = episodes(h, first, last)
+    j, adult = episodes(h, first, last)
     ids = j["child_id"].to_numpy()
     keys = j["case_id"].to_numpy()
     j["source"] = syn.choose(ids, "referral-source", syn.REFERRAL_SOURCE, keys)
-    assessments = _group(_open_in(h.assessments, first, last))
-    plans = _group(_open_in(h.cin_plans, first, last))
+    assessments = _group(_open_in(_until_18(h.assessments, adult), first, last))
+    plans = _group(_open_in(_until_18(continued(h.cin_plans), adult), first, last))
     s47 = h.s47.assign(done=h.s47["icpc"].fillna(h.s47["end"]))
-    s47 = _group(_open_in(s47, first, last, end="done"))
-    cp = _open_in(h.cp_plans, first, last)
+    s47 = _group(_open_in(s47[s47["start"] < s47["child_id"].map(adult)], first, last, end="done"))
+    cp = _open_in(_until_18(h.cp_plans, adult), first, last)
     reviews = h.cp_reviews[(h.cp_reviews["date"] >= first) & (h.cp_reviews["date"] <= last)]
     reviews = {k: g["date"].tolist() for k, g in reviews.groupby("plan")}
     cp = _group(cp)
@@ -125,7 +155,7 @@ def children_xml(h: Histories, year: str) -> tuple[str, dict[str, int]]:
                                     ("InitialCategoryOfAbuse", abuse), ("LatestCategoryOfAbuse", abuse),
                                     ("NumberOfPreviousCPP", str(max(0, int(p.number) - 1)))], 10))
                 for date in reviews.get(p.plan, []):
-                    if date > p.start:
+                    if date > p.start and (pd.isna(p.end) or date <= p.end):
                         out.append(f"          <Reviews>\n            <CPPreviewDate>{_iso(date)}</CPPreviewDate>\n"
                                    f"          </Reviews>\n")
                 out.append("        </ChildProtectionPlans>\n")

@@ -216,7 +216,7 @@ def tables(h: Histories, year: str) -> dict[str, pd.DataFrame]:
     out["OC2"] = _oc2(h, ch, first, last)
     out["OC3"] = _oc3(h, ch, first, last)
     adopted = ep.loc[ep["exit"].eq("adoption") & ep["DEC"].notna()]
-    out["AD1"], out["PlacedAdoption"] = _adoption(ep, adopted, ch, first, last)
+    out["AD1"], out["PlacedAdoption"] = _adoption(h, ep, adopted, ch, first, last)
     starts = ep[(ep["RNE"] == "S") & (ep["DECOM"] >= first)]["child_id"].unique()
     out["PrevPerm"] = pd.DataFrame({"CHILD": starts.astype(str), "DOB": _d(ch.loc[starts, "birth"]).to_numpy(),
                                     "PREV_PERM": "Z1", "LA_PERM": None, "DATE_PERM": None})
@@ -313,22 +313,33 @@ def _oc3(h: Histories, ch: pd.DataFrame, first, last) -> pd.DataFrame:
                          "ACCOM": np.where(touch == "YES", syn.choose(ids, "oc3-accommodation", syn.ACCOMMODATION), "0")})
 
 
-def _adoption(ep: pd.DataFrame, adopted: pd.DataFrame, ch: pd.DataFrame, first, last):
-    """AD1 for the year's adoptions, and the decisions that a child should be placed for adoption of
-    the children placed for adoption during the year: the decision (agency decision maker) 2 to 8
-    months before the placement, matching with the adopters between the two (illustrative)."""
-    placed = ep[ep["kind"] == "placed_for_adoption"].drop_duplicates(["child_id", "period"])
-    ids = placed["child_id"].to_numpy()
-    period_start = ep.groupby(["child_id", "period"])["DECOM"].min()
-    entry = period_start.loc[list(zip(placed["child_id"], placed["period"]))].to_numpy()
-    decision = placed["DECOM"] - pd.to_timedelta(np.floor(60 + syn.uniform(ids, "adm-decision") * 180), unit="D")
-    decision = pd.Series(np.maximum(decision.to_numpy(), entry + np.timedelta64(1, "D")), index=placed.index)
-    decision = decision.where(decision <= placed["DECOM"], placed["DECOM"])
-    match = syn.dates_between(ids, "adopter-match", decision, placed["DECOM"])
+def adoption_decisions(h: Histories) -> pd.DataFrame:
+    """The decision that a child should be placed for adoption (agency decision maker), for every
+    period of care with a placement for adoption: 2 to 8 months before the placement and after the
+    period began (illustrative), with the date the child was matched with the adopters between the
+    two.  Columns: child_id, period, decision, match, placed."""
+    pfa = h.placements[h.placements["kind"] == "placed_for_adoption"].drop_duplicates(["child_id", "period"])
+    pfa = pfa.merge(h.care[["child_id", "period", "start"]].rename(columns={"start": "entry"}),
+                    on=["child_id", "period"])
+    ids, k = pfa["child_id"].to_numpy(), pfa["period"].to_numpy()
+    gap = pd.to_timedelta(np.floor(60 + syn.uniform(ids, "adm-decision", k) * 180), unit="D")
+    decision = np.maximum((pfa["start"] - gap).to_numpy(), (pfa["entry"] + pd.Timedelta(days=1)).to_numpy())
+    decision = pd.Series(np.minimum(decision, pfa["start"].to_numpy()), index=pfa.index)
+    match = syn.dates_between(ids, "adopter-match", decision, pfa["start"], k)
+    return pd.DataFrame({"child_id": ids, "period": k, "decision": decision.to_numpy(), "match": match.to_numpy(),
+                         "placed": pfa["start"].to_numpy()})
+
+
+def _adoption(h: Histories, ep: pd.DataFrame, adopted: pd.DataFrame, ch: pd.DataFrame, first, last):
+    """AD1 for the year's adoptions, and the decisions that a child should be placed for adoption made
+    by the end of the year for the children looked after during it (:func:`adoption_decisions`)."""
+    d = adoption_decisions(h).merge(ep[["child_id", "period"]].drop_duplicates(), on=["child_id", "period"])
+    d = d[d["decision"] <= last]
+    ids = d["child_id"].to_numpy()
     pa = pd.DataFrame({"CHILD": ids.astype(str), "DOB": _d(ch.loc[ids, "birth"]).to_numpy(),
-                       "DATE_PLACED": _d(decision).to_numpy(), "DATE_PLACED_CEASED": None, "REASON_PLACED_CEASED": None})
-    a = adopted.merge(placed[["child_id", "period"]].assign(decision=decision.to_numpy(), match=match.to_numpy()),
-                      on=["child_id", "period"])
+                       "DATE_PLACED": _d(d["decision"]).to_numpy(), "DATE_PLACED_CEASED": None,
+                       "REASON_PLACED_CEASED": None})
+    a = adopted.merge(d, on=["child_id", "period"])
     aid = a["child_id"].to_numpy()
     sex = syn.choose(aid, "adopters", syn.ADOPTERS)
     ad1 = pd.DataFrame({"CHILD": aid.astype(str), "DOB": _d(ch.loc[aid, "birth"]).to_numpy(),
