@@ -424,6 +424,102 @@ def export(results, fmt, rep, out, year, force):
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
 
 
+# ------------------------------------------------------------------------------ an authority's own returns
+def _extract_options(fn):
+    fn = click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="Also write every problem found in the extracts (file, row, column, what was expected) "
+                           "to this CSV file.")(fn)
+    fn = click.option("--cin-census", "cin_census", type=click.Path(path_type=Path), default=None,
+                      help="The CIN census (its XML file).")(fn)
+    return click.option("--ssda903", type=click.Path(path_type=Path), default=None,
+                        help="The folder of the SSDA903 return's CSV files.")(fn)
+
+
+def _echo_report(report, report_file: Path | None) -> None:
+    """What was used of the extracts, and what could not be (never a value from them)."""
+    for line in report.summary():
+        click.echo(f"  {line}", err=True)
+    if report.problems:
+        shown = report.problems[:20]
+        click.echo(f"{len(report.problems):,} problem(s) in the extracts"
+                   + (f" (the first {len(shown)}; all in {report_file})" if report_file and len(report.problems) > 20
+                      else ""), err=True)
+        for problem in shown:
+            click.echo(f"  {problem.line()}", err=True)
+    if report_file is not None:
+        _write_atomic(report_file, report.frame().to_csv(index=False, lineterminator="\n"))
+
+
+@main.command()
+@_extract_options
+@click.option("--at", "at", required=True, metavar="YYYY-MM-DD", help="The date (its end) whose open caseload to take.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write (CSV).")
+@click.option("--force", is_flag=True, help="Replace a snapshot an earlier journeysim snapshot wrote.")
+@user_errors
+def snapshot(ssda903, cin_census, report_file, at, out, force):
+    """The open caseload at the end of a date, from an authority's SSDA903 and CIN census extracts (or
+    exported ones), as a starting state for a scenario (run.start_state)."""
+    from .returns import output
+    from .returns.extracts import ExtractError
+    from .returns.snapshot import snapshot as take, write
+
+    try:
+        when = dt.date.fromisoformat(at)
+    except ValueError:
+        raise RunError(f"--at {at}: not a date (YYYY-MM-DD)") from None
+    if report_file is not None:
+        writable(report_file, "--report")
+    writable(out, "--out")
+    output.check(out.parent, [out.name], force)
+    try:
+        snap, report = take(ssda903, cin_census, when)
+    except ExtractError as exc:
+        raise RunError(str(exc)) from None
+    write(snap, out)
+    output.record(out.parent, [out.name])
+    _echo_report(report, report_file)
+    counts = snap["stage"].value_counts()
+    click.echo(f"Snapshot at the end of {when}: {len(snap):,} children -> {out}")
+    for stage, label in (("care", "looked after"), ("cp", "on a CP plan"), ("cin", "on a CIN plan"),
+                         ("assessment", "in need, being assessed"), ("closed", "closed in the year before (may come back)")):
+        click.echo(f"  {label:<45} {int(counts.get(stage, 0)):>7,}")
+    click.echo(f"Start a run from it: run.start_state = \"{out.name}\" (beside the scenario file), run.start = "
+               f"{when + dt.timedelta(days=1)}, run.warmup_days = 0")
+
+
+@main.command()
+@_extract_options
+@click.option("--year", "years", multiple=True, metavar="YYYY-YY",
+              help="Collection year of the extracts (repeat --ssda903/--cin-census/--year for several years); "
+                   "[default: the year ending on the last 31 March the census covers].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Parameter file to write (TOML; the same estimates with their intervals go to a CSV beside it).")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim estimate wrote.")
+@user_errors
+def estimate(ssda903, cin_census, report_file, years, out, force):
+    """Estimate the model's rates (referrals and their trend, conversion, plan lengths, exits from care
+    by reason and age) from an authority's extracts, each with its 95% interval."""
+    from .returns import output
+    from .returns.estimate import estimate as run_estimate, write
+    from .returns.extracts import ExtractError
+
+    writable(out, "--out")
+    if report_file is not None:
+        writable(report_file, "--report")
+    table_file = out.with_suffix(".csv")
+    output.check(out.parent, [out.name, table_file.name], force)
+    try:
+        table, report = run_estimate(ssda903, cin_census, years[0] if years else None)
+    except (ExtractError, ValueError) as exc:
+        raise RunError(str(exc)) from None
+    write(table, out, table_file)
+    output.record(out.parent, [out.name, table_file.name])
+    _echo_report(report, report_file)
+    click.echo(f"Estimates ({len(table)}), with 95% intervals -> {out} and {table_file}")
+    for row in table.itertuples(index=False):
+        click.echo(f"  {row.quantity:<44} {row.estimate:>10.4g}   ({row.low:.4g} to {row.high:.4g}; n = {row.n:,})")
+
+
 @main.command()
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("scenarios/hampshire.toml"), show_default=True, help="Scenario whose uncertain parameters are fitted.")

@@ -365,7 +365,9 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
                     if d is not None and d <= at:
                         rows["reviews"].append({"plan": plan, "date": d})
     out = {k: pd.DataFrame(v) for k, v in rows.items()}
-    out = {k: v if len(v) else pd.DataFrame(columns=_CIN_COLUMNS[k]) for k, v in out.items()}
+    out["reference"] = _date(root.findtext("Header/CollectionDetails/ReferenceDate"))
+    out = {k: v if not isinstance(v, pd.DataFrame) or len(v) else pd.DataFrame(columns=_CIN_COLUMNS[k])
+           for k, v in out.items()}
     # overlapping CP plans of a child: the later one is dropped
     cp = out["cp_plans"].sort_values(["child", "start"])
     prev_end = cp.groupby("child")["end"].shift()
