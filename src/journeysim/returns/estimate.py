@@ -256,7 +256,7 @@ def write(table: pd.DataFrame, toml_path: Path, csv_path: Path) -> None:
                 f" (n = {int(m['n'])})")
     for section, items in sections.items():
         lines += [f"[{section}]", *items, ""]
-    for path, text in ((csv_path, table.to_csv(index=False, lineterminator="\n")), (toml_path, "\n".join(lines))):
+    for path, text in ((csv_path, table.to_csv(index=False, lineterminator="\n")), (toml_path, "\n".join(lines) + "\n")):
         tmp = path.with_name(f".{path.name}.partial")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)

@@ -15,6 +15,7 @@ A child is matched between the two returns by their id (an authority's LAchildID
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -65,7 +66,7 @@ def snapshot(ssda903: Path | None, cin_census: Path | None, at) -> tuple[pd.Data
     snap = pd.DataFrame(rows)
     if snap.empty:
         snap = pd.DataFrame(columns=["child", *COLUMNS])
-    snap["age"] = [round((at - births[c]).days / 365.25, 2) for c in snap["child"]]
+    snap["age"] = [math.floor((at - births[c]).days / 365.25 * 100) / 100 for c in snap["child"]]  # to 0.01 below
     workers = _workers(t903, at) if t903 else {}
     snap["social_workers"] = [workers.get(c, 0) for c in snap["child"]]
     snap["at"] = at.date().isoformat()

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import distributions as dists
 from ..rng import Outcomes
+from .checks import ScenarioError
 from .loading import Scenario
 from .params import PARAMS
 
@@ -53,7 +54,11 @@ def section(scenario: Scenario, cls: type) -> Any:
         if PARAMS[k].kind == "probs":
             value = Outcomes(value)
         elif PARAMS[k].kind == "path" and value:
-            value = str(path_base(scenario, k) / value)
+            base = path_base(scenario, k)
+            if base not in (base / value).resolve().parents:  # a link that leads out of the folder
+                raise ScenarioError(f"{scenario.sources.get(k, k)}: {k} = {value!r} leads outside {base} (through a "
+                                    f"link); put the file itself in that folder")
+            value = str(base / value)
         values[name] = value
     return cls(**values)
 
