@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,13 +87,13 @@ def read_text(path: Path, report: Report) -> str | None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         report.add(path, "", "", "encoded as UTF-16; expected UTF-8", "read anyway")
         return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        report.add(path, "", "", "not a text file (it holds zero bytes); expected a CSV or XML text file",
+                   "file ignored")
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if b"\x00" in raw[:4096]:
-            report.add(path, "", "", "not a text file (it holds zero bytes); expected a CSV or XML text file",
-                       "file ignored")
-            return None
         report.add(path, "", "", f"not UTF-8 (byte {exc.start}); read as Windows-1252: save it as UTF-8",
                    "read anyway")
         return raw.decode("cp1252", errors="replace")
@@ -172,7 +173,8 @@ def _read_table(path: Path, text: str, name: str, at: pd.Timestamp, report: Repo
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, csv.Error) as exc:
         report.add(path, "", "", f"not readable as CSV ({str(exc).splitlines()[0][:120]})", "file ignored")
-        return pd.DataFrame(columns=[*want, "line"])
+        report.read[name], report.used[name] = 0, 0
+        return _empty(name)
     df.columns = [str(c).strip().upper() for c in df.columns]
     for col in df.columns:
         if col not in want:
@@ -186,11 +188,12 @@ def _read_table(path: Path, text: str, name: str, at: pd.Timestamp, report: Repo
     report.read[name] = len(df)
     if any(c in missing for c in essential):
         report.used[name] = 0
-        return pd.DataFrame(columns=[*want, "line"])
+        return _empty(name)
     for col in missing:
         df[col] = ""
     df = df[want].apply(lambda s: s.str.strip())
     df["line"] = range(2, len(df) + 2)
+    df["file"] = str(path)
     keep = pd.Series(True, index=df.index)
     for col in want:
         values = df[col]
@@ -244,6 +247,16 @@ def _read_table(path: Path, text: str, name: str, at: pd.Timestamp, report: Repo
     return df[keep].reset_index(drop=True)
 
 
+def _empty(name: str) -> pd.DataFrame:
+    """A table of ``name`` with no rows (and its parsed date columns)."""
+    want = C.TABLES_903[name][1]
+    out = pd.DataFrame(columns=[*want, "line", "file"], dtype=str)
+    for col in want:
+        if col in _DATE_COLS:
+            out[col.lower() + "_date"] = pd.Series(dtype="datetime64[ns]")
+    return out
+
+
 def _flag(report: Report, path: Path, df: pd.DataFrame, mask, column: str, problem: str) -> None:
     for line in df.loc[mask[mask].index, "line"] if hasattr(mask, "index") else []:
         report.add(path, f"line {line}", column, problem)
@@ -272,6 +285,7 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
     text = read_text(path, report)
     if text is None:
         raise ExtractError(f"--cin-census {path}: cannot be read (see the report)")
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # the text is decoded already: its declared encoding is not
     try:
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:

@@ -57,7 +57,7 @@ def snapshot(ssda903: Path | None, cin_census: Path | None, at) -> tuple[pd.Data
     if cin is not None:
         births.update(cin["children"].set_index("child")["dob"].to_dict())
     adult = {k: b + pd.DateOffset(years=18) for k, b in births.items()}
-    in_care = _looked_after(t903, at, report) if t903 else {}
+    in_care = _looked_after(t903, at, report) if t903 and "Episodes" in t903 else {}
     for child, care in in_care.items():
         if child in adult and adult[child] > at:
             rows.append({"child": child, **care})
@@ -94,7 +94,7 @@ def _looked_after(t: dict, at: pd.Timestamp, report: Report) -> dict[str, dict]:
             continue
         cur = now.iloc[-1]
         if cur["LS"] in SHORT_BREAKS:
-            report.add("episodes", f"line {cur['line']}", "LS", "a short break (V3, V4): not looked after in the "
+            report.add(cur["file"], f"line {cur['line']}", "LS", "a short break (V3, V4): not looked after in the "
                        "model's sense", "child left out of the snapshot")
             continue
         before = g[g["decom_date"] <= cur["decom_date"]]
