@@ -382,6 +382,11 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
     out["reference"] = _date(root.findtext("Header/CollectionDetails/ReferenceDate"))
     out = {k: v if not isinstance(v, pd.DataFrame) or len(v) else pd.DataFrame(columns=_CIN_COLUMNS[k])
            for k, v in out.items()}
+    for table in out.values():
+        if isinstance(table, pd.DataFrame):
+            for col in ("dob", "referral", "closure", "start", "end", "icpc", "date"):
+                if col in table:
+                    table[col] = pd.to_datetime(table[col])
     # overlapping CP plans of a child: the later one is dropped
     cp = out["cp_plans"].sort_values(["child", "start"])
     prev_end = cp.groupby("child")["end"].shift()
