@@ -40,7 +40,7 @@ class Histories:
 
 
 _COLS = ["seq", "time", "date", "event", "case_id", "child_id", "family_id", "team", "worker", "outcome", "reason",
-         "legal_status", "age", "count"]
+         "legal_status", "age", "count", "value"]
 
 
 def histories(log, start_date=None, end_date=None) -> Histories:
@@ -85,6 +85,11 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             j = a = s = cin = cp = care = None
             current = kid
         if ev in (E.REFERRAL_RECEIVED.value, E.CASE_LOADED.value, E.UASC_ARRIVED.value):
+            # a case loaded from a snapshot says how long it had been in its stage: its records began then
+            before = pd.Timedelta(days=float(r.value)) if ev == E.CASE_LOADED.value and not pd.isna(r.value) \
+                else pd.Timedelta(0)
+            if ev == E.CASE_LOADED.value:
+                date = (date - before).normalize()
             j = {"case_id": cid, "child_id": kid, "start": date, "end": pd.NaT, "opening": ev,
                  "loaded_as": r.outcome if ev == E.CASE_LOADED.value else None,
                  "closing_reason": None, "closing_outcome": None}
@@ -110,6 +115,8 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             s["icpc"], s["icpc_outcome"] = date, r.outcome
             s = None
         elif ev == E.CIN_PLAN_STARTED.value:
+            if r.reason == "initial_stock":
+                date = j["start"] if j is not None else date
             cin = {"case_id": cid, "child_id": kid, "start": date, "end": pd.NaT, "start_reason": r.reason,
                    "end_reason": None}
             out["cin_plans"].append(cin)
@@ -117,6 +124,8 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             cin["end"], cin["end_reason"] = date, r.reason
             cin = None
         elif ev == E.CP_PLAN_STARTED.value:
+            if r.reason == "initial_stock":
+                date = j["start"] if j is not None else date
             plan_no += 1
             cp = {"case_id": cid, "child_id": kid, "plan": plan_no, "start": date, "end": pd.NaT,
                   "number": int(r.count) if not pd.isna(r.count) else 1, "start_reason": r.reason, "end_reason": None}
@@ -127,11 +136,15 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             cp["end"], cp["end_reason"] = date, r.reason
             cp = None
         elif ev == E.CARE_ENTERED.value:
+            if r.reason == "initial_stock":
+                date = j["start"] if j is not None else date
             n = period[kid] = period.get(kid, 0) + 1
             care = {"child_id": kid, "period": n, "case_id": cid, "start": date, "end": pd.NaT,
                     "legal_status": r.legal_status, "entry_reason": r.reason, "exit_reason": None}
             out["care"].append(care)
         elif ev == E.PLACEMENT_STARTED.value and care is not None:
+            if r.reason == "entry" and care["entry_reason"] == "initial_stock":
+                date = care["start"]
             out["placements"].append({"child_id": kid, "period": care["period"], "start": date, "kind": r.outcome,
                                       "reason": r.reason})
         elif ev == E.CARE_LEFT.value and care is not None:
