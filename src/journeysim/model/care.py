@@ -150,7 +150,8 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         w.child_event(Event.CARE_ENTERED, case, child, legal_status=legal, reason=reason)
         loaded = case.loaded if reason == "initial_stock" else None  # from a snapshot: its placement
         w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=loaded.placement if loaded is not None
-                      else _placement(w, child, rs), reason="entry")
+                      else _placement(w, child, rs), reason="entry",
+                      value=None if loaded is None else float(loaded.days_in_placement))
         route, length = _route(w, child, reason, rs)
         yield from _placements(w, case, child, route, length, rs,
                                placed=loaded is not None and loaded.placement == "placed_for_adoption")

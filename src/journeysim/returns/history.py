@@ -143,8 +143,9 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
                     "legal_status": r.legal_status, "entry_reason": r.reason, "exit_reason": None}
             out["care"].append(care)
         elif ev == E.PLACEMENT_STARTED.value and care is not None:
-            if r.reason == "entry" and care["entry_reason"] == "initial_stock":
-                date = care["start"]
+            if r.reason == "entry" and care["entry_reason"] == "initial_stock":  # in a snapshot: its days so far
+                date = (date - pd.Timedelta(days=float(r.value))).normalize() if not pd.isna(r.value) else care["start"]
+                date = max(date, care["start"])
             out["placements"].append({"child_id": kid, "period": care["period"], "start": date, "kind": r.outcome,
                                       "reason": r.reason})
         elif ev == E.CARE_LEFT.value and care is not None:

@@ -100,6 +100,9 @@ def episodes(h: Histories, ch: pd.DataFrame, start: pd.Timestamp, end: pd.Timest
             stop = birthday(pd.Series([child["birth"]]), 18).iloc[0]
         changes = []  # (date, what, value)
         pl = places.get((p.child_id, p.period))
+        if pl is not None and len(pl) and pl["start"].iloc[0] > p.start:  # a period loaded from a snapshot:
+            first = pl.iloc[[0]].assign(start=p.start)  # its placement before the current one is not known,
+            pl = pd.concat([first, pl])  # and is taken to be of the same kind
         for i, q in enumerate(pl.itertuples(index=False) if pl is not None else []):
             changes.append((q.start, "place", (q.kind, i, (q.start - p.start).days)))
             if q.kind == "placed_for_adoption":
@@ -344,7 +347,7 @@ def _adoption(h: Histories, ep: pd.DataFrame, adopted: pd.DataFrame, ch: pd.Data
     sex = syn.choose(aid, "adopters", syn.ADOPTERS)
     ad1 = pd.DataFrame({"CHILD": aid.astype(str), "DOB": _d(ch.loc[aid, "birth"]).to_numpy(),
                         "DATE_INT": _d(a["decision"]).to_numpy(), "DATE_MATCH": _d(a["match"]).to_numpy(),
-                        "FOSTER_CARE": "0", "NB_ADOPTR": np.where(pd.Series(sex).str.len() == 2, "2", "1"),
+                        "FOSTER_CARE": "0", "NB_ADOPTR": np.where(np.isin(sex, ["F1", "M1"]), "1", "2"),
                         "SEX_ADOPTR": sex, "LS_ADOPTR": [syn.ADOPTER_STATUS[s] for s in sex]})
     return ad1, pa
 
@@ -372,7 +375,7 @@ def _sw_episodes(h: Histories, ch: pd.DataFrame, looked_after, first, last) -> p
     prev_case = w.groupby("child_id")["case_id"].shift(1)
     reason = w["reason"].map(C.SW_REASON).where(prev_case.eq(w["case_id"]), "FCONTA")
     return pd.DataFrame({"CHILD": w["child_id"].astype(str), "DOB": _d(ch.loc[w["child_id"], "birth"]).to_numpy(),
-                         "SW_ID": "SW" + w["worker"].astype(str), "SW_DECOM": _d(w["date"]), "SW_DEC": _d(w["end"]),
+                         "SW_ID": "SW" + w["worker"].astype(str).str.zfill(6), "SW_DECOM": _d(w["date"]), "SW_DEC": _d(w["end"]),
                          "SW_REASON": reason.to_numpy()})
 
 
