@@ -146,6 +146,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
     p = w.params.care
     while True:
         child.in_care = True
+        child.episodes += 1
         entered = w.env.now
         w.child_event(Event.CARE_ENTERED, case, child, legal_status=legal, reason=reason)
         loaded = case.loaded if reason == "initial_stock" else None  # from a snapshot: its placement
@@ -153,6 +154,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
                       else _placement(w, child, rs), reason="entry",
                       value=None if loaded is None else float(loaded.days_in_placement))
         route, length = _route(w, child, reason, rs)
+        w.allocation.entered_care(case, child, route)
         yield from _placements(w, case, child, route, length, rs,
                                placed=loaded is not None and loaded.placement == "placed_for_adoption")
         child.in_care = False
@@ -225,7 +227,7 @@ def uasc(w: "World", case: "Case", reason: str):
     team's) and is looked after."""
     teams = w.teams
     d = case.district
-    team = teams.intake_team(d) if teams.model[d] == "B" else teams.care_team(d)
+    team = teams.intake_team(d) if teams.model[d] == "B" else teams.care_team(d, case.children[0].age(w.env.now))
     yield from w.allocation.allocate(case, list(case.children), team, "new_case")
     yield from episode(w, case, case.children[0], "uasc_s20", "uasc")
     return None

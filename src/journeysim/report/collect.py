@@ -16,6 +16,7 @@ from ..progress import progress_bar
 from ..projections import (
     allocation_waits,
     caseload_series,
+    handoffs_by_reason,
     hub_waits,
     intake_by_week,
     social_workers_distribution,
@@ -42,6 +43,7 @@ class Projected:
     hub_waits: pd.DataFrame
     worker_shares: pd.DataFrame
     windows: dict[str, tuple[dt.date, dt.date]]
+    handoffs: pd.DataFrame  # rep, year, reason, changes
 
     @property
     def labels(self) -> list[str]:
@@ -69,7 +71,7 @@ def project(results: Results) -> Projected:
     """Fold every replication's log of ``results`` into the report's projections."""
     years = reported_years(results.scenario)
     windows = journey_windows(years)
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tr", "cl", "aw", "hw", "ws")}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tr", "cl", "aw", "hw", "ws", "ho")}
     intake = pd.DataFrame(columns=["week", "district", "team", "referrals"])
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
         for rep, df in results.frames():
@@ -77,6 +79,7 @@ def project(results: Results) -> Projected:
             parts["cl"].append(caseload_series(df).assign(rep=rep))
             parts["aw"].append(_with_year(allocation_waits(df), "referred", rep, years))
             parts["hw"].append(_with_year(hub_waits(df), "date", rep, years))
+            parts["ho"].append(handoffs_by_reason(df, years).assign(rep=rep))
             for window, (start, end) in windows.items():
                 shares = social_workers_distribution(df, start, end)
                 parts["ws"].append(pd.DataFrame({"rep": rep, "window": window, "band": WORKER_BANDS,
@@ -93,4 +96,5 @@ def project(results: Results) -> Projected:
         hub_waits=pd.concat(parts["hw"], ignore_index=True),
         worker_shares=pd.concat(parts["ws"], ignore_index=True),
         windows=windows,
+        handoffs=pd.concat(parts["ho"], ignore_index=True),
     )
