@@ -105,7 +105,7 @@ class World:
         (below 1 in the warm-up for a positive rate)."""
         if log_rate_per_year == 0.0:
             return 1.0
-        anchor = self.params.run.trends_from or self.params.run.start
+        anchor = getattr(self.params.run, "trends_from", None) or self.params.run.start
         return math.exp(log_rate_per_year * (self.env.now - self.day_of(anchor)) / 365.25)
 
     # ------------------------------------------------------------------ events

@@ -94,8 +94,11 @@ def children_xml(h: Histories, year: str) -> tuple[str, dict[str, int]]:
     j["source"] = syn.choose(ids, "referral-source", syn.REFERRAL_SOURCE, keys)
     assessments = _group(_open_in(_until_18(h.assessments, adult), first, last))
     plans = _group(_open_in(_until_18(continued(h.cin_plans), adult), first, last))
-    s47 = h.s47.assign(done=h.s47["icpc"].fillna(h.s47["end"]))
-    s47 = _group(_open_in(s47[s47["start"] < s47["child_id"].map(adult)], first, last, end="done"))
+    s47 = h.s47[h.s47["start"] < h.s47["child_id"].map(adult)].copy()
+    late = s47["icpc"] >= s47["child_id"].map(adult)  # the conference came after the 18th birthday: none
+    s47.loc[late, ["icpc", "outcome"]] = [pd.NaT, "none"]
+    s47["end"] = s47["end"].where(~late, np.minimum(s47["end"], s47["child_id"].map(adult)))
+    s47 = _group(_open_in(s47.assign(done=s47["icpc"].fillna(s47["end"])), first, last, end="done"))
     cp = _open_in(_until_18(h.cp_plans, adult), first, last)
     reviews = h.cp_reviews[(h.cp_reviews["date"] >= first) & (h.cp_reviews["date"] <= last)]
     reviews = {k: g["date"].tolist() for k, g in reviews.groupby("plan")}

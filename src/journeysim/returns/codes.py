@@ -74,8 +74,10 @@ X1 = "X1"  # an episode ceases and a new one begins the same day
 PLACE_CHANGE = {"CARPL": 0.40, "CREQB": 0.15, "CREQO": 0.10, "CHILD": 0.08, "LAREQ": 0.12, "CLOSE": 0.05,
                 "ALLEG": 0.03, "STAND": 0.02, "OTHER": 0.05}
 
-#: Social worker change (903 SW_REASON) of the model's reason for a WorkerAllocated.
-SW_REASON = {"new_case": "FCONTA", "team_transfer": "TSPROC", "worker_left": "LEFTRL", "reallocation": "MANAGE"}
+#: Social worker change (903 SW_REASON) of the model's reason for a WorkerAllocated (any other: OTHERS).
+SW_REASON = {"new_case": "FCONTA", "team_transfer": "TSPROC", "permanence": "TSPROC", "leaving_care": "TSPROC",
+             "worker_left": "LEFTRL", "cover_ended": "LEFTRL", "absence": "ABSENC", "absence_over": "ABSENC",
+             "rebalancing": "MANAGE", "reallocation": "MANAGE"}
 
 # ------------------------------------------------------------------------------------------------ CIN census
 #: Reason for closure (CIN census) of the model's reasons for closing a journey; a journey closed after

@@ -310,24 +310,16 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
         if cid in seen:
             report.add(path, where, "LAchildID", f"the same child id as Child {seen[cid]} (a duplicate child)")
             continue
-        dob = _date(ident.findtext("PersonBirthDate"))
+        dob = _dated(ident, "PersonBirthDate", at, report, path, where)
         if dob is None:
-            report.add(path, where, "PersonBirthDate", "missing or not a date of the form yyyy-mm-dd")
-            continue
-        if dob > at:
-            report.add(path, where, "PersonBirthDate", f"a date after the extract's date ({at.date()})")
             continue
         seen[cid] = n
         sex = (ident.findtext("Sex") or "").strip().upper()
         rows["children"].append({"child": cid, "dob": dob, "sex": sex})
         for e, det in enumerate(child.findall("CINdetails"), start=1):
             w = f"{where}, CINdetails {e}"
-            ref = _date(det.findtext("CINreferralDate"))
+            ref = _dated(det, "CINreferralDate", at, report, path, w)
             if ref is None:
-                report.add(path, w, "CINreferralDate", "missing or not a date of the form yyyy-mm-dd")
-                continue
-            if ref > at:
-                report.add(path, w, "CINreferralDate", f"a date after the extract's date ({at.date()})")
                 continue
             closed = _date(det.findtext("CINclosureDate"))
             if closed is not None and closed < ref:
@@ -343,10 +335,9 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
                     rows["assessments"].append({"child": cid, "episode": e, "start": start,
                                                 "end": _date(a.findtext("AssessmentAuthorisationDate"))})
             for k, p in enumerate(det.findall("CINPlanDates"), start=1):
-                start, end = _date(p.findtext("CINPlanStartDate")), _date(p.findtext("CINPlanEndDate"))
-                if start is None or start > at or (end is not None and end < start):
-                    report.add(path, f"{w}, CINPlanDates {k}", "CINPlanStartDate",
-                               "missing, after the extract's date, or after the plan's end")
+                start, end = _plan_dates(p, "CINPlanStartDate", "CINPlanEndDate", at, report, path,
+                                         f"{w}, CINPlanDates {k}")
+                if start is None:
                     continue
                 rows["cin_plans"].append({"child": cid, "episode": e, "start": start, "end": end})
             for k, s in enumerate(det.findall("Section47"), start=1):
@@ -360,10 +351,9 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
                                     "not_required": (s.findtext("ICPCnotRequired") or "").strip().lower()
                                     in ("1", "true")})
             for k, p in enumerate(det.findall("ChildProtectionPlans"), start=1):
-                start, end = _date(p.findtext("CPPstartDate")), _date(p.findtext("CPPendDate"))
-                if start is None or start > at or (end is not None and end < start):
-                    report.add(path, f"{w}, ChildProtectionPlans {k}", "CPPstartDate",
-                               "missing, after the extract's date, or after the plan's end")
+                start, end = _plan_dates(p, "CPPstartDate", "CPPendDate", at, report, path,
+                                         f"{w}, ChildProtectionPlans {k}")
+                if start is None:
                     continue
                 try:
                     previous = int((p.findtext("NumberOfPreviousCPP") or "0").strip())
@@ -405,6 +395,28 @@ _CIN_COLUMNS = {"children": ["child", "dob", "sex"], "episodes": ["child", "epis
                 "cin_plans": ["child", "episode", "start", "end"], "s47": ["child", "episode", "start", "icpc", "not_required"],
                 "cp_plans": ["child", "episode", "plan", "start", "end", "previous"], "reviews": ["plan", "date"],
                 "assessments": ["child", "episode", "start", "end"]}
+
+
+def _plan_dates(element, start_tag: str, end_tag: str, at, report: Report, path: Path, where: str):
+    """A plan's start and end dates; (None, None), with the problem reported, unless it has a start on or
+    before ``at`` and no end before its start."""
+    start, end = _date(element.findtext(start_tag)), _date(element.findtext(end_tag))
+    if start is None or start > at or (end is not None and end < start):
+        report.add(path, where, start_tag, "missing, after the extract's date, or after the plan's end")
+        return None, None
+    return start, end
+
+
+def _dated(element, tag: str, at: pd.Timestamp, report: Report, path: Path, where: str) -> pd.Timestamp | None:
+    """The required date ``tag`` of ``element``; None, with the problem reported, if it is missing, not a
+    date, or after the extract's date ``at``."""
+    date = _date(element.findtext(tag))
+    if date is None:
+        report.add(path, where, tag, "missing or not a date of the form yyyy-mm-dd")
+    elif date > at:
+        report.add(path, where, tag, f"a date after the extract's date ({at.date()})")
+        return None
+    return date
 
 
 def _date(text: str | None) -> pd.Timestamp | None:

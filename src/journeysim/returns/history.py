@@ -39,6 +39,9 @@ class Histories:
     end_date: pd.Timestamp  # the day after the last day simulated (records open then are still open)
 
 
+#: The starts of a stage loaded at the start of a run (reason ``initial_stock``).
+_LOADED_STARTS = (E.CIN_PLAN_STARTED.value, E.CP_PLAN_STARTED.value, E.CARE_ENTERED.value)
+
 _COLS = ["seq", "time", "date", "event", "case_id", "child_id", "family_id", "team", "worker", "outcome", "reason",
          "legal_status", "age", "count", "value"]
 
@@ -84,6 +87,8 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
         if kid != current:  # a new child: what the last one left open stays open
             j = a = s = cin = cp = care = None
             current = kid
+        if r.reason == "initial_stock" and j is not None and ev in _LOADED_STARTS:
+            date = j["start"]  # a plan or care loaded at the start began when its case did
         if ev in (E.REFERRAL_RECEIVED.value, E.CASE_LOADED.value, E.UASC_ARRIVED.value):
             # a case loaded from a snapshot says how long it had been in its stage: its records began then
             before = pd.Timedelta(days=float(r.value)) if ev == E.CASE_LOADED.value and not pd.isna(r.value) \
@@ -115,8 +120,6 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             s["icpc"], s["icpc_outcome"] = date, r.outcome
             s = None
         elif ev == E.CIN_PLAN_STARTED.value:
-            if r.reason == "initial_stock":
-                date = j["start"] if j is not None else date
             cin = {"case_id": cid, "child_id": kid, "start": date, "end": pd.NaT, "start_reason": r.reason,
                    "end_reason": None}
             out["cin_plans"].append(cin)
@@ -124,8 +127,6 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             cin["end"], cin["end_reason"] = date, r.reason
             cin = None
         elif ev == E.CP_PLAN_STARTED.value:
-            if r.reason == "initial_stock":
-                date = j["start"] if j is not None else date
             plan_no += 1
             cp = {"case_id": cid, "child_id": kid, "plan": plan_no, "start": date, "end": pd.NaT,
                   "number": int(r.count) if not pd.isna(r.count) else 1, "start_reason": r.reason, "end_reason": None}
@@ -136,8 +137,6 @@ def _fold(rows: pd.DataFrame, day0: pd.Timestamp, end: pd.Timestamp) -> Historie
             cp["end"], cp["end_reason"] = date, r.reason
             cp = None
         elif ev == E.CARE_ENTERED.value:
-            if r.reason == "initial_stock":
-                date = j["start"] if j is not None else date
             n = period[kid] = period.get(kid, 0) + 1
             care = {"child_id": kid, "period": n, "case_id": cid, "start": date, "end": pd.NaT,
                     "legal_status": r.legal_status, "entry_reason": r.reason, "exit_reason": None}

@@ -373,7 +373,7 @@ def _sw_episodes(h: Histories, ch: pd.DataFrame, looked_after, first, last) -> p
     w = w[(w["date"] <= last) & (w["end"].isna() | (w["end"] >= first - pd.Timedelta(days=365)))]
     w = w[(w["end"].isna()) | ((w["end"] - w["date"]).dt.days >= 3)]  # a journey closed within days
     prev_case = w.groupby("child_id")["case_id"].shift(1)
-    reason = w["reason"].map(C.SW_REASON).where(prev_case.eq(w["case_id"]), "FCONTA")
+    reason = w["reason"].map(C.SW_REASON).fillna("OTHERS").where(prev_case.eq(w["case_id"]), "FCONTA")
     return pd.DataFrame({"CHILD": w["child_id"].astype(str), "DOB": _d(ch.loc[w["child_id"], "birth"]).to_numpy(),
                          "SW_ID": "SW" + w["worker"].astype(str).str.zfill(6), "SW_DECOM": _d(w["date"]), "SW_DEC": _d(w["end"]),
                          "SW_REASON": reason.to_numpy()})
