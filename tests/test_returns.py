@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VALIDATORS = ROOT / ".venv-validators" / "bin" / "python"
 RUN = ROOT / "tests" / "validators" / "run.py"
 ARTIFACTS = ROOT / "test-artifacts" / "returns"
+#: The default scenario at a tenth of Hampshire from 2023 (with its two years of warm-up) to 2027.
+RUN = ["run.scale=0.1", "run.start=2023-04-01", "run.end=2027-04-01"]
 
 
 def documented_rules() -> dict[str, set[str]]:
@@ -47,7 +49,7 @@ def documented_rules() -> dict[str, set[str]]:
 @pytest.fixture(scope="module")
 def run_log(tmp_path_factory):
     path = tmp_path_factory.mktemp("returns") / "rep.parquet"
-    scenario = sc.load(ROOT / "scenarios" / "hampshire.toml", ["run.scale=0.1", "run.end=2027-04-01"])
+    scenario = sc.load(ROOT / "scenarios" / "hampshire.toml", RUN)
     simulate(scenario, 5, path)
     return read_log(path)
 
@@ -101,12 +103,24 @@ def test_903_validators_find_only_the_documented_rules(exported):
     assert not set(first["errors"]) - documented_rules()["903"]
 
 
-def test_cin_census_validators_find_no_errors(exported):
-    for year in C.YEARS:
-        result = validate("cin", exported / f"cin-{year}.xml", year)
-        assert result["rules"] > 100
-        assert result["errors"] == {}, result["errors"]
-        assert not set(result["queries"]) - documented_rules()["cin"]
+@pytest.mark.parametrize("year", [pytest.param(y, marks=[pytest.mark.slow] if y != C.YEARS[0] else []) for y in C.YEARS])
+def test_cin_census_validators_find_no_errors(exported, year):
+    result = validate("cin", exported / f"cin-{year}.xml", year)
+    assert result["rules"] > 100
+    assert result["errors"] == {}, result["errors"]
+    assert not set(result["queries"]) - documented_rules()["cin"]
+
+
+@pytest.mark.slow
+def test_validators_on_a_whole_county(tmp_path):
+    """The default scenario at full scale over 2025-26 (a slow test): the same rules, at Hampshire's size."""
+    path = tmp_path / "rep.parquet"
+    simulate(sc.load(ROOT / "scenarios" / "hampshire.toml", ["run.start=2023-04-01", "run.end=2026-04-01"]), 7, path)
+    log = read_log(path)
+    export_return(log, "ssda903", "2025-26", tmp_path / "903")
+    export_return(log, "cin-census", "2025-26", tmp_path / "cin.xml")
+    assert not set(validate("903", tmp_path / "903", "2025-26")["errors"]) - documented_rules()["903"]
+    assert validate("cin", tmp_path / "cin.xml", "2025-26")["errors"] == {}
 
 
 def test_cin_census_counts_match_the_logs_measures(run_log, exported):

@@ -186,13 +186,14 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
 
 
 def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs, placed: bool = False):
-    """Wait out the episode, with placement moves along the way (and a placement for adoption, unless
-    the child is ``placed`` for adoption already)."""
+    """Wait out the episode, with placement moves along the way, and a placement for adoption (unless
+    the child is ``placed`` for adoption already), after which the child does not move again."""
     p = w.params.care
     rate = p.placement_moves_per_year
     adopt_at = max(0.0, length - p.placed_for_adoption_before.sample(rs)) if route == "adoption" else float("inf")
-    if placed:
-        adopt_at = float("inf")
+    if placed:  # with the adopters already: no more moves
+        yield length
+        return
     t = 0.0
     while True:
         gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")
@@ -201,11 +202,10 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
             break
         yield nxt - t
         t = nxt
-        if nxt == adopt_at:
+        if nxt == adopt_at:  # placed with the adopters, the child stays there until the order
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome="placed_for_adoption", reason="adoption")
-            adopt_at = float("inf")
-        else:
-            w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
+            break
+        w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
     yield max(0.0, length - t)
 
 
