@@ -31,7 +31,7 @@ VALIDATORS = ROOT / ".venv-validators" / "bin" / "python"
 RUN = ROOT / "tests" / "validators" / "run.py"
 ARTIFACTS = ROOT / "test-artifacts" / "returns"
 #: The default scenario at a tenth of Hampshire from 2023 (with its two years of warm-up) to 2027.
-RUN = ["run.scale=0.1", "run.start=2023-04-01", "run.end=2027-04-01"]
+WINDOW = ["run.scale=0.1", "run.start=2023-04-01", "run.end=2027-04-01"]
 
 
 def documented_rules() -> dict[str, set[str]]:
@@ -49,7 +49,7 @@ def documented_rules() -> dict[str, set[str]]:
 @pytest.fixture(scope="module")
 def run_log(tmp_path_factory):
     path = tmp_path_factory.mktemp("returns") / "rep.parquet"
-    scenario = sc.load(ROOT / "scenarios" / "hampshire.toml", RUN)
+    scenario = sc.load(ROOT / "scenarios" / "hampshire.toml", WINDOW)
     simulate(scenario, 5, path)
     return read_log(path)
 

@@ -15,10 +15,14 @@ returns read back as a starting state and as estimates of the model's rates.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from pathlib import Path
 
 from . import codes
 from .output import ExportError, check, record
+
+#: Each log's histories while the log is alive, by the log's identity (an Arrow table is not hashable).
+_HISTORIES: dict[int, object] = {}
 
 #: The export formats of the statutory returns (``journeysim export --format``).
 FORMATS = ("ssda903", "cin-census")
@@ -54,7 +58,10 @@ def export_return(log, fmt: str, year: str, out: str | Path, force: bool = False
     else:
         raise ExportError(f"--format {fmt}: not a statutory return; they are {', '.join(FORMATS)}")
     check(folder, names, force)
-    h = histories(log)
+    h = _HISTORIES.get(id(log))
+    if h is None:  # both returns of a year, or two years, of one log: its histories folded once
+        h = _HISTORIES[id(log)] = histories(log)
+        weakref.finalize(log, _HISTORIES.pop, id(log), None)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / ".journeysim-export.partial"
     staging.mkdir(exist_ok=True)
