@@ -138,3 +138,29 @@ def test_snapshot_file_checks(tmp_path):
     bad.to_csv(tmp_path / "s.csv", index=False)
     with pytest.raises(ValueError, match=r"s.csv, line 3, column stage: expected one of care, cp"):
         read(tmp_path / "s.csv")
+
+
+@pytest.mark.parametrize("value", ["../snapshot.csv", "/etc/snapshot.csv", "a/../../b.csv", "C:\\\\snap.csv"])
+def test_start_state_must_stay_in_its_folder(value):
+    from journeysim import scenario as sc
+
+    with pytest.raises(sc.ScenarioError, match="must be a path relative to the scenario file's folder"):
+        sc.load(None, [f'run.start_state="{value}"'])
+
+
+def test_start_state_is_read_relative_to_its_scenario_and_checked_against_the_start(tmp_path):
+    from journeysim import scenario as sc
+    from journeysim.model import simulate
+
+    snap, _ = snapshot(CORPUS / "good", CORPUS / "good.xml", AT)
+    (tmp_path / "snaps").mkdir()
+    snap.to_csv(tmp_path / "snaps" / "s.csv", index=False)
+    text = 'name = "t"\n[run]\nstart = {}\nend = 2019-06-01\nwarmup_days = 0\nscale = 0.05\nstart_state = "snaps/s.csv"\n'
+    (tmp_path / "ok.toml").write_text(text.format("2019-04-01"))
+    log = simulate(sc.load(tmp_path / "ok.toml"), 1).to_table().to_pandas()
+    loaded = log[log["event"] == "CaseLoaded"]
+    assert sorted(loaded["outcome"].astype(str)) == ["cin_plan", "cp_plan", "in_care", "in_care"]
+    assert sorted(loaded["value"]) == [39.0, 80.0, 181.0, 333.0]  # the days each had been in their stage
+    (tmp_path / "late.toml").write_text(text.format("2019-05-01"))
+    with pytest.raises(sc.ScenarioError, match="the run must start on 2019-04-01"):
+        simulate(sc.load(tmp_path / "late.toml"), 1)
