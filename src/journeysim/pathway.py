@@ -46,8 +46,8 @@ STAGES: dict[str, Stage] = {
     # --- how a journey starts ------------------------------------------------------
     "referral": Stage(first=(E.REFERRAL_RECEIVED,),  # the MASH referred the family
                       path={E.REFERRAL_RECEIVED: ("assessment", CLOSED)}),
-    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts
-                    path={E.CASE_LOADED: ("cin", "cp", "care")}),
+    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts (in assessment: from a snapshot)
+                    path={E.CASE_LOADED: ("cin", "cp", "care", "assessment")}),
     "uasc": Stage(first=(E.UASC_ARRIVED,),  # an unaccompanied asylum-seeking child, straight into care
                   path={E.UASC_ARRIVED: (E.CARE_ENTERED,)}),
     # --- assessment and child protection enquiries ---------------------------------

@@ -78,6 +78,8 @@ class Case:
     had_plan: bool = False
     positive_change: bool = False
     closed: bool = False
+    # a case loaded from a snapshot (model.stock): its row, with how long it had been in its stage
+    loaded: object = None
 
     @property
     def district(self) -> int:

@@ -28,9 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
 Params = section_type(None, "cin", "cp", "plo", "proceedings", "responses.close_early_elasticity")
 
 
-def _length(w: "World", dist: Distribution, reason: str, rs) -> float:
-    """A plan's length; a plan loaded at the start is already part-way through, and one starting
+def _length(w: "World", dist: Distribution, reason: str, rs, case: "Case | None" = None) -> float:
+    """A plan's length; a plan loaded at the start is already part-way through (by a known number of
+    days when loaded from a snapshot: what is left of a length longer than that), and one starting
     while the service is full is cut short by ``responses.close_early_elasticity``."""
+    if reason == "initial_stock" and case is not None and case.loaded is not None:
+        return remaining(dist, case.loaded.days_in_stage, rs)
     d = dist.sample(rs)
     if reason == "initial_stock":
         return d * rs.uniform()
@@ -42,6 +45,20 @@ def _into_care(w: "World", case: "Case", p_care: float) -> float:
     """The chance of a decision that takes the family into care, with this year's shift and the
     odds that specialists working with the family put on it."""
     return odds_shift(w.years.prob("care_entry", p_care, w.env.now), practice.specialist_odds(w, case, "care"))
+
+
+#: Draws tried for what is left of a stage already under way, before taking a fraction of one draw.
+TRIES = 100
+
+
+def remaining(dist: Distribution, elapsed: float, rs) -> float:
+    """What is left of a duration drawn from ``dist`` given that ``elapsed`` days of it have passed
+    (rejection sampling: a draw longer than ``elapsed``, less ``elapsed``)."""
+    for _ in range(TRIES):
+        d = dist.sample(rs)
+        if d > elapsed:
+            return d - elapsed
+    return dist.sample(rs) * rs.uniform()
 
 
 #: Where a plan that ends by each route hands the journey on (any other route closes the case).
@@ -67,7 +84,7 @@ def cin(w: "World", case: "Case", reason: str):
     case.had_plan = True
     w.each_child(Event.CIN_PLAN_STARTED, case, reason=reason)
     w.support.refer(case, "cin")
-    yield _length(w, p.cin_duration, reason, rs)
+    yield _length(w, p.cin_duration, reason, rs, case)
     e = practice.assess_change(w, case)
     route = "closed"
     if not case.positive_change:
@@ -89,10 +106,12 @@ def cp(w: "World", case: "Case", reason: str):
             child.cp_plans += 1
         w.child_event(Event.CP_PLAN_STARTED, case, child, reason=reason, count=child.cp_plans)
     w.support.refer(case, "cp")
-    length = _length(w, p.cp_duration, reason, rs)
+    length = _length(w, p.cp_duration, reason, rs, case)
     # a plan ends at a review conference: the first review on or after its intended length
     elapsed, review, n = 0.0, p.cp_first_review_days, 0
-    if reason == "initial_stock":  # loaded part-way: the next review falls within one interval
+    if reason == "initial_stock" and case.loaded is not None:  # from a snapshot: the reviews' timetable
+        review, n = next_review(case.loaded.days_in_stage, p.cp_first_review_days, p.cp_review_interval_days)
+    elif reason == "initial_stock":  # loaded part-way: the next review falls within one interval
         review = rs.uniform() * p.cp_review_interval_days
     while True:
         yield review - elapsed
@@ -108,6 +127,14 @@ def cp(w: "World", case: "Case", reason: str):
     if route == "plo":
         return (yield from plo(w, case, e))
     return _ended(w, case, Event.CP_PLAN_ENDED, route, e)
+
+
+def next_review(days: float, first: float, interval: float) -> tuple[float, int]:
+    """Days to the next review conference of a CP plan ``days`` old, and the reviews held so far."""
+    if days < first:
+        return first - days, 0
+    held = 1 + int((days - first) // interval)
+    return first + held * interval - days, held
 
 
 def plo(w: "World", case: "Case", e: float):
