@@ -65,7 +65,7 @@ STAGES: dict[str, Stage] = {
                  path={E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
                        E.CIN_PLAN_ENDED: (CLOSED, "strategy", "care")}),
     "cp": Stage(first=(E.CP_PLAN_STARTED,),
-                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD,),
+                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED),  # ended: a child aged out before a review
                       E.CP_REVIEW_HELD: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED),
                       E.PLO_STARTED: (E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED),
                       E.CARE_PROCEEDINGS_ISSUED: (E.CP_PLAN_ENDED,),

@@ -178,6 +178,12 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
                 yield from w.allocation.stage_change(case, [child], "care")
                 legal, reason = "s20", "breakdown"
                 continue
+        to_18 = (p.leaving_age - child.age(w.env.now)) * 365.25
+        if to_18 < plan:  # the plan ends when the young person is 18
+            yield max(0.0, to_18)
+            w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="age_18")
+            close_child(w, case, child, "age_18")
+            return
         yield plan
         e = practice.assess_change(w, case)
         w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
