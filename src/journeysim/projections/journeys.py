@@ -7,42 +7,47 @@ A journey is one child's passage (``case_id``, ``child_id``) from its opening ev
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 
 from ..events import CASE_OPENING, Event
-from ._frame import JOURNEY, as_frame, of, timestamp
+from .logs import CHILD, EVENT, JOURNEY, Logs
 
 #: Bands of the number of social workers a journey had (000 Table 9).
 WORKER_BANDS = ["1", "2", "3", "4", "5+"]
 
-_COLUMNS = [*JOURNEY, "opened", "closed", "opening", "closing_reason", "positive_change", "had_plan", "workers",
-            "allocations"]
+#: The events :func:`journey_table` reads.
+JOURNEY_EVENTS = [*CASE_OPENING, Event.CASE_CLOSED, Event.CIN_PLAN_STARTED, Event.CP_PLAN_STARTED, Event.WORKER_ALLOCATED]
+
+JOURNEY_COLUMNS = ["date", "event", "case_id", "child_id", "worker", "reason", "count"]
+
+_OPENING = [e.value for e in CASE_OPENING]
+_PLANS = [Event.CIN_PLAN_STARTED.value, Event.CP_PLAN_STARTED.value]
 
 
-def _first(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """The first row per journey, with ``columns`` renamed (old -> new)."""
-    return rows.drop_duplicates(JOURNEY)[[*JOURNEY, *columns]].rename(columns=columns)
+def journey_table(rows: pl.LazyFrame, in_order: bool = False) -> pl.LazyFrame:
+    """One row per journey among ``rows`` (events of child journeys as :meth:`Logs.read` gives them,
+    all of a journey's :data:`JOURNEY_EVENTS` at least), in order of first row when ``in_order``:
+    ``rep``, ``journey``, ``case_id``, ``child_id``, ``child`` and
 
-
-def journey_table(df: pd.DataFrame) -> pd.DataFrame:
-    """:func:`journeys` of an already converted frame."""
-    child = df[df["case_id"].notna() & df["child_id"].notna()]
-    keys = child[JOURNEY].drop_duplicates()
-    opened = _first(of(child, *CASE_OPENING), {"date": "opened", "event": "opening"})
-    closed = _first(of(child, Event.CASE_CLOSED), {"date": "closed", "reason": "closing_reason", "count": "positive_change"})
-    plans = of(child, Event.CIN_PLAN_STARTED, Event.CP_PLAN_STARTED)[JOURNEY].drop_duplicates()
-    alloc = of(child, Event.WORKER_ALLOCATED).groupby(JOURNEY).agg(
-        workers=("worker", "nunique"), allocations=("worker", "size")
+    ``opened`` and ``opening``: the date and name of its first opening event; ``referred``: the
+    date of its first ``ReferralReceived``; ``closed``, ``closing_reason``: its first ``CaseClosed``;
+    ``positive_change``: that ``CaseClosed`` has ``count`` 1; ``had_plan``: a ``CinPlanStarted`` or
+    ``CpPlanStarted``; ``workers``: distinct workers of its ``WorkerAllocated`` events, and
+    ``allocations`` their number."""
+    opening, closing, allocated = EVENT.is_in(_OPENING), EVENT == Event.CASE_CLOSED.value, EVENT == Event.WORKER_ALLOCATED.value
+    child = rows.filter(pl.col(JOURNEY).is_not_null())
+    return child.group_by(JOURNEY, maintain_order=in_order).agg(
+        pl.col("rep", "case_id", "child_id", CHILD).first(),
+        opened=pl.col("date").filter(opening).first(),
+        opening=EVENT.filter(opening).first().cast(pl.String),
+        referred=pl.col("date").filter(EVENT == Event.REFERRAL_RECEIVED.value).first(),
+        closed=pl.col("date").filter(closing).first(),
+        closing_reason=pl.col("reason").filter(closing).first().cast(pl.String),
+        positive_change=(pl.col("count").filter(closing).first() == 1).fill_null(False),
+        had_plan=EVENT.is_in(_PLANS).any(),
+        workers=pl.col("worker").filter(allocated).drop_nulls().n_unique().cast(pl.Int64),
+        allocations=allocated.sum().cast(pl.Int64),
     )
-    out = (
-        keys.merge(opened, on=JOURNEY, how="left")
-        .merge(closed, on=JOURNEY, how="left")
-        .merge(plans.assign(had_plan=True), on=JOURNEY, how="left")
-        .merge(alloc.reset_index(), on=JOURNEY, how="left")
-    )
-    out["had_plan"] = out["had_plan"].fillna(False).astype(bool)
-    out["positive_change"] = out["positive_change"].fillna(0).astype(int).eq(1) & out["closed"].notna()
-    out[["workers", "allocations"]] = out[["workers", "allocations"]].fillna(0).astype(int)
-    return out[_COLUMNS].reset_index(drop=True)
 
 
 def journeys(log) -> pd.DataFrame:
@@ -56,18 +61,33 @@ def journeys(log) -> pd.DataFrame:
     ``workers`` (distinct workers in its ``WorkerAllocated`` events) and
     ``allocations`` (number of ``WorkerAllocated`` events).
     """
-    return journey_table(as_frame(log))
+    logs = Logs.of(log).read(columns=JOURNEY_COLUMNS)
+    columns = ["opened", "closed", "opening", "closing_reason", "positive_change", "had_plan", "workers", "allocations"]
+    return logs.answer(journey_table(logs.frame, in_order=True).select("rep", "case_id", "child_id", *columns))
 
 
-def worker_band(workers: pd.Series) -> pd.Series:
-    """``1`` .. ``4`` and ``5+`` for a count of workers."""
-    return workers.clip(upper=5).astype(int).astype(str).replace("5", "5+")
-
-
-def closed_plan_journeys(jr: pd.DataFrame) -> pd.DataFrame:
+def closed_plan_journeys(jr: pl.LazyFrame) -> pl.LazyFrame:
     """The journeys counted in the social-workers-per-journey measures: closed
     (``CaseClosed``), with a CIN or CP plan, and at least one worker allocated."""
-    return jr[jr["closed"].notna() & jr["had_plan"] & (jr["allocations"] > 0)]
+    return jr.filter(pl.col("closed").is_not_null() & pl.col("had_plan") & (pl.col("allocations") > 0))
+
+
+def worker_band(workers: pl.Expr) -> pl.Expr:
+    """``1`` .. ``4`` and ``5+`` for a count of workers."""
+    return pl.when(workers >= 5).then(pl.lit("5+")).otherwise(workers.cast(pl.String))
+
+
+def worker_shares(logs: Logs, start_date, end_date) -> pl.DataFrame:
+    """Per replication, the share (%) of journeys closed between ``start_date`` and ``end_date``
+    (inclusive) with a CIN or CP plan, by number of distinct social workers allocated: ``rep``,
+    ``band`` (``"1"`` .. ``"5+"``, every band), ``pct`` (null when no journey qualifies)."""
+    journeys_ = closed_plan_journeys(journey_table(logs.read(JOURNEY_EVENTS, JOURNEY_COLUMNS).frame))
+    closed = journeys_.filter(pl.col("closed").is_between(pd.Timestamp(start_date).date(), pd.Timestamp(end_date).date()))
+    counts = closed.group_by("rep", band=worker_band(pl.col("workers"))).agg(n=pl.len()).collect()
+    grid = pl.DataFrame({"rep": logs.reps}).join(pl.DataFrame({"band": WORKER_BANDS}), how="cross")
+    shares = grid.join(counts, on=["rep", "band"], how="left").with_columns(pl.col("n").fill_null(0))
+    total = pl.col("n").sum().over("rep")
+    return shares.select("rep", "band", pct=pl.when(total > 0).then(100.0 * pl.col("n") / total))
 
 
 def social_workers_distribution(log, start_date, end_date) -> pd.Series:
@@ -78,14 +98,11 @@ def social_workers_distribution(log, start_date, end_date) -> pd.Series:
 
     Comparable with the 000 Table 9 baseline sample (cases closed Nov 2017 - Feb 2018).
     """
-    pop = closed_plan_journeys(journeys(log))
-    pop = pop[pop["closed"].between(timestamp(start_date), timestamp(end_date))]
-    shares = worker_band(pop["workers"]).value_counts().reindex(WORKER_BANDS, fill_value=0)
-    total = shares.sum()
-    return (100.0 * shares / total if total else shares * float("nan")).astype(float).rename("pct")
+    shares = worker_shares(Logs.of(log), start_date, end_date)
+    return pd.Series(shares["pct"].fill_null(float("nan")).to_numpy(), index=pd.Index(WORKER_BANDS), name="pct")
 
 
 def child_events(log, child_id: int) -> pd.DataFrame:
     """Every event of one child (all its journeys), in seq order."""
-    df = as_frame(log)
-    return df[df["child_id"] == child_id].reset_index(drop=True)
+    logs = Logs.of(log)
+    return logs.answer(logs.frame.filter(pl.col("child_id") == child_id))

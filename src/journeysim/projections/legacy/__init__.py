@@ -1,0 +1,30 @@
+"""The projections as they were first written, on pandas: one converted DataFrame per log.
+
+Replaced by :mod:`journeysim.projections` (Polars, reading the Parquet logs directly, many
+replications in one query), which gives the same numbers; kept only as the reference that
+``tests/test_projections_equal_legacy.py`` checks the new ones against, until it is removed.
+"""
+
+from .caseload import caseload_series, caseloads_at
+from .flows import intake_by_week, transition_counts, transitions
+from .journeys import child_events, journeys, social_workers_distribution
+from .measures import measures
+from .stocks import stock_series, stocks_at
+from .waits import allocation_waits, hub_waits, queue_lengths
+
+__all__ = [
+    "allocation_waits",
+    "caseload_series",
+    "caseloads_at",
+    "child_events",
+    "hub_waits",
+    "intake_by_week",
+    "journeys",
+    "measures",
+    "queue_lengths",
+    "social_workers_distribution",
+    "stock_series",
+    "stocks_at",
+    "transition_counts",
+    "transitions",
+]
