@@ -135,10 +135,14 @@ class Logs:
         without ``rep`` for a single log."""
         if isinstance(frame, pl.LazyFrame):
             frame = frame.collect()
-        if self.single and "rep" in frame.columns:
-            frame = frame.drop("rep")
-        frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String), pl.col(pl.Date).cast(pl.Datetime("ns")))
-        return frame.to_pandas()
+        return to_pandas(frame.drop("rep") if self.single and "rep" in frame.columns else frame)
+
+
+def to_pandas(frame: pl.DataFrame | pl.LazyFrame) -> pd.DataFrame:
+    """A Polars frame as pandas, text columns as strings and dates as datetime64[ns]."""
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    return frame.with_columns(pl.col(pl.Categorical).cast(pl.String), pl.col(pl.Date).cast(pl.Datetime("ns"))).to_pandas()
 
 
 def per_batch(logs: Logs, project, *args) -> pl.DataFrame:
