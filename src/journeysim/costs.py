@@ -125,7 +125,7 @@ def with_total(costs: pd.DataFrame) -> pd.DataFrame:
 
 #: The events costs are priced from, and their columns.
 COSTED_EVENTS = [Event.WORKER_JOINED, Event.WORKER_LEFT, Event.PLACEMENT_STARTED, Event.CARE_LEFT, Event.HUB_OPENED]
-_COSTED_COLUMNS = ["time", "event", "worker", "outcome", "child_id"]
+_COSTED_COLUMNS = ["seq", "time", "event", "worker", "outcome", "child_id"]
 
 
 def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
@@ -133,7 +133,7 @@ def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
     ``value`` (and first ``rep`` for :class:`~journeysim.projections.Logs` of many replications).  The
     components partition the cost: there is no total row (see :func:`with_total`)."""
     logs = Logs.of(log)
-    rows = to_pandas(logs.read(COSTED_EVENTS, _COSTED_COLUMNS).frame.select("rep", "seq", *_COSTED_COLUMNS))
+    rows = to_pandas(logs.read(COSTED_EVENTS, _COSTED_COLUMNS).frame.select("rep", *_COSTED_COLUMNS))
     per_rep = [_priced(rows[rows["rep"] == rep], scenario, years) for rep in logs.reps]
     if logs.single:
         return per_rep[0]

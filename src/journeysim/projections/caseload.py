@@ -16,7 +16,7 @@ import polars as pl
 from ..events import Event
 from .journeys import JOURNEY_COLUMNS, JOURNEY_EVENTS, journey_table
 from .logs import JOURNEY, Logs
-from .stocks import FAR, held_at, open_journeys
+from .stocks import FAR, held_at, spells
 
 #: The events the caseloads read.
 CASELOAD_EVENTS = [*JOURNEY_EVENTS, Event.WORKER_LEFT]
@@ -28,20 +28,19 @@ def holdings(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = No
     logs = logs.read(CASELOAD_EVENTS, JOURNEY_COLUMNS)
     if journeys is None:
         journeys = journey_table(logs.frame)
-    allocations = logs.rows(Event.WORKER_ALLOCATED).select(JOURNEY, "date", "worker")
-    open_ = held_at(open_journeys(journeys), days)
-    held = open_.join_asof(allocations, left_on="day", right_on="date", by=JOURNEY, strategy="backward",
-                           check_sortedness=False)  # both are in date order within each journey
+    # an allocation holds until the journey's next allocation, or its closure if that comes first
+    allocations = spells(logs.rows(Event.WORKER_ALLOCATED).select("rep", JOURNEY, "child_id", "date", "worker"), JOURNEY)
+    allocations = allocations.join(journeys.select(JOURNEY, "closed"), on=JOURNEY, how="left")
+    held = held_at(allocations.with_columns(until=pl.min_horizontal("until", pl.col("closed").fill_null(pl.lit(FAR)))), days)
     left = logs.rows(Event.WORKER_LEFT).group_by("rep", "worker").agg(left=pl.col("date").min())
-    held = held.join(left, on=["rep", "worker"], how="left")
-    held = held.filter(pl.col("worker").is_not_null() & (pl.col("left").fill_null(pl.lit(FAR)) > pl.col("day")))
+    held = held.join(left, on=["rep", "worker"], how="left").filter(pl.col("left").fill_null(pl.lit(FAR)) > pl.col("day"))
     return held.select("rep", "day", "worker", "child_id").unique()
 
 
-def caseloads(logs: Logs, days: list[dt.date]) -> pl.LazyFrame:
+def caseloads(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """``rep``, ``day``, ``worker``, ``children``: each worker's caseload at the end of each day
-    (workers holding at least one child)."""
-    return holdings(logs, days).group_by("rep", "day", "worker").agg(children=pl.len().cast(pl.Int64))
+    (workers holding at least one child).  ``journeys``: the log's journey table, if at hand."""
+    return holdings(logs, days, journeys).group_by("rep", "day", "worker").agg(children=pl.len().cast(pl.Int64))
 
 
 def mean_caseloads(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = None) -> pl.LazyFrame:
@@ -65,13 +64,13 @@ def teams(logs: Logs, workers: pl.LazyFrame) -> pl.LazyFrame:
                                          strategy="backward", check_sortedness=False).drop("since")
 
 
-def caseload_frame(logs: Logs, freq: str = "MS") -> pl.DataFrame:
-    """:func:`caseload_series` per replication, with ``rep``."""
+def caseload_frame(logs: Logs, freq: str = "MS", journeys: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """:func:`caseload_series` per replication, with ``rep`` (``journeys``: the log's journey table, if at hand)."""
     bounds = logs.frame.group_by("rep").agg(first=pl.col("date").min(), last=pl.col("date").max()).collect()
     periods = {rep: [d.date() for d in pd.date_range(first, last, freq=freq)] for rep, first, last in bounds.iter_rows()}
     wanted = pl.DataFrame([(rep, d, d - dt.timedelta(days=1)) for rep, dates in periods.items() for d in dates],
-                          schema={"rep": pl.Int64, "date": pl.Date, "day": pl.Date}, orient="row")
-    loads = caseloads(logs, sorted(set(wanted["day"])))
+                          schema={"rep": pl.Int32, "date": pl.Date, "day": pl.Date}, orient="row")
+    loads = caseloads(logs, sorted(set(wanted["day"])), journeys)
     out = teams(logs, wanted.lazy().join(loads, on=["rep", "day"]))
     return out.select("rep", "date", "team", "worker", "children").sort("rep", "date", "worker").collect()
 

@@ -19,6 +19,8 @@ from .logs import EVENT, JOURNEY, Logs, fy, label
 
 _HUB = [Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value, Event.HUB_SUPPORT_ENDED.value]
 _SKIP = [e.value for e in BACKGROUND]
+#: The nodes of the pathway: every event type, START and END (an Enum: steps are counted on small codes).
+_NODE = pl.Enum([e.value for e in Event] + ["START", "END"])
 
 
 def _steps(rows: pl.LazyFrame, restart_after: str | None) -> pl.LazyFrame:
@@ -28,17 +30,18 @@ def _steps(rows: pl.LazyFrame, restart_after: str | None) -> pl.LazyFrame:
     if restart_after is not None:
         source = pl.when(source != restart_after).then(source)
     ordered = rows.sort(JOURNEY, maintain_order=True)
-    return ordered.select("rep", "seq", "date", source=source.fill_null("START"), target=EVENT, _end=pl.lit(False))
+    return ordered.select("rep", "seq", "date", source=source.fill_null(pl.lit("START", _NODE)), target=EVENT,
+                          _end=pl.lit(False))
 
 
 def transition_frame(logs: Logs) -> pl.LazyFrame:
     """Every step of every journey: ``rep``, ``seq`` (of the target event), ``date``, ``source``,
     ``target``, and ``_end`` (True for the step to ``END``, which follows its ``CaseClosed``)."""
-    logs = logs.read(columns=["date", "event", "case_id", "child_id"])
-    child = logs.frame.filter(pl.col(JOURNEY).is_not_null()).select("rep", "seq", "date", JOURNEY, EVENT.cast(pl.String))
+    logs = logs.read(columns=["seq", "date", "event", "case_id", "child_id"])
+    child = logs.frame.filter(pl.col(JOURNEY).is_not_null()).select("rep", "seq", "date", JOURNEY, EVENT.cast(pl.String).cast(_NODE))
     stages = child.filter(~EVENT.is_in(_SKIP))
     closed = stages.filter(EVENT == Event.CASE_CLOSED.value)
-    ends = closed.select("rep", "seq", "date", source=EVENT, target=pl.lit("END"), _end=pl.lit(True))
+    ends = closed.select("rep", "seq", "date", source=EVENT, target=pl.lit("END", _NODE), _end=pl.lit(True))
     hubs = child.filter(EVENT.is_in(_HUB))
     return pl.concat([_steps(stages, None), ends, _steps(hubs, Event.HUB_SUPPORT_ENDED.value)])
 

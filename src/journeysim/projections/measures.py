@@ -226,7 +226,7 @@ def _yearly(logs: Logs, years: list[int]) -> pl.DataFrame:
     jr = journey_table(logs.rows(*JOURNEY_EVENTS)).collect().lazy()  # read by several groups
     parts = pl.collect_all([contacts, _referrals(ev, jr), _assessments(ev, jr), _at_31_march(logs, jr, years),
                             _child_protection(ev), _looked_after(ev), _workers(jr), _hubs(ev)])
-    grid = pl.DataFrame({"rep": logs.reps}).join(pl.DataFrame({"fy": years}, schema={"fy": pl.Int32}), how="cross")
+    grid = logs.rep_frame().join(pl.DataFrame({"fy": years}, schema={"fy": pl.Int32}), how="cross")
     for part in parts:
         grid = grid.join(part.with_columns(pl.col("fy").cast(pl.Int32)), on=_YEAR, how="left")
     wide = grid.with_columns(cs.integer().fill_null(0)).with_columns(

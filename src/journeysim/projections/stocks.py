@@ -85,7 +85,7 @@ def stock_frame(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None =
 
 def _per_day(logs: Logs, days: list[dt.date], counts: list[pl.DataFrame], names: list[str]) -> pl.DataFrame:
     """Counts per replication and day (``rep``, ``day``, ``names``), 0 where ``counts`` have no row."""
-    grid = pl.DataFrame({"rep": logs.reps}).join(pl.DataFrame({"day": days}, schema={"day": pl.Date}), how="cross")
+    grid = logs.rep_frame().join(pl.DataFrame({"day": days}, schema={"day": pl.Date}), how="cross")
     for part in counts:
         grid = grid.join(part, on=["rep", "day"], how="left")
     return grid.with_columns(pl.col(*names).fill_null(0).cast(pl.Int64)).sort("rep", "day")

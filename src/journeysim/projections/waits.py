@@ -79,7 +79,7 @@ def queue_frame(logs: Logs, dates) -> pl.DataFrame:
         "hub_supported": _family_spells(hub.filter(EVENT == Event.HUB_SUPPORT_STARTED.value)),
     }
     counts = pl.collect_all([held_at(s, days).group_by("rep", "day").agg(pl.len().alias(name)) for name, s in queues.items()])
-    grid = pl.DataFrame({"rep": logs.reps}).join(pl.DataFrame({"day": days}, schema={"day": pl.Date}), how="cross")
+    grid = logs.rep_frame().join(pl.DataFrame({"day": days}, schema={"day": pl.Date}), how="cross")
     for part in counts:
         grid = grid.join(part, on=["rep", "day"], how="left")
     return grid.with_columns(pl.col(*queues).fill_null(0).cast(pl.Int64)).rename({"day": "date"}).sort("rep", "date")

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..calendar import fy_label
+from ..events import CHILD_EVENTS, Event
 from ..progress import progress_bar
-from ..projections import Logs, allocation_waits, caseload_series, hub_waits, intake_by_week, transition_counts
+from ..projections import Logs, allocation_waits, hub_waits, intake_by_week, transition_counts
+from ..projections.caseload import caseload_frame
 from ..projections._frame import fy_of
-from ..projections.journeys import worker_shares
+from ..projections.journeys import JOURNEY_EVENTS, journey_table, worker_shares
 from ..projections.logs import to_pandas
 from ..results.reader import Results
 from ..scenario import reported_years
+
+#: The events and columns the report's projections read.
+REPORT_EVENTS = sorted({*CHILD_EVENTS, Event.WORKER_JOINED, Event.WORKER_MOVED, Event.WORKER_LEFT}, key=list(Event).index)
+REPORT_COLUMNS = ["seq", "time", "date", "event", "case_id", "child_id", "team", "worker", "reason", "count", "value"]
 
 #: The 000 Table 9 baseline sample: case files of journeys closed November 2017 - February 2018.
 TABLE9_WINDOW = (dt.date(2017, 11, 1), dt.date(2018, 2, 28))
@@ -69,13 +75,13 @@ def project(results: Results) -> Projected:
     logs = results.logs()
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
         for batch in logs.batches():
+            batch = batch.read(REPORT_EVENTS, REPORT_COLUMNS)  # once, for every projection below
+            journeys = journey_table(batch.rows(*JOURNEY_EVENTS)).collect().lazy()
             parts["tr"].append(transition_counts(batch, years))
-            parts["cl"].append(caseload_series(batch))
+            parts["cl"].append(to_pandas(caseload_frame(batch, journeys=journeys)))
             parts["aw"].append(_with_year(allocation_waits(batch), "referred", years))
             parts["hw"].append(_with_year(hub_waits(batch), "date", years))
-            for window, (start, end) in windows.items():
-                shares = to_pandas(worker_shares(batch, start, end)).assign(window=window)
-                parts["ws"].append(shares[["rep", "window", "band", "pct"]])
+            parts["ws"].append(to_pandas(worker_shares(batch, windows, journeys)))
             bar.update(len(batch.reps))
     first = Logs.files({results.reps[0]: results.log_path(results.reps[0])})
     return Projected(
