@@ -60,15 +60,17 @@ def check_journeys(df: pd.DataFrame, scenario: Scenario) -> None:
 
 def caseload_fold(df: pd.DataFrame):
     """Replay allocations; yield each worker's caseload after every change (and check the fields
-    that state caseloads: WorkerAllocated.value, WorkerLeft.count)."""
+    that state caseloads: WorkerAllocated.value, WorkerLeft.count, WorkerAbsent.count).  A worker
+    who leaves or goes on a long absence is counted with their children until each is allocated
+    again (an absent worker's stay on their caseload while they wait)."""
     holder: dict[tuple, int] = {}
     load: dict[int, int] = defaultdict(int)
-    rows = df[df["event"].isin(["WorkerAllocated", "CaseClosed", "WorkerLeft"])]
+    rows = df[df["event"].isin(["WorkerAllocated", "CaseClosed", "WorkerLeft", "WorkerAbsent"])]
     for ev, case, child, worker, count, value in rows[["event", "case_id", "child_id", "worker", "count",
                                                        "value"]].itertuples(index=False):
         key = (case, child)
-        if ev == "WorkerLeft":
-            assert load[int(worker)] == int(count), "WorkerLeft.count must equal the children the worker held"
+        if ev in ("WorkerLeft", "WorkerAbsent"):
+            assert load[int(worker)] == int(count), f"{ev}.count must equal the children the worker held"
             continue
         old = holder.pop(key, None)
         if old is not None:

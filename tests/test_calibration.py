@@ -126,7 +126,7 @@ def test_knobs_set_tables_distributions_and_multipliers_from_the_defaults():
 
 def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
     base = sc.load(SCENARIOS / "hampshire.toml")
-    knobs = [knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.reallocation_rate")]
+    knobs = [knob_named(n) for n in ("mash.outcome[referral]", "cp.duration[median]", "teams.rebalance_over")]
     u = np.array([0.3, 0.6, 0.2])
     chosen = cal.apply_knobs(base, knobs, u)
     result = hm.Result(u, np.array([[0.2, 0.5, 0.1], [0.4, 0.7, 0.3]]), [], np.zeros(1), np.zeros(1), [])
@@ -134,8 +134,8 @@ def test_fitted_file_loads_as_the_base_of_a_scenario(tmp_path):
             Settings(), 0.0, 1)
     text = cal.fitted_toml(f, "journeysim calibrate --seed 1")
     doc = tomllib.loads(text)
-    assert doc["teams"]["reallocation_rate"] == pytest.approx(0.3)
-    assert "plausible 0.165 to 0.435" in text  # 5-95% quantiles of the NROY points 0.1 and 0.3, times the prior 0-1.5
+    assert doc["teams"]["rebalance_over"] == pytest.approx(0.8)  # 0.6 + 0.2 x (1.6 - 0.6)
+    assert "plausible 0.71 to 0.89" in text  # 5-95% quantiles of the NROY points 0.1 and 0.3, on the prior 0.6-1.6
     (tmp_path / "fitted.toml").write_text(text)
     (tmp_path / "s.toml").write_text('extends = "fitted.toml"\nname = "s"\n')
     loaded = sc.load(tmp_path / "s.toml")
@@ -240,7 +240,7 @@ TINY = ["run.scale=0.04", "run.warmup_days=365"]
 def test_a_small_fit_is_reproducible_with_the_same_seed():
     base = sc.load(SCENARIOS / "hampshire.toml", TINY)
     settings = Settings(waves=1, runs_per_wave=8, replicates=2, scale=1.0, reps=2,
-                        knobs=("arrivals.contacts_per_year", "cp.duration[median]", "teams.reallocation_rate"))
+                        knobs=("arrivals.contacts_per_year", "cp.duration[median]", "teams.rebalance_over"))
     targets = load_targets()
     a = cal.fit(base, targets, settings, seed=7, workers=2)
     b = cal.fit(base, targets, settings, seed=7, workers=1)
@@ -256,7 +256,7 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     assert result.exit_code == 0, result.output
     assert "Fit report:" in result.output and "MAPE" in result.output
     fitted = tomllib.loads((out / "hampshire.toml").read_text())
-    assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "teams", "care", "variation"}
+    assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "workforce", "care", "variation"}
     assert set(fitted["variation"]) == {f"{c}_sd" for c in cal.VARIATION_SERIES}
     fit = pd.read_csv(out / "fit.csv")
     assert {"observed", "mean", "p5", "p95", "inside", "error_pct"} - {"observed"} <= set(fit.columns)

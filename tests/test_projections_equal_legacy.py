@@ -79,6 +79,7 @@ def test_journeys_flows_and_waits_are_the_legacy_ones(run):
         same(new.intake_by_week(log), legacy.intake_by_week(df))
         same(new.allocation_waits(log), legacy.allocation_waits(df))
         same(new.hub_waits(log), legacy.hub_waits(df))
+        same(new.handoffs_by_reason(log, years), legacy.handoffs_by_reason(df, years))
         same(new.social_workers_distribution(log, "2017-11-01", "2018-02-28"),
              legacy.social_workers_distribution(df, "2017-11-01", "2018-02-28"))
         child = int(df.loc[df["event"] == "CareEntered", "child_id"].iloc[-1])

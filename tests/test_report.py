@@ -116,7 +116,7 @@ def test_caseload_bands_are_the_caseloads_of_workers_at_each_month(built):
     assert row["p90"] == pytest.approx(np.quantile(pooled, 0.9))
     assert row["workers"] == pytest.approx(len(pooled) / 2)
     assert bands["date"].min() >= pd.Timestamp(results.scenario["run.start"])
-    assert set(bands["kind"]) == {"RA", "CIN", "CIC", "CAST"}
+    assert set(bands["kind"]) == {"RA", "CIN", "CIC", "CL", "CAST"}
 
 
 def test_intake_figure_counts_each_teams_weekly_referrals(built):

@@ -34,6 +34,8 @@ class Event(str, Enum):
     WORKER_JOINED = "WorkerJoined"
     WORKER_MOVED = "WorkerMoved"
     WORKER_LEFT = "WorkerLeft"
+    WORKER_ABSENT = "WorkerAbsent"
+    WORKER_RETURNED = "WorkerReturned"
     POST_VACATED = "PostVacated"
     # --- front door (family level) -------------------------------------------
     CONTACT_RECEIVED = "ContactReceived"
@@ -79,11 +81,26 @@ CHILD_EVENTS = frozenset(
         Event.WORKER_JOINED,
         Event.WORKER_MOVED,
         Event.WORKER_LEFT,
+        Event.WORKER_ABSENT,
+        Event.WORKER_RETURNED,
         Event.POST_VACATED,
         Event.CONTACT_RECEIVED,
         Event.MASH_SCREENING_COMPLETED,
     }
 )
+
+#: Why a child's worker changed: the ``reason`` of a WorkerAllocated event after a journey's first
+#: (``new_case``), in words, in the order figures show them (model.allocation says when each happens).
+WORKER_CHANGE_REASONS = {
+    "team_transfer": "team transfer (model A: to a CIN or Children in Care team)",
+    "permanence": "permanence plan (model B: CAST to Children in Care team)",
+    "leaving_care": "leaving care (to the Care Leavers team)",
+    "worker_left": "worker left",
+    "cover_ended": "agency cover ended",
+    "absence": "worker's long absence",
+    "absence_over": "worker back from absence",
+    "rebalancing": "workload rebalancing",
+}
 
 #: Events that open a child's case (the first event of every journey).
 CASE_OPENING = frozenset({Event.REFERRAL_RECEIVED, Event.CASE_LOADED, Event.UASC_ARRIVED})

@@ -78,16 +78,21 @@ KNOBS: list[Knob] = [
     Knob("care.p_sgo", "*", 0.5, 1.6, "chance of special guardianship (multiplier on every age band)"),
     Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),
     Knob("initial.cla_children", None, 1000, 1200, "children looked after when the run starts (before warm-up)"),
-    Knob("teams.reallocation_rate", None, 0.0, 1.5, "changes of worker within a team, per journey-year"),
-    Knob("teams.reallocation_p", None, 0.05, 0.6, "reallocation at a stage change"),
-    Knob("workforce.turnover_permanent", None, 0.10, 0.20, "permanent social workers' leaving rate"),
+    # continuity: each cause of a change of worker (model.allocation), fitted to the baseline's
+    # case-file sample (model A) only through the distribution of workers per journey
+    Knob("workforce.turnover_permanent", None, 0.125, 0.175, "permanent social workers' leaving rate (DfE: Hampshire "
+         "12.5% and 17.5% in 2018 and 2017)"),
+    Knob("workforce.absence_rate", None, 0.03, 0.15, "long absences per worker-year"),
+    Knob("workforce.handover_on_joining", None, 0.0, 1.0, "share of the team's mean caseload handed to a joining worker"),
+    Knob("teams.rebalance_over", None, 0.6, 1.6, "caseload (x cap) above which a review moves a worker's newest cases"),
+    Knob("teams.ra_keeps_cin_p", None, 0.0, 0.4, "model A: CIN cases the R&A team keeps"),
 ]
 
 #: The knobs a ``--quick`` calibration fits (the rest keep the scenario's values).
 QUICK_KNOBS = [
     "arrivals.contacts_per_year", "assessment.outcome[strategy_discussion]", "cin.duration[median]",
     "cp.duration[median]", "cin.p_care_no_change", "care.p_return_home[x]", "practice.p_return_no_change",
-    "teams.reallocation_rate",
+    "workforce.handover_on_joining",
 ]
 
 

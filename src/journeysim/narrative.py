@@ -9,11 +9,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .events import WORKER_CHANGE_REASONS
+
 _PHRASES = {
     "ReferralReceived": "referred to children's social care (previous referrals: {count})",
     "CaseLoaded": "already open when the run starts: {outcome}",
     "UascArrived": "arrives as an unaccompanied asylum-seeking child",
-    "WorkerAllocated": "allocated to worker {worker} in {team} ({reason}; they now hold {children})",
+    "WorkerAllocated": "allocated to worker {worker} in {team} ({why}; they now hold {children})",
     "AssessmentStarted": "assessment starts",
     "AssessmentCompleted": "assessment completed: {outcome} ({days} after the referral)",
     "StrategyDiscussionHeld": "strategy discussion: {outcome}",
@@ -49,6 +51,8 @@ def _fields(row: pd.Series) -> dict:
             out[k] = float("nan") if k == "value" else "?"
         else:
             out[k] = int(v) if k in ("count", "worker") else v
+    reason = out.get("reason", "?")
+    out["why"] = "the first allocation" if reason == "new_case" else WORKER_CHANGE_REASONS.get(reason, reason)
     value = out.get("value", float("nan"))
     out["children"], out["days"] = _count(value, "child", "children"), _count(value, "day", "days")
     return out

@@ -89,10 +89,12 @@ class Pool:
         self.file(member)
 
     def discard(self, member, item) -> None:
-        """``member`` gives up ``item``."""
+        """``member`` gives up ``item`` (a member away from the pool may still hold items: they give
+        them up without the pool's load changing)."""
         member.held.discard(item)
-        self.load -= 1
-        self.file(member)
+        if self.has(member):
+            self.load -= 1
+            self.file(member)
 
     # A large pool also keeps its allocation order as a heap of (load / cap, id, filed, member): the
     # least loaded member relative to their cap first, the lowest id on a tie (the order of pick();

@@ -4,21 +4,31 @@ A journey's children are allocated to one worker of a team (the one with most ro
 cap, :meth:`~journeysim.engine.Pool.pick`).  Under a hard cap (``workforce.hard_cap``) a child
 may have to wait for a place; the team serves its waiting list as places free up.
 
-A journey changes worker when:
+Every later change of worker has a cause, and the ``reason`` of its ``WorkerAllocated`` event
+names it:
 
-- it moves on to a plan or into care under operating model A, and is handed to the CIN or
-  Children in Care team (``team_transfer``; :meth:`Allocation.stage_change`);
-- its worker leaves (``worker_left``; :mod:`journeysim.model.workforce`);
-- at a stage change, with chance ``teams.reallocation_p``, or at any time, at rate
-  ``teams.reallocation_rate`` a year, within the team (``reallocation``: absence, workload
-  balancing, reorganisation).
+- ``team_transfer``: the structure of model A.  A journey moving on to a plan goes from the
+  R&A team to a CIN team (unless the R&A team keeps short-term CIN work, with chance
+  ``teams.ra_keeps_cin_p``), and a child entering care to the Children in Care team
+  (:meth:`Allocation.stage_change`).  Under model B the CAST worker keeps the journey.
+- ``permanence``: model B.  A looked-after child whose plan is permanence away from home goes
+  from the CAST worker to the Children in Care team ``teams.permanence_days`` after entering
+  care (:meth:`Allocation.entered_care`).
+- ``leaving_care``: both models.  A looked-after child goes to the Care Leavers team at
+  ``teams.care_leavers_age``.
+- ``worker_left`` and ``cover_ended``: the worker left (turnover), or was an agency worker
+  covering a vacancy whose permanent recruit has arrived (:mod:`journeysim.model.workforce`).
+- ``absence``: the worker's long absence; ``absence_over``: back to them after a short one.
+- ``rebalancing``: a decision with a trigger, under both models: at the team's caseload review
+  (every ``teams.review_days``) a worker over ``teams.rebalance_over`` times their cap hands
+  their newest cases to colleagues with room (:meth:`Allocation.review`), and a worker who
+  joins a team is handed a share of its caseload (:meth:`Allocation.hand_over_to`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..engine import Timers
 from ..scenario import section_type
 from .entities import Case, Child
 from .teams import Team, Worker
@@ -26,10 +36,10 @@ from .teams import Team, Worker
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
-
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type(None, "workforce.hard_cap", "teams.ra_keeps_cin_p", "teams.reallocation_rate",
-                      "teams.reallocation_p")
+Params = section_type(None, "workforce.hard_cap", "workforce.handover_on_joining", "teams.ra_keeps_cin_p",
+                      "teams.permanence_days", "teams.care_leavers_age", "teams.rebalance_over", "teams.review_days",
+                      "care.leaving_age")
 
 
 class Allocation:
@@ -37,10 +47,9 @@ class Allocation:
         self.w = w
         self.p = w.params.allocation
         self.hard_cap = self.p.workforce_hard_cap
-        self.rs = w.streams["workforce"]
-        # the time to each journey's next reallocation: void once it changes worker or closes
-        self.reallocations = Timers(w.env, self._reallocation_due, _still_allocated)
+        self.rs = w.streams["allocation"]
 
+    # ---------------------------------------------------------------- allocation
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
         """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
         worker = team.pick(len(children), None, self.hard_cap)
@@ -59,9 +68,6 @@ class Allocation:
         if reason != "new_case":
             case.handoffs += 1
         case.allocations += 1
-        rate = self.p.teams_reallocation_rate
-        if rate > 0:
-            self.reallocations.set(self.rs.exponential(365.25 / rate), case, case.allocations)
         freed = []
         for child in moving:
             old = child.worker
@@ -69,22 +75,12 @@ class Allocation:
                 old.team.discard(old, child)
                 freed.append(old)
             child.worker = worker
+            child.since = w.env.now
             worker.team.add(worker, child)
             w.worker_allocated(case, child, worker, reason)
         if self.hard_cap:  # places freed by children moving away may let waiting work in
             for team in {id(t): t for t in (c.team for c in freed)}.values():
                 self.serve_waiting(team)
-
-    def _reallocation_due(self, case: Case, allocation: int) -> None:
-        """The journey's worker changes within the team (absence, workload balancing); the timer
-        is void if the case has closed or changed worker since it was drawn."""
-        children = [c for c in case.children if c.worker is not None]
-        if not children:
-            return
-        worker = children[0].worker
-        target = worker.team.pick(len(children), worker, self.hard_cap)
-        if target is not None:
-            self._assign(case, [c for c in children if c.worker is worker], target, "reallocation")
 
     def serve_waiting(self, team: Team) -> None:
         """Allocate the work waiting in ``team`` for a place, first come first served, while places last."""
@@ -116,33 +112,128 @@ class Allocation:
             return
         yield from self.allocate(case, children, team, reason)
 
+    # ---------------------------------------------------------------- the structure of the service
     def stage_change(self, case: Case, children: list[Child], stage: str):
         """Process: what happens to the allocation when a journey moves on to ``stage`` (cin, cp, care).
 
         Under model A, a plan goes to a CIN team (unless the R&A team keeps a CIN case, with
-        chance ``teams.ra_keeps_cin_p``) and care to the Children in Care team.  Otherwise the
-        worker may change within the team (``teams.reallocation_p``)."""
+        chance ``teams.ra_keeps_cin_p``) and care to the Children in Care team (the Care Leavers
+        team for a child of ``teams.care_leavers_age``).  Under model B the worker stays."""
         d = case.district
-        if not children:
-            return
         teams = self.w.teams
-        if teams.model[d] == "A":
-            if stage in ("cin", "cp"):
-                kind = children[0].worker.team.kind if children[0].worker else None
-                stays = kind == "CIN" or (kind == "RA" and stage == "cin" and self.rs.uniform() < self.p.teams_ra_keeps_cin_p)
-                if not stays:
-                    yield from self.allocate(case, children, teams.plan_team(d), "team_transfer")
-                    return
-            elif stage == "care":
-                yield from self.move_to(case, children, teams.care_team(d), "team_transfer")
+        if not children or teams.model[d] != "A":
+            return
+        if stage in ("cin", "cp"):
+            kind = children[0].worker.team.kind if children[0].worker else None
+            stays = kind == "CIN" or (kind == "RA" and stage == "cin" and self.rs.uniform() < self.p.teams_ra_keeps_cin_p)
+            if not stays:
+                yield from self.allocate(case, children, teams.plan_team(d), "team_transfer")
+        elif stage == "care":
+            now = self.w.env.now
+            by_team: dict[int, tuple[Team, list[Child]]] = {}
+            for child in children:
+                team = teams.care_team(d, child.age(now))
+                by_team.setdefault(id(team), (team, []))[1].append(child)
+            for team, group in by_team.values():
+                yield from self.move_to(case, group, team, "team_transfer")
+
+    def entered_care(self, case: Case, child: Child, route: str) -> None:
+        """``child`` has entered care on ``route``: under model B a plan of permanence away from home
+        takes them to the Children in Care team after ``teams.permanence_days``; under both, the
+        Care Leavers team takes them at ``teams.care_leavers_age``."""
+        p = self.p
+        w = self.w
+        episode = child.episodes
+        if p.teams_permanence_days > 0 and route != "returned_home" and w.teams.model[case.district] == "B":
+            w.at(float(p.teams_permanence_days), self._to_care_team, case, child, episode, "CIC", "permanence")
+        if p.teams_care_leavers_age < p.care_leaving_age:
+            w.at((p.teams_care_leavers_age - child.age(w.env.now)) * 365.25, self._to_care_team, case, child, episode,
+                 "CL", "leaving_care")
+
+    def _to_care_team(self, case: Case, child: Child, episode: int, kind: str, reason: str) -> None:
+        """``child`` moves to the district's ``kind`` team, if still in the same episode of care and
+        held by a worker of another kind (permanence: of a CAST team)."""
+        worker = child.worker
+        if not child.in_care or child.episodes != episode or child not in case.children or worker is None:
+            return
+        if worker.team.kind == kind or (kind == "CIC" and worker.team.kind != "CAST"):
+            return
+        team = self.w.teams.by_district[case.district][kind][0]
+        self.w.start(self.allocate(case, [child], team, reason))
+
+    # ---------------------------------------------------------------- a worker gone or back
+    def reallocate_all(self, worker: Worker, team: Team, reason: str) -> list[tuple[Case, Child]]:
+        """``worker`` has left ``team``'s pool: each of their cases not already waiting for a place
+        there is allocated again within the team.  A worker who left lets go of their children at
+        once; an absent worker keeps each on their caseload until it is allocated.  Returns the
+        (case, child) pairs allocated again."""
+        held = sorted(worker.held, key=lambda c: c.id)
+        if not worker.active:
+            worker.held.clear()
+            for child in held:
+                child.worker = None
+        queued = {id(c) for entry in team.waiting for c in entry[1]}
+        by_case: dict[int, tuple[Case, list[Child]]] = {}
+        for child in held:
+            if id(child) not in queued:
+                case = child.family.case
+                by_case.setdefault(case.id, (case, []))[1].append(child)
+        for case, children in by_case.values():
+            self.w.start(self.allocate(case, children, team, reason))
+        return [(case, child) for case, children in by_case.values() for child in children]
+
+    def hand_back(self, worker: Worker, covered: list[tuple[Case, Child]]) -> None:
+        """``worker`` is back from a short absence: the children of ``covered`` still open and still
+        with a colleague in their team go back to them."""
+        by_case: dict[int, tuple[Case, list[Child]]] = {}
+        for case, child in covered:
+            holder = child.worker
+            if child in case.children and holder is not None and holder is not worker and holder.team is worker.team:
+                by_case.setdefault(case.id, (case, []))[1].append(child)
+        for case, children in by_case.values():
+            if not (self.hard_cap and worker.load + len(children) > self.hard_cap):
+                self._assign(case, children, worker, "absence_over")
+
+    # ---------------------------------------------------------------- workload rebalancing
+    def hand_over_to(self, worker: Worker) -> None:
+        """``worker`` has joined their team: they are handed ``workforce.handover_on_joining`` of the
+        team's mean caseload (within their cap), the newest cases of the most loaded colleagues first."""
+        share = self.p.workforce_handover_on_joining
+        others = [x for x in worker.team.workers if x is not worker]
+        if share <= 0 or not others:
+            return
+        target = min(worker.cap, int(share * sum(x.load for x in others) / len(others)))
+        while worker.load < target:
+            donor = max(others, key=lambda x: (x.load / x.cap, -x.id))
+            case, children = _newest_case(donor)
+            if case is None or donor.load <= worker.load or worker.load + len(children) > target:
                 return
-        worker = children[0].worker
-        if worker is not None and self.rs.uniform() < self.p.teams_reallocation_p:
-            target = worker.team.pick(len(children), worker, self.hard_cap)
-            if target is not None:
-                self._assign(case, children, target, "reallocation")
+            self._assign(case, children, worker, "rebalancing")
+
+    def reviews(self):
+        """Process: every ``teams.review_days``, each team's caseload review (:meth:`review`)."""
+        while True:
+            yield float(self.p.teams_review_days)
+            for team in self.w.teams.all():
+                self.review(team)
+
+    def review(self, team: Team) -> None:
+        """A worker over ``teams.rebalance_over`` times their cap hands their newest cases, one at a
+        time, to the colleague with most room, while that colleague stays within their own cap."""
+        limit = self.p.teams_rebalance_over
+        for worker in sorted(team.workers, key=lambda x: (-x.load / x.cap, x.id)):
+            while worker.load > limit * worker.cap:
+                case, children = _newest_case(worker)
+                target = team.pick(len(children), worker, self.hard_cap)
+                if target is None or target.load + len(children) > target.cap:
+                    break
+                self._assign(case, children, target, "rebalancing")
 
 
-def _still_allocated(case: Case, allocation: int) -> bool:
-    """Whether ``case`` is open and has not changed worker since its ``allocation``-th allocation."""
-    return not case.closed and case.allocations == allocation
+def _newest_case(worker: Worker) -> tuple[Case | None, list[Child]]:
+    """The case ``worker`` took on most recently, and its children they hold."""
+    if not worker.held:
+        return None, []
+    newest = max(worker.held, key=lambda c: (c.since, c.id))
+    case = newest.family.case
+    return case, [c for c in case.children if c.worker is worker]

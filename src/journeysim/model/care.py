@@ -120,10 +120,12 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
     p = w.params.care
     while True:
         child.in_care = True
+        child.episodes += 1
         entered = w.env.now
         w.child_event(Event.CARE_ENTERED, case, child, legal_status=legal, reason=reason)
         w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="entry")
         route, length = _route(w, child, reason, rs)
+        w.allocation.entered_care(case, child, route)
         yield from _placements(w, case, child, route, length, rs)
         child.in_care = False
         w.child_event(Event.CARE_LEFT, case, child, reason=route, value=w.env.now - entered)
@@ -192,7 +194,7 @@ def uasc(w: "World", case: "Case", reason: str):
     team's) and is looked after."""
     teams = w.teams
     d = case.district
-    team = teams.intake_team(d) if teams.model[d] == "B" else teams.care_team(d)
+    team = teams.intake_team(d) if teams.model[d] == "B" else teams.care_team(d, case.children[0].age(w.env.now))
     yield from w.allocation.allocate(case, list(case.children), team, "new_case")
     yield from episode(w, case, case.children[0], "uasc_s20", "uasc")
     return None

@@ -32,7 +32,7 @@ class Child:
     """A child.  It refers to its family weakly, so that a family and its children (which the
     family holds) never form a reference cycle: a family nobody needs any more is freed at once."""
 
-    __slots__ = ("id", "_family", "birth", "referrals", "cp_plans", "worker", "in_care")
+    __slots__ = ("id", "_family", "birth", "referrals", "cp_plans", "worker", "since", "in_care", "episodes")
 
     def __init__(self, id: int, family: Family, birth: float, referrals: int = 0, cp_plans: int = 0,
                  worker: "Worker | None" = None, in_care: bool = False) -> None:
@@ -42,7 +42,9 @@ class Child:
         self.referrals = referrals  # referrals so far, including history before the log
         self.cp_plans = cp_plans  # CP plans so far, including history before the log
         self.worker = worker
+        self.since = 0.0  # when their worker took them on
         self.in_care = in_care
+        self.episodes = 0  # episodes of care so far
 
     @property
     def family(self) -> Family:

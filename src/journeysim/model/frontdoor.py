@@ -39,6 +39,7 @@ class FrontDoor:
         """Today's ``contacts`` about families new to the model, each triaged; those sent to the MASH
         are drawn as families (from ``rs``, the arrivals' stream) and screened."""
         w = self.w
+        family_ids = w.ids["family"]  # next(family_ids) is w.new_id("family"), for the commonest event
         for _ in range(contacts):
             outcome = rs.outcome(self.p.frontdoor_triage)
             if outcome == "mash":
@@ -46,7 +47,8 @@ class FrontDoor:
                 w.contact_received(fam.id, outcome, "new_family", len(fam.children))
                 self.mash(fam, known=False)
             else:  # signposted at the front door: the family need not be modelled further
-                w.contact_received(w.new_id("family"), outcome, "new_family", max(1, int(self.p.population_children_per_family.sample(rs))))
+                children = max(1, int(self.p.population_children_per_family.sample(rs)))
+                w.contact_received(next(family_ids), outcome, "new_family", children)
 
     def known_family(self, fam: "Family") -> None:
         """A known family is the subject of a new contact, which goes straight to the MASH (unless the

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Params = section_type(None, "care.leaving_age")
 
 
-#: Stages at which a journey's allocation may change (a handoff under model A, a reallocation):
+#: Stages at which a journey's allocation may change (the handoffs of model A):
 #: see :meth:`journeysim.model.allocation.Allocation.stage_change`.
 HANDOFF_STAGES = ("cin", "cp", "care")
 

@@ -105,6 +105,8 @@ def play(w: world.World, until: float | None = None) -> None:
     w.start(arrivals.contacts(w))
     w.start(arrivals.uasc(w))
     w.start(w.teams.rota())
+    if w.params.allocation.teams_rebalance_over > 0:
+        w.start(w.allocation.reviews())
     w.env.run(until=until if until is not None else w.cal.horizon)
     w.log.close()
     w.dispose()

@@ -52,10 +52,12 @@ def _load(w: "World", case: "Case", stage: str) -> int:
         w.child_event(Event.CASE_LOADED, case, child, outcome=LOADED_AS[stage], count=child.cp_plans)
     d = case.district
     teams = w.teams
-    if teams.model[d] == "B":
+    if stage == "care":  # looked after for a while: their plan is made (model B's permanence, too)
+        case.intake = teams.care_team(d, case.children[0].age(w.env.now))
+    elif teams.model[d] == "B":
         case.intake = teams.intake_team(d)
     else:
-        case.intake = teams.care_team(d) if stage == "care" else teams.plan_team(d)
+        case.intake = teams.plan_team(d)
     w.journeys.start(case, "loaded", stage)
     return len(case.children)
 

@@ -1,16 +1,21 @@
 """Social workers, their teams, and the two operating models that arrange them.
 
-**Operating model A** (to 2017-18) gives each district a Referral & Assessment (R&A) team,
-``teams.cin_teams`` long-term Child in Need teams and a Children in Care team: a journey is
-handed from one to the next as it moves on (see :mod:`journeysim.model.allocation`).
+**Operating model A** (to 2017-18) gives each district a Referral & Assessment (R&A) team and
+``teams.cin_teams`` long-term Child in Need teams: a journey is handed from one to the next as
+it moves on (see :mod:`journeysim.model.allocation`).
 
 **Operating model B**, the Hampshire Approach, gives each district ``teams.cast_teams`` CAST
-teams.  The MASH sends a district's new referrals to one CAST team for a whole week, one week
-in four (``teams.intake_rota``), and the allocated worker keeps the child to the end of the
-journey.  A district switches from A to B on its ``cast_start`` date: its workers move into
-the CAST teams with their children.
+teams in their place.  The MASH sends a district's new referrals to one CAST team for a whole
+week, one week in four (``teams.intake_rota``), and the allocated worker keeps the child to the
+end of the journey, or, for a looked-after child, until a permanence plan takes them to the
+Children in Care team.  A district switches from A to B on its ``cast_start`` date: the R&A and
+CIN teams' workers move into the CAST teams with their children.
 
-Who is in post (recruitment, turnover, agency cover) is :mod:`journeysim.model.workforce`;
+Under both, each district has a **Children in Care team** (looked-after children: under model A
+from entry to care, under model B once their plan is permanence away from home) and a **Care
+Leavers team** (looked-after children from ``teams.care_leavers_age``): 001 s3.2.4.
+
+Who is in post (recruitment, turnover, absence, agency cover) is :mod:`journeysim.model.workforce`;
 who takes which child is :mod:`journeysim.model.allocation`.
 """
 
@@ -43,6 +48,7 @@ class Worker:
     nq_until: float = -1.0  # a newly qualified worker's protected year ends then
     covering: bool = False  # an agency worker covering a vacancy until it is filled
     active: bool = True  # False once they have left
+    absent: bool = False  # on a long absence (out of their team's pool meanwhile)
     held: set = field(default_factory=set)  # the children they hold
     filed: int = 0  # kept by the team (Pool)
     slot: int = -1  # kept by the team (Pool)
@@ -60,9 +66,10 @@ class Team(Pool):
 
     name: str
     district: int
-    kind: str  # RA, CIN, CIC, CAST
+    kind: str  # RA, CIN, CIC, CL (care leavers), CAST
     posts: int
     waiting: list = field(default_factory=list)  # allocations waiting for a place under a hard cap
+    away: list = field(default_factory=list)  # its workers on a long absence, who keep their posts
 
     def __post_init__(self) -> None:
         Pool.__init__(self)
@@ -74,7 +81,8 @@ class Team(Pool):
 
     @property
     def vacancies(self) -> int:
-        return self.posts - sum(1 for w in self.members if not w.covering)
+        """Posts with no permanent worker in them (an absent worker keeps their post)."""
+        return self.posts - sum(1 for w in self.members if not w.covering) - sum(1 for w in self.away if not w.covering)
 
     def join(self, worker: Worker) -> None:
         """``worker`` joins the team with their children."""
@@ -86,7 +94,10 @@ class Team(Pool):
         return self.load / max(1, len(self.members))
 
 
-KINDS = ("RA", "CIN", "CIC", "CAST")
+KINDS = ("RA", "CIN", "CIC", "CL", "CAST")
+
+#: The teams a district's new referrals and plans go to, under each operating model.
+FRONTLINE = {"A": ("RA", "CIN"), "B": ("CAST",)}
 
 
 class Teams:
@@ -104,7 +115,8 @@ class Teams:
             ra = [Team(f"{name}-RA", d, "RA", _posts(p.ra_posts, scale))]
             cin = [Team(f"{name}-CIN{i + 1}", d, "CIN", _posts(p.cin_posts, scale)) for i in range(p.cin_teams)]
             cic = [Team(f"{name}-CIC", d, "CIC", _posts(p.cic_posts, scale))]
-            self.by_district.append({"RA": ra, "CIN": cin, "CIC": cic, "CAST": []})
+            cl = [Team(f"{name}-CL", d, "CL", _posts(p.care_leavers_posts, scale))]
+            self.by_district.append({"RA": ra, "CIN": cin, "CIC": cic, "CL": cl, "CAST": []})
 
     def all(self) -> list[Team]:
         return [t for d in self.by_district for kind in KINDS for t in d[kind]]
@@ -115,6 +127,10 @@ class Teams:
     def district_workers(self, d: int) -> list[Worker]:
         return [x for t in self.district(d) for x in t.workers]
 
+    def frontline(self, d: int) -> list[Team]:
+        """District ``d``'s teams for new referrals and plans: R&A and CIN (model A), CAST (B)."""
+        return [t for kind in FRONTLINE[self.model[d]] for t in self.by_district[d][kind]]
+
     # ---------------------------------------------------------------- the switch to CAST
     def cast_date(self, d: int) -> dt.date | None:
         """The date district ``d`` switches to CAST (None: never); a copy of a district (see
@@ -122,13 +138,14 @@ class Teams:
         return self.p.cast_start_by_district.get(f"D{d % self.p.population_districts + 1}", self.p.cast_start)
 
     def switch_to_cast(self, d: int) -> None:
-        """District ``d`` adopts operating model B: its workers move into CAST teams with their
-        children, and the work waiting for a place is shared between them."""
+        """District ``d`` adopts operating model B: the R&A and CIN teams' workers move into CAST
+        teams with their children (absent workers too, to join when back), and the work waiting
+        for a place is shared between them.  The Children in Care and Care Leavers teams stay."""
         w = self.w
         if self.model[d] == "B":
             return
         name = f"D{d + 1}"
-        old = self.district(d)
+        old = self.frontline(d)
         n = self.p.cast_teams
         total_posts = sum(t.posts for t in old)
         cast = [Team(f"{name}-CAST{i + 1}", d, "CAST", total_posts // n + (1 if i < total_posts % n else 0)) for i in range(n)]
@@ -138,10 +155,14 @@ class Teams:
             team = cast[i % n] if (i // n) % 2 == 0 else cast[n - 1 - i % n]
             team.join(worker)
             w.event(Event.WORKER_MOVED, team=team.name, worker=worker.id, reason="operating_model_change")
+        for i, worker in enumerate(sorted((x for t in old for x in t.away), key=lambda x: x.id)):
+            worker.team = cast[i % n]
+            cast[i % n].away.append(worker)
         for team in old:  # emptied, so that nothing can pick from them or serve them by mistake
             team.empty()
             team.waiting.clear()
-        self.by_district[d] = {"RA": [], "CIN": [], "CIC": [], "CAST": cast}
+            team.away.clear()
+        self.by_district[d].update({"RA": [], "CIN": [], "CAST": cast})
         self.model[d] = "B"
         for i, entry in enumerate(waiting):
             cast[i % n].waiting.append(entry)
@@ -174,9 +195,10 @@ class Teams:
         """Model A: the long-term CIN team with the most room."""
         return min(self.by_district[d]["CIN"], key=lambda t: (t.per_worker(), t.name))
 
-    def care_team(self, d: int) -> Team:
-        """Model A: the district's Children in Care team."""
-        return self.by_district[d]["CIC"][0]
+    def care_team(self, d: int, age: float) -> Team:
+        """The team for a looked-after child of ``age`` in district ``d``: the Children in Care
+        team, or the Care Leavers team from ``teams.care_leavers_age``."""
+        return self.by_district[d]["CL" if age >= self.p.care_leavers_age else "CIC"][0]
 
     def rota(self):
         """Process: each Monday, name the CAST team taking each model-B district's new referrals."""

@@ -1,10 +1,12 @@
-"""Who is in post: staffing at the start, turnover, recruitment, agency cover, newly qualified
-workers' protected year, recruitment drives and freezes.
+"""Who is in post: staffing at the start, turnover, long absences, recruitment, agency cover, newly
+qualified workers' protected year, recruitment drives and freezes.
 
 A post left by a permanent worker is vacated: it may be covered by an agency worker after
 ``workforce.agency_delay`` until a permanent recruit arrives after
-``workforce.recruitment_delay`` (the cover then ends).  A worker who leaves hands their
-children back to their team, to be allocated again (a change of worker for each child).
+``workforce.recruitment_delay`` (the cover then ends).  A worker who leaves, or goes on a long
+absence, hands their children back to their team, to be allocated again (a change of worker
+for each child: :mod:`journeysim.model.allocation`); a worker who joins a team is handed a
+share of its caseload.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ..events import Event
 from ..scenario import section_type
-from .entities import Case, Child
 from .teams import Team, Worker
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +32,7 @@ class Workforce:
         self.w = w
         self.p = w.params.workforce
         self.rs = w.streams["workforce"]
+        self.absences = w.streams["absence"]  # its own stream: absence on or off leaves the other draws as they were
         self._next_id = 1
         self._pressure = (-1, 0.0)  # (day, value): the county's pressure, computed once a day
 
@@ -65,12 +67,16 @@ class Workforce:
         rate = p.turnover_agency if kind == "agency" else p.turnover_permanent
         if rate > 0:
             w.at(self.rs.exponential(365.25 / rate), self.leave, worker, "turnover")
+        self._next_absence(worker)
         w.allocation.serve_waiting(team)
+        w.allocation.hand_over_to(worker)
         return worker
 
     def _end_nq_year(self, worker: Worker) -> None:
-        if worker.active:
-            worker.cap = self.p.soft_cap
+        if not worker.active:
+            return
+        worker.cap = self.p.soft_cap
+        if not worker.absent:  # else filed with the new cap on their return
             worker.team.file(worker)
             self.w.allocation.serve_waiting(worker.team)
 
@@ -82,20 +88,52 @@ class Workforce:
         w = self.w
         worker.active = False
         team = worker.team
-        team.leave(worker)
+        if worker.absent:  # out of the team's pool already, their children with colleagues
+            team.away.remove(worker)
+        else:
+            team.leave(worker)
         w.event(Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind, reason=reason, count=worker.load)
-        held = sorted(worker.held, key=lambda c: c.id)
-        worker.held.clear()
-        by_case: dict[int, tuple[Case, list[Child]]] = {}
-        for child in held:
-            child.worker = None
-            case = child.family.case
-            by_case.setdefault(case.id, (case, []))[1].append(child)
-        for case, children in by_case.values():
-            w.start(w.allocation.allocate(case, children, team, "worker_left"))
+        w.allocation.reallocate_all(worker, team, "cover_ended" if reason == "cover_ended" else "worker_left")
         if reason == "turnover" and not worker.covering:
             w.event(Event.POST_VACATED, team=team.name)
             self._start_recruitment(team.district, self.p.p_newly_qualified_recruit, cover=True)
+
+    # ---------------------------------------------------------------- long absence
+    def _next_absence(self, worker: Worker) -> None:
+        rate = self.p.absence_rate
+        if rate > 0:
+            self.w.at(self.absences.exponential(365.25 / rate), self._absent, worker)
+
+    def _absent(self, worker: Worker) -> None:
+        """A long absence starts: the worker leaves their team's pool for its length, and their
+        children are allocated again within the team."""
+        if not worker.active or worker.absent:
+            return
+        w = self.w
+        length = self.p.absence_length.sample(self.absences)
+        worker.absent = True
+        team = worker.team
+        team.leave(worker)
+        team.away.append(worker)
+        w.event(Event.WORKER_ABSENT, team=team.name, worker=worker.id, count=worker.load, value=length)
+        covered = w.allocation.reallocate_all(worker, team, "absence")
+        w.at(length, self._back, worker, covered if length <= self.p.absence_handback_days else [])
+
+    def _back(self, worker: Worker, covered: list) -> None:
+        """The worker is back from a long absence, perhaps in a new team (the switch to CAST), and takes
+        back the children of ``covered`` that are still with the colleague who covered them."""
+        if not worker.active:
+            return
+        w = self.w
+        team = worker.team
+        team.away.remove(worker)
+        worker.absent = False
+        team.join(worker)
+        w.event(Event.WORKER_RETURNED, team=team.name, worker=worker.id)
+        w.allocation.hand_back(worker, covered)
+        w.allocation.serve_waiting(team)
+        w.allocation.hand_over_to(worker)
+        self._next_absence(worker)
 
     # ---------------------------------------------------------------- recruitment
     def _start_recruitment(self, district: int, nq_share: float, cover: bool) -> None:
@@ -141,10 +179,11 @@ class Workforce:
             w.at(end - w.env.now + self.p.recruitment_delay.sample(self.rs), self._recruit, district, nq, ends_cover)
 
     def add_posts(self, posts: int, nq_share: float) -> None:
-        """A recruitment drive: new posts spread over districts, recruited after the usual delay."""
+        """A recruitment drive: new posts spread over districts' frontline teams (R&A and CIN, or
+        CAST), recruited after the usual delay."""
         for i in range(posts):
             d = i % self.w.districts
-            team = min(self.w.teams.district(d), key=lambda t: (t.posts, t.name))
+            team = min(self.w.teams.frontline(d), key=lambda t: (t.posts, t.name))
             team.posts += 1
             self._start_recruitment(d, nq_share, cover=False)
 

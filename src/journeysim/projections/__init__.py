@@ -12,7 +12,8 @@ run 1 April - 31 March and are labelled ``"2014-15"``; stocks are taken at the e
 * :func:`caseload_series` -- each worker's caseload at the start of each period
 * :func:`journeys` -- one row per child journey
 * :func:`child_events` -- one child's events (``journeysim trace``)
-* :func:`social_workers_distribution` -- workers per closed journey, for 000 Table 9
+* :func:`social_workers_distribution` -- workers per journey closed in a window, for 000 Table 9
+* :func:`handoffs_by_reason` -- changes of worker by reason and year
 * :func:`stock_series` -- the stocks at each of many dates
 * :func:`transitions`, :func:`transition_counts` -- steps along the pathway graph's edges
 * :func:`intake_by_week` -- referrals received by each team each week
@@ -25,7 +26,7 @@ the tests check them against until it is removed.
 from ._frame import as_frame
 from .caseload import caseload_series, caseloads_at
 from .flows import intake_by_week, transition_counts, transitions
-from .journeys import child_events, journeys, social_workers_distribution
+from .journeys import child_events, handoffs_by_reason, journeys, social_workers_distribution
 from .logs import Logs
 from .measures import MEASURES, measures
 from .stocks import stock_series, stocks_at
@@ -39,6 +40,7 @@ __all__ = [
     "caseload_series",
     "caseloads_at",
     "child_events",
+    "handoffs_by_reason",
     "hub_waits",
     "intake_by_week",
     "journeys",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from ..events import CASE_OPENING, Event
-from .logs import CHILD, EVENT, JOURNEY, Logs
+from ..events import CASE_OPENING, WORKER_CHANGE_REASONS, Event
+from .logs import CHILD, EVENT, JOURNEY, Logs, fy
 
 #: Bands of the number of social workers a journey had (000 Table 9).
 WORKER_BANDS = ["1", "2", "3", "4", "5+"]
@@ -108,6 +108,28 @@ def social_workers_distribution(log, start_date, end_date) -> pd.Series:
     """
     shares = worker_shares(Logs.of(log), {"": (start_date, end_date)})
     return pd.Series(shares["pct"].fill_null(float("nan")).to_numpy(), index=pd.Index(WORKER_BANDS), name="pct")
+
+
+def handoff_frame(logs: Logs, years: list[int]) -> pl.DataFrame:
+    """:func:`handoffs_by_reason` with ``rep``."""
+    moves = logs.rows(Event.WORKER_ALLOCATED).filter(pl.col("reason").ne_missing("new_case"))
+    moves = moves.select("rep", fy(), reason=pl.col("reason").cast(pl.String)).filter(pl.col("fy").is_in(years))
+    counts = moves.group_by("rep", "fy", "reason").agg(changes=pl.len().cast(pl.Int64)).collect()
+    seen = set(counts["reason"].drop_nulls())
+    reasons = [*WORKER_CHANGE_REASONS, *sorted(seen - set(WORKER_CHANGE_REASONS))]
+    grid = logs.rep_frame().join(pl.DataFrame({"fy": years}, schema={"fy": pl.Int32}), how="cross")
+    grid = grid.join(pl.DataFrame({"reason": reasons}), how="cross")
+    out = grid.join(counts.with_columns(pl.col("fy").cast(pl.Int32)), on=["rep", "fy", "reason"], how="left")
+    return out.select("rep", year=pl.col("fy").cast(pl.Int64), reason="reason", changes=pl.col("changes").fill_null(0))
+
+
+def handoffs_by_reason(log, years: list[int]) -> pd.DataFrame:
+    """Changes of a child's worker in each financial year (by the date of the change), by reason:
+    every ``WorkerAllocated`` but a journey's first (``new_case``).  One row per year and reason
+    of :data:`journeysim.events.WORKER_CHANGE_REASONS` (any other reason after them, in order of
+    name): ``year`` (start year), ``reason``, ``changes``."""
+    logs = Logs.of(log)
+    return logs.answer(handoff_frame(logs, years))
 
 
 def child_events(log, child_id: int) -> pd.DataFrame:

@@ -42,8 +42,9 @@ FAN_MEASURES = [
     ("hub_starts", "Families starting hub support", "families a year", 0),
 ]
 
-_KINDS = ["RA", "CIN", "CIC", "CAST"]
-_KIND_NAMES = {"RA": "Referral & Assessment", "CIN": "Child in Need", "CIC": "Children in Care", "CAST": "CAST"}
+_KINDS = ["RA", "CIN", "CIC", "CL", "CAST"]
+_KIND_NAMES = {"RA": "Referral & Assessment", "CIN": "Child in Need", "CIC": "Children in Care", "CL": "Care Leavers",
+               "CAST": "CAST"}
 
 
 def _figure(key: str, title: str, caption: str, alt: str, table_: pd.DataFrame, fig) -> ReportFigure:
@@ -172,6 +173,18 @@ def workers_figure(proj: Projected, observed: pd.DataFrame) -> ReportFigure:
     return _figure("workers", "Social workers per journey", caption, alt, table_, draw.workers_chart(table_))
 
 
+def handoffs_figure(proj: Projected) -> ReportFigure:
+    table_ = data.handoffs_table(proj.handoffs)
+    last = table_[table_["year"] == proj.labels[-1]].sort_values("mean", ascending=False)
+    alt = (f"Stacked bar chart of changes of a child's social worker a year, by reason; in {proj.labels[-1]}: " +
+           "; ".join(f"{r} {number(v, 0)}" for r, v in zip(last["reason"], last["mean"])) + ".")
+    caption = ("Changes of a child's social worker in each financial year, by cause, mean over replications "
+               "(every allocation but a journey's first). Under model A a journey is handed from the R&A team "
+               "to a CIN team and into the Children in Care team; under model B the CAST worker keeps it, and "
+               "the other causes (a worker leaving or absent, workload rebalancing, the care teams) remain.")
+    return _figure("handoffs", "Changes of social worker, by cause", caption, alt, table_, draw.handoffs_chart(table_))
+
+
 def costs_figure(costs: pd.DataFrame, years: list[str]) -> ReportFigure:
     table_ = data.cost_table(costs, years)
     totals = table_.groupby("year", sort=False)["mean"].sum()
@@ -191,7 +204,7 @@ def figures(results: Results, proj: Projected, observed: pd.DataFrame) -> list[R
     intake = intake_figure(proj)
     if intake is not None:
         out.append(intake)
-    out += [waits_figure(proj), workers_figure(proj, observed)]
+    out += [waits_figure(proj), workers_figure(proj, observed), handoffs_figure(proj)]
     if results.costs is not None:
         out.append(costs_figure(results.costs, years))
     return out
@@ -315,6 +328,11 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
         table(workers.pivot(index="band", columns="window", values="mean")[list(dict.fromkeys(workers["window"]))]
               .reset_index().rename(columns={"band": "workers"}),
               "% of closed journeys with a plan, by number of social workers", {c: ".1f" for c in workers["window"].unique()}),
+        by_key["handoffs"].html(),
+        table(by_key["handoffs"].data.pivot(index="reason", columns="year", values="mean")
+              .reindex(list(dict.fromkeys(by_key["handoffs"].data["reason"]))).reset_index(),
+              "Changes of social worker a year, by cause (mean over replications)",
+              {y: ",.0f" for y in by_key["handoffs"].data["year"].unique()}),
     ))
     sections.append(_costs_section(results, by_key.get("costs")))
     if other is not None:

@@ -18,7 +18,7 @@ from ..progress import progress_bar
 from ..projections import Logs, allocation_waits, hub_waits, intake_by_week, transition_counts
 from ..projections.caseload import caseload_frame
 from ..projections._frame import fy_of
-from ..projections.journeys import JOURNEY_EVENTS, journey_table, worker_shares
+from ..projections.journeys import JOURNEY_EVENTS, handoff_frame, journey_table, worker_shares
 from ..projections.logs import to_pandas
 from ..results.reader import Results
 from ..scenario import reported_years
@@ -43,6 +43,7 @@ class Projected:
     hub_waits: pd.DataFrame
     worker_shares: pd.DataFrame
     windows: dict[str, tuple[dt.date, dt.date]]
+    handoffs: pd.DataFrame  # rep, year, reason, changes
 
     @property
     def labels(self) -> list[str]:
@@ -71,7 +72,7 @@ def project(results: Results) -> Projected:
     time (:meth:`journeysim.projections.Logs.batches`), each projection one query over them."""
     years = reported_years(results.scenario)
     windows = journey_windows(years)
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tr", "cl", "aw", "hw", "ws")}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tr", "cl", "aw", "hw", "ws", "ho")}
     logs = results.logs()
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
         for batch in logs.batches():
@@ -82,6 +83,7 @@ def project(results: Results) -> Projected:
             parts["aw"].append(_with_year(allocation_waits(batch), "referred", years))
             parts["hw"].append(_with_year(hub_waits(batch), "date", years))
             parts["ws"].append(to_pandas(worker_shares(batch, windows, journeys)))
+            parts["ho"].append(to_pandas(handoff_frame(batch, years)))
             bar.update(len(batch.reps))
     first = Logs.files({results.reps[0]: results.log_path(results.reps[0])})
     return Projected(
@@ -93,4 +95,5 @@ def project(results: Results) -> Projected:
         hub_waits=pd.concat(parts["hw"], ignore_index=True),
         worker_shares=pd.concat(parts["ws"], ignore_index=True),
         windows=windows,
+        handoffs=pd.concat(parts["ho"], ignore_index=True),
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..calendar import fy_label
+from ..events import WORKER_CHANGE_REASONS
 from ..projections.journeys import WORKER_BANDS
 
 #: Quantiles of the fan charts: the 90% and 50% intervals across replications.
@@ -53,7 +55,7 @@ def pathway_flows(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def team_kind(team: pd.Series) -> pd.Series:
-    """``D3-CIN2`` -> ``CIN``: the kind of team (RA, CIN, CIC, CAST)."""
+    """``D3-CIN2`` -> ``CIN``: the kind of team (RA, CIN, CIC, CL, CAST)."""
     return team.str.split("-").str[1].str.rstrip("0123456789")
 
 
@@ -123,6 +125,18 @@ def workers_per_journey(shares: pd.DataFrame, observed: pd.Series | None) -> pd.
         rows = sim[sim["window"] == window].set_index("band").reindex(WORKER_BANDS)
         parts.append(rows.drop(columns="window").rename_axis("band").reset_index().assign(window=window))
     return pd.concat(parts, ignore_index=True)[["window", "band", "mean", "low", "high"]]
+
+
+def handoffs_table(handoffs: pd.DataFrame) -> pd.DataFrame:
+    """Mean changes of worker per year over replications, by reason: ``year`` (a label),
+    ``reason`` (in words, in :data:`journeysim.events.WORKER_CHANGE_REASONS` order), ``mean``,
+    ``low`` and ``high`` (range over replications); reasons no replication had are left out."""
+    g = handoffs.groupby(["year", "reason"], sort=False)["changes"]
+    out = g.agg(mean="mean", low="min", high="max").reset_index()
+    out = out[out.groupby("reason")["high"].transform("max") > 0]
+    out["year"] = out["year"].map(fy_label)
+    out["reason"] = out["reason"].map(lambda r: WORKER_CHANGE_REASONS.get(r, r))
+    return out.reset_index(drop=True)
 
 
 def cost_table(costs: pd.DataFrame, years: list[str]) -> pd.DataFrame:

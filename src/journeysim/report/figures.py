@@ -293,6 +293,25 @@ def workers_chart(data: pd.DataFrame) -> Figure:
     return fig
 
 
+def handoffs_chart(data: pd.DataFrame) -> Figure:
+    """Mean changes of worker a year, stacked by reason."""
+    years = list(dict.fromkeys(data["year"]))
+    grid = data.pivot(index="year", columns="reason", values="mean").reindex(years)
+    grid = grid[list(dict.fromkeys(data["reason"]))]
+    fig = new_figure(8, 3.4)
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(grid))
+    for i, reason in enumerate(grid.columns):
+        values = grid[reason].fillna(0).to_numpy()
+        ax.bar(grid.index, values, bottom=bottom, color=SERIES[i % len(SERIES)], label=reason,
+               edgecolor="white", linewidth=0.4)
+        bottom += values
+    ax.set_ylabel("changes of worker a year")
+    _style(ax)
+    ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    return fig
+
+
 def costs_chart(data: pd.DataFrame) -> Figure:
     """Mean cost by year, stacked by component."""
     grid = data.pivot(index="year", columns="component", values="mean").reindex(list(dict.fromkeys(data["year"])))

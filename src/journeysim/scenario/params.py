@@ -180,7 +180,17 @@ TEAMS: dict[str, Param] = {
     "teams.ra_posts": _p(9, "int", "Social worker posts in each district's Referral & Assessment team (model A).", "posts", 1, 500),
     "teams.cin_teams": _p(2, "int", "Long-term CIN teams per district (model A; 003 lists 17 county-wide).", "teams", 1, 20),
     "teams.cin_posts": _p(12, "int", "Posts in each CIN team (model A).", "posts", 1, 500),
-    "teams.cic_posts": _p(9, "int", "Posts in each district's Children in Care team (model A).", "posts", 1, 500),
+    "teams.cic_posts": _p(7, "int", "Posts in each district's Children in Care team, under both operating models (model B "
+                          "keeps it beside the CAST teams: 001 s3.2.4). Its looked-after children move to the Care "
+                          "Leavers team at teams.care_leavers_age.", "posts", 1, 500),
+    "teams.care_leavers_posts": _p(2, "int", "Posts in each district's Care Leavers team, under both operating models (001 "
+                                   "s3.2.4). With teams.cic_posts, the 9 posts per district the Children in Care team "
+                                   "had in earlier versions (judgement: about one looked-after child in eight is 16 "
+                                   "or 17).", "posts", 1, 500),
+    "teams.care_leavers_age": _p(17.5, "float", "Age at which a looked-after child moves to the Care Leavers team (both "
+                                 "models), so that their leaving-care worker knows them before 18; 18 or more: never. "
+                                 "Judgement: a personal adviser and pathway plan are due from 16 (Children (Leaving "
+                                 "Care) Act 2000), and authorities hand over between 16 and 18.", "years", 0, 21),
     "teams.cast_teams": _p(4, "int", "CAST teams per district (model B); the intake rota is one week in this many.", "teams", 1, 12),
     "teams.intake_rota": _p([], "rota", "Model B intake rota: one list of CAST team numbers (1..teams.cast_teams) per week "
                             "of the cycle, repeating; a district's new referrals that week go to the listed team with the "
@@ -191,10 +201,19 @@ TEAMS: dict[str, Param] = {
                                        "Per-district switch dates overriding teams.cast_start (the 2017 pilot district)."),
     "teams.ra_keeps_cin_p": _p(0.12, "prob", "Model A: chance the R&A team keeps a case that goes on to a CIN plan "
                                "(short-term work) instead of handing it to a CIN team."),
-    "teams.reallocation_rate": _p(0.3, "float", "Rate at which an allocated journey changes worker within the team for reasons "
-                                  "other than a stage change or the worker leaving (absence, workload balancing, "
-                                  "reorganisation); 0 for none.", "1/year", 0, 10),
-    "teams.reallocation_p": _p(0.35, "prob", "Chance of a reallocation within the team at each stage change of a journey."),
+    "teams.permanence_days": _p(182, "int", "Model B: days after a child enters care at which, if their plan is permanence "
+                                "away from home (any route out of care but a return home) and they are still looked "
+                                "after, the CAST worker hands them to the Children in Care team; a child going home "
+                                "stays with the CAST worker (000 Q4: a sizeable share leave care still held by CAST). "
+                                "Judgement from the 26 weeks the Public Law Outline allows for care proceedings; 0: "
+                                "never (the CAST worker keeps every looked-after child).", "days", 0, 3650),
+    "teams.rebalance_over": _p(1.2, "float", "Workload rebalancing at a team's caseload review: a worker whose caseload is "
+                               "more than this multiple of their cap (workforce.soft_cap, or workforce.nq_cap in the "
+                               "protected first year) hands their newest cases to colleagues with room below their own "
+                               "cap until they are back at or under it. Both operating models. Judgement; 0: no "
+                               "rebalancing.", "x cap", 0, 10),
+    "teams.review_days": _p(28, "int", "Days between a team's caseload reviews (monthly supervision: judgement).", "days",
+                            1, 365),
 }
 
 # --- workforce ------------------------------------------------------------------------------------
@@ -212,6 +231,23 @@ WORKFORCE: dict[str, Param] = {
     "workforce.nq_days": _p(365, "int", "Length of the protected newly qualified year.", "days", 1, 3650),
     "workforce.soft_cap": _p(30, "int", "Caseload at which allocation prefers other workers (never refused).", "children", 1, 500),
     "workforce.hard_cap": _p(0, "int", "Caseload a worker may never exceed; new work waits for a place (0 = no hard cap).", "children", 0, 500),
+    "workforce.handover_on_joining": _p(0.5, "prob", "A worker who joins a team (a recruit, an agency worker covering a "
+                                        "vacancy, a worker back from a long absence) is handed this share of the team's "
+                                        "mean caseload, within their cap, from the colleagues with the most children "
+                                        "(their newest cases first): workload rebalancing on arrival. Judgement; 0: "
+                                        "none."),
+    "workforce.absence_rate": _p(0.08, "float", "Long absences (sickness of four weeks or more, parental leave) per worker-year; "
+                                 "the absent worker's children are allocated again within the team. Hampshire lost 3.4% "
+                                 "and 2.6% of working days to sickness (DfE workforce, 2017 and 2018); long-term spells "
+                                 "are about two fifths of days lost in the public sector, some 0.05 spells a worker-year "
+                                 "at about 50 working days each, and parental leave adds some 0.03 (judgement). 0: "
+                                 "none.", "1/year", 0, 5),
+    "workforce.absence_length": _p(_ln(60.0, 300.0), "dist", "Length of a long absence (calendar days; parental leave is "
+                                   "the long tail).", "days"),
+    "workforce.absence_handback_days": _p(42, "int", "A worker back within this many days of the start of their absence takes "
+                                          "back the children still open and still held by the colleague who covered "
+                                          "them (for a while); after a longer absence the children stay (for good). "
+                                          "Judgement.", "days", 0, 3650),
     "workforce.drives": _p([{"date": dt.date(2019, 1, 15), "posts": 65, "nq_share": 0.8}], "drives",
                            "Recruitment drives: extra posts created on a date (spread over districts), with the newly "
                            "qualified share of their recruits (2019: +64.76 net FTE, 78.4 of 98.8 recruits newly qualified)."),

@@ -7,7 +7,7 @@ replications in one query), which gives the same numbers; kept only as the refer
 
 from .caseload import caseload_series, caseloads_at
 from .flows import intake_by_week, transition_counts, transitions
-from .journeys import child_events, journeys, social_workers_distribution
+from .journeys import child_events, handoffs_by_reason, journeys, social_workers_distribution
 from .measures import measures
 from .stocks import stock_series, stocks_at
 from .waits import allocation_waits, hub_waits, queue_lengths
@@ -17,6 +17,7 @@ __all__ = [
     "caseload_series",
     "caseloads_at",
     "child_events",
+    "handoffs_by_reason",
     "hub_waits",
     "intake_by_week",
     "journeys",

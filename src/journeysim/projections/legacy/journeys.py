@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...events import CASE_OPENING, Event
-from .._frame import JOURNEY, as_frame, of, timestamp
+from ...events import CASE_OPENING, WORKER_CHANGE_REASONS, Event
+from .._frame import JOURNEY, as_frame, fy_of, of, timestamp
 
 #: Bands of the number of social workers a journey had (000 Table 9).
 WORKER_BANDS = ["1", "2", "3", "4", "5+"]
@@ -83,6 +83,21 @@ def social_workers_distribution(log, start_date, end_date) -> pd.Series:
     shares = worker_band(pop["workers"]).value_counts().reindex(WORKER_BANDS, fill_value=0)
     total = shares.sum()
     return (100.0 * shares / total if total else shares * float("nan")).astype(float).rename("pct")
+
+
+def handoffs_by_reason(log, years: list[int]) -> pd.DataFrame:
+    """Changes of a child's worker in each financial year (by the date of the change), by reason:
+    every ``WorkerAllocated`` but a journey's first (``new_case``).  One row per year and reason
+    of :data:`journeysim.events.WORKER_CHANGE_REASONS` (any other reason after them, in order of
+    name): ``year`` (start year), ``reason``, ``changes``."""
+    df = as_frame(log)
+    moves = of(df, Event.WORKER_ALLOCATED)
+    moves = moves[moves["reason"] != "new_case"]
+    fy = fy_of(moves["date"]).rename("year")
+    counts = moves[fy.isin(years)].groupby([fy[fy.isin(years)], "reason"]).size()
+    reasons = [*WORKER_CHANGE_REASONS, *sorted(set(moves["reason"]) - set(WORKER_CHANGE_REASONS))]
+    index = pd.MultiIndex.from_product([years, reasons], names=["year", "reason"])
+    return counts.reindex(index, fill_value=0).rename("changes").reset_index()
 
 
 def child_events(log, child_id: int) -> pd.DataFrame:
