@@ -1,5 +1,8 @@
 """The projections on Polars give what the pandas ones they replaced gave (journeysim.projections.legacy),
-on the logs of a small run: the same numbers, row for row.  Kept until the legacy code is removed."""
+on the logs of a small run: the same numbers, row for row.  Kept until the legacy code is removed.
+
+One documented exception: hub_wait_days_mean is now the mean of exactly summed waits (math.fsum), where
+pandas rounded as it summed, so the two may differ in the last binary digit."""
 
 from __future__ import annotations
 
@@ -42,16 +45,23 @@ def same(got: pd.DataFrame | pd.Series, expected: pd.DataFrame | pd.Series) -> N
         assert a.tolist() == b.tolist(), col
 
 
-def test_measures_are_the_legacy_measures_exactly(run):
+def same_measures(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same measures: exactly, but for hub_wait_days_mean, to the last binary digit or so."""
+    waits = expected["measure"].eq("hub_wait_days_mean").to_numpy()
+    same(got[~waits], expected[~waits])
+    assert got[waits]["value"].to_numpy() == pytest.approx(expected[waits]["value"].to_numpy(), rel=1e-13, nan_ok=True)
+
+
+def test_measures_are_the_legacy_measures(run):
     results, paths, frames = run
     years = reported_years(results.scenario)
     for rep, df in frames.items():
         expected = legacy.measures(df, years)
-        same(new.measures(paths[rep], years), expected)
-        same(new.measures(df, years), expected)
+        same_measures(new.measures(paths[rep], years), expected)
+        same_measures(new.measures(df, years), expected)
     every = new.measures(Logs.files(paths), years)
     stacked = pd.concat([legacy.measures(df, years).assign(rep=rep) for rep, df in frames.items()])
-    same(every, stacked[["rep", "measure", "year", "value"]])
+    same_measures(every, stacked[["rep", "measure", "year", "value"]])
 
 
 def test_stocks_caseloads_and_queues_are_the_legacy_ones(run):

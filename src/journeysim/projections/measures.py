@@ -187,16 +187,17 @@ def _hubs(ev: pl.LazyFrame) -> pl.LazyFrame:
     of HubSupportStarted, one per case_id and year of start (its first)."""
     started = EVENT == Event.HUB_SUPPORT_STARTED.value
     hubs = ev.filter(EVENT.is_in([Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value]))
-    first = hubs.group_by("rep", fy(), "event", "case_id").agg(pl.col("value").first())
+    first = hubs.group_by("rep", fy(), "event", "case_id", maintain_order=True).agg(pl.col("value").first())
     return first.group_by(_YEAR).agg(
         hub_referrals=_n(EVENT == Event.HUB_REFERRED.value),
         hub_starts=_n(started),
         _waits=pl.col("value").filter(started),
-    ).with_columns(hub_wait_days_mean=pl.col("_waits").map_elements(_exact_mean, return_dtype=pl.Float64))
+    ).with_columns(hub_wait_days_mean=pl.col("_waits").map_elements(_mean, return_dtype=pl.Float64))
 
 
-def _exact_mean(values: pl.Series) -> float | None:
-    """The mean of ``values`` summed exactly (math.fsum), whatever order they come in; None for none."""
+def _mean(values: pl.Series) -> float | None:
+    """The mean of ``values`` summed exactly (math.fsum), so that it does not depend on the order they come
+    in; None for none.  (The pandas projections' mean could differ from it in the last binary digit.)"""
     return math.fsum(values) / len(values) if len(values) else None
 
 
