@@ -10,7 +10,7 @@ import pandas as pd
 import polars as pl
 
 from ..events import CASE_OPENING, WORKER_CHANGE_REASONS, Event
-from .logs import CHILD, EVENT, JOURNEY, Logs, fy
+from .logs import EVENT, JOURNEY, Logs, fy
 
 #: Bands of the number of social workers a journey had (000 Table 9).
 WORKER_BANDS = ["1", "2", "3", "4", "5+"]
@@ -27,7 +27,7 @@ _PLANS = [Event.CIN_PLAN_STARTED.value, Event.CP_PLAN_STARTED.value]
 def journey_table(rows: pl.LazyFrame, in_order: bool = False) -> pl.LazyFrame:
     """One row per journey among ``rows`` (events of child journeys as :meth:`Logs.read` gives them,
     all of a journey's :data:`JOURNEY_EVENTS` at least), in order of first row when ``in_order``:
-    ``rep``, ``journey``, ``case_id``, ``child_id``, ``child`` and
+    ``rep``, ``journey``, ``case_id``, ``child_id`` and
 
     ``opened`` and ``opening``: the date and name of its first opening event; ``referred``: the
     date of its first ``ReferralReceived``; ``closed``, ``closing_reason``: its first ``CaseClosed``;
@@ -39,12 +39,12 @@ def journey_table(rows: pl.LazyFrame, in_order: bool = False) -> pl.LazyFrame:
     if not in_order:  # grouped as contiguous runs of rows, which takes a third less memory than hashing
         child = child.sort(JOURNEY, maintain_order=True)
     return child.group_by(JOURNEY, maintain_order=in_order).agg(
-        pl.col("rep", "case_id", "child_id", CHILD).first(),
+        pl.col("rep", "case_id", "child_id").first(),
         opened=pl.col("date").filter(opening).first(),
-        opening=EVENT.filter(opening).first().cast(pl.String),
+        opening=EVENT.filter(opening).first(),
         referred=pl.col("date").filter(EVENT == Event.REFERRAL_RECEIVED.value).first(),
         closed=pl.col("date").filter(closing).first(),
-        closing_reason=pl.col("reason").filter(closing).first().cast(pl.String),
+        closing_reason=pl.col("reason").filter(closing).first(),
         positive_change=(pl.col("count").filter(closing).first() == 1).fill_null(False),
         had_plan=EVENT.is_in(_PLANS).any(),
         workers=pl.col("worker").filter(allocated).drop_nulls().n_unique().cast(pl.Int64),
