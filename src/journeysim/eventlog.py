@@ -367,16 +367,21 @@ def _schema_version(schema: pa.Schema, path: Path) -> int:
     return int(raw)
 
 
-def read_log(path: str | Path) -> pa.Table:
-    """Read an event log, checking and upcasting its schema version."""
+def _opened(path: str | Path, read):
+    """``read(path)`` of a log file, or LogFormatError if there is none or it is not readable Parquet."""
     path = Path(path)
     if not path.exists():
         raise LogFormatError(f"{path}: no such event log")
     try:
-        table = pq.read_table(str(path))
+        return read(str(path))
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise LogFormatError(f"{path}: not a readable Parquet event log ({exc})") from None
-    return upcast(table, _schema_version(table.schema, path), str(path))
+
+
+def read_log(path: str | Path) -> pa.Table:
+    """Read an event log, checking and upcasting its schema version."""
+    table = _opened(path, pq.read_table)
+    return upcast(table, _schema_version(table.schema, Path(path)), str(path))
 
 
 def check_log_file(path: str | Path) -> None:
@@ -385,12 +390,7 @@ def check_log_file(path: str | Path) -> None:
     foreign or newer file, and the same note for a version 1 log, whose events need no migration
     (its end is taken from its last date, as read_log takes it)."""
     path = Path(path)
-    if not path.exists():
-        raise LogFormatError(f"{path}: no such event log")
-    try:
-        schema = pq.read_schema(str(path))
-    except Exception as exc:  # pyarrow raises several types for a bad file
-        raise LogFormatError(f"{path}: not a readable Parquet event log ({exc})") from None
+    schema = _opened(path, pq.read_schema)
     version = _schema_version(schema, path)
     _check_version(version, str(path))
     if version == 1:

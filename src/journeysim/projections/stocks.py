@@ -16,7 +16,6 @@ import pandas as pd
 import polars as pl
 
 from ..events import CASE_OPENING, Event
-from .legacy.stocks import latest  # noqa: F401  (the pandas fold that tests check these against)
 from .journeys import JOURNEY_COLUMNS, journey_table
 from .logs import CHILD, EVENT, JOURNEY, Logs
 
@@ -30,6 +29,12 @@ _CLA_EVENTS = (Event.CARE_ENTERED, Event.CARE_LEFT)
 #: The events the stocks read, and their columns.
 STOCK_EVENTS = sorted({*_CIN_EVENTS, *_CP_EVENTS, *_CLA_EVENTS}, key=list(Event).index)
 STOCK_COLUMNS = ["date", "event", "case_id", "child_id", "legal_status"]
+
+
+def latest(rows: pd.DataFrame, keys: list[str], date: pd.Timestamp) -> pd.DataFrame:
+    """The last row (in seq order) per ``keys`` among ``rows`` (a pandas log) dated on or before ``date``:
+    the fold these projections answer, for checking them by hand."""
+    return rows[rows["date"] <= date].drop_duplicates(keys, keep="last")
 
 
 def spells(rows: pl.LazyFrame, key: str) -> pl.LazyFrame:

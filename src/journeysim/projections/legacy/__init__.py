@@ -11,21 +11,3 @@ from .journeys import child_events, handoffs_by_reason, journeys, social_workers
 from .measures import measures
 from .stocks import stock_series, stocks_at
 from .waits import allocation_waits, hub_waits, queue_lengths
-
-__all__ = [
-    "allocation_waits",
-    "caseload_series",
-    "caseloads_at",
-    "child_events",
-    "handoffs_by_reason",
-    "hub_waits",
-    "intake_by_week",
-    "journeys",
-    "measures",
-    "queue_lengths",
-    "social_workers_distribution",
-    "stock_series",
-    "stocks_at",
-    "transition_counts",
-    "transitions",
-]

@@ -1,10 +1,5 @@
-"""Social workers' caseloads: which worker holds which child at the end of a day.
-
-The worker holding an open journey is its latest ``WorkerAllocated`` on or before the
-date; a journey with a ``CaseClosed`` on or before the date holds no worker.  A worker
-is in post unless they have a ``WorkerLeft`` on or before the date.  A worker's team
-is the one in their latest ``WorkerJoined`` or ``WorkerMoved``.
-"""
+"""The pandas :mod:`journeysim.projections.caseload` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Flows through the pathway and the weekly intake pattern.
-
-A *transition* is one step of a child's journey from one stage event to the next,
-in ``seq`` order, as the pathway graph (:mod:`journeysim.pathway`) draws it: the
-first stage event of a journey follows ``START`` and ``CaseClosed`` is followed by
-``END``.  Events that are not stages (a change of worker, a placement move) are
-skipped; hub events form their own sub-path from ``START`` (``HubReferred`` ->
-``HubSupportStarted`` -> ``HubSupportEnded``, and again from ``START`` after that).
-"""
+"""The pandas :mod:`journeysim.projections.flows` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 

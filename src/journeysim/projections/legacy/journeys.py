@@ -1,8 +1,5 @@
-"""Child journeys, the social workers each one had, and a child's own events.
-
-A journey is one child's passage (``case_id``, ``child_id``) from its opening event
-(``ReferralReceived``, ``CaseLoaded`` or ``UascArrived``) to ``CaseClosed``.
-"""
+"""The pandas :mod:`journeysim.projections.journeys` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 
@@ -46,16 +43,7 @@ def journey_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def journeys(log) -> pd.DataFrame:
-    """One row per child journey (``case_id``, ``child_id``), in order of first event.
-
-    Columns: ``opened`` (date of the opening event), ``closed`` (date of ``CaseClosed``,
-    NaT while open), ``opening`` (the opening event's name), ``closing_reason``,
-    ``positive_change`` (the family had made positive change when the journey closed:
-    ``CaseClosed.count`` = 1),
-    ``had_plan`` (a ``CinPlanStarted`` or ``CpPlanStarted`` in the journey),
-    ``workers`` (distinct workers in its ``WorkerAllocated`` events) and
-    ``allocations`` (number of ``WorkerAllocated`` events).
-    """
+    """One row per child journey, in order of first event."""
     return journey_table(as_frame(log))
 
 

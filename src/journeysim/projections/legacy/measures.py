@@ -1,14 +1,5 @@
-"""The official measures by financial year, as pure functions of the event log.
-
-Each ``_group`` function below computes a few related measures and returns a dict
-``{measure name: Series indexed by financial-year start year}``; :func:`measures`
-puts them together in long format.  The docstrings give the definitions; a
-percentage with a zero denominator, or a mean/median of nothing, is NaN.
-
-Starts loaded as initial stock (``reason`` = ``initial_stock``, emitted when the run
-begins for cases already open) are not counted as CP plan or care *starts*: they began
-before the log.  They do count in the stocks and as earlier plans of a child.
-"""
+"""The pandas :mod:`journeysim.projections.measures` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 
@@ -21,40 +12,7 @@ from .._frame import JOURNEY, all_years, as_frame, by_year, count_by_year, fy_en
 from .caseload import holding_rows, mean_caseload
 from .journeys import WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
 from .stocks import stock_counts
-
-CEASED_REASONS = ["returned_home", "sgo", "adoption", "age_18", "other"]
-AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": np.inf}  # band: upper bound (exclusive)
-
-#: Every measure, in output order.
-MEASURES = [
-    "contacts",
-    "referrals",
-    "re_referral_12m_pct",
-    "referrals_nfa_pct",
-    "assessments_completed",
-    "assessment_duration_median_wd",
-    "assessment_within_45wd_pct",
-    "children_assessed_not_in_need_pct",
-    "cin_at_31_march",
-    "cp_plans_started",
-    "cp_at_31_march",
-    "cp_second_or_subsequent_pct",
-    "cp_second_within_2y_pct",
-    "cla_starts",
-    "cla_at_31_march",
-    "uasc_at_31_march",
-    "cla_ceased",
-    *[f"cla_ceased_{r}" for r in CEASED_REASONS],
-    *[f"cla_ceased_age_{b}" for b in AGE_BANDS],
-    *[f"social_workers_per_journey_pct_{b.replace('+', 'plus')}" for b in WORKER_BANDS],
-    "social_workers_per_journey_mean",
-    "handoffs_per_journey_mean",
-    "positive_change_pct",
-    "sw_caseload_children_mean",
-    "hub_referrals",
-    "hub_starts",
-    "hub_wait_days_mean",
-]
+from ..measures import AGE_BANDS, CEASED_REASONS, MEASURES  # noqa: F401  (the same measures)
 
 _INITIAL = "initial_stock"
 

@@ -1,10 +1,5 @@
-"""Stocks at the end of a day: children in need, on a CP plan, looked after.
-
-A stock "at 31 March" is the state at the end of that day: something started on or
-before the date counts unless it also ended on or before the date.  Each stock is
-found the same way: take the relevant start and end events on or before the date,
-keep the latest (by ``seq``) per key, and count the keys whose latest event is a start.
-"""
+"""The pandas :mod:`journeysim.projections.stocks` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 

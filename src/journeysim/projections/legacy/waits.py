@@ -1,13 +1,5 @@
-"""Waiting: for a first social worker after a referral, and for a hub place.
-
-Both are read from the log alone:
-
-* a child waits for **allocation** from their journey's ``ReferralReceived`` to its first
-  ``WorkerAllocated`` (journeys closed at the referral, with no allocation, never wait);
-* a family waits for a **hub place** from ``HubReferred`` to ``HubSupportStarted``
-  (``HubSupportStarted.value`` is that wait in days); a family whose case closes first
-  stops waiting.
-"""
+"""The pandas :mod:`journeysim.projections.waits` (see there for the definitions), kept as the reference
+the tests check it against until it is removed."""
 
 from __future__ import annotations
 
