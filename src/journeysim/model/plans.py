@@ -94,6 +94,17 @@ def _ages_out(w: "World", case: "Case", ended: Event, within: float) -> None:
             w.at(left, _age_out, w, case, child, case.plans, ended)
 
 
+def _leaves_first(w: "World", case: "Case") -> bool:
+    """A child who turns 18 before the end of the day a plan would start leaves children's services
+    that day instead (their journey closes, reason ``age_18``): no plan is opened to last part of a
+    day (the CIN census queries such a plan: rule 4012Q).  True when no child of the case is left."""
+    now = w.env.now
+    for child in list(case.children):
+        if not child.in_care and math.floor(now + (w.params.plans.care_leaving_age - child.age(now)) * 365.25) <= math.floor(now):
+            close_child(w, case, child, "age_18")
+    return not case.children
+
+
 def _end_plan(w: "World", case: "Case", event: Event, route: str, engagement: float) -> None:
     """Each child's plan ends by ``route`` (logged as ``event``); any child's ageing out of it is void."""
     case.plans += 1
@@ -111,6 +122,8 @@ def cin(w: "World", case: "Case", reason: str):
     """Stage: a Child in Need plan, which closes, steps up to child protection, or ends in care."""
     p = w.params.plans
     rs = w.streams["plans"]
+    if _leaves_first(w, case):
+        return None
     case.had_plan = True
     w.each_child(Event.CIN_PLAN_STARTED, case, reason=reason)
     w.support.refer(case, "cin")
@@ -132,6 +145,8 @@ def cp(w: "World", case: "Case", reason: str):
     """Stage: a Child Protection plan, reviewed until it ends: step down, closure, or the PLO."""
     p = w.params.plans
     rs = w.streams["plans"]
+    if _leaves_first(w, case):
+        return None
     case.had_plan = True
     for child in case.children:
         if reason != "initial_stock" or child.cp_plans == 0:
