@@ -61,10 +61,11 @@ STAGES: dict[str, Stage] = {
     "icpc": Stage(first=(E.ICPC_HELD,),
                   path={E.ICPC_HELD: ("cp", "cin", CLOSED)}),
     # --- plans ---------------------------------------------------------------------
-    "cin": Stage(first=(E.CIN_PLAN_STARTED,),
+    # (a child who turns 18 by the end of the day a plan would start closes instead)
+    "cin": Stage(first=(E.CIN_PLAN_STARTED, CLOSED),
                  path={E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
                        E.CIN_PLAN_ENDED: (CLOSED, "strategy", "care")}),
-    "cp": Stage(first=(E.CP_PLAN_STARTED,),
+    "cp": Stage(first=(E.CP_PLAN_STARTED, CLOSED),
                 path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED),  # ended: a child aged out before a review
                       E.CP_REVIEW_HELD: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED),
                       E.PLO_STARTED: (E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED),
