@@ -21,6 +21,7 @@ from ._frame import JOURNEY, all_years, as_frame, by_year, count_by_year, fy_end
 from .caseload import holding_rows, mean_caseload
 from .journeys import WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
 from .stocks import stock_counts
+from .waits import awaiting_allocation
 
 CEASED_REASONS = ["returned_home", "sgo", "adoption", "age_18", "other"]
 AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": np.inf}  # band: upper bound (exclusive)
@@ -51,6 +52,7 @@ MEASURES = [
     "handoffs_per_journey_mean",
     "positive_change_pct",
     "sw_caseload_children_mean",
+    "awaiting_allocation_at_31_march",
     "hub_referrals",
     "hub_starts",
     "hub_wait_days_mean",
@@ -180,6 +182,13 @@ def _workers(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
     return out
 
 
+def _queues(df: pd.DataFrame, years: list[int]) -> dict:
+    """``awaiting_allocation_at_31_march``: children referred and neither allocated a worker
+    nor closed at the end of 31 March (see :func:`journeysim.projections.queue_lengths`)."""
+    waiting = awaiting_allocation(df, [fy_end(y) for y in years])
+    return {"awaiting_allocation_at_31_march": pd.Series(waiting, index=years, dtype=float)}
+
+
 def _hubs(df: pd.DataFrame, years: list[int]) -> dict:
     """``hub_referrals`` / ``hub_starts``: distinct case_ids (families) with HubReferred /
     HubSupportStarted in the year.  ``hub_wait_days_mean``: mean ``value`` (days waited)
@@ -213,6 +222,7 @@ def measures(log, years: list[int] | None = None) -> pd.DataFrame:
     parts.update(_child_protection(df, years))
     parts.update(_looked_after(df, years))
     parts.update(_workers(df, jr, years))
+    parts.update(_queues(df, years))
     parts.update(_hubs(df, years))
     wide = pd.DataFrame({m: parts[m].reindex(years).astype(float) for m in MEASURES}, index=years)
     long = wide.rename(index=label).rename_axis("year").reset_index()
