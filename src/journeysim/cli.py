@@ -231,12 +231,31 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
+    _echo_warnings([w["message"] for w in manifest.get("warnings", [])])
     _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
     kept = len(manifest["resumed_replications"])
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
                f"{manifest['wall_seconds']:.1f}s"
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
+
+
+def _echo_warnings(messages: list[str], name: str | None = None) -> None:
+    """Print a run's warnings (a queue growing without bound) as a paragraph, after a blank line."""
+    from .stability import warning_text
+
+    if messages:
+        click.echo()
+        click.echo(warning_text(messages, name))
+
+
+def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str]) -> list[str]:
+    """A warning paragraph for each run (name, per-replication measures) in which a queue or stock grows
+    without bound."""
+    from .stability import unbounded, warning_text
+
+    found = [(name, unbounded(per_rep, years)) for name, per_rep in arms]
+    return [warning_text([f.message() for f in findings], name) for name, findings in found if findings]
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -520,20 +539,89 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
         result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
-    (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
-    (out / "statement.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    unstable = _unstable_arms([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
+    (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
+    (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
     click.echo(table)
+    for warning in unstable:
+        click.echo()
+        click.echo(warning)
     if with_statement:
         click.echo()
         click.echo("\n".join(words))
     click.echo()
     click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
                f"a-{a.name}/ and b-{b.name}/ hold the runs)")
+
+
+@main.command()
+@click.argument("programme_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("counterfactual_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reps", default=5, show_default=True, type=click.IntRange(1, 100_000),
+              help="Paired replications of every run.")
+@seed_option("Run seed, shared by every run.")
+@set_option("Override a parameter in both scenarios (so in every run).")
+@measures_option("Measure to decompose (repeatable; a measures.csv name or cost_<component>) [default: "
+                 "cp_plans_started, cla_starts, cin_at_31_march, re_referral_12m_pct, cost_total].")
+@years_option("Year(s) to decompose [default: the last reported year].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-<COUNTERFACTUAL>].")
+@workers_option
+@click.option("--force", is_flag=True, help="Replace the output folder's runs and tables if it exists.")
+@executor_options
+@user_errors
+def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, executor,
+            scheduler):
+    """The effect of PROGRAMME_FILE against COUNTERFACTUAL_FILE by component: each component (CAST, the MASH
+    holding longer, hubs, the reunification drive, the practice model, recruitment, and any other keys on which
+    the two differ) switched on alone and off alone, on common random numbers, with the total and the
+    interaction."""
+    from . import effects as fx
+    from .sweep import check_measures
+
+    measures = list(measures) or fx.DEFAULT_MEASURES
+    check_measures(measures)
+    programme = load(programme_file, overrides)
+    counterfactual = load(counterfactual_file, overrides)
+    the_plan = fx.plan(programme, counterfactual)
+    all_years = [y for y in _reported_years(programme) if y in _reported_years(counterfactual)]
+    years = list(years) or all_years[-1:]
+    unknown = [y for y in years if y not in all_years]
+    if unknown:
+        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
+    out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
+    writable(out, "--out", folder=True)
+    for note in the_plan.notes():
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"journeysim {__version__}: {programme.name} against {counterfactual.name} by component "
+               f"({', '.join(c.name for c in the_plan.components)}): {len(the_plan.arms)} runs x {reps} paired "
+               f"replication(s), seed {seed} -> {out}", err=True)
+    with _executor(executor, scheduler, workers) as ex:
+        result = fx.run_effects(the_plan, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
+    on = fx.format_table(result, measures, years, SUMMARY_ROWS, "on_alone")
+    off = fx.format_table(result, measures, years, SUMMARY_ROWS, "off_alone")
+    words = fx.interactions(result, measures, years, SUMMARY_ROWS)
+    unstable = _unstable_arms([(arm.scenario.name, result.per_rep[arm.folder]) for arm in the_plan.arms],
+                              result.years)
+    fx.figure(result, out / "effects.png", measures, years, SUMMARY_ROWS)
+    text = [f"{programme.name} against {counterfactual.name}, by component ({reps} paired replications, seed {seed}; "
+            f"effect ± 95% half-width; costs in GBP million)", "",
+            "Each component on alone (the counterfactual with only it switched on, minus the counterfactual):", on, "",
+            "Each component off alone (the programme minus the programme with only it switched off):", off, "",
+            "Where the components interact (total minus the sum of the effects alone, its interval excluding zero):",
+            *(words or ["  nowhere clearly: in these measures and years every interaction interval includes zero."]),
+            *[f"\nnote: {n}" for n in the_plan.notes()], *[f"\n{w}" for w in unstable]]
+    (out / "effects.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    click.echo()
+    click.echo("\n".join(text))
+    click.echo()
+    click.echo(f"Results: {out}  (effects.csv, effects.txt, effects.png; {', '.join(a.folder for a in the_plan.arms[:3])}, "
+               f"... hold the runs)")
 
 
 @main.command()
