@@ -155,6 +155,27 @@ def executor_options(fn):
                              "LocalCluster of --workers processes) [default: local].")(fn)
 
 
+def runs_folder_options(out_help: str, force_help: str):
+    """``--out`` (a folder of runs), ``--workers``, ``--force`` and the executor options of a command that
+    makes several runs."""
+
+    def options(fn):
+        fn = executor_options(fn)
+        fn = click.option("--force", is_flag=True, help=force_help)(fn)
+        fn = workers_option(fn)
+        return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=out_help)(fn)
+
+    return options
+
+
+def _chosen_years(years: tuple[str, ...], reported: list[str]) -> list[str]:
+    """The ``--year`` values given (default: the last reported year); RunError naming one not reported."""
+    unknown = [y for y in years if y not in reported]
+    if unknown:
+        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(reported)}")
+    return list(years) or reported[-1:]
+
+
 @contextlib.contextmanager
 def _executor(kind: str | None, scheduler: str | None, workers: int | None):
     """The executor asked for, closed (a LocalCluster it started stopped) when the block ends."""
@@ -569,11 +590,8 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 @measures_option("Measure to decompose (repeatable; a measures.csv name or cost_<component>) [default: "
                  "cp_plans_started, cla_starts, cin_at_31_march, re_referral_12m_pct, cost_total].")
 @years_option("Year(s) to decompose [default: the last reported year].")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-<COUNTERFACTUAL>].")
-@workers_option
-@click.option("--force", is_flag=True, help="Replace the output folder's runs and tables if it exists.")
-@executor_options
+@runs_folder_options("Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-"
+                     "<COUNTERFACTUAL>].", "Replace the output folder's runs and tables if it exists.")
 @user_errors
 def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, executor,
             scheduler):
@@ -589,11 +607,7 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     programme = load(programme_file, overrides)
     counterfactual = load(counterfactual_file, overrides)
     the_plan = fx.plan(programme, counterfactual)
-    all_years = [y for y in _reported_years(programme) if y in _reported_years(counterfactual)]
-    years = list(years) or all_years[-1:]
-    unknown = [y for y in years if y not in all_years]
-    if unknown:
-        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
+    years = _chosen_years(years, [y for y in _reported_years(programme) if y in _reported_years(counterfactual)])
     out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
     writable(out, "--out", folder=True)
     for note in the_plan.notes():
