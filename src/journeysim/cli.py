@@ -252,7 +252,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
-    _echo_warnings([w["message"] for w in manifest.get("warnings", [])])
+    _echo_warnings(manifest.get("warnings", []))
     _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
     kept = len(manifest["resumed_replications"])
@@ -261,13 +261,13 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
 
 
-def _echo_warnings(messages: list[str], name: str | None = None) -> None:
-    """Print a run's warnings (a queue growing without bound) as a paragraph, after a blank line."""
+def _echo_warnings(findings: list[dict]) -> None:
+    """Print a run's warnings (a queue growing without bound: its manifest's ``warnings``), after a blank line."""
     from .stability import warning_text
 
-    if messages:
+    if findings:
         click.echo()
-        click.echo(warning_text(messages, name))
+        click.echo(warning_text(findings))
 
 
 def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str]) -> list[str]:
@@ -276,7 +276,7 @@ def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str]) -> li
     from .stability import unbounded, warning_text
 
     found = [(name, unbounded(per_rep, years)) for name, per_rep in arms]
-    return [warning_text([f.message() for f in findings], name) for name, findings in found if findings]
+    return [warning_text([f.as_dict() for f in findings], name) for name, findings in found if findings]
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:

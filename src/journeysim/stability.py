@@ -179,11 +179,12 @@ def unbounded(per_rep: pd.DataFrame, years: list[str] | None = None) -> list[Gro
     return found
 
 
-def warning_text(messages: list[str], name: str | None = None, width: int = 100) -> str:
-    """Findings' messages (:meth:`Growth.message`) as a warning paragraph for the terminal, wrapped to
-    ``width`` columns; empty when there are none."""
-    if not messages:
+def warning_text(findings: list[dict], name: str | None = None, width: int = 100) -> str:
+    """Findings (:meth:`Growth.as_dict`, as a manifest's ``warnings`` holds them) as a warning for the
+    terminal, each wrapped to ``width`` columns; empty when there are none."""
+    if not findings:
         return ""
-    head = f"WARNING: {f'{name}: ' if name else ''}a queue or stock grows without bound in this run"
-    body = [textwrap.fill(m, width, initial_indent="  ", subsequent_indent="  ") for m in messages]
-    return "\n".join([head, *body])
+    when = "grows" if any(f.get("ongoing") for f in findings) else "grew for years"
+    head = f"WARNING: {f'{name}: ' if name else ''}not a steady state: a queue or stock {when} without bound in this run"
+    body = [textwrap.fill(f["message"], width, initial_indent="  ", subsequent_indent="  ") for f in findings]
+    return "\n\n".join([head + "\n" + body[0], *body[1:]])

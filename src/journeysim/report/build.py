@@ -366,9 +366,9 @@ def _instability(results: Results, years: list[str], other: Results | None = Non
             blocks.append(para(prefix + finding.message(), "warning"))
     if not blocks:
         return None
-    return Section("warning", "Warning: a queue grows without bound").add(
-        para("The figures below are not a steady state: in this run the service does not keep up with its demand.",
-             "warning"), *blocks)
+    return Section("warning", "Warning: not a steady state").add(
+        para("Some of the figures in this report are not a steady state: a queue or stock grew without bound, "
+             "because the service did not keep up with its demand.", "warning"), *blocks)
 
 
 def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
