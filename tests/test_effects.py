@@ -157,6 +157,22 @@ def test_effects_that_add_up_have_no_interaction():
     assert e.loc[("a", "off_minus_on"), "effect"] == pytest.approx(0)
 
 
+def test_where_the_arms_add_up_exactly_the_interaction_is_exactly_zero():
+    """Sums of runs are exact before their one rounding, so a rounding error cannot pass for an interaction
+    with an interval of no width: here six components leave a cost fixed by the scenario alone (each run has
+    the same value; -5 x it + 6 x it in floating point is not it), and one moves it by 0.2."""
+    cost = np.array([1e7 / 3, 481234.56, 0.1])
+    parts = "abcdef"
+    arms = {"counterfactual": cost, "programme": cost, **{f"on-{x}": cost for x in parts},
+            **{f"off-{x}": cost for x in parts}}
+    e = estimates(arms, parts)
+    assert e.loc[("all", "interaction"), "effect"] == 0.0 and e.loc[("all", "interaction"), "includes_zero"]
+    arms = dict(arms, **{"programme": cost + 0.2, "on-a": cost + 0.2, **{f"off-{x}": cost + 0.2 for x in "bcdef"}})
+    e = estimates(arms, parts)
+    assert e.loc[("all", "interaction"), "effect"] == 0.0 and e.loc[("a", "off_minus_on"), "effect"] == 0.0
+    assert e.loc[("a", "on_alone"), "effect"] == pytest.approx(0.2)
+
+
 def test_a_missing_value_leaves_out_that_replication_only():
     arms = dict(ARMS, **{"on-b": np.array([13.0, np.nan, 19.0])})
     e = estimates(arms)

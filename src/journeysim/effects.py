@@ -194,15 +194,20 @@ def toml_value(value) -> str:
 
 
 # ------------------------------------------------------------------------------------------ arithmetic
-def _combined(per_rep: dict[str, pd.DataFrame], weights: dict[str, float]) -> pd.DataFrame:
-    """The sum of ``weights[arm]`` x each arm's values, replication by replication, in the
-    ``measures.csv`` layout (a value missing from any arm leaves the sum missing)."""
+def _combined(per_rep: dict[str, pd.DataFrame], weights: dict[str, int]) -> pd.DataFrame:
+    """The sum of ``weights[arm]`` (a whole number) x each arm's values, replication by replication, in the
+    ``measures.csv`` layout; a value missing from any arm leaves the sum missing.
+
+    Each sum is exact before its one rounding (:func:`math.fsum` of every term, an arm counted as
+    often as its weight), so that where the arms' values add up exactly (a year before any component
+    starts, a cost the scenario fixes) the sum equals the run it is compared with to the last bit, and
+    an interval of zero width around a rounding error cannot pass for an interaction."""
     keys = ["rep", "measure", "year"]
-    total = None
-    for arm, w in weights.items():
-        part = per_rep[arm][[*keys, "value"]].set_index(keys)["value"] * w
-        total = part if total is None else total.add(part, fill_value=None)
-    return total.rename("value").reset_index()
+    columns = {arm: per_rep[arm].set_index(keys)["value"] for arm in weights}
+    wide = pd.concat(columns, axis=1, join="outer")
+    terms = [sign * wide[arm].to_numpy(dtype=float) for arm, w in weights.items() for sign in [np.sign(w)] * abs(w)]
+    total = [math.fsum(row) for row in zip(*terms)]
+    return pd.DataFrame({"value": total}, index=wide.index).reset_index()
 
 
 def decompose(per_rep: dict[str, pd.DataFrame], components: list[str]) -> pd.DataFrame:
@@ -220,10 +225,10 @@ def decompose(per_rep: dict[str, pd.DataFrame], components: list[str]) -> pd.Dat
         frames.append(_estimate(per_rep[c], on, comp, "on_alone"))
         frames.append(_estimate(off, per_rep[p], comp, "off_alone"))
         # (P - off) - (on - C) = P - (off + on - C)
-        both = _combined(per_rep, {f"off-{comp}": 1.0, f"on-{comp}": 1.0, c: -1.0})
+        both = _combined(per_rep, {f"off-{comp}": 1, f"on-{comp}": 1, c: -1})
         frames.append(_estimate(both, per_rep[p], comp, "off_minus_on"))
     # (P - C) - sum (on_i - C) = P - (C + sum (on_i - C))
-    additive = _combined(per_rep, {c: 1.0 - len(components), **{f"on-{comp}": 1.0 for comp in components}})
+    additive = _combined(per_rep, {c: 1 - len(components), **{f"on-{comp}": 1 for comp in components}})
     frames.append(_estimate(additive, per_rep[p], "all", "interaction"))
     return pd.concat(frames, ignore_index=True)[[c for c in COLUMNS if c != "label"]]
 
