@@ -9,33 +9,40 @@ per-replication measures (the ``measures.csv`` layout) so that ``journeysim run`
 were a steady state.
 
 The rule (:func:`growth`), applied to each measure in :data:`WATCHED` over the reported
-years, flags a series when all of these hold:
+years, flags a stretch of years in which all of these hold:
 
-1. **It rose at each of the last three year-ends or more** (:data:`MIN_RISES`), each rise
-   **well above noise**: the mean rise over replications is more than :data:`NOISE_MULTIPLE`
-   (3) times its standard error.  The rise is taken replication by replication (the same
-   replication's 31 March this year minus last year), so the year-to-year shifts each
-   replication draws cancel out.  Its standard error is the larger of what the replications
-   show and the chance variation of a count, sqrt((this year + last year) / replications)
-   (a year-end count of *L* children varies by about sqrt(*L*) from chance alone): so one
-   replication can be judged, and two replications that happen to agree cannot make a
-   wobble of a few children look like growth.  Three rises, not one or two: a step in
-   demand or capacity (a referral surge, a recruitment freeze) moves a stock to a new level
-   within a year or two, because children stay in need about a year and wait for a worker
-   days, so only growth that goes on for three years is a service that does not keep up.
-2. **It is not slowing to zero**: the last rise is at least :data:`MIN_SHARE_OF_MEAN_RISE`
-   (half) of the mean rise over those years.  A stock settling to a new level rises by less
-   each year (by a half or less of the year before once the change is a year old); a queue
-   that is not served grows by about the same amount every year, or more.
+1. **The series rose at each of three year-ends in a row or more** (:data:`MIN_RISES`), each
+   rise **well above noise**: the mean rise over replications is more than
+   :data:`NOISE_MULTIPLE` (3) times its standard error.  The rise is taken replication by
+   replication (the same replication's 31 March this year minus last year), so the
+   year-to-year shifts each replication draws cancel out.  Its standard error is the larger
+   of the replications' spread of their rises, pooled over the years (one year's spread from
+   two or three replications is too rough a measure of noise) over sqrt(replications), and
+   the chance variation of a count, sqrt((this year + last year) / replications) (a year-end
+   count of *L* children varies by about sqrt(*L*) from chance alone): so one replication can
+   be judged, and replications that happen to agree cannot make a wobble of a few children
+   look like growth.  Three rises, not one or two: a step in demand or capacity (a referral
+   surge, a recruitment freeze) moves a stock to a new level within a year or two, because
+   children stay in need about a year and wait for a worker days when there is room, so only
+   growth that goes on for three years is a service that does not keep up.
+2. **It is not slowing to zero**: the last rise of the stretch is at least
+   :data:`MIN_SHARE_OF_MEAN_RISE` (half) of the mean rise over it.  A stock settling to a new
+   level rises by less each year (by a half or less of the year before once the change is a
+   year old); a queue that is not served grows by about the same amount every year, or more.
 3. **It is material**: it grew by at least :data:`MIN_RELATIVE_RISE` (5%) a year of its
    level when the growth began.  Demand that follows a trend of a percent or two a year is
    growth, but not a service falling behind; a queue that is not served doubles in a year or
    two.
 
+The latest such stretch is reported: **ongoing** when it reaches the last reported year (the
+queue is still growing when the run stops), or **ended** when a change to the service (a
+recruitment drive, say) stopped it; the figures of those years were not a steady state either.
+
 The rule was chosen on runs of the shipped scenarios (none is flagged at the sizes the
-project's tests and documentation use) and of a hard cap on caseloads that the workforce
-cannot meet, whose queue grows by hundreds of children a year and is flagged from a single
-replication; docs/user-guide.md gives the numbers.
+project's tests use, 5% and 10% of the county; the caseload cap of 18, whose queue grows for
+four years until the 2019 recruitment drive, is flagged from a quarter of the county up) and
+of a hard cap on caseloads that the workforce cannot meet, whose queue grows by thousands of
+children a year and is flagged from a single replication; docs/user-guide.md gives the numbers.
 """
 
 from __future__ import annotations
