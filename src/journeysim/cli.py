@@ -270,9 +270,9 @@ def _echo_warnings(findings: list[dict]) -> None:
         click.echo(warning_text(findings))
 
 
-def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str]) -> list[str]:
+def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str] | None) -> list[str]:
     """A warning paragraph for each run (name, per-replication measures) in which a queue or stock grows
-    without bound."""
+    without bound (``years``: the reported years in order; None: the measures' own, sorted)."""
     from .stability import unbounded, warning_text
 
     found = [(name, unbounded(per_rep, years)) for name, per_rep in arms]
@@ -398,6 +398,10 @@ def report(results, other, out):
             click.echo(f"note: {note}", err=True)
     path = write_report(results, out, other)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+    runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
+    for warning in _unstable_arms([(run.name, run.measures) for run in runs], None):
+        click.echo()
+        click.echo(warning + "\n  (the report shows this first)")
 
 
 @main.command()
