@@ -206,6 +206,12 @@ def test_the_table_keeps_its_columns_apart_and_the_words_say_where_parts_interac
                      "interaction.",
                      "  second part: +4 alone, +10 with the others; the difference, +6 [4, 8], is its share of the "
                      "interaction."]
+    whole = fx.text(eff, ["cp_plans_started"], ["2019-20"], SUMMARY_ROWS).splitlines()
+    assert whole[0] == ("hampshire against counterfactual, by component (3 paired replications, seed 1; effect ± 95% "
+                        "half-width; costs in GBP million)")
+    rows = [i for i, line in enumerate(whole) if line.startswith("CP plans started 2019-20 ")]
+    assert len(rows) == 2 and whole[rows[0] + 2].startswith("Each component off alone"), "on alone, then off alone"
+    assert whole[-3:] == words
 
 
 # ------------------------------------------------------------------ journeysim effects, end to end

@@ -27,6 +27,7 @@ from .knobs import CalibrationError, Settings
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
+from .stability import warning_text, warnings_for
 from .targets import TargetsError, load_targets
 
 #: Rows of the printed summary: (measure, label, decimals).
@@ -263,20 +264,9 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
 
 def _echo_warnings(findings: list[dict]) -> None:
     """Print a run's warnings (a queue growing without bound: its manifest's ``warnings``), after a blank line."""
-    from .stability import warning_text
-
     if findings:
         click.echo()
         click.echo(warning_text(findings))
-
-
-def _unstable_arms(arms: list[tuple[str, pd.DataFrame]], years: list[str] | None) -> list[str]:
-    """A warning paragraph for each run (name, per-replication measures) in which a queue or stock grows
-    without bound (``years``: the reported years in order; None: the measures' own, sorted)."""
-    from .stability import unbounded, warning_text
-
-    found = [(name, unbounded(per_rep, years)) for name, per_rep in arms]
-    return [warning_text([f.as_dict() for f in findings], name) for name, findings in found if findings]
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -399,7 +389,7 @@ def report(results, other, out):
     path = write_report(results, out, other)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
     runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
-    for warning in _unstable_arms([(run.name, run.measures) for run in runs], None):
+    for warning in warnings_for([(run.name, run.measures) for run in runs]):
         click.echo()
         click.echo(warning + "\n  (the report shows this first)")
 
@@ -564,7 +554,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
         result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
-    unstable = _unstable_arms([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
+    unstable = warnings_for([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
     (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
     (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
@@ -621,22 +611,11 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
                f"replication(s), seed {seed} -> {out}", err=True)
     with _executor(executor, scheduler, workers) as ex:
         result = fx.run_effects(the_plan, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
-    on = fx.format_table(result, measures, years, SUMMARY_ROWS, "on_alone")
-    off = fx.format_table(result, measures, years, SUMMARY_ROWS, "off_alone")
-    words = fx.interactions(result, measures, years, SUMMARY_ROWS)
-    unstable = _unstable_arms([(arm.scenario.name, result.per_rep[arm.folder]) for arm in the_plan.arms],
-                              result.years)
     fx.figure(result, out / "effects.png", measures, years, SUMMARY_ROWS)
-    text = [f"{programme.name} against {counterfactual.name}, by component ({reps} paired replications, seed {seed}; "
-            f"effect ± 95% half-width; costs in GBP million)", "",
-            "Each component on alone (the counterfactual with only it switched on, minus the counterfactual):", on, "",
-            "Each component off alone (the programme minus the programme with only it switched off):", off, "",
-            "Where the components interact (total minus the sum of the effects alone, its interval excluding zero):",
-            *(words or ["  nowhere clearly: in these measures and years every interaction interval includes zero."]),
-            *[f"\nnote: {n}" for n in the_plan.notes()], *[f"\n{w}" for w in unstable]]
-    (out / "effects.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    text = fx.text(result, measures, years, SUMMARY_ROWS)
+    (out / "effects.txt").write_text(text + "\n", encoding="utf-8")
     click.echo()
-    click.echo("\n".join(text))
+    click.echo(text)
     click.echo()
     click.echo(f"Results: {out}  (effects.csv, effects.txt, effects.png; {', '.join(a.folder for a in the_plan.arms[:3])}, "
                f"... hold the runs)")

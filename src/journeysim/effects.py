@@ -42,6 +42,7 @@ from .compare import (PAIRED_SETTINGS, _bound, _rows_with_costs, _scale, costs_a
 from .executors import Executor
 from .interrupts import RunError
 from .scenario import PARAMS, Scenario, ScenarioError, load
+from .stability import warnings_for
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,24 @@ def interactions(eff: Effects, measures: list[str], years: list[str], rows: list
                            f"{_bound(gap['effect'] / k, dec, sign=True)} [{_bound(gap['ci_low'] / k, dec)}, "
                            f"{_bound(gap['ci_high'] / k, dec)}], is its share of the interaction.")
     return out
+
+
+def text(eff: Effects, measures: list[str], years: list[str], rows: list[tuple[str, str, int]]) -> str:
+    """What ``journeysim effects`` prints and writes to ``effects.txt``: the tables on alone and off alone,
+    where the components interact, what the plan left out, and any run that is not a steady state."""
+    p, c = eff.plan.programme.name, eff.plan.counterfactual.name
+    words = interactions(eff, measures, years, rows)
+    unstable = warnings_for([(arm.scenario.name, eff.per_rep[arm.folder]) for arm in eff.plan.arms], eff.years)
+    lines = [f"{p} against {c}, by component ({eff.reps} paired replications, seed {eff.seed}; effect ± 95% "
+             f"half-width; costs in GBP million)", "",
+             "Each component on alone (the counterfactual with only it switched on, minus the counterfactual):",
+             format_table(eff, measures, years, rows, "on_alone"), "",
+             "Each component off alone (the programme minus the programme with only it switched off):",
+             format_table(eff, measures, years, rows, "off_alone"), "",
+             "Where the components interact (total minus the sum of the effects alone, its interval excluding zero):",
+             *(words or ["  nowhere clearly: in these measures and years every interaction interval includes zero."]),
+             *[f"\nnote: {n}" for n in eff.plan.notes()], *[f"\n{w}" for w in unstable]]
+    return "\n".join(lines)
 
 
 def figure(eff: Effects, path: Path, measures: list[str], years: list[str], rows: list[tuple[str, str, int]]) -> Path:

@@ -195,3 +195,10 @@ def warning_text(findings: list[dict], name: str | None = None, width: int = 100
     head = f"WARNING: {f'{name}: ' if name else ''}not a steady state: a queue or stock {when} without bound in this run"
     body = [textwrap.fill(f["message"], width, initial_indent="  ", subsequent_indent="  ") for f in findings]
     return "\n\n".join([head + "\n" + body[0], *body[1:]])
+
+
+def warnings_for(runs: list[tuple[str, pd.DataFrame]], years: list[str] | None = None) -> list[str]:
+    """A warning paragraph (:func:`warning_text`) for each run, given as (name, per-replication measures),
+    in which a queue or stock grows without bound; ``years`` as for :func:`unbounded`."""
+    found = [(name, unbounded(per_rep, years)) for name, per_rep in runs]
+    return [warning_text([f.as_dict() for f in findings], name) for name, findings in found if findings]
