@@ -21,7 +21,7 @@ from ._frame import JOURNEY, all_years, as_frame, by_year, count_by_year, fy_end
 from .caseload import holding_rows, mean_caseload
 from .journeys import WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
 from .stocks import stock_counts
-from .waits import awaiting_allocation
+from .waits import queue_lengths
 
 CEASED_REASONS = ["returned_home", "sgo", "adoption", "age_18", "other"]
 AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": np.inf}  # band: upper bound (exclusive)
@@ -185,8 +185,8 @@ def _workers(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
 def _queues(df: pd.DataFrame, years: list[int]) -> dict:
     """``awaiting_allocation_at_31_march``: children referred and neither allocated a worker
     nor closed at the end of 31 March (see :func:`journeysim.projections.queue_lengths`)."""
-    waiting = awaiting_allocation(df, [fy_end(y) for y in years])
-    return {"awaiting_allocation_at_31_march": pd.Series(waiting, index=years, dtype=float)}
+    waiting = queue_lengths(df, [fy_end(y) for y in years])["awaiting_allocation"]
+    return {"awaiting_allocation_at_31_march": pd.Series(waiting.to_numpy(dtype=float), index=years)}
 
 
 def _hubs(df: pd.DataFrame, years: list[int]) -> dict:

@@ -62,15 +62,6 @@ def _open_at(spells: pd.DataFrame, dates: list[pd.Timestamp]) -> list[int]:
     return out
 
 
-def awaiting_allocation(log, dates) -> list[int]:
-    """Children referred and neither allocated a worker nor closed at the end of each date: a
-    journey waits from its ``ReferralReceived`` to its first ``WorkerAllocated`` or ``CaseClosed``."""
-    df = as_frame(log)
-    referral = of(df, Event.REFERRAL_RECEIVED, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)
-    first = referral.drop_duplicates([*JOURNEY, "event"])
-    return _open_at(_spells(first, Event.REFERRAL_RECEIVED.value), [timestamp(d) for d in dates])
-
-
 def queue_lengths(log, dates) -> pd.DataFrame:
     """Queues at the end of each date.
 
@@ -81,11 +72,14 @@ def queue_lengths(log, dates) -> pd.DataFrame:
     """
     df = as_frame(log)
     dates = [timestamp(d) for d in dates]
+    referral = of(df, Event.REFERRAL_RECEIVED, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)
+    first = referral.drop_duplicates([*JOURNEY, "event"])
+    waiting = _spells(first, Event.REFERRAL_RECEIVED.value)
     hub = of(df, Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED, Event.HUB_SUPPORT_ENDED, Event.CASE_CLOSED)
     families = {name: _by_family(_spells(hub, name)) for name in (Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value)}
     out = pd.DataFrame(
         {
-            "awaiting_allocation": awaiting_allocation(df, dates),
+            "awaiting_allocation": _open_at(waiting, dates),
             "hub_waiting": _open_at(families[Event.HUB_REFERRED.value], dates),
             "hub_supported": _open_at(families[Event.HUB_SUPPORT_STARTED.value], dates),
         },
