@@ -87,10 +87,10 @@ def test_no_review_moves_a_case_to_a_worker_over_their_cap():
     """Rebalancing at a review moves a case only to a colleague who stays within their own cap, and
     only from a worker over teams.rebalance_over times theirs."""
     df = log_frame(small("hampshire.toml", "teams.rebalance_over=1.1", "workforce.handover_on_joining=0",
-                         "workforce.soft_cap=14", "workforce.nq_cap=8"), 8)
+                         "workforce.soft_cap=10", "workforce.nq_cap=6"), 8)
     moves = df[(df["event"] == "WorkerAllocated") & (df["reason"] == "rebalancing")]
     assert len(moves) > 20
-    assert (moves["value"] <= 14).all(), moves["value"].max()
+    assert (moves["value"] <= 10).all(), moves["value"].max()
 
 
 # ------------------------------------------------------------------------------ the projection

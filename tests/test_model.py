@@ -249,7 +249,9 @@ def test_a_county_larger_than_twice_hampshire_has_more_districts_not_larger_team
     assert posts(four, "CIN") == [12] * 64 and posts(four, "CIC") == [7] * 32 and posts(four, "CL") == [2] * 32
     assert posts(half, "RA") == [round(9 * 0.5)] * 8  # below 2, each team scaled
     assert posts(two_and_a_half, "CIN") == [15] * 32  # 12 x 2.5 / 2
-    assert len(four.hubs.hubs) == 16 and {h.places for h in four.hubs.hubs} == {h.places for h in one.hubs.hubs}
+    hubs = four.support.hubs.units
+    assert len(hubs) == 16 and {h.places for h in hubs} == {h.places for h in one.support.hubs.units}
+    assert len(four.support.fit.units) == 32 and four.support.fit.units[31].name == "FIT-D32"
     by_district = one.params.teams.cast_start_by_district
     assert by_district, "the Hampshire scenario has a pilot district"
     for d in range(8):
@@ -285,3 +287,20 @@ def test_the_initial_stock_leaves_care_as_a_stock_does_not_as_entries_do():
     assert 0.0 <= t.min() and t.max() <= 200.0
     assert abs(t.mean() - 200.0 / 3.0) < 3.0, t.mean()  # sd about 47: the mean is known to about 0.75
     assert abs(np.median(t) - 200.0 * (1 - 2 ** -0.5)) < 6.0  # the residual's median, 58.6 days
+
+
+def test_no_child_stays_on_a_plan_past_the_leaving_age(hampshire_log):
+    """A CIN or CP plan ends for a child at 18 (their siblings' going on): every plan's end comes at
+    the latest on the child's 18th birthday, and the journey closes with reason age_18."""
+    df = hampshire_log
+    ends = df[df["event"].isin(["CinPlanEnded", "CpPlanEnded"])]
+    assert ends.loc[ends["reason"] != "age_18", "age"].max() <= 18.0 + 1e-3
+    aged_out = ends[ends["reason"] == "age_18"]
+    assert len(aged_out) > 0
+    # past 18 only when the plan began after the birthday (a referral at 17, an assessment past 18): it ends at once
+    late = aged_out[aged_out["age"] > 18.0 + 1e-3][["child_id", "time"]]
+    starts = df[df["event"].isin(["CinPlanStarted", "CpPlanStarted"])][["child_id", "time"]]
+    assert len(late.merge(starts, on=["child_id", "time"])) == len(late)
+    closed = df[(df["event"] == "CaseClosed") & (df["reason"] == "age_18")][["case_id", "child_id", "time"]]
+    both = aged_out[["case_id", "child_id", "time"]].merge(closed, on=["case_id", "child_id", "time"])
+    assert len(both) == len(aged_out), "a child whose plan ends at 18 closes then"

@@ -25,14 +25,14 @@ BY_HAND = {
     E.CIN_PLAN_STARTED: {E.CIN_PLAN_ENDED},
     E.CIN_PLAN_ENDED: {E.CASE_CLOSED, E.STRATEGY_DISCUSSION_HELD, E.CARE_ENTERED, E.RETURN_HOME_BROKE_DOWN},
     E.RETURN_HOME_BROKE_DOWN: {E.CARE_ENTERED},
-    E.CP_PLAN_STARTED: {E.CP_REVIEW_HELD},
+    E.CP_PLAN_STARTED: {E.CP_REVIEW_HELD, E.CP_PLAN_ENDED},
     E.CP_REVIEW_HELD: {E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED},
     E.PLO_STARTED: {E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED},
     E.CARE_PROCEEDINGS_ISSUED: {E.CP_PLAN_ENDED},
     E.CP_PLAN_ENDED: {E.CIN_PLAN_STARTED, E.CASE_CLOSED, E.CARE_ENTERED},
     E.CARE_ENTERED: {E.CARE_LEFT},
     E.CARE_LEFT: {E.CASE_CLOSED, E.CIN_PLAN_STARTED},
-    E.CASE_LOADED: {E.CIN_PLAN_STARTED, E.CP_PLAN_STARTED, E.CARE_ENTERED, E.CASE_CLOSED},
+    E.CASE_LOADED: {E.CIN_PLAN_STARTED, E.CP_PLAN_STARTED, E.CARE_ENTERED, E.CASE_CLOSED, E.ASSESSMENT_STARTED},
     E.UASC_ARRIVED: {E.CARE_ENTERED},
     E.CASE_CLOSED: {"END"},
 }
@@ -44,10 +44,15 @@ def _name(x) -> str:
 
 def test_the_event_graph_derived_from_the_table_is_the_one_written_by_hand():
     g = pathway.build(small("whatif_no_hubs.toml"))
-    assert {(u, v) for u, v in g.edges} == {(_name(u), _name(v)) for u, vs in BY_HAND.items() for v in vs}
+    stage = {(u, v) for u, v, kind in g.edges(data="kind") if kind == "stage"}
+    assert stage == {(_name(u), _name(v)) for u, vs in BY_HAND.items() for v in vs}
     with_hubs = pathway.build(small("hampshire.toml"))
     assert set(with_hubs.edges) - set(g.edges) == {("START", "HubReferred"), ("HubReferred", "HubSupportStarted"),
                                                    ("HubSupportStarted", "HubSupportEnded")}
+    side = {kind for _, _, kind in with_hubs.edges(data="kind")} - {"stage"}
+    assert side == {"hub", "fit", "edge_of_care"}
+    bare = pathway.build(small("whatif_no_hubs.toml", "fit.start=never", "edge_of_care.workers=0"))
+    assert {kind for _, _, kind in bare.edges(data="kind")} == {"stage"}
 
 
 def test_every_stage_of_the_table_has_a_process_and_leads_only_to_stages():

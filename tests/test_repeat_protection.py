@@ -34,6 +34,7 @@ def _probs(years: float, prior_cp: bool, trend: float, odds: float = 2.0, thresh
     params = SimpleNamespace(
         run=SimpleNamespace(start=START),
         assessment=SimpleNamespace(outcome=OUTCOME, strategy_trend_per_year=threshold, prior_cp_strategy_odds=odds,
+                                   responses_threshold_elasticity=0.0,
                                    prior_cp_trend_per_year=trend))
     w = SimpleNamespace(params=params, env=SimpleNamespace(now=years * 365.25), streams={"assessment": stream},
                         years=SimpleNamespace(factor=lambda channel, now: 1.0), day_of=lambda date: 0.0)

@@ -68,7 +68,8 @@ def fake_world(*overrides: str, active: bool = True):
 
 
 def test_pa_weight_follows_003_time_with_families():
-    assert pa_time_weight(fake_world()) == 1.0, "no PAs by default"
+    assert pa_time_weight(fake_world("workforce.pa_pilot_start=never")) == 1.0, "no PAs without the pilot"
+    assert pa_time_weight(fake_world()) == pytest.approx(0.34 / (0.34 + 0.24 * 0.094 * 3)), "the pilot's PAs by default"
     assert pa_time_weight(fake_world("workforce.pa_start=2018-04-01")) == pytest.approx(0.34 / 0.58)
     assert pa_time_weight(fake_world("workforce.pa_start=2018-04-01", "workforce.pa_ratio=0.5")) == pytest.approx(0.34 / 0.58)
     half = pa_time_weight(fake_world("workforce.pa_start=2018-04-01", f"workforce.pa_ratio={1 / 6}"))

@@ -1,10 +1,11 @@
 """Annual costs: the event log priced with the scenario's unit costs (``costs.*``).
 
-Costs never change the simulation.  They are a projection of one replication's event
-log plus its scenario: staff-days come from ``WorkerJoined`` / ``WorkerLeft``,
+Costs never change the simulation.  They are a projection of each replication's event
+log plus its scenario (of one log, or of :class:`~journeysim.projections.Logs` of many, per ``rep``): staff-days come from ``WorkerJoined`` / ``WorkerLeft``,
 placement-days from ``PlacementStarted`` to the next ``PlacementStarted`` or
-``CareLeft`` of the child, hub-days from ``HubOpened``; what the log does not hold
-(PAs per social worker, hub staffing, edge-of-care volume) comes from the scenario.
+``CareLeft`` of the child, hub-days from ``HubOpened``, FIT-days from ``FitOpened`` to
+``FitClosed``, edge-of-care interventions from ``EdgeOfCareStarted``; what the log does not hold
+(PAs per social worker, hub, FIT and early help staffing) comes from the scenario.
 Anything still running at ``run.end`` is costed to ``run.end``.
 
 A cost in a financial year is the annual cost times the share of the year's days
@@ -14,10 +15,14 @@ covered.  Components (GBP, one row per year each; :func:`with_total` adds their 
 ``social_workers``         every social worker in post: salary x (1 + overheads)
 ``agency_premium``         the extra for agency workers: their cost x ``agency_premium``
 ``team_managers``          social worker FTE / ``social_workers_per_manager``: salary x (1 + overheads)
-``pas``                    social worker FTE x ``workforce.pa_ratio`` from ``workforce.pa_start``
-``hub_family_workers``     ``hubs.family_workers`` x scale per open hub: salary x (1 + overheads)
-``hub_specialists``        ``hubs.specialists`` x scale per open hub, at the mean of the three specialists
-``edge_of_care``           ``edge_of_care_per_year`` x scale interventions from ``edge_of_care_start``
+``pas``                    social worker FTE x the PAs per worker of the pilot (``workforce.pa_pilot_ratio``
+                           from ``workforce.pa_pilot_start``) or of its extension (``workforce.pa_ratio``
+                           from ``workforce.pa_start``)
+``hub_family_workers``     ``hubs.family_workers`` per open hub, at the run's scale: salary x (1 + overheads)
+``hub_specialists``        ``hubs.specialists`` per open hub, at the mean of the three specialists
+``fit_specialists``        ``fit.workers`` per open Family Intervention Team, at the mean of the three
+``early_help_workers``     ``early_help.workers`` per district: a family support worker's salary x (1 + overheads)
+``edge_of_care``           ``edge_of_care_intervention`` per family starting edge-of-care support
 ``placements_<type>``      placement-days of each type (foster, kinship, residential,
                            independent, adoption = placed for adoption before the order)
 =========================  ===================================================================
@@ -28,6 +33,7 @@ covered.  Components (GBP, one row per year each; :func:`with_total` adds their 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +42,8 @@ import pandas as pd
 from . import tables
 from .calendar import fy_label
 from .events import Event
-from .projections import as_frame
+from .projections import Logs
+from .projections.logs import to_pandas
 from .scenario import Scenario
 from .stats import summarise
 
@@ -45,7 +52,8 @@ PLACEMENT_TYPES = {"foster": "foster", "kinship": "kinship", "residential": "res
 
 #: Every component in output order, then ``total`` (their sum: in summaries and comparisons, not in costs.csv).
 COMPONENTS = ["social_workers", "agency_premium", "team_managers", "pas", "hub_family_workers", "hub_specialists",
-              "edge_of_care", *[f"placements_{t}" for t in PLACEMENT_TYPES.values()], "total"]
+              "fit_specialists", "early_help_workers", "edge_of_care", *[f"placements_{t}" for t in PLACEMENT_TYPES.values()],
+              "total"]
 
 #: Labels for printed tables.
 LABELS = {
@@ -55,6 +63,8 @@ LABELS = {
     "pas": "PAs",
     "hub_family_workers": "Hub family support workers",
     "hub_specialists": "Hub specialists",
+    "fit_specialists": "Family Intervention Team specialists",
+    "early_help_workers": "Early help family support workers",
     "edge_of_care": "Edge-of-care interventions",
     "placements_foster": "Placements: foster",
     "placements_kinship": "Placements: kinship",
@@ -89,8 +99,9 @@ class Years:
 
 
 def worker_spans(df: pd.DataFrame, horizon: float) -> pd.DataFrame:
-    """One row per social worker: ``time`` joined, ``end`` (left, or ``horizon``), ``outcome`` (kind)."""
-    joined = df.loc[df["event"] == Event.WORKER_JOINED.value, ["time", "worker", "outcome"]]
+    """One row per social worker: ``time`` joined, ``end`` (left, or ``horizon``), ``outcome`` (kind).
+    Team managers who hold cases are not social workers (they are costed as team managers)."""
+    joined = df.loc[(df["event"] == Event.WORKER_JOINED.value) & (df["outcome"] != "manager"), ["time", "worker", "outcome"]]
     left = df.loc[df["event"] == Event.WORKER_LEFT.value, ["worker", "time"]].rename(columns={"time": "end"})
     spans = joined.merge(left.drop_duplicates("worker"), on="worker", how="left")
     return spans.assign(end=spans["end"].fillna(horizon))
@@ -115,6 +126,26 @@ def hub_years(df: pd.DataFrame, yrs: Years) -> np.ndarray:
     return yrs.years_covered(opened, np.full(len(opened), yrs.horizon))
 
 
+def fit_years(df: pd.DataFrame, yrs: Years) -> np.ndarray:
+    """Family Intervention Team-years open per financial year (each from its FitOpened to its FitClosed)."""
+    opened = df.loc[df["event"] == Event.FIT_OPENED.value, ["team", "time"]]
+    closed = df.loc[df["event"] == Event.FIT_CLOSED.value, ["team", "time"]].rename(columns={"time": "end"})
+    spans = opened.merge(closed, on="team", how="left")
+    return yrs.years_covered(spans["time"], spans["end"].fillna(yrs.horizon))
+
+
+def edge_of_care_starts(df: pd.DataFrame, yrs: Years) -> np.ndarray:
+    """Families starting edge-of-care support in each financial year (its events are per child)."""
+    starts = df.loc[df["event"] == Event.EDGE_OF_CARE_STARTED.value, ["case_id", "time"]].drop_duplicates()
+    return np.array([((starts["time"] >= lo) & (starts["time"] < hi)).sum() for lo, hi in yrs.bounds], dtype=float)
+
+
+def team_scale(scale: float) -> float:
+    """The multiplier on each team's, hub's and FIT's staff at ``run.scale`` (a county larger than twice
+    Hampshire's has more districts rather than larger teams: see the parameter)."""
+    return scale / max(1, math.floor(scale))
+
+
 def with_total(costs: pd.DataFrame) -> pd.DataFrame:
     """A costs table (``costs.csv`` layout, with or without ``rep``) with a ``total`` row per replication and year."""
     keys = [k for k in ("rep", "year") if k in costs.columns]
@@ -122,10 +153,26 @@ def with_total(costs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([costs, total[costs.columns]], ignore_index=True)
 
 
+#: The events costs are priced from, and their columns.
+COSTED_EVENTS = [Event.WORKER_JOINED, Event.WORKER_LEFT, Event.PLACEMENT_STARTED, Event.CARE_LEFT, Event.HUB_OPENED,
+                 Event.FIT_OPENED, Event.FIT_CLOSED, Event.EDGE_OF_CARE_STARTED]
+_COSTED_COLUMNS = ["seq", "time", "event", "worker", "outcome", "child_id", "case_id", "team"]
+
+
 def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
     """Cost of each component in each financial year (start years), long format: ``year``, ``component``,
-    ``value``.  The components partition the cost: there is no total row (see :func:`with_total`)."""
-    df = as_frame(log)
+    ``value`` (and first ``rep`` for :class:`~journeysim.projections.Logs` of many replications).  The
+    components partition the cost: there is no total row (see :func:`with_total`)."""
+    logs = Logs.of(log)
+    rows = to_pandas(logs.read(COSTED_EVENTS, _COSTED_COLUMNS).frame.select("rep", *_COSTED_COLUMNS))
+    per_rep = [_priced(rows[rows["rep"] == rep], scenario, years) for rep in logs.reps]
+    if logs.single:
+        return per_rep[0]
+    return pd.concat([c.assign(rep=rep)[["rep", *c.columns]] for rep, c in zip(logs.reps, per_rep)], ignore_index=True)
+
+
+def _priced(df: pd.DataFrame, scenario: Scenario, years: list[int]) -> pd.DataFrame:
+    """:func:`annual_costs` of one replication's costed events (in seq order)."""
     c = {k.split(".", 1)[1]: v for k, v in scenario.values.items() if k.startswith("costs.")}
     yrs = Years(scenario, years)
     scale = scenario["run.scale"]
@@ -133,18 +180,25 @@ def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
     spans = worker_spans(df, yrs.horizon)
     agency = spans[spans["outcome"] == "agency"]
     fte = yrs.years_covered(spans["time"], spans["end"])
-    pa_from = np.maximum(spans["time"], yrs.day(scenario["workforce.pa_start"]))
-    hubs = hub_years(df, yrs)
+    pilot, extended = yrs.day(scenario["workforce.pa_pilot_start"]), yrs.day(scenario["workforce.pa_start"])
+    pa_years = (yrs.years_covered(np.maximum(spans["time"], pilot), np.minimum(spans["end"], extended))
+                * scenario["workforce.pa_pilot_ratio"]
+                + yrs.years_covered(np.maximum(spans["time"], extended), spans["end"]) * scenario["workforce.pa_ratio"])
+    staff = team_scale(scale)
     specialist = np.mean([c["specialist_domestic_abuse"], c["specialist_substance_misuse"], c["specialist_mental_health"]])
+    hubs, fits = hub_years(df, yrs), fit_years(df, yrs)
+    whole = yrs.years_covered([0.0], [yrs.horizon])
     parts = {
         "social_workers": fte * c["social_worker"] * loaded,
         "agency_premium": yrs.years_covered(agency["time"], agency["end"]) * c["social_worker"] * loaded * c["agency_premium"],
         "team_managers": fte / c["social_workers_per_manager"] * c["team_manager"] * loaded,
-        "pas": yrs.years_covered(pa_from, spans["end"]) * scenario["workforce.pa_ratio"] * c["pa"] * loaded,
-        "hub_family_workers": hubs * scenario["hubs.family_workers"] * scale * c["family_support_worker"] * loaded,
-        "hub_specialists": hubs * scenario["hubs.specialists"] * scale * specialist,
-        "edge_of_care": yrs.years_covered([yrs.day(scenario["costs.edge_of_care_start"])], [yrs.horizon])
-        * c["edge_of_care_per_year"] * scale * c["edge_of_care_intervention"],
+        "pas": pa_years * c["pa"] * loaded,
+        "hub_family_workers": hubs * scenario["hubs.family_workers"] * staff * c["family_support_worker"] * loaded,
+        "hub_specialists": hubs * scenario["hubs.specialists"] * staff * specialist,
+        "fit_specialists": fits * scenario["fit.workers"] * staff * specialist,
+        "early_help_workers": whole * scenario["early_help.workers"] * scenario["population.districts"] * scale
+        * c["family_support_worker"] * loaded,
+        "edge_of_care": edge_of_care_starts(df, yrs) * c["edge_of_care_intervention"],
     }
     placed = placement_years(df, yrs)
     for name in PLACEMENT_TYPES.values():

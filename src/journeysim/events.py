@@ -29,6 +29,8 @@ class Event(str, Enum):
     RUN_STARTED = "RunStarted"
     OPERATING_MODEL_SWITCHED = "OperatingModelSwitched"
     HUB_OPENED = "HubOpened"
+    FIT_OPENED = "FitOpened"
+    FIT_CLOSED = "FitClosed"
     PRACTICE_MODEL_ADOPTED = "PracticeModelAdopted"
     INTAKE_WEEK_STARTED = "IntakeWeekStarted"
     WORKER_JOINED = "WorkerJoined"
@@ -58,6 +60,11 @@ class Event(str, Enum):
     HUB_REFERRED = "HubReferred"
     HUB_SUPPORT_STARTED = "HubSupportStarted"
     HUB_SUPPORT_ENDED = "HubSupportEnded"
+    FIT_REFERRED = "FitReferred"
+    FIT_SUPPORT_STARTED = "FitSupportStarted"
+    FIT_SUPPORT_ENDED = "FitSupportEnded"
+    EDGE_OF_CARE_STARTED = "EdgeOfCareStarted"
+    EDGE_OF_CARE_ENDED = "EdgeOfCareEnded"
     PLO_STARTED = "PloStarted"
     CARE_PROCEEDINGS_ISSUED = "CareProceedingsIssued"
     CARE_ENTERED = "CareEntered"
@@ -65,6 +72,9 @@ class Event(str, Enum):
     CARE_LEFT = "CareLeft"
     RETURN_HOME_BROKE_DOWN = "ReturnHomeBrokeDown"
     CASE_CLOSED = "CaseClosed"
+    # --- early help (family level, after the front door or a closure) ---------
+    EARLY_HELP_STARTED = "EarlyHelpStarted"
+    EARLY_HELP_ENDED = "EarlyHelpEnded"
 
 
 #: Events that concern one child; every one of them carries case, child and family ids.
@@ -76,6 +86,8 @@ CHILD_EVENTS = frozenset(
         Event.RUN_STARTED,
         Event.OPERATING_MODEL_SWITCHED,
         Event.HUB_OPENED,
+        Event.FIT_OPENED,
+        Event.FIT_CLOSED,
         Event.PRACTICE_MODEL_ADOPTED,
         Event.INTAKE_WEEK_STARTED,
         Event.WORKER_JOINED,
@@ -86,6 +98,8 @@ CHILD_EVENTS = frozenset(
         Event.POST_VACATED,
         Event.CONTACT_RECEIVED,
         Event.MASH_SCREENING_COMPLETED,
+        Event.EARLY_HELP_STARTED,
+        Event.EARLY_HELP_ENDED,
     }
 )
 

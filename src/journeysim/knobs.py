@@ -6,6 +6,7 @@ and its result (:class:`Variation`, :class:`Fit`).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import historymatch as hm
-from .scenario import Scenario
+from .scenario import PARAMS, Scenario, from_values
 
 
 class CalibrationError(Exception):
@@ -76,6 +77,8 @@ KNOBS: list[Knob] = [
     Knob("care.adoption_trend_per_year", None, -0.16, 0.02, "drift of the chance of adoption (change in its log per year)"),
     Knob("care.adoption_time", "median", 350, 800, "time in care before adoption (median days)"),
     Knob("care.p_sgo", "*", 0.5, 1.6, "chance of special guardianship (multiplier on every age band)"),
+    Knob("care.sgo_trend_per_year", None, -0.05, 0.25, "drift of the chance of special guardianship (change in its log "
+         "per year; England +11% from 2017-18 to 2018-19)"),
     Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),
     Knob("initial.cla_children", None, 1000, 1200, "children looked after when the run starts (before warm-up)"),
     # continuity: each cause of a change of worker (model.allocation), fitted to the baseline's
@@ -88,12 +91,68 @@ KNOBS: list[Knob] = [
     Knob("teams.ra_keeps_cin_p", None, 0.0, 0.4, "model A: CIN cases the R&A team keeps"),
 ]
 
+#: The trends and drifts a counterfactual keeps: how the county would have moved without the
+#: transformation.  The calibration fits them to the years before it (:mod:`journeysim.refit`).
+TREND_KNOBS = ("arrivals.trend_per_year", "assessment.strategy_trend_per_year", "assessment.prior_cp_trend_per_year",
+               "care.adoption_trend_per_year", "care.sgo_trend_per_year")
+
 #: The knobs a ``--quick`` calibration fits (the rest keep the scenario's values).
 QUICK_KNOBS = [
     "arrivals.contacts_per_year", "assessment.outcome[strategy_discussion]", "cin.duration[median]",
     "cp.duration[median]", "cin.p_care_no_change", "care.p_return_home[x]", "practice.p_return_no_change",
     "workforce.handover_on_joining",
 ]
+
+
+def apply_knobs(scenario: Scenario, knobs: list[Knob], u: np.ndarray) -> Scenario:
+    """``scenario`` with each knob set to position ``u[i]`` of its prior range (:func:`apply_values`)."""
+    return apply_values(scenario, knobs, [knob.value(float(x)) for knob, x in zip(knobs, u)])
+
+
+def apply_values(scenario: Scenario, knobs: list[Knob], values) -> Scenario:
+    """``scenario`` with each knob set to ``values[i]``.
+
+    Every key a knob touches starts from its documented default, not from the scenario's
+    current value, so the result never depends on an earlier fit.
+    """
+    raw = scenario.raw()
+    for key in {k.key for k in knobs}:
+        raw[key] = copy.deepcopy(PARAMS[key].default)
+        if PARAMS[key].kind == "dist":
+            raw[key] = dict(raw[key])
+    fixed: dict[str, dict[str, float]] = {}
+    for knob, v in zip(knobs, values):
+        v = float(v)
+        kind = PARAMS[knob.key].kind
+        if knob.part is None:
+            raw[knob.key] = round(v) if kind == "int" else v
+        elif kind == "dist":
+            table = raw[knob.key]
+            if table.get("dist") == "lognormal" and knob.part == "median":
+                table["p90"] = v * table["p90"] / table["median"]
+            table[knob.part] = v
+        elif kind == "probs":
+            fixed.setdefault(knob.key, {})[knob.part] = v
+        elif knob.part == "*":
+            raw[knob.key] = {band: min(1.0, p * v) for band, p in raw[knob.key].items()}
+    for key, parts in fixed.items():
+        raw[key] = _rescale(raw[key], parts)
+    sources = dict(scenario.sources)
+    return from_values(raw, sources, scenario.path, list(scenario.files), list(scenario.overrides))
+
+
+def _rescale(table: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:
+    """Set the ``fixed`` outcomes and share what is left among the others in their old proportions."""
+    total_fixed = sum(fixed.values())
+    if total_fixed > 0.98:  # keep room for the other outcomes
+        fixed = {k: v * 0.98 / total_fixed for k, v in fixed.items()}
+        total_fixed = 0.98
+    others = {k: v for k, v in table.items() if k not in fixed}
+    rest = sum(others.values())
+    out = {}
+    for k in table:
+        out[k] = fixed[k] if k in fixed else (others[k] * (1.0 - total_fixed) / rest if rest > 0 else 0.0)
+    return out
 
 
 def knob_named(name: str) -> Knob:

@@ -10,9 +10,11 @@ each event it logs, what may follow: another of its events, the name of another 
 stage's first events follow), or :data:`CLOSED` (the child's journey closes).  Journeys start
 at one of :data:`STARTS`.
 
-Events that can happen at any point of a journey (a change of worker, a placement move, hub
-support) are not stages; :data:`BACKGROUND` lists them and :func:`journey_is_valid` checks them
-separately.  The graph is built from the scenario: a scenario without hubs has no hub nodes.
+Events that can happen at any point of a journey (a change of worker, a placement move, a
+family's intensive support) are not stages; :data:`BACKGROUND` lists them and
+:func:`journey_is_valid` checks them separately, each kind of support on its own short path
+(:data:`SIDE_PATHS`).  The graph is built from the scenario: a scenario without hubs has no hub
+nodes, and so on.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ STAGES: dict[str, Stage] = {
     # --- how a journey starts ------------------------------------------------------
     "referral": Stage(first=(E.REFERRAL_RECEIVED,),  # the MASH referred the family
                       path={E.REFERRAL_RECEIVED: ("assessment", CLOSED)}),
-    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts
-                    path={E.CASE_LOADED: ("cin", "cp", "care")}),
+    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts (in assessment: from a snapshot)
+                    path={E.CASE_LOADED: ("cin", "cp", "care", "assessment")}),
     "uasc": Stage(first=(E.UASC_ARRIVED,),  # an unaccompanied asylum-seeking child, straight into care
                   path={E.UASC_ARRIVED: (E.CARE_ENTERED,)}),
     # --- assessment and child protection enquiries ---------------------------------
@@ -63,7 +65,7 @@ STAGES: dict[str, Stage] = {
                  path={E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
                        E.CIN_PLAN_ENDED: (CLOSED, "strategy", "care")}),
     "cp": Stage(first=(E.CP_PLAN_STARTED,),
-                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD,),
+                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED),  # ended: a child aged out before a review
                       E.CP_REVIEW_HELD: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED),
                       E.PLO_STARTED: (E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED),
                       E.CARE_PROCEEDINGS_ISSUED: (E.CP_PLAN_ENDED,),
@@ -81,12 +83,19 @@ STAGES: dict[str, Stage] = {
 #: The stages a journey may start at.
 STARTS = ("referral", "loaded", "uasc")
 
-#: Events that can occur between stage events without changing the stage.
-BACKGROUND = frozenset({E.WORKER_ALLOCATED, E.PLACEMENT_STARTED, E.HUB_REFERRED, E.HUB_SUPPORT_STARTED,
-                        E.HUB_SUPPORT_ENDED})
+#: The support a family may have during its journey, each a short path of its own that may be
+#: repeated: a hub's, a Family Intervention Team's, edge of care's; and the scenario keys that say
+#: whether the service exists (a count or a staff number, and a start date).
+SIDE_PATHS = {
+    "hub": ((E.HUB_REFERRED, E.HUB_SUPPORT_STARTED, E.HUB_SUPPORT_ENDED), ("hubs.count", "hubs.start")),
+    "fit": ((E.FIT_REFERRED, E.FIT_SUPPORT_STARTED, E.FIT_SUPPORT_ENDED), ("fit.workers", "fit.start")),
+    "edge_of_care": ((E.EDGE_OF_CARE_STARTED, E.EDGE_OF_CARE_ENDED), ("edge_of_care.workers", "edge_of_care.start")),
+}
 
-_HUB_EDGES = [("START", E.HUB_REFERRED), (E.HUB_REFERRED, E.HUB_SUPPORT_STARTED),
-              (E.HUB_SUPPORT_STARTED, E.HUB_SUPPORT_ENDED)]
+#: Events that can occur between stage events without changing the stage.
+BACKGROUND = frozenset({E.WORKER_ALLOCATED, E.PLACEMENT_STARTED, *(e for path, _ in SIDE_PATHS.values() for e in path)})
+
+_SIDE = {e.value: name for name, (path, _) in SIDE_PATHS.items() for e in path}
 
 
 def _name(x) -> str:
@@ -113,27 +122,28 @@ def build(scenario=None) -> nx.DiGraph:
     g = nx.DiGraph()
     for src, dst in stage_edges():
         g.add_edge(src, dst, kind="stage")
-    has_hubs = scenario is None or (scenario["hubs.count"] > 0 and scenario["hubs.start"] is not None)
-    if has_hubs:
-        for src, dst in _HUB_EDGES:
-            g.add_edge(_name(src), _name(dst), kind="hub")
+    for name, (path, (size, start)) in SIDE_PATHS.items():
+        if scenario is None or (scenario[size] > 0 and scenario[start] is not None):
+            for src, dst in zip(("START", *path), path):
+                g.add_edge(_name(src), _name(dst), kind=name)
     return g
 
 
 def journey_is_valid(g: nx.DiGraph, events: list[str], complete: bool) -> tuple[bool, str]:
     """Check one child-journey's events (in log order) against the graph.
 
-    Stage events must form a path from START (to END when ``complete``); hub events
-    must follow their own sub-path; placement moves only while in care.
+    Stage events must form a path from START (to END when ``complete``); each kind of support's
+    events must follow their own side path (:data:`SIDE_PATHS`); placement moves only while in care.
     """
     prev = "START"
     in_care = False
-    hub_prev = "START"
+    side_prev = {name: "START" for name in SIDE_PATHS}
     for ev in events:
-        if ev in (E.HUB_REFERRED.value, E.HUB_SUPPORT_STARTED.value, E.HUB_SUPPORT_ENDED.value):
-            if not g.has_edge(hub_prev, ev):
-                return False, f"{hub_prev} -> {ev} (hub)"
-            hub_prev = ev if ev != E.HUB_SUPPORT_ENDED.value else "START"
+        side = _SIDE.get(ev)
+        if side is not None:
+            if not g.has_edge(side_prev[side], ev):
+                return False, f"{side_prev[side]} -> {ev} ({side})"
+            side_prev[side] = "START" if ev == SIDE_PATHS[side][0][-1].value else ev
             continue
         if ev == E.PLACEMENT_STARTED.value:
             if not in_care:

@@ -83,10 +83,12 @@ class Pool:
 
     # ------------------------------------------------------------------ load
     def add(self, member, item) -> None:
-        """``member`` takes on ``item``."""
+        """``member`` takes on ``item`` (one away from the pool takes it on without the pool's load
+        changing)."""
         member.held.add(item)
-        self.load += 1
-        self.file(member)
+        if self.has(member):
+            self.load += 1
+            self.file(member)
 
     def discard(self, member, item) -> None:
         """``member`` gives up ``item`` (a member away from the pool may still hold items: they give

@@ -37,28 +37,54 @@ if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type(None, "workforce.hard_cap", "workforce.handover_on_joining", "teams.ra_keeps_cin_p",
-                      "teams.permanence_days", "teams.care_leavers_age", "teams.rebalance_over", "teams.review_days",
-                      "care.leaving_age")
+Params = section_type(None, "workforce.hard_cap", "workforce.hard_cap_start", "workforce.handover_on_joining",
+                      "teams.ra_keeps_cin_p", "teams.permanence_days", "teams.care_leavers_age", "teams.rebalance_over",
+                      "teams.review_days", "care.leaving_age", "responses.queue_agency", "responses.manager_holds")
 
 
 class Allocation:
     def __init__(self, w: "World") -> None:
         self.w = w
         self.p = w.params.allocation
-        self.hard_cap = self.p.workforce_hard_cap
+        self.hard_cap = 0  # the caseload no worker may exceed, once workforce.hard_cap_start has come
         self.rs = w.streams["allocation"]
+        if self.p.workforce_hard_cap:
+            starts = w.day_of(self.p.workforce_hard_cap_start)
+            if starts <= 0.0:  # from the start of the run
+                self._cap_starts()
+            elif starts < w.cal.horizon:
+                w.at(starts, self._cap_starts)
+
+    def _cap_starts(self) -> None:
+        self.hard_cap = self.p.workforce_hard_cap
 
     # ---------------------------------------------------------------- allocation
     def allocate(self, case: Case, children: list[Child], team: Team, reason: str):
-        """Process: give ``children`` (of one case) a worker in ``team``, waiting for a place under a hard cap."""
+        """Process: give ``children`` (of one case) a worker in ``team``; under a hard cap, when no worker
+        has room, the team manager holds them (``responses.manager_holds``) or they wait for a place."""
         worker = team.pick(len(children), None, self.hard_cap)
+        if worker is None and self.p.responses_manager_holds:
+            worker = self._manager_with_room(team, len(children))
         if worker is None:
             ready = self.w.signal()
             team.waiting.append((case, children, reason, ready))
+            self._queue_grew(team)
             yield ready
             return
         self._assign(case, children, worker, reason)
+
+    def _manager_with_room(self, team: Team, n: int) -> Worker | None:
+        """The team's manager, if they may hold ``n`` more children (they join the log the first time)."""
+        if team.manager is None:
+            team.manager = self.w.workforce.manager(team, self.p.responses_manager_holds)
+        manager = team.manager
+        return manager if manager.load + n <= manager.cap else None
+
+    def _queue_grew(self, team: Team) -> None:
+        """A team with ``responses.queue_agency`` children waiting brings in an agency worker for the queue."""
+        threshold = self.p.responses_queue_agency
+        if threshold and sum(len(entry[1]) for entry in team.waiting) >= threshold:
+            self.w.workforce.queue_cover(team)
 
     def _assign(self, case: Case, children: list[Child], worker: Worker, reason: str) -> None:
         w = self.w
@@ -97,6 +123,20 @@ class Allocation:
             team.waiting.pop(0)
             self._assign(case, live, worker, reason)
             ready.succeed()
+        if team.manager is not None and team.manager.held:
+            self._from_manager(team)
+
+    def _from_manager(self, team: Team) -> None:
+        """The cases the team manager holds go to workers as they have room, the longest held first."""
+        manager = team.manager
+        while manager.held:
+            first = min(manager.held, key=lambda c: (c.since, c.id))
+            case = first.family.case
+            children = [c for c in case.children if c.worker is manager]
+            worker = team.pick(len(children), None, self.hard_cap)
+            if worker is None:
+                return
+            self._assign(case, children, worker, "rebalancing")
 
     def release(self, child: Child) -> None:
         """``child``'s journey has closed: their worker lets go of them."""
@@ -219,8 +259,13 @@ class Allocation:
 
     def review(self, team: Team) -> None:
         """A worker over ``teams.rebalance_over`` times their cap hands their newest cases, one at a
-        time, to the colleague with most room, while that colleague stays within their own cap."""
+        time, to the colleague with most room, while that colleague stays within their own cap.  An
+        agency worker brought in for a queue leaves once the queue is gone."""
+        if not team.waiting and team.extra:
+            self.w.workforce.end_queue_cover(team)
         limit = self.p.teams_rebalance_over
+        if limit <= 0:
+            return
         for worker in sorted(team.workers, key=lambda x: (-x.load / x.cap, x.id)):
             while worker.load > limit * worker.cap:
                 case, children = _newest_case(worker)

@@ -7,11 +7,14 @@ days it waits, and returns the next ``(stage, reason)`` of the pathway
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..events import Event
 from ..scenario import section_type
+from . import practice
 from .closure import close_child
+from .years import odds_shift
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Case
@@ -19,23 +22,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type("assessment", "strategy", "s47", "icpc")
+Params = section_type("assessment", "strategy", "s47", "icpc", "responses.threshold_elasticity")
 
 
 def assessment_outcome(w: "World", case: "Case") -> str:
     """The assessment's conclusion: the odds of a strategy discussion drift with the child protection
-    threshold, and a child's earlier CP plan raises them."""
+    threshold, and a child's earlier CP plan raises them; when the service is full, the odds of
+    finding a need (a CIN plan or a strategy discussion) fall with the excess."""
     p = w.params.assessment
-    probs = dict(p.outcome)
     odds = w.trend(p.strategy_trend_per_year)
     if any(c.cp_plans > 0 for c in case.children):
         odds *= p.prior_cp_strategy_odds * w.trend(p.prior_cp_trend_per_year) * w.years.factor("repeat_cp", w.env.now)
-    if odds != 1.0:
-        s = probs["strategy_discussion"]
-        s2 = odds * s / (1 - s + odds * s) if s < 1 else 1.0
-        rest = 1 - s
-        for k in probs:
-            probs[k] = s2 if k == "strategy_discussion" else (probs[k] * (1 - s2) / rest if rest > 0 else 0.0)
+    probs = practice.with_odds(dict(p.outcome), ("strategy_discussion",), odds)
+    if p.responses_threshold_elasticity > 0:
+        tighter = math.exp(-p.responses_threshold_elasticity * practice.excess(w))
+        probs = practice.with_odds(probs, ("cin_plan", "strategy_discussion"), tighter)
     return w.streams["assessment"].outcome(probs)
 
 
@@ -71,10 +72,11 @@ def s47(w: "World", case: "Case", reason: str):
     p = w.params.assessment
     rs = w.streams["assessment"]
     yield p.s47_duration.sample(rs)
-    if rs.uniform() < w.years.prob("care_entry", p.s47_p_emergency_care, w.env.now):
+    p_emergency = w.years.prob("care_entry", p.s47_p_emergency_care, w.env.now)
+    if rs.uniform() < odds_shift(p_emergency, practice.specialist_odds(w, case, "care")):
         w.each_child(Event.S47_ENQUIRY_COMPLETED, case, outcome="emergency_care")
         return ("care", "emergency")
-    outcome = rs.outcome(p.s47_outcome)
+    outcome = rs.outcome(practice.with_odds(p.s47_outcome, ("icpc",), practice.specialist_odds(w, case, "cp")))
     w.each_child(Event.S47_ENQUIRY_COMPLETED, case, outcome=outcome)
     if outcome == "icpc":
         return ("icpc", reason)
@@ -86,11 +88,14 @@ def s47(w: "World", case: "Case", reason: str):
 
 
 def icpc(w: "World", case: "Case", reason: str):
-    """Stage: the initial child protection conference: a CP plan, a CIN plan, or no plan."""
+    """Stage: the initial child protection conference (on a working day): a CP plan, a CIN plan, or no plan."""
     p = w.params.assessment
     rs = w.streams["assessment"]
     yield p.icpc_delay.sample(rs)
-    outcome = rs.outcome(p.icpc_outcome)
+    weekend = w.cal.to_working_day(w.env.now)
+    if weekend:  # conferences are held on working days
+        yield weekend
+    outcome = rs.outcome(practice.with_odds(p.icpc_outcome, ("cp_plan",), practice.specialist_odds(w, case, "cp")))
     w.each_child(Event.ICPC_HELD, case, outcome=outcome)
     if outcome == "cp_plan":
         return ("cp", "icpc")

@@ -67,18 +67,26 @@ class Case:
     opened: float
     intake: "Team | None" = None  # the team that took the referral (or the case loaded at the start)
     handoffs: int = 0  # changes of worker after the first allocation
-    allocations: int = 0  # allocations so far: a pending reallocation is void once this moves on
-    # hub support (hubs.py)
-    hub_support: bool = False
-    specialist: bool = False
-    hub_waiting: bool = False
-    hub: object = None  # the hub supporting the family now, if any
-    hub_started: float = 0.0
+    allocations: int = 0  # allocations so far
+    plans: int = 0  # CIN and CP plans ended so far (an ageing-out scheduled under an earlier plan is void)
+    # intensive family support (support.py): a hub's, or a Family Intervention Team's
+    support: object = None  # the unit supporting the family now, if any
+    support_started: float = 0.0
+    support_waiting: bool = False  # referred, waiting for a place
+    hub_support: bool = False  # has had a hub's support in this journey
+    specialist: bool = False  # a specialist has worked with the family in this journey
     # what the journey has been through so far
     had_plan: bool = False
     positive_change: bool = False
     closed: bool = False
+    # a case loaded from a snapshot (model.stock): its row, with how long it had been in its stage
+    loaded: object = None
 
     @property
     def district(self) -> int:
         return self.family.district
+
+    @property
+    def with_specialist(self) -> bool:
+        """Whether specialists (domestic abuse, substance misuse, mental health) work with the family now."""
+        return self.support is not None and self.support.specialists > 0

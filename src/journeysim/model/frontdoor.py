@@ -5,8 +5,9 @@ no further action, early help, or screening by the MASH, the multi-agency safegu
 A contact about a known family (one that comes back after its case closed:
 :mod:`journeysim.model.closure`) goes straight to the MASH.  The MASH screens for
 ``mash.screening`` (longer once it holds cases longer, from ``mash.hold_longer_start``), then
-decides: no further action, early help, or a referral to children's social care
-(:mod:`journeysim.model.referral`).
+decides: no further action, early help (:mod:`journeysim.model.early_help`), or a referral to
+children's social care (:mod:`journeysim.model.referral`).  When the service is full
+(``responses.threshold_elasticity``) it refers less readily.
 
 With ``mash.backfill_elasticity`` above 0 the MASH refers more readily when the county's
 social workers have spare capacity (:meth:`FrontDoor.spare_capacity`), the backfill trap of 002.
@@ -14,6 +15,7 @@ social workers have spare capacity (:meth:`FrontDoor.spare_capacity`), the backf
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..events import Event
@@ -26,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type("mash", "frontdoor.triage", "population.children_per_family", "care.leaving_age")
+Params = section_type("mash", "frontdoor.triage", "population.children_per_family", "care.leaving_age",
+                      "responses.threshold_elasticity")
 
 
 class FrontDoor:
@@ -75,6 +78,8 @@ class FrontDoor:
         probs = p.outcome_known if known else p.outcome
         if p.backfill_elasticity > 0:
             probs = backfilled(probs, p.backfill_elasticity * self.spare_capacity())
+        if p.responses_threshold_elasticity > 0:  # a full service refers less readily
+            probs = practice.with_odds(probs, ("referral",), math.exp(-p.responses_threshold_elasticity * practice.excess(w)))
         outcome = self.rs.outcome(probs)
         if fam.case is not None:  # a case opened meanwhile (a second contact); this one adds nothing
             outcome = "nfa"
@@ -82,6 +87,8 @@ class FrontDoor:
                 count=len(fam.children), value=duration)
         if outcome == "referral":
             referral.refer(w, fam)
+        elif outcome == "early_help":
+            w.early_help.offer(fam, "front_door")
 
     def spare_capacity(self) -> float:
         """The county's spare capacity: max(0, 1 - pressure / mash.backfill_caseload), where pressure is

@@ -13,8 +13,8 @@ from ..engine import collector_paused
 from ..eventlog import EventLog
 from ..events import Event
 from ..scenario import Scenario, section
-from . import (allocation, arrivals, assessment, care, closure, frontdoor, hubs, journey, plans, population, practice,
-               referral, stock, teams, workforce, world, years)
+from . import (allocation, arrivals, assessment, care, closure, early_help, edge_of_care, frontdoor, journey, plans,
+               population, practice, referral, stock, support, teams, workforce, world, years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,9 @@ class Parameters:
     closure: closure.Params
     stock: stock.Params
     practice: practice.Params
-    hubs: hubs.Params
+    support: support.Params
+    early_help: early_help.Params
+    edge_of_care: edge_of_care.Params
     teams: teams.Params
     workforce: workforce.Params
     allocation: allocation.Params
@@ -47,7 +49,8 @@ class Parameters:
                    assessment=section(scenario, assessment.Params), plans=section(scenario, plans.Params),
                    care=section(scenario, care.Params), closure=section(scenario, closure.Params),
                    stock=section(scenario, stock.Params), practice=section(scenario, practice.Params),
-                   hubs=section(scenario, hubs.Params), teams=section(scenario, teams.Params),
+                   support=section(scenario, support.Params), early_help=section(scenario, early_help.Params),
+                   edge_of_care=section(scenario, edge_of_care.Params), teams=section(scenario, teams.Params),
                    workforce=section(scenario, workforce.Params), allocation=section(scenario, allocation.Params),
                    years=section(scenario, years.Params))
 
@@ -73,7 +76,9 @@ def build(params: Parameters, seed: int, log: EventLog) -> world.World:
     w.teams = teams.Teams(w)
     w.workforce = workforce.Workforce(w)
     w.allocation = allocation.Allocation(w)
-    w.hubs = hubs.Hubs(w)
+    w.support = support.Support(w)
+    w.early_help = early_help.EarlyHelp(w)
+    w.edge_of_care = edge_of_care.EdgeOfCare(w)
     w.years = years.YearEffects(w, seed)
     w.frontdoor = frontdoor.FrontDoor(w)
     w.journeys = journey.Journeys(w, STAGE_PROCESSES)
@@ -105,7 +110,8 @@ def play(w: world.World, until: float | None = None) -> None:
     w.start(arrivals.contacts(w))
     w.start(arrivals.uasc(w))
     w.start(w.teams.rota())
-    if w.params.allocation.teams_rebalance_over > 0:
+    a = w.params.allocation
+    if a.teams_rebalance_over > 0 or a.responses_queue_agency > 0:
         w.start(w.allocation.reviews())
     w.env.run(until=until if until is not None else w.cal.horizon)
     w.log.close()
@@ -125,4 +131,4 @@ def schedule_changes(w: world.World) -> None:
         when = w.day_of(drive["date"])
         if when < w.cal.horizon:
             w.at(when, w.workforce.add_posts, round(drive["posts"] * w.params.run.scale), drive["nq_share"])
-    w.hubs.schedule_openings()
+    w.support.schedule_openings()

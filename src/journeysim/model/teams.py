@@ -43,10 +43,11 @@ class Worker:
 
     id: int
     team: "Team"
-    kind: str  # permanent, newly_qualified, agency
+    kind: str  # permanent, newly_qualified, agency, manager
     cap: int  # the caseload at which allocation prefers others
     nq_until: float = -1.0  # a newly qualified worker's protected year ends then
     covering: bool = False  # an agency worker covering a vacancy until it is filled
+    extra: bool = False  # an agency worker brought in for a queue, beyond the team's posts
     active: bool = True  # False once they have left
     absent: bool = False  # on a long absence (out of their team's pool meanwhile)
     held: set = field(default_factory=set)  # the children they hold
@@ -70,6 +71,9 @@ class Team(Pool):
     posts: int
     waiting: list = field(default_factory=list)  # allocations waiting for a place under a hard cap
     away: list = field(default_factory=list)  # its workers on a long absence, who keep their posts
+    manager: "Worker | None" = None  # the team manager, once they hold cases (responses.manager_holds)
+    extra: int = 0  # agency workers brought in for the team's queue, beyond its posts
+    extra_due: int = 0  # ... and those on their way
 
     def __post_init__(self) -> None:
         Pool.__init__(self)
@@ -82,7 +86,8 @@ class Team(Pool):
     @property
     def vacancies(self) -> int:
         """Posts with no permanent worker in them (an absent worker keeps their post)."""
-        return self.posts - sum(1 for w in self.members if not w.covering) - sum(1 for w in self.away if not w.covering)
+        in_posts = sum(1 for w in self.members if not (w.covering or w.extra))
+        return self.posts - in_posts - sum(1 for w in self.away if not (w.covering or w.extra))
 
     def join(self, worker: Worker) -> None:
         """``worker`` joins the team with their children."""
@@ -158,6 +163,12 @@ class Teams:
         for i, worker in enumerate(sorted((x for t in old for x in t.away), key=lambda x: x.id)):
             worker.team = cast[i % n]
             cast[i % n].away.append(worker)
+        for team in cast:  # agency workers brought in for a queue stay beyond the posts
+            team.extra = sum(1 for x in team.workers if x.extra) + sum(1 for x in team.away if x.extra)
+        for i, manager in enumerate(t.manager for t in old if t.manager is not None):  # with the cases they hold
+            if i < n and cast[i].manager is None:
+                manager.team = cast[i]
+                cast[i].manager = manager
         for team in old:  # emptied, so that nothing can pick from them or serve them by mistake
             team.empty()
             team.waiting.clear()

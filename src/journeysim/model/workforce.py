@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type("workforce")
+Params = section_type("workforce", "responses.queue_agency_max")
 
 
 class Workforce:
@@ -50,14 +50,15 @@ class Workforce:
                     nq = self.rs.uniform() < p.nq_share
                     self.hire(team, "newly_qualified" if nq else "permanent", nq_left=self.rs.uniform() if nq else 0)
 
-    def hire(self, team: Team, kind: str, covering: bool = False, nq_left: float = 1.0) -> Worker:
+    def hire(self, team: Team, kind: str, covering: bool = False, nq_left: float = 1.0, extra: bool = False) -> Worker:
         """A worker of ``kind`` (permanent, newly_qualified, agency) joins ``team``; a newly
-        qualified one has ``nq_left`` of their protected year to go."""
+        qualified one has ``nq_left`` of their protected year to go; an ``extra`` one is beyond the
+        team's posts (an agency worker for a queue)."""
         p = self.p
         w = self.w
         now = w.env.now
         cap = p.nq_cap if kind == "newly_qualified" else p.soft_cap
-        worker = Worker(self._next_id, team, kind, cap, covering=covering)
+        worker = Worker(self._next_id, team, kind, cap, covering=covering, extra=extra)
         self._next_id += 1
         if kind == "newly_qualified":
             worker.nq_until = now + p.nq_days * nq_left
@@ -93,8 +94,10 @@ class Workforce:
         else:
             team.leave(worker)
         w.event(Event.WORKER_LEFT, team=team.name, worker=worker.id, outcome=worker.kind, reason=reason, count=worker.load)
-        w.allocation.reallocate_all(worker, team, "cover_ended" if reason == "cover_ended" else "worker_left")
-        if reason == "turnover" and not worker.covering:
+        w.allocation.reallocate_all(worker, team, "worker_left" if reason == "turnover" else "cover_ended")
+        if worker.extra:
+            team.extra -= 1
+        elif reason == "turnover" and not worker.covering:
             w.event(Event.POST_VACATED, team=team.name)
             self._start_recruitment(team.district, self.p.p_newly_qualified_recruit, cover=True)
 
@@ -134,6 +137,34 @@ class Workforce:
         w.allocation.serve_waiting(team)
         w.allocation.hand_over_to(worker)
         self._next_absence(worker)
+
+    # ---------------------------------------------------------------- a full service
+    def manager(self, team: Team, holds: int) -> Worker:
+        """``team``'s manager, who holds up to ``holds`` children when no worker has room; they are not
+        one of the team's workers, and are not picked for new work otherwise."""
+        manager = Worker(self._next_id, team, "manager", holds)
+        self._next_id += 1
+        self.w.event(Event.WORKER_JOINED, team=team.name, worker=manager.id, outcome="manager", count=holds)
+        return manager
+
+    def queue_cover(self, team: Team) -> None:
+        """An agency worker for ``team``'s queue, after the usual delay, while it has fewer than
+        ``responses.queue_agency_max`` of them."""
+        if team.extra + team.extra_due < self.p.responses_queue_agency_max:
+            team.extra_due += 1
+            self.w.at(self.p.agency_delay.sample(self.rs), self._queue_cover_arrives, team)
+
+    def _queue_cover_arrives(self, team: Team) -> None:
+        team.extra_due -= 1
+        if team not in self.w.teams.district(team.district):  # the team was disbanded (the switch to CAST)
+            return
+        team.extra += 1
+        self.hire(team, "agency", extra=True)
+
+    def end_queue_cover(self, team: Team) -> None:
+        """The queue is gone: the agency workers brought in for it leave (their children move on)."""
+        for worker in [x for x in team.workers if x.extra]:
+            self.leave(worker, "queue_cleared")
 
     # ---------------------------------------------------------------- recruitment
     def _start_recruitment(self, district: int, nq_share: float, cover: bool) -> None:

@@ -22,10 +22,12 @@ from .entities import DAYS_PER_YEAR, Case, Child
 
 if TYPE_CHECKING:  # pragma: no cover
     from .allocation import Allocation
+    from .early_help import EarlyHelp
+    from .edge_of_care import EdgeOfCare
     from .frontdoor import FrontDoor
-    from .hubs import Hubs
     from .journey import Journeys
     from .run import Parameters
+    from .support import Support
     from .teams import Teams, Worker
     from .workforce import Workforce
     from .years import YearEffects
@@ -56,7 +58,9 @@ class World:
     teams: "Teams"  # the teams of each district, under its operating model
     workforce: "Workforce"  # who is in post
     allocation: "Allocation"  # who holds which child
-    hubs: "Hubs"  # the multi-disciplinary hubs
+    support: "Support"  # intensive family support: the hubs, and the Family Intervention Teams
+    early_help: "EarlyHelp"  # early help family support
+    edge_of_care: "EdgeOfCare"  # support for adolescents at the edge of care
     years: "YearEffects"  # each year's shifts in demand and thresholds
     frontdoor: "FrontDoor"  # contact triage and the MASH
     journeys: "Journeys"  # opens journeys and plays them through the pathway
@@ -82,8 +86,12 @@ class World:
         """Drop the pending events, and the parts' references back to the world, so that the
         finished replication is freed at once."""
         self.env.clear()
-        for part in (self.teams, self.workforce, self.allocation, self.hubs, self.frontdoor, self.journeys):
+        for part in (self.teams, self.workforce, self.allocation, self.frontdoor, self.journeys, self.early_help,
+                     self.edge_of_care):
             part.w = None
+        for service in (self.support.hubs, self.support.fit):
+            service.w = None
+        self.support.w = None
 
     # ------------------------------------------------------------------ time
     def new_id(self, kind: str) -> int:
@@ -101,11 +109,12 @@ class World:
         return self.env.now >= self.day_of(date)
 
     def trend(self, log_rate_per_year: float) -> float:
-        """exp(rate x years since run.start): a multiplier that drifts over time (below 1 in the warm-up
-        for a positive rate)."""
+        """exp(rate x years since run.start, or run.trends_from): a multiplier that drifts over time
+        (below 1 in the warm-up for a positive rate)."""
         if log_rate_per_year == 0.0:
             return 1.0
-        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.params.run.start)) / 365.25)
+        anchor = getattr(self.params.run, "trends_from", None) or self.params.run.start
+        return math.exp(log_rate_per_year * (self.env.now - self.day_of(anchor)) / 365.25)
 
     # ------------------------------------------------------------------ events
     def event(self, event: Event, **fields) -> None:

@@ -23,6 +23,12 @@ The sizes are the ``variation.*_sd`` keys of the scenario (0, the default, draws
 leaves the model exactly as without this module).  Each year's draw comes from its own named
 stream (``year.<channel>.<start year>``), so a year's shift is the same whatever the run's
 start, horizon or other settings: two scenarios compared on the same seed see the same years.
+
+A **forecast** adds trend uncertainty that grows with the horizon: from the financial year that
+starts on or after ``variation.walk_start`` (the forecast origin), the ``front_door`` and
+``care_entry`` factors are also multiplied by a random walk on the log scale, one step of
+standard deviation ``variation.<channel>_walk_sd`` a year (streams ``walk.<channel>.<year>``).
+The past is left alone: before the origin nothing changes.
 """
 
 from __future__ import annotations
@@ -43,12 +49,30 @@ CHANNELS = ("front_door", "care_entry", "returns", "repeat_cp")
 
 
 def odds_shift(p: float, factor: float) -> float:
-    """``p`` with its odds multiplied by ``factor``."""
+    """``p`` with its odds multiplied by ``factor`` (``p`` itself, to the last bit, for a factor of 1)."""
+    if factor == 1.0:
+        return p
     return factor * p / (1.0 - p + factor * p)
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
 Params = section_type("variation")
+
+
+#: The channels that also take a random walk after a forecast origin (``variation.walk_start``).
+WALKS = ("front_door", "care_entry")
+
+
+def walk(z: list[float], sd: float, steps: list[int]) -> list[float]:
+    """The multipliers of a random walk on the log scale: in a year ``steps[i]`` years after the
+    origin (0 or fewer: none yet), exp(sd x (z_1 + ... + z_k) - k sd^2 / 2), whose mean is 1 and
+    whose spread grows with the horizon (a sd of sd x sqrt(k) on the log scale)."""
+    out, total = [], 0.0
+    for x, k in zip(z, steps):
+        if k > 0:
+            total += sd * x
+        out.append(math.exp(total - 0.5 * max(0, k) * sd * sd) if k > 0 else 1.0)
+    return out
 
 
 class YearEffects:
@@ -57,15 +81,27 @@ class YearEffects:
     __slots__ = ("_bounds", "_factors")
 
     def __init__(self, w: "World", seed: int) -> None:
+        p = w.params.years
         years = w.cal.financial_years()
         self._bounds = [w.cal.day(dt.date(y, 4, 1)) for y in years[1:]]  # day each later year starts
         # every channel has an entry (None when off), so that a misspelt channel is a KeyError, not 1.0
         self._factors: dict[str, tuple[float, ...] | None] = dict.fromkeys(CHANNELS)
         for channel in CHANNELS:
-            sd = getattr(w.params.years, f"{channel}_sd")
+            sd = getattr(p, f"{channel}_sd")
             if sd > 0:
                 z = [Stream(seed, f"year.{channel}.{y}").normal() for y in years]
                 self._factors[channel] = tuple(math.exp(sd * x - 0.5 * sd * sd) for x in z)
+        if p.walk_start is not None:  # a forecast: the walk starts in the first financial year after the origin
+            origin = p.walk_start.year if p.walk_start.month >= 4 else p.walk_start.year - 1
+            origin += 0 if (p.walk_start.month, p.walk_start.day) == (4, 1) else 1
+            steps = [y - origin + 1 for y in years]
+            for channel in WALKS:
+                sd = getattr(p, f"{channel}_walk_sd")
+                if sd > 0:
+                    z = [Stream(seed, f"walk.{channel}.{y}").normal() for y in years]
+                    steps_taken = walk(z, sd, steps)
+                    base = self._factors[channel] or (1.0,) * len(years)
+                    self._factors[channel] = tuple(b * m for b, m in zip(base, steps_taken))
 
     def factor(self, channel: str, day: float) -> float:
         """The channel's factor in the financial year containing simulation day ``day`` (1.0 when

@@ -27,9 +27,9 @@ import pandas as pd
 from .. import __version__
 from ..calendar import fy_label
 from ..costs import annual_costs, write_costs
-from ..eventlog import file_digest, read_log
+from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
-from ..projections import as_frame, measures
+from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
 from ..scenario import load as load_scenario
@@ -243,21 +243,13 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     The manifest's ``warnings`` list what the run's measures show that a reader of its figures must
     know: a queue or stock growing without bound (:func:`journeysim.stability.unbounded`)."""
     partial = incomplete_folder(out)
-    frames, cost_frames = [], []
     years = reported_years(scenario)
-    for r in range(reps):
-        log = as_frame(read_log(partial / finished[r]["file"]))
-        m = measures(log, years)
-        m.insert(0, "rep", r)
-        frames.append(m)
-        c = annual_costs(log, scenario, years)
-        c.insert(0, "rep", r)
-        cost_frames.append(c)
-    per_rep = pd.concat(frames, ignore_index=True)
+    logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
+    per_rep = measures(logs, years)
     summary = summarise(per_rep.drop(columns="rep"))
     per_rep.to_csv(partial / "measures.csv", index=False)
     summary.to_csv(partial / "summary.csv", index=False)
-    write_costs(pd.concat(cost_frames, ignore_index=True), partial)
+    write_costs(annual_costs(logs, scenario, years), partial)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     manifest = {
         "complete": True,

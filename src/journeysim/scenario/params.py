@@ -21,7 +21,7 @@ NEVER = "never"  # a component date that never arrives (counterfactual runs)
 @dataclass(frozen=True)
 class Param:
     default: Any
-    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota, path
     doc: str
     unit: str = ""
     lo: float | None = None
@@ -167,7 +167,18 @@ PRACTICE: dict[str, Param] = {
     "practice.caseload_penalty": _p(0.8, "float", "Fall in the log-odds of engagement per 100% of caseload above the reference.",
                                     "log-odds", 0, 10),
     "practice.hub_effect": _p(0.8, "float", "Rise in the log-odds of engagement with intensive hub support.", "log-odds", 0, 5),
-    "practice.specialist_effect": _p(0.5, "float", "Further rise when a toxic-trio family gets a hub specialist.", "log-odds", 0, 5),
+    "practice.specialist_effect": _p(0.5, "float", "Further rise when a toxic-trio family gets a specialist (a hub's, or "
+                                     "its district's FIT).", "log-odds", 0, 5),
+    "practice.specialist_cp_odds": _p(0.85, "float", "Odds ratio on a section 47 enquiry leading to a conference, and on a "
+                                      "conference making a CP plan, while specialists work with the family (a hub's or "
+                                      "a FIT's): specialists change risk decisions (002: Hertfordshire's CP plans fell "
+                                      "29.1% before and after Family Safeguarding, no comparator; discounted, weak "
+                                      "evidence). 1: no effect.", "", 0, 5),
+    "practice.specialist_care_odds": _p(1.15, "float", "Odds ratio on the decisions that take a child into care (an "
+                                        "emergency at s47, a CIN plan ending in care, PLO going to proceedings) while "
+                                        "specialists work with the family: better identification of risk (003: care "
+                                        "entries rose 80% in the FIT teams against 53% county-wide, quarter on "
+                                        "quarter, no denominators; weak evidence). 1: no effect.", "", 0, 5),
     "practice.p_change_engaged": _p(0.80, "prob", "Chance of positive change when the family is engaged."),
     "practice.p_change_disengaged": _p(0.20, "prob", "Chance of positive change when it is not."),
     "practice.p_return_change": _p(0.35, "prob", "Chance a family closed after positive change comes back to the front door."),
@@ -267,6 +278,47 @@ HUBS: dict[str, Param] = {
     "hubs.support_duration": _p(_ln(120.0, 240.0), "dist", "Length of intensive hub support.", "days"),
 }
 
+# --- the old offer: services that existed before the transformation and continued (003) ----------
+OLD_OFFER: dict[str, Param] = {
+    "fit.start": _p(dt.date(2015, 10, 1), "cdate", "Date the Family Intervention Teams start: specialists (domestic abuse, "
+                    "substance misuse, adult mental health) working beside each district's CIN teams with toxic-trio "
+                    "families on a CIN or CP plan (003: piloted from October 2015, eight Hampshire teams). A district's "
+                    "FIT takes no new families once its hub opens: the hubs replace it ('never': no FIT)."),
+    "fit.workers": _p(3, "int", "Specialist workers in each district's FIT (003: teams of 3; only one of eight was fully "
+                      "staffed, three recruited only a domestic abuse worker).", "workers", 0, 100),
+    "fit.families_per_worker": _p(6, "int", "Families each FIT worker supports at once (judgement: 321 Hampshire families in "
+                                  "January-June 2016 across eight teams, 003, with a few months' support each).",
+                                  "families", 1, 50),
+    "fit.p_refer_cp": _p(0.25, "prob", "Chance a toxic-trio family starting a CP plan is referred to its district's FIT "
+                         "(judgement, to give about 640 families a year county-wide, 003)."),
+    "fit.p_refer_cin": _p(0.15, "prob", "Chance a toxic-trio family starting a CIN plan is referred to its district's FIT."),
+    "fit.support_duration": _p(_ln(90.0, 200.0), "dist", "Length of FIT support (judgement; 003 gives none).", "days"),
+    "edge_of_care.start": _p(dt.date(2015, 10, 1), "cdate", "Date the edge-of-care service for adolescents starts (003: "
+                             "piloted from October 2015; 'never': none)."),
+    "edge_of_care.workers": _p(7, "int", "Edge-of-care workers county-wide (003: about 147 starts a year across 7 teams).",
+                               "workers", 0, 1000),
+    "edge_of_care.caseload": _p(11, "int", "Young people (with their families) each edge worker supports at once (003: "
+                                "about 10-12).", "families", 1, 50),
+    "edge_of_care.min_age": _p(14.0, "float", "Youngest age of the young person the service takes (003: 14+; 77% were "
+                               "14-15).", "years", 0, 18),
+    "edge_of_care.duration": _p(_ln(180.0, 300.0), "dist", "Length of edge-of-care support (judgement: 10-12 at a time and "
+                                "about 21 starts a year per worker imply about six months; 003).", "days"),
+    "edge_of_care.p_care": _p(0.16, "prob", "Chance a young person whose family had edge-of-care support enters care after "
+                              "it, instead of the plan going on without care: 003 found 12 of 110 starters (11%) entered "
+                              "care, and judged 67% of starters truly at imminent risk; 0.11 / 0.67 for the families "
+                              "the model sends (every one at imminent risk). No comparator: weak evidence."),
+    "early_help.workers": _p(6, "int", "Early help family support workers per district, part of the old offer under both "
+                             "operating models (judgement: the seeds give no capacity, and report cuts to early help "
+                             "spending from 2015-16, 003).", "workers", 0, 1000),
+    "early_help.families_per_worker": _p(8, "int", "Families each early help worker supports at once (judgement).",
+                                         "families", 1, 100),
+    "early_help.duration": _p(_ln(90.0, 180.0), "dist", "Length of early help support (judgement).", "days"),
+    "early_help.return_odds": _p(0.8, "float", "Odds ratio on a family coming back to the front door after its case closed "
+                                 "to early help that it received (judgement with weak evidence: the seeds report no "
+                                 "early help outcome; 004's re-referral effect is of another intervention). A family "
+                                 "stepped down to early help when it is full gets none.", "", 0, 5),
+}
+
 # --- care -----------------------------------------------------------------------------------------
 CARE: dict[str, Param] = {
     "care.placement": _p({"foster": 0.72, "kinship": 0.15, "residential": 0.08, "independent": 0.05}, "probs",
@@ -291,6 +343,10 @@ CARE: dict[str, Param] = {
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
     "care.p_sgo": _p({"under_1": 0.45, "1_4": 0.45, "5_9": 0.35, "10_15": 0.18, "16_17": 0.03}, "yearly",
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
+    "care.sgo_trend_per_year": _p(0.0, "float", "Drift of the chance of special guardianship: change per year, from run.start, "
+                                  "in its log (applied to children entering care). Fitted to Hampshire's special "
+                                  "guardianship orders by calibration (prior range in knobs.KNOBS); England's rose from "
+                                  "3,470 (2017-18) to 3,870 (2018-19), Hampshire's from 56 to 93 (DfE).", "log/year", -2, 2),
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
     "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
@@ -351,6 +407,17 @@ VARIATION: dict[str, Param] = {
     "variation.returns_sd": _variation("re-referral", "the odds of a closed family coming back (practice.p_return_*)", 2),
     "variation.repeat_cp_sd": _variation("repeat protection", "assessment.prior_cp_strategy_odds (the raised odds of a "
                                          "strategy discussion for a child with an earlier CP plan)", 2),
+    "variation.walk_start": _p(NEVER, "cdate", "Forecast origin: from the financial year starting after this date, the "
+                               "front door's volume and the care-entry threshold also take a random walk (one step a "
+                               "year, growing with the horizon; see variation.*_walk_sd). 'never': none (a run that "
+                               "reproduces the past). `journeysim forecast` sets it to its origin."),
+    "variation.front_door_walk_sd": _p(0.0, "float", "Random walk of the front door's volume after variation.walk_start: "
+                                       "the standard deviation of each year's step in the log of a multiplier on the "
+                                       "contacts from new families (the multiplier's mean stays 1). Sized from the "
+                                       "published year-to-year changes by calibration.", "log/year", 0, 1),
+    "variation.care_entry_walk_sd": _p(0.0, "float", "Random walk of the care-entry threshold after variation.walk_start: "
+                                       "the standard deviation of each year's step in the log of the odds multiplier on "
+                                       "the decisions that take a child into care.", "log/year", 0, 2),
 }
 
 # --- backfill (002, Crewe) ------------------------------------------------------------------------
@@ -365,10 +432,18 @@ BACKFILL: dict[str, Param] = {
 
 # --- PA admin support (003) -----------------------------------------------------------------------
 PA_SUPPORT: dict[str, Param] = {
-    "workforce.pa_start": _p(NEVER, "cdate", "Date personal assistants (PAs) start supporting social workers ('never': no "
-                             "PAs). From then the caseload pressure on engagement uses the PA-weighted caseload "
-                             "(practice.family_time) and PAs are costed."),
-    "workforce.pa_ratio": _p(1 / 3, "float", "PAs per social worker once PA support starts (003 pilot: one per three). "
+    "workforce.pa_pilot_start": _p(dt.date(2015, 10, 1), "cdate", "Date the PA pilot's personal assistants started in "
+                                   "district teams (003: the innovation pilots ran from October 2015), part of the old "
+                                   "offer that continued ('never': none). The seeds report the pilot, not whether it "
+                                   "continued: that it did is the assumption the evaluation of 2018-20 (001 s3.2.4: PAs "
+                                   "in district teams) supports."),
+    "workforce.pa_pilot_ratio": _p(0.094, "float", "PAs per social worker county-wide from workforce.pa_pilot_start: 32 "
+                                   "PAs in Hampshire's pilot teams (003, costed at 32), about one per three social "
+                                   "workers in those teams, among some 340 posts.", "PAs/worker", 0, 2),
+    "workforce.pa_start": _p(NEVER, "cdate", "Date PA support is extended to workforce.pa_ratio PAs per social worker "
+                             "('never': the pilot's PAs only). While PAs support social workers the caseload pressure on "
+                             "engagement uses the PA-weighted caseload (practice.family_time) and PAs are costed."),
+    "workforce.pa_ratio": _p(1 / 3, "float", "PAs per social worker once PA support is extended (003 pilot: one per three). "
                              "Below one per three the time freed is in proportion; above it, no more.", "PAs/worker", 0, 2),
     "practice.family_time": _p(0.34, "prob", "Share of a social worker's time with families without PA support (003: 34%)."),
     "practice.family_time_with_pa": _p(0.58, "prob", "Share with one PA per three social workers (003: 58%, administration "
@@ -381,6 +456,31 @@ FREEZE: dict[str, Param] = {
                                  "for drive posts, stop arriving; agency cover carries on ('never': no freeze)."),
     "workforce.freeze_end": _p(NEVER, "cdate", "Date the freeze ends; frozen posts are then recruited after the usual delay "
                                "('never': it lasts to the end of the run)."),
+}
+
+# --- a service that responds when it is full (each off by default: 0) ----------------------------
+FULL: dict[str, Param] = {
+    "workforce.hard_cap_start": _p(dt.date(1900, 1, 1), "cdate", "Date workforce.hard_cap starts to apply (before it, no "
+                                   "cap; 'never': none). A cap is a policy with a start date, not a fact of the warm-up."),
+    "responses.full_caseload": _p(26.71, "float", "The caseload at which the service counts itself full: the pressure "
+                                  "(children held or waiting per social worker in post, weighted for PA time) above "
+                                  "which the responses below act, in proportion to the excess (pressure / this - 1). "
+                                  "000: 26.71 children per CAST worker, mid-2018.", "children", 1, 100),
+    "responses.threshold_elasticity": _p(0.0, "float", "Thresholds that tighten with the queue: the odds of the MASH "
+                                         "referring, and of an assessment finding a need for a plan or a strategy "
+                                         "discussion, are multiplied by exp(-elasticity x excess). The backfill trap "
+                                         "of 002 in reverse; judgement. 0: thresholds do not move.", "", 0, 20),
+    "responses.close_early_elasticity": _p(0.0, "float", "Earlier closure: a CIN or CP plan starting while the service is "
+                                           "full is shortened by the factor exp(-elasticity x excess); judgement. 0: "
+                                           "plans keep their length.", "", 0, 20),
+    "responses.queue_agency": _p(0, "int", "Agency cover for a queue: a team with at least this many children waiting "
+                                 "for a worker brings in an agency worker (after workforce.agency_delay), up to "
+                                 "responses.queue_agency_max more than its posts. 0: never.", "children", 0, 10000),
+    "responses.queue_agency_max": _p(2, "int", "Agency workers a team may bring in for its queue, beyond its posts.",
+                                     "workers", 0, 100),
+    "responses.manager_holds": _p(0, "int", "Children a team manager may hold when no worker has room under the hard "
+                                  "cap; a caseload review hands them to a worker when one has room (reason "
+                                  "rebalancing). 0: managers hold no cases.", "children", 0, 500),
 }
 
 # --- unit costs (003 Appendix 4, 002; placement costs are illustrative) ---------------------------
@@ -408,13 +508,9 @@ COSTS: dict[str, Param] = {
                                                         "(003 Appendix 4)."),
     "costs.specialist_mental_health": _cost(37853.0, "Annual cost of a mental health worker, overheads included "
                                                      "(003 Appendix 4). A hub specialist costs the mean of the three."),
-    "costs.edge_of_care_intervention": _p(3273.40, "float", "Cost of one edge-of-care intervention (003 Table 23).",
-                                          "GBP", 0, 1e7),
-    "costs.edge_of_care_per_year": _p(147.0, "float", "Edge-of-care interventions started a year (003: about 147 across 7 "
-                                      "teams). An input, not simulated: the model has no edge-of-care service.",
-                                      "starts/year", 0, 1e6),
-    "costs.edge_of_care_start": _p(dt.date(2015, 10, 1), "cdate", "Date the edge-of-care offer began (003 pilot, October "
-                                   "2015; 'never': none)."),
+    "costs.edge_of_care_intervention": _p(3273.40, "float", "Cost of one edge-of-care intervention, on top of social "
+                                          "work (003 Table 23: edge worker, activities programme, volunteer mentor), "
+                                          "for each one the model starts.", "GBP", 0, 1e7),
     "costs.placement_foster": _cost(35000.0, "Annual cost of a foster placement. ILLUSTRATIVE default: placement costs "
                                              "are not in the sources; use the county's own."),
     "costs.placement_kinship": _cost(15000.0, "Annual cost of a kinship placement. ILLUSTRATIVE default."),
@@ -426,10 +522,24 @@ COSTS: dict[str, Param] = {
 }
 
 
+# --- starting from an authority's own caseload (journeysim snapshot) --------------------------------
+START: dict[str, Param] = {
+    "run.start_state": _p("", "path", "A snapshot of an open caseload (written by journeysim snapshot from an authority's "
+                          "SSDA903 and CIN census extracts) to start the run from, in place of the drawn initial "
+                          "stock (initial.*): a CSV file named relative to the scenario file that sets it (to the "
+                          "current folder for --set), inside that folder. The snapshot is of the end of a day, so "
+                          "the run starts the next day: run.start minus run.warmup_days must be the day after "
+                          "the snapshot's date (run.warmup_days = 0 for no warm-up). '' = none."),
+    "run.trends_from": _p(NEVER, "cdate", "Date from which the drifts (arrivals.trend_per_year and the other "
+                          "*_trend_per_year keys) are counted; 'never' = run.start. A run started from a snapshot "
+                          "of a run sets it to that run's run.start, so that its trends carry on where they were."),
+}
+
+
 #: The sections' tables in the order of :data:`PARAMS`: the county's service, then the what-if
 #: mechanisms and unit costs.
 TABLES = (RUN, POPULATION, ARRIVALS, FRONT_DOOR, REFERRAL_AND_ASSESSMENT, PLANS, PRACTICE, TEAMS, WORKFORCE, HUBS,
-          CARE, UASC, INITIAL, SURGE, VARIATION, BACKFILL, PA_SUPPORT, FREEZE, COSTS)
+          OLD_OFFER, CARE, UASC, INITIAL, SURGE, VARIATION, BACKFILL, PA_SUPPORT, FREEZE, FULL, COSTS, START)
 
 #: Every parameter, by its dotted key.
 PARAMS: dict[str, Param] = {key: p for table in TABLES for key, p in table.items()}
