@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, compare, pathway
+from .. import __version__, compare, pathway, stability
 from ..results.reader import Results, ResultsError, open_results
 from ..targets import observed as observed_targets
 from . import data, figures as draw
@@ -300,7 +300,8 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
         figs.append(comparison_figure(results, other))
     by_key = {f.key: f for f in figs}
     years = proj.labels
-    sections = [Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest)))]
+    sections = [s for s in [_instability(results, years, other)] if s is not None]
+    sections.append(Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest))))
     sections.append(Section("measures", "Official measures by year").add(
         para("Each chart shows a measure as the service would report it. The line is the mean over replications; "
              "the darker band holds the middle 50% of replications and the lighter one 90%. Diamonds are Hampshire's "
@@ -353,6 +354,21 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
     subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
                 f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
     return document(f"journeysim report: {results.name}", subtitle, sections), figs
+
+
+def _instability(results: Results, years: list[str], other: Results | None = None) -> Section | None:
+    """A warning at the top of the report when a queue or stock grows without bound in the run (or in
+    the run it is compared with): :func:`journeysim.stability.unbounded` of its measures."""
+    runs = [(results, ""), *([(other, f"In {other.name} (the run compared with): ")] if other is not None else [])]
+    blocks = []
+    for run, prefix in runs:
+        for finding in stability.unbounded(run.measures, years):
+            blocks.append(para(prefix + finding.message(), "warning"))
+    if not blocks:
+        return None
+    return Section("warning", "Warning: not a steady state").add(
+        para("Some of the figures in this report are not a steady state: a queue or stock grew without bound, "
+             "because the service did not keep up with its demand.", "warning"), *blocks)
 
 
 def _costs_section(results: Results, fig: ReportFigure | None) -> Section:

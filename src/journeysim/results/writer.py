@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from ..calendar import fy_label
 from ..costs import annual_costs, write_costs
 from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
@@ -32,6 +33,7 @@ from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
 from ..scenario import load as load_scenario
+from ..stability import unbounded
 from ..stats import summarise
 
 
@@ -236,7 +238,10 @@ def _disk_logs(partial: Path) -> list[dict] | None:
 
 def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, finished: dict[int, dict],
             resumed: list[int], t0: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Every replication has run: write the measures and the final manifest, and rename into place."""
+    """Every replication has run: write the measures and the final manifest, and rename into place.
+
+    The manifest's ``warnings`` list what the run's measures show that a reader of its figures must
+    know: a queue or stock growing without bound (:func:`journeysim.stability.unbounded`)."""
     partial = incomplete_folder(out)
     years = reported_years(scenario)
     logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
@@ -255,6 +260,7 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
         "replication_seeds": manifest["replication_seeds"],
         "event_logs": [finished[r] for r in range(reps)],
         "resumed_replications": resumed,
+        "warnings": [finding.as_dict() for finding in unbounded(per_rep, [fy_label(y) for y in years])],
         "python": sys.version.split()[0],
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - t0, 2),
