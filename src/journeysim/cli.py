@@ -219,6 +219,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario)
     out = out or Path("results") / scenario.name
     writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
@@ -237,6 +238,15 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
                f"{manifest['wall_seconds']:.1f}s"
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
+
+
+def _draws_notes(scenario) -> None:
+    """Check the scenario's parameter draws before any work, and say which --set values they replace."""
+    from .draws import KEY, read, replaced
+
+    for key in replaced(scenario, read(scenario)):
+        click.echo(f"note: {key} (--set) is replaced in every replication by its parameter draw ({KEY}); "
+                   f"set {KEY}=none to keep it", err=True)
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -467,6 +477,7 @@ def validate(scenario_file, overrides):
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario)
     in_files = sum(1 for src in scenario.sources.values() if not src.startswith("--set"))
     last = scenario["run.end"] - dt.timedelta(days=1)
     click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "

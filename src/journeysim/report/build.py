@@ -238,7 +238,7 @@ def _with_costs(results: Results) -> pd.DataFrame:
 def pairing(results: Results, other: Results) -> str | None:
     """Check that ``results`` can be compared with ``other`` replication by replication on common random
     numbers: :class:`ResultsError` (one line, naming what differs) unless both were run with the same seed
-    and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up).  Runs with
+    and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up) and parameter draws.  Runs with
     different numbers of replications are compared on the ones both have: the returned note says so
     (None when they have the same replications)."""
     seeds = [r.manifest.get("replication_seeds") for r in (results, other)]
@@ -252,6 +252,11 @@ def pairing(results: Results, other: Results) -> str | None:
         raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: {differ}; "
                            f"differences between runs of another size or period are not the effect of a change: "
                            f"run both with the same {', '.join(compare.PAIRED_SETTINGS)}")
+    draws = [(r.manifest.get("parameter_draws") or {}).get("sha256") for r in (other, results)]
+    if draws[0] != draws[1]:
+        raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: they ran at "
+                           f"different parameter draws (run.parameter_draws, in manifest.json); run both with the "
+                           f"same draws so that replication k of each runs at the same parameters")
     if set(results.reps) == set(other.reps):
         return None
     common = set(results.reps) & set(other.reps)

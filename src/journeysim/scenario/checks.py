@@ -106,6 +106,17 @@ def _check_str(p: Param, v, where: str) -> str:
     return v
 
 
+def _check_path(p: Param, v, where: str) -> str:
+    """A file a scenario reads: ``"none"``, or a path relative to the file that sets it (where it leads,
+    and what the file holds, are checked by the part that reads it)."""
+    example = f"a path relative to the scenario file, like \"../calibration/plausible.csv\", or \"{p.default}\""
+    if not isinstance(v, str) or not v.strip():
+        raise ScenarioError(f"{where} must be {example}; got {_shown(v)}")
+    if v.startswith(("/", "\\")) or (len(v) > 1 and v[1] == ":"):
+        raise ScenarioError(f"{where} must be {example}, not an absolute path; got {v!r}")
+    return v
+
+
 def _check_plain_date(p: Param, v, where: str) -> dt.date:
     return _check_date(v, where)
 
@@ -218,6 +229,7 @@ CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "int": _check_number,
     "prob": _check_prob,
     "str": _check_str,
+    "path": _check_path,
     "date": _check_plain_date,
     "cdate": _check_cdate,
     "dist": _check_dist,
