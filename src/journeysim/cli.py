@@ -249,6 +249,59 @@ def _draws_notes(scenario) -> None:
                    f"set {KEY}=none to keep it", err=True)
 
 
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "origin", required=True, metavar="YYYY-04-01",
+              help="Forecast origin: the 1 April from which the forecast looks ahead (published figures are "
+                   "shown up to it; the trend's random walk starts there).")
+@click.option("--years", required=True, type=click.IntRange(1, 100),
+              help="Financial years to forecast from the origin.")
+@click.option("--reps", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="Replications, each at its own parameter draw.")
+@seed_option("Run seed; replication seeds and the order of the parameter draws come from it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Results folder [default: results/forecast-<scenario name>].")
+@workers_option
+@set_option("Override a scenario parameter (repeatable).")
+@click.option("--draws", default=None, metavar="FILE|none",
+              help="Parameter draws (a CSV as journeysim calibrate writes), or none [default: the scenario's "
+                   "run.parameter_draws, else calibration/plausible.csv].")
+@click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@executor_options
+@user_errors
+def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, executor, scheduler):
+    """Forecast SCENARIO_FILE YEARS financial years ahead from the origin, with intervals that carry
+    chance, the parameters' uncertainty (one draw of the calibration's plausible parameters per
+    replication) and the trend's (a random walk from the origin).
+
+    Writes a results folder (as run does) with forecast.csv and forecast.png (a fan chart of each
+    official measure, published figures up to the origin), and prints the forecast years.
+    """
+    from . import forecast as fc
+
+    start = fc.parse_origin(origin)
+    scenario = load(scenario_file, fc.settings(scenario_file, start, years, overrides, draws))
+    for note in notes(scenario) + fc.notes(scenario):
+        click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario)
+    out = out or Path("results") / f"forecast-{scenario.name}"
+    writable(out, "--out", folder=True)
+    click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
+               f"replication(s), seed {seed} -> {out}", err=True)
+    with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
+            progress_bar(reps, "replications", "rep") as bar:
+        progress = replication_progress(bar) if stderr_is_terminal() else _progress
+        result = fc.run_forecast(scenario, start, out, reps, seed, workers, force, progress, executor=ex)
+    scaled = "; published counts x run.scale" if scenario["run.scale"] != 1 else ""
+    click.echo()
+    click.echo(f"{scenario.name}: forecast from {start}, mean [5%-95%] over {reps} replications{scaled}")
+    click.echo(fc.format_table(result.table, start))
+    click.echo()
+    click.echo(f"Results: {out}  (forecast.csv, forecast.png, and the run's measures and event logs; "
+               f"{sum(e['events'] for e in result.manifest['event_logs']):,} events, "
+               f"{result.manifest['wall_seconds']:.1f}s)")
+
+
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
     """Print the run's annual costs (``costs_summary.csv``)."""
     click.echo()
