@@ -87,17 +87,19 @@ def test_forecast_writes_its_files_and_its_interval_widens_with_the_horizon(tmp_
 
 
 def test_forecast_with_draws_records_them(in_tmp):
-    write_draws(in_tmp / "d.csv", n=5)
+    write_draws(in_tmp / "d.csv", n=1)
     out = in_tmp / "fc"
     r = CliRunner().invoke(main, ["forecast", str(SCENARIOS / "hampshire.toml"), "--from", "2019-04-01", "--years", "1",
                                   "--reps", "2", "--draws", "d.csv", "--out", str(out), "--workers", "1", *SETS])
     assert r.exit_code == 0, r.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["parameter_draws"]["draws"] == 5
-    assert len({e["draw"] for e in manifest["event_logs"]}) == 2
+    assert manifest["parameter_draws"]["draws"] == 1
+    assert [e["draw"] for e in manifest["event_logs"]] == [0, 0]
+    assert "note: 2 replications and 1 parameter draw (run.parameter_draws): replications 2 on run at draws" \
+        in r.output
     assert "variation.front_door_walk_sd and variation.care_entry_walk_sd are 0" in r.output
     line = error_line(["forecast", str(SCENARIOS / "hampshire.toml"), "--from", "2019-04-01", "--years", "1",
-                   "--draws", "nowhere.csv", "--out", str(in_tmp / "x"), *SETS])
+                       "--draws", "nowhere.csv", "--out", str(in_tmp / "x"), *SETS])
     assert line.startswith("error: --draws nowhere.csv: no such file of parameter draws")
     assert not (in_tmp / "x").exists()
     assert math.isfinite(pd.read_csv(out / "forecast.csv")["mean"].iloc[0])

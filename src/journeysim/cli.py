@@ -219,7 +219,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
-    _draws_notes(scenario)
+    _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
     writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
@@ -240,13 +240,19 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
 
 
-def _draws_notes(scenario) -> None:
-    """Check the scenario's parameter draws before any work, and say which --set values they replace."""
+def _draws_notes(scenario, reps: int | None = None) -> None:
+    """Check the scenario's parameter draws before any work, and say which --set values they replace and
+    whether ``reps`` replications outnumber them."""
     from .draws import KEY, read, replaced
 
-    for key in replaced(scenario, read(scenario)):
+    draws = read(scenario)
+    for key in replaced(scenario, draws):
         click.echo(f"note: {key} (--set) is replaced in every replication by its parameter draw ({KEY}); "
                    f"set {KEY}=none to keep it", err=True)
+    if draws is not None and reps is not None and reps > len(draws):
+        n = len(draws)
+        click.echo(f"note: {reps} replications and {n} parameter draw{'s' * (n != 1)} ({KEY}): replications "
+                   f"{n + 1} on run at draws that earlier ones ran at", err=True)
 
 
 @main.command()
@@ -283,7 +289,7 @@ def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, 
     scenario = load(scenario_file, fc.settings(scenario_file, start, years, overrides, draws))
     for note in notes(scenario) + fc.notes(scenario):
         click.echo(f"note: {note}", err=True)
-    _draws_notes(scenario)
+    _draws_notes(scenario, reps)
     out = out or Path("results") / f"forecast-{scenario.name}"
     writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
