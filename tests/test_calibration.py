@@ -257,7 +257,10 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     assert "Fit report:" in result.output and "MAPE" in result.output
     fitted = tomllib.loads((out / "hampshire.toml").read_text())
     assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "workforce", "care", "variation"}
-    assert set(fitted["variation"]) == {f"{c}_sd" for c in cal.VARIATION_SERIES}
+    assert set(fitted["variation"]) == {f"{c}_sd" for c in cal.VARIATION_SERIES} | {"front_door_walk_sd",
+                                                                                     "care_entry_walk_sd"}
+    draws = pd.read_csv(out / "plausible.csv")
+    assert list(draws.columns) == ["draw", *Settings.quick().knobs] and len(draws) == cal.PLAUSIBLE_DRAWS
     fit = pd.read_csv(out / "fit.csv")
     assert {"observed", "mean", "p5", "p95", "inside", "error_pct"} - {"observed"} <= set(fit.columns)
     assert (fit["p5"] <= fit["mean"]).all() and (fit["mean"] <= fit["p95"]).all()

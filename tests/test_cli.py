@@ -134,7 +134,7 @@ def _no_long_work(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the command started its work although it cannot write its output")
 
-    monkeypatch.setattr("journeysim.calibrate.run_calibration", refuse)
+    monkeypatch.setattr("journeysim.refit.run_calibration", refuse)
 
 
 @pytest.mark.parametrize("index", range(10))

@@ -287,3 +287,20 @@ def test_the_initial_stock_leaves_care_as_a_stock_does_not_as_entries_do():
     assert 0.0 <= t.min() and t.max() <= 200.0
     assert abs(t.mean() - 200.0 / 3.0) < 3.0, t.mean()  # sd about 47: the mean is known to about 0.75
     assert abs(np.median(t) - 200.0 * (1 - 2 ** -0.5)) < 6.0  # the residual's median, 58.6 days
+
+
+def test_no_child_stays_on_a_plan_past_the_leaving_age(hampshire_log):
+    """A CIN or CP plan ends for a child at 18 (their siblings' going on): every plan's end comes at
+    the latest on the child's 18th birthday, and the journey closes with reason age_18."""
+    df = hampshire_log
+    ends = df[df["event"].isin(["CinPlanEnded", "CpPlanEnded"])]
+    assert ends.loc[ends["reason"] != "age_18", "age"].max() <= 18.0 + 1e-3
+    aged_out = ends[ends["reason"] == "age_18"]
+    assert len(aged_out) > 0
+    # past 18 only when the plan began after the birthday (a referral at 17, an assessment past 18): it ends at once
+    late = aged_out[aged_out["age"] > 18.0 + 1e-3][["child_id", "time"]]
+    starts = df[df["event"].isin(["CinPlanStarted", "CpPlanStarted"])][["child_id", "time"]]
+    assert len(late.merge(starts, on=["child_id", "time"])) == len(late)
+    closed = df[(df["event"] == "CaseClosed") & (df["reason"] == "age_18")][["case_id", "child_id", "time"]]
+    both = aged_out[["case_id", "child_id", "time"]].merge(closed, on=["case_id", "child_id", "time"])
+    assert len(both) == len(aged_out), "a child whose plan ends at 18 closes then"

@@ -90,7 +90,7 @@ def test_after_edge_of_care_a_young_person_enters_care_at_the_chance_given():
                          "edge_of_care.p_care=0.3", 'edge_of_care.duration={dist="fixed", value=30}'), 5)
     ends = df[df["event"] == "EdgeOfCareEnded"].drop_duplicates(["case_id", "time"])
     n, share = len(ends), (ends["outcome"] == "care").mean()
-    assert n > 150
+    assert n > 100  # enough for the share to be tested
     assert abs(share - 0.3) < 3 * math.sqrt(0.3 * 0.7 / n), (share, n)
     # the ones who go home do not enter care at that decision (within the day after support ended)
     home = ends[ends["outcome"] == "home"][["case_id", "time"]].rename(columns={"time": "ended"})

@@ -55,6 +55,12 @@ class Calendar:
         offset = self.start.weekday()  # Monday = 0
         return int((day + offset) // 7)
 
+    def to_working_day(self, day: float) -> float:
+        """Days from ``day`` to the same time on the next working day: 0 on a weekday, 2 on a
+        Saturday, 1 on a Sunday (bank holidays are not counted)."""
+        weekday = (self.start.weekday() + int(day // 1)) % 7  # Monday = 0
+        return float(max(0, 7 - weekday)) if weekday >= 5 else 0.0
+
     def next_monday(self, day: float) -> float:
         """Simulation day of the first Monday strictly after ``day`` (start of the next rota week)."""
         offset = self.start.weekday()

@@ -31,7 +31,6 @@ from . import __version__
 from . import historymatch as hm
 from .calendar import fy_label
 from .executors import Executor
-from .fitreport import comparison, write_report
 from .knobs import CalibrationError, Fit, Knob, Settings, Variation, apply_knobs, knob_named
 from .model import simulate
 from .projections import measures
@@ -59,10 +58,18 @@ def fit_targets(targets: pd.DataFrame, years: list[str] | None = None) -> pd.Dat
     return fit
 
 
-def observations(fit: pd.DataFrame) -> hm.Observations:
+def observations(fit: pd.DataFrame, origin_weight: float = 1.0) -> hm.Observations:
+    """The targets as history matching reads them.  The last fitted year (the jump-off a forecast
+    starts from) counts ``origin_weight`` times as much, and is held to a standard deviation
+    ``sqrt(origin_weight)`` times smaller, so that the fit sits on the latest figures as a
+    demographer's projection starts from the latest population."""
     names = [f"{m}|{y}" for m, y in zip(fit["model_measure"], fit["year"])]
     sd = np.array([target_sd(m, v) for m, v in zip(fit["model_measure"], fit["value"])])
-    return hm.Observations(names, fit["value"].to_numpy(float), sd, fit["weight"].to_numpy(float))
+    weight = fit["weight"].to_numpy(float).copy()
+    last = (fit["year"] == max(fit["year"])).to_numpy()
+    weight[last] *= origin_weight
+    sd[last] /= math.sqrt(origin_weight)
+    return hm.Observations(names, fit["value"].to_numpy(float), sd, weight)
 
 
 # ------------------------------------------------------------------------------------ simulation
@@ -216,7 +223,9 @@ def with_achieved(variation: dict[str, Variation], per_rep: pd.DataFrame, years:
 
 # ------------------------------------------------------------------------------------ the fit
 def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
-        fit_years: list[str] | None = None, progress=None, executor: Executor | None = None) -> Fit:
+        fit_years: list[str] | None = None, progress=None, executor: Executor | None = None, label: str = "",
+        knob_names: tuple[str, ...] | None = None, origin_weight: float = 1.0,
+        variation_sds: dict[str, float] | None = None) -> Fit:
     """History-match ``base`` to the fitting targets (of ``fit_years``) with no year-to-year
     variation (the design runs follow each year's expected course, so the fit is not bent to one
     draw of the years), size the year-to-year variation from the published series
@@ -225,14 +234,19 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     file writes them (:func:`as_written`), and as many replications each with
     parameters drawn from the best-fitting tenth of the space not ruled out (the plausible
     ensemble: its spread adds the parameter uncertainty left after calibration to the
-    simulator's own).  The runs go to ``executor`` (default: ``workers`` local processes)."""
+    simulator's own).  The runs go to ``executor`` (default: ``workers`` local processes).
+
+    ``knob_names`` (default: ``settings.knobs``) are the parameters varied; ``base`` holds every
+    other.  ``origin_weight`` weights the last fitted year (:func:`observations`).  With
+    ``variation_sds`` given (a lighter fit, for a forecast's origin or a sensitivity), the
+    year-to-year variation is not sized again but taken from them, and no plausible ensemble is run."""
     t0 = time.perf_counter()
-    knobs = [knob_named(n) for n in settings.knobs]
+    knobs = [knob_named(n) for n in (knob_names or settings.knobs)]
     rows = fit_targets(targets, fit_years)
-    obs = observations(rows)
+    obs = observations(rows, origin_weight)
     names = obs.names
 
-    which = "back-test fit: " if fit_years else ""
+    which = f"{label}: " if label else ("back-test fit: " if fit_years else "")
     wave = 0
 
     def simulate_design(X: np.ndarray, seeds: list[int], full: list[bool]) -> np.ndarray:
@@ -265,6 +279,11 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
         without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * trial_reps, f"wave {pick}'s centre"))
     chosen = apply_knobs(quiet, knobs, chosen_u)
+    if variation_sds is not None:  # a lighter fit: the variation as given, no ensemble
+        shipped = with_variation(as_written(chosen, knobs), variation_sds)
+        per_rep = _stack(full([shipped] * trial_reps, "chosen point, with year-to-year variation"))
+        return Fit(knobs, result, shipped, rows, per_rep, per_rep.iloc[0:0], settings, time.perf_counter() - t0,
+                   seed, workers, chosen_u, chosen_from, losses, None)
     trials = {c: _stack(full([with_variation(chosen, {c: VARIATION_TRIAL[c]})] * trial_reps,
                              f"trial of year-to-year variation: {c}")) for c in VARIATION_TRIAL}
     variation = estimate_variation(rows, without, trials)
@@ -329,13 +348,19 @@ def _fmt(v: Any) -> str:
     raise TypeError(f"cannot write {v!r} as TOML")
 
 
-def fitted_toml(f: Fit, command: str) -> str:
-    """The fitted-parameter file: every key a knob sets, with the knob's plausible range."""
+def fitted_toml(f: Fit, command: str, trends_from: Fit | None = None, walks: dict[str, float] | None = None) -> str:
+    """The fitted-parameter file: every key a knob sets, with the knob's plausible range (a trend fitted
+    in the earlier fit ``trends_from`` with that fit's range and years), the year-to-year variation
+    and the random walks' steps (``walks``)."""
     raw = f.scenario.raw()
-    ranges = f.result.plausible_range()
-    by_key: dict[str, list[tuple[Knob, np.ndarray]]] = {}
-    for knob, r in zip(f.knobs, ranges):
-        by_key.setdefault(knob.key, []).append((knob, r))
+    by_key: dict[str, list[tuple[Knob, np.ndarray, str]]] = {}
+    for knob, r in zip(f.knobs, f.result.plausible_range()):
+        by_key.setdefault(knob.key, []).append((knob, r, ""))
+    if trends_from is not None:
+        early = sorted(set(trends_from.targets["year"]))
+        for knob, r in zip(trends_from.knobs, trends_from.result.plausible_range()):
+            if knob.key not in by_key:
+                by_key.setdefault(knob.key, []).append((knob, r, f" fitted to {early[0]} to {early[-1]} only"))
     lines = [
         "# Fitted parameters for Hampshire, written by `journeysim calibrate`; do not edit by hand.",
         f"# Reproduce with: {command}",
@@ -354,8 +379,8 @@ def fitted_toml(f: Fit, command: str) -> str:
                 lines.append("")
             lines.append(f"[{top}]")
             section = top
-        for knob, (lo, hi) in by_key[key]:
-            lines.append(f"# {knob.doc}: {knob.name} plausible {_num(knob.value(lo))} to {_num(knob.value(hi))} "
+        for knob, (lo, hi), note in by_key[key]:
+            lines.append(f"# {knob.doc}: {knob.name}{note} plausible {_num(knob.value(lo))} to {_num(knob.value(hi))} "
                          f"(prior {_num(knob.lo)} to {_num(knob.hi)})")
         lines.append(f"{name} = {_fmt(_written(key, raw[key]))}")
     if f.variation:
@@ -368,6 +393,13 @@ def fitted_toml(f: Fit, command: str) -> str:
                          f"{v.without:.3f}; this channel alone at {VARIATION_TRIAL[v.channel]:g}, {v.trial:.3f}; "
                          f"every channel at its size, {v.achieved:.3f}")
             lines.append(f"{v.channel}_sd = {_fmt(v.sd)}")
+    if walks:
+        if not f.variation:
+            lines += ["", "[variation]"]
+        lines.append("# a forecast's random walks (after variation.walk_start): each year's step, sized from the published")
+        lines.append("# year-to-year changes (docs/calibration.md)")
+        for channel, sd in walks.items():
+            lines.append(f"{channel}_walk_sd = {_fmt(sd)}")
     return "\n".join(lines) + "\n"
 
 
@@ -407,42 +439,9 @@ def _rounded(v: Any) -> Any:
     return v
 
 
-# ------------------------------------------------------------------------------------ the command
-BACKTEST_FIT = ["2014-15", "2015-16", "2016-17"]
-BACKTEST_FORECAST = ["2017-18", "2018-19"]
-
-
+# ------------------------------------------------------------------------------------ the files
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-
-
-def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
-                    command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None,
-                    executor: Executor | None = None) -> dict:
-    """Fit, write ``out/hampshire.toml`` and ``out/fit.csv``, back-test, and write the report.
-
-    Nothing is written until the fit is complete, and each file is replaced in one step,
-    so an interrupted calibration leaves the previous files as they were.
-    """
-    t0 = time.perf_counter()
-    main = fit(base, targets, settings, seed, workers, progress=progress, executor=executor)
-    years = sorted(set(main.targets["year"]))
-    bt = None
-    if backtest:
-        fit_years = [y for y in BACKTEST_FIT if y in years]
-        bt = (fit(base, targets, settings, seed, workers, fit_years=fit_years, progress=progress, executor=executor),
-              BACKTEST_FORECAST)
-    seconds = time.perf_counter() - t0
-    out = Path(out)
-    _write_atomic(out / "hampshire.toml", fitted_toml(main, command))
-    _write_atomic(out / "fit.csv", comparison(targets, main.per_rep, years, main.ensemble).to_csv(index=False))
-    _write_atomic(out / "plausible.csv", plausible_draws(main).to_csv(index=False))
-    if bt is not None:
-        bt_years = sorted(set(bt[0].targets["year"]))
-        _write_atomic(out / "backtest.csv", comparison(targets, bt[0].per_rep, bt_years, bt[0].ensemble).to_csv(index=False))
-    numbers = write_report(main, targets, Path(report), command, bt, seconds)
-    numbers["seconds"] = seconds
-    return numbers

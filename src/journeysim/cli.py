@@ -26,6 +26,7 @@ from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
+from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .targets import TargetsError, load_targets
 
@@ -68,7 +69,8 @@ def user_errors(fn):
                 warnings.simplefilter("always", LogMigrationWarning)
                 warnings.showwarning = _note
                 return fn(*args, **kwargs)
-        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError) as exc:
+        except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError,
+                ExportError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except RunInterrupted as exc:
@@ -449,19 +451,142 @@ def animate(results, out, step_days, fps, dpi):
 
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", required=True, type=click.Choice(["pm4py-csv", "xes", "ocel2-json"]),
-              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric.")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "ssda903", "cin-census"]),
+              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric; "
+                   "ssda903: the children looked after return (CSV tables, --out a folder); cin-census: the "
+                   "children in need census (XML, --out a file); both for one collection year (--year).")
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to write (a folder for ssda903).")
+@click.option("--year", metavar="YYYY-YY", default=None,
+              help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
 @user_errors
-def export(results, fmt, rep, out):
-    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools)."""
+def export(results, fmt, rep, out, year, force):
+    """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
+    or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
+    from .returns import FORMATS as RETURNS
+
+    found = open_results(results)
+    if fmt in RETURNS:
+        from .returns import export_return
+
+        if year is None:
+            raise RunError(f"--format {fmt}: give the collection year with --year (e.g. --year 2025-26)")
+        writable(out, "--out", folder=fmt == "ssda903")
+        counts = export_return(found.log(rep), fmt, year, out, force)
+        what = "children" if fmt == "cin-census" else "rows"
+        click.echo(f"Exported the {year} {'SSDA903 return' if fmt == 'ssda903' else 'CIN census'} of replication "
+                   f"{rep} to {out}:")
+        for name, n in counts.items():
+            click.echo(f"  {name}: {n:,} {what}")
+        return
     from .export import export as write_export
 
+    if year is not None:
+        raise RunError(f"--year: only for the statutory returns (ssda903, cin-census), not --format {fmt}")
+    if out.is_dir():
+        raise RunError(f"--out {out}: is a folder; give a file name")
     writable(out, "--out")
-    found = open_results(results)
     n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+
+
+# ------------------------------------------------------------------------------ an authority's own returns
+def _extract_options(fn):
+    fn = click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="Also write every problem found in the extracts (file, row, column, what was expected) "
+                           "to this CSV file.")(fn)
+    fn = click.option("--cin-census", "cin_census", type=click.Path(path_type=Path), default=None,
+                      help="The CIN census (its XML file).")(fn)
+    return click.option("--ssda903", type=click.Path(path_type=Path), default=None,
+                        help="The folder of the SSDA903 return's CSV files.")(fn)
+
+
+def _echo_report(report, report_file: Path | None) -> None:
+    """What was used of the extracts, and what could not be (never a value from them)."""
+    for line in report.summary():
+        click.echo(f"  {line}", err=True)
+    if report.problems:
+        shown = report.problems[:20]
+        click.echo(f"{len(report.problems):,} problem(s) in the extracts"
+                   + (f" (the first {len(shown)}; all in {report_file})" if report_file and len(report.problems) > 20
+                      else ""), err=True)
+        for problem in shown:
+            click.echo(f"  {problem.line()}", err=True)
+    if report_file is not None:
+        _write_atomic(report_file, report.frame().to_csv(index=False, lineterminator="\n"))
+
+
+@main.command()
+@_extract_options
+@click.option("--at", "at", required=True, metavar="YYYY-MM-DD", help="The date (its end) whose open caseload to take.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write (CSV).")
+@click.option("--force", is_flag=True, help="Replace a snapshot an earlier journeysim snapshot wrote.")
+@user_errors
+def snapshot(ssda903, cin_census, report_file, at, out, force):
+    """The open caseload at the end of a date, from an authority's SSDA903 and CIN census extracts (or
+    exported ones), as a starting state for a scenario (run.start_state)."""
+    from .returns import output
+    from .returns.extracts import ExtractError
+    from .returns.snapshot import snapshot as take, write
+
+    try:
+        when = dt.date.fromisoformat(at)
+    except ValueError:
+        raise RunError(f"--at {at}: not a date (YYYY-MM-DD)") from None
+    if report_file is not None:
+        writable(report_file, "--report")
+    writable(out, "--out")
+    output.check(out.parent, [out.name], force)
+    try:
+        snap, report = take(ssda903, cin_census, when)
+    except ExtractError as exc:
+        raise RunError(str(exc)) from None
+    write(snap, out)
+    output.record(out.parent, [out.name])
+    _echo_report(report, report_file)
+    counts = snap["stage"].value_counts()
+    click.echo(f"Snapshot at the end of {when}: {len(snap):,} children -> {out}")
+    for stage, label in (("care", "looked after"), ("cp", "on a CP plan"), ("cin", "on a CIN plan"),
+                         ("assessment", "in need, being assessed"), ("closed", "closed in the year before (may come back)")):
+        click.echo(f"  {label:<45} {int(counts.get(stage, 0)):>7,}")
+    click.echo(f"Start a run from it: run.start_state = \"{out.name}\" (beside the scenario file), run.start = "
+               f"{when + dt.timedelta(days=1)}, run.warmup_days = 0")
+
+
+@main.command()
+@_extract_options
+@click.option("--year", "years", multiple=True, metavar="YYYY-YY",
+              help="Collection year of the extracts (repeat --ssda903/--cin-census/--year for several years); "
+                   "[default: the year ending on the last 31 March the census covers].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Parameter file to write (TOML; the same estimates with their intervals go to a CSV beside it).")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim estimate wrote.")
+@user_errors
+def estimate(ssda903, cin_census, report_file, years, out, force):
+    """Estimate the model's rates (referrals and their trend, conversion, plan lengths, exits from care
+    by reason and age) from an authority's extracts, each with its 95% interval."""
+    from .returns import output
+    from .returns.estimate import estimate as run_estimate, write
+    from .returns.extracts import ExtractError
+
+    writable(out, "--out")
+    if report_file is not None:
+        writable(report_file, "--report")
+    table_file = out.with_suffix(".csv")
+    output.check(out.parent, [out.name, table_file.name], force)
+    try:
+        table, report = run_estimate(ssda903, cin_census, years[0] if years else None)
+    except (ExtractError, ValueError) as exc:
+        raise RunError(str(exc)) from None
+    write(table, out, table_file)
+    output.record(out.parent, [out.name, table_file.name])
+    _echo_report(report, report_file)
+    click.echo(f"Estimates ({len(table)}), with 95% intervals -> {out} and {table_file}")
+    for row in table.itertuples(index=False):
+        click.echo(f"  {row.quantity:<44} {row.estimate:>10.4g}   ({row.low:.4g} to {row.high:.4g}; n = {row.n:,})")
 
 
 @main.command()
@@ -479,9 +604,12 @@ def export(results, fmt, rep, out):
 @click.option("--quick", is_flag=True, help="Fit 8 key parameters with a small design (a few minutes on 2 cores); "
               "writes to results/calibration-quick unless --out is given.")
 @click.option("--backtest/--no-backtest", default=None,
-              help="Also fit to 2014-15..2016-17 only and forecast 2017-18 and 2018-19 [default: on; off with --quick].")
+              help="Also the rolling-origin back-tests (fits to the years up to 2015-16, 2016-17 and 2017-18, each "
+                   "forecast to 2018-19) and the sensitivity of the effects to the trends' fit window [default: on; off "
+                   "with --quick].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for hampshire.toml, fit.csv, backtest.csv [default: calibration].")
+              help="Folder for hampshire.toml, fit.csv, plausible.csv, backtest.csv, rolling.csv, sensitivity.csv "
+                   "[default: calibration].")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fit report (Markdown; figures go in img/calibration beside it) [default: docs/calibration.md].")
 @set_option("Override a scenario parameter (repeatable).")
@@ -490,7 +618,7 @@ def export(results, fmt, rep, out):
 def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, backtest, out, report, overrides,
               executor, scheduler):
     """Fit the uncertain parameters to Hampshire's published figures (history matching)."""
-    from . import calibrate as cal
+    from . import refit
 
     scenario = load(scenario_file, overrides)
     targets = load_targets(targets_file)
@@ -507,14 +635,15 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
-    fits = 2 if backtest else 1
+    fits = "the fits (trends, then every year; with the back-tests, one for each rolling origin and one for the "\
+        "sensitivity)" if backtest else "2 fits (trends, then every year)"
     with _executor(executor, scheduler, workers) as ex, BatchProgress() as progress:
         click.echo(f"journeysim {__version__}: calibrating {scenario.name}: {len(settings.knobs)} parameters, "
-                   f"{fits} fit(s) of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
+                   f"{fits} of {settings.waves} waves x {settings.runs_per_wave + settings.replicates} runs at "
                    f"scale x{settings.scale:g}, then {settings.reps} full-scale replications each; {ex.workers} worker(s)",
                    err=True)
-        numbers = cal.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
-                                      progress=progress, executor=ex)
+        numbers = refit.run_calibration(scenario, targets, settings, out, report, command, seed, ex.workers, backtest,
+                                        progress=progress, executor=ex)
     click.echo(f"Fitted parameters: {out / 'hampshire.toml'}")
     click.echo(f"Fit report: {report}")
     click.echo(f"Firm targets: MAPE {numbers['firm_mape']:.1f}% (worst measure {numbers['firm_mape_max']:.1f}%); "

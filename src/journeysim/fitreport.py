@@ -6,6 +6,7 @@ figures are written with matplotlib's Agg backend and linked from the Markdown.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .knobs import Fit  # noqa: E402
+from .knobs import TREND_KNOBS, Fit  # noqa: E402
 from .targets import CASE_FILE_N, FIRM, target_sd  # noqa: E402
 
 #: Okabe-Ito colours (safe for colour-blind readers).
@@ -366,7 +367,8 @@ def _goodness_text(comp: pd.DataFrame, per_rep: pd.DataFrame) -> tuple[list[str]
 
 
 def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backtest: tuple[Fit, list[str]] | None = None,
-                 seconds: float | None = None) -> dict:
+                 seconds: float | None = None, trends_from: Fit | None = None, rolling: pd.DataFrame | None = None,
+                 sensitivity: pd.DataFrame | None = None, origin_weight: float = 1.0) -> dict:
     """Write the Markdown fit report at ``path`` and its figures beside it (``img/calibration/``);
     return the key numbers."""
     path = Path(path)
@@ -409,10 +411,17 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
               f"![Firm annual targets: observed points against the simulated mean and 90% intervals]({rel}/firm.png)", "",
               f"![Other published series against the simulation]({rel}/other.png)", "",
               f"![Social workers per journey: simulated against 000 Table 9]({rel}/workers.png)", ""]
+    lines += _jump_off_section(comp, years[-1], origin_weight, numbers)
+    if trends_from is not None:
+        lines += _trends_section(trends_from)
     lines += _variation_section(f)
     lines += METHOD.format(**_method_numbers(f)).splitlines() + [""]
+    if rolling is not None and not rolling.empty:
+        lines += _rolling_section(rolling, img, rel, numbers)
     if backtest is not None:
         lines += _backtest_section(backtest, targets, img, rel, firm_measures, numbers)
+    if sensitivity is not None and not sensitivity.empty:
+        lines += _sensitivity_section(sensitivity)
     lines += ["## Every observed figure", "", _comparison_table(comp), ""]
     lines += ["## Fitted parameters", "", _parameters_table(f), ""]
     lines += ["## The waves", "", _waves_table(f), ""]
@@ -492,3 +501,107 @@ def _backtest_section(backtest: tuple[Fit, list[str]], targets: pd.DataFrame, im
             "The back-test sizes its year-to-year variation from its three fitted years alone (one degree of freedom "
             "per series), so its intervals are rougher than the main fit's.", "",
             f"![Back-test: observed against simulated; forecast years right of the dashed line]({rel}/backtest.png)", ""]
+
+
+def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbers: dict) -> list[str]:
+    """How close the last fitted year, where a forecast starts, sits to the published figures."""
+    rows = comp[comp["model_measure"].isin(FIRM) & (comp["year"] == year) & (comp["use"] == "fit")]
+    if rows.empty:
+        return []
+    table = pd.DataFrame({"measure": [LABELS.get(m, m) for m in rows["model_measure"]],
+                          "observed": [_n(v) for v in rows["value"]], "simulated": [_n(v) for v in rows["mean"]],
+                          "error %": [f"{e:+.1f}" for e in rows["error_pct"]]})
+    worst = float(np.max(np.abs(rows["error_pct"])))
+    numbers["jump_off_max_error_pct"] = worst
+    numbers["jump_off_under_5"] = int((np.abs(rows["error_pct"]) < 5).sum())
+    return [f"## The jump-off: {year}", "",
+            f"A forecast starts from the last fitted year, so the fit weights it: each of its targets counts "
+            f"{origin_weight:g} times as much as another year's, held to an error {math.sqrt(origin_weight):g} times "
+            f"smaller (a demographer's projection starts from the latest population in the same way). The firm "
+            f"measures in {year}: {numbers['jump_off_under_5']} of {len(rows)} within 5% of the published figure; the "
+            f"largest error {worst:.1f}%.", "", _table(table), ""]
+
+
+def _trends_section(early: Fit) -> list[str]:
+    """The trends and drifts, fitted to the years before the programme only."""
+    years = sorted(set(early.targets["year"]))
+    ranges = dict(zip([k.name for k in early.knobs], early.result.plausible_range()))
+    rows = []
+    for knob in early.knobs:
+        if knob.name in TREND_KNOBS:
+            lo, hi = ranges[knob.name]
+            rows.append({"parameter": f"`{knob.name}`", "meaning": knob.doc,
+                         "fitted": _g(early.scenario[knob.key]),
+                         "plausible": f"{_g(knob.value(lo))} to {_g(knob.value(hi))}"})
+    return ["## Trends from the years before the programme", "",
+            f"The trends and drifts a counterfactual keeps are fitted to **{years[0]} to {years[-1]} only**, the years "
+            "before the transformation (the CAST pilot began in one district in July 2017, the county-wide roll-out "
+            "in 2018), and then held while every other parameter is fitted to every year. Fitted across the "
+            "programme's own years, a drift can take up the programme's effect and credit it to the trend; the "
+            "section on the effects' sensitivity below shows how much the estimated effect moves with the window.",
+            "", _table(pd.DataFrame(rows)), ""]
+
+
+def _rolling_section(rolling: pd.DataFrame, img: Path, rel: str, numbers: dict) -> list[str]:
+    """Coverage and error of the rolling-origin forecasts, by horizon and by measure, and a figure."""
+    by_h = rolling.groupby("horizon").agg(points=("inside", "size"), inside=("inside", "mean"),
+                                          mape=("error_pct", lambda e: np.mean(np.abs(e))))
+    h_rows = [{"horizon (years ahead)": h, "points": int(r["points"]), "inside the 90% interval":
+               f"{100 * r['inside']:.0f}%", "MAPE %": f"{r['mape']:.1f}"} for h, r in by_h.iterrows()]
+    by_m = rolling.groupby("measure").agg(points=("inside", "size"), inside=("inside", "sum"),
+                                          mape=("error_pct", lambda e: np.mean(np.abs(e))))
+    m_rows = [{"measure": LABELS.get(m, m), "inside the 90% interval": f"{int(r['inside'])} of {int(r['points'])}",
+               "MAPE %": f"{r['mape']:.1f}"} for m, r in by_m.iterrows()]
+    coverage = float(100 * rolling["inside"].mean())
+    numbers["rolling_coverage_pct"] = coverage
+    numbers["rolling_points"] = int(len(rolling))
+    _rolling_figure(rolling, img / "rolling.png")
+    origins = ", ".join(sorted(set(rolling["origin"])))
+    return ["## Rolling-origin back-tests", "",
+            f"The model fitted to the years up to each origin ({origins}) and forecast from there to the last published "
+            "year; each replication draws its parameters from that fit's plausible space and, after the origin, the "
+            "front door's volume and the care-entry threshold take their random walks, so the interval carries the "
+            "parameters' uncertainty, each year's shift and the trends' drift, and widens with the horizon. A 90% "
+            f"interval is right when about 90% of the published points fall inside it. **Over all firm measures and "
+            f"horizons: {coverage:.0f}% of {len(rolling)} points inside.**", "",
+            _table(pd.DataFrame(h_rows)), "", _table(pd.DataFrame(m_rows)), "",
+            f"![Rolling-origin forecasts: each origin's mean and 90% interval against the published figures]"
+            f"({rel}/rolling.png)", ""]
+
+
+def _rolling_figure(rolling: pd.DataFrame, path: Path) -> None:
+    measures = list(dict.fromkeys(rolling["measure"]))
+    cols = 4
+    rows_ = (len(measures) + cols - 1) // cols
+    fig, axes = plt.subplots(rows_, cols, figsize=(3.2 * cols, 2.6 * rows_), squeeze=False)
+    colours = dict(zip(sorted(set(rolling["origin"])), ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]))
+    for ax, m in zip(axes.ravel(), measures):
+        r = rolling[rolling["measure"] == m]
+        for origin, g in r.groupby("origin"):
+            g = g.sort_values("year")
+            ax.fill_between(g["year"], g["p5"], g["p95"], color=colours[origin], alpha=0.15)
+            ax.plot(g["year"], g["mean"], color=colours[origin], label=f"from {origin}")
+        obs = r.drop_duplicates("year").sort_values("year")
+        ax.plot(obs["year"], obs["observed"], "o", color="#D55E00", ms=4, label="published")
+        ax.set_title(LABELS.get(m, m), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(measures):]:
+        ax.axis("off")
+    axes[0][0].legend(fontsize=6, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _sensitivity_section(sens: pd.DataFrame) -> list[str]:
+    """How the transformation's estimated effect moves with the window its trends are fitted to."""
+    rows = []
+    for (window, m, y), g in sens.groupby(["window", "measure", "year"], sort=False):
+        r = g.iloc[0]
+        rows.append({"trends fitted to": window, "measure": LABELS.get(m, m), "year": y,
+                     "effect (programme - counterfactual)": f"{_n(r['effect'])} [{_n(r['ci_low'])}, {_n(r['ci_high'])}]"})
+    return ["## The effects' sensitivity to the fit window", "",
+            "The transformation's effect (the calibrated scenario against its counterfactual on common random numbers, "
+            "95% paired intervals) with the trends fitted to each window and every other parameter at the calibrated "
+            "point. Trends fitted through the programme's years (the last window) can take up part of its effect.", "",
+            _table(pd.DataFrame(rows)), ""]

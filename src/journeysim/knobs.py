@@ -91,6 +91,11 @@ KNOBS: list[Knob] = [
     Knob("teams.ra_keeps_cin_p", None, 0.0, 0.4, "model A: CIN cases the R&A team keeps"),
 ]
 
+#: The trends and drifts a counterfactual keeps: how the county would have moved without the
+#: transformation.  The calibration fits them to the years before it (:mod:`journeysim.refit`).
+TREND_KNOBS = ("arrivals.trend_per_year", "assessment.strategy_trend_per_year", "assessment.prior_cp_trend_per_year",
+               "care.adoption_trend_per_year", "care.sgo_trend_per_year")
+
 #: The knobs a ``--quick`` calibration fits (the rest keep the scenario's values).
 QUICK_KNOBS = [
     "arrivals.contacts_per_year", "assessment.outcome[strategy_discussion]", "cin.duration[median]",

@@ -46,8 +46,8 @@ STAGES: dict[str, Stage] = {
     # --- how a journey starts ------------------------------------------------------
     "referral": Stage(first=(E.REFERRAL_RECEIVED,),  # the MASH referred the family
                       path={E.REFERRAL_RECEIVED: ("assessment", CLOSED)}),
-    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts
-                    path={E.CASE_LOADED: ("cin", "cp", "care")}),
+    "loaded": Stage(first=(E.CASE_LOADED,),  # open when the run starts (in assessment: from a snapshot)
+                    path={E.CASE_LOADED: ("cin", "cp", "care", "assessment")}),
     "uasc": Stage(first=(E.UASC_ARRIVED,),  # an unaccompanied asylum-seeking child, straight into care
                   path={E.UASC_ARRIVED: (E.CARE_ENTERED,)}),
     # --- assessment and child protection enquiries ---------------------------------
@@ -65,7 +65,7 @@ STAGES: dict[str, Stage] = {
                  path={E.CIN_PLAN_STARTED: (E.CIN_PLAN_ENDED,),
                        E.CIN_PLAN_ENDED: (CLOSED, "strategy", "care")}),
     "cp": Stage(first=(E.CP_PLAN_STARTED,),
-                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD,),
+                path={E.CP_PLAN_STARTED: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED),  # ended: a child aged out before a review
                       E.CP_REVIEW_HELD: (E.CP_REVIEW_HELD, E.CP_PLAN_ENDED, E.PLO_STARTED),
                       E.PLO_STARTED: (E.CARE_PROCEEDINGS_ISSUED, E.CP_PLAN_ENDED),
                       E.CARE_PROCEEDINGS_ISSUED: (E.CP_PLAN_ENDED,),

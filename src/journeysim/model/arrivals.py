@@ -18,13 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type("arrivals", "uasc.arrivals", "run.start", "run.scale")
+Params = section_type("arrivals", "uasc.arrivals", "run.start", "run.trends_from", "run.scale")
 
 
 def contact_rate(w: "World", day: float) -> float:
     """Expected contacts per day from new families on simulation day ``day`` (surge included)."""
     p = w.params.arrivals
-    years_from_start = (day - w.cal.day(p.run_start)) / 365.25
+    years_from_start = (day - w.cal.day(p.run_trends_from or p.run_start)) / 365.25
     date = w.cal.date(day)
     month = date.month - 1 + (date.day - 1) / 31.0
     season = 1.0 + p.seasonality * math.cos(2 * math.pi * (month - (p.seasonal_peak_month - 1)) / 12.0)

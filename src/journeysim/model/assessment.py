@@ -88,10 +88,13 @@ def s47(w: "World", case: "Case", reason: str):
 
 
 def icpc(w: "World", case: "Case", reason: str):
-    """Stage: the initial child protection conference: a CP plan, a CIN plan, or no plan."""
+    """Stage: the initial child protection conference (on a working day): a CP plan, a CIN plan, or no plan."""
     p = w.params.assessment
     rs = w.streams["assessment"]
     yield p.icpc_delay.sample(rs)
+    weekend = w.cal.to_working_day(w.env.now)
+    if weekend:  # conferences are held on working days
+        yield weekend
     outcome = rs.outcome(practice.with_odds(p.icpc_outcome, ("cp_plan",), practice.specialist_odds(w, case, "cp")))
     w.each_child(Event.ICPC_HELD, case, outcome=outcome)
     if outcome == "cp_plan":

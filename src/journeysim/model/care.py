@@ -39,6 +39,8 @@ def enter_care(w: "World", case: "Case", reason: str):
             continue
         if reason == "voluntary":
             legal = "s20" if rs.uniform() < p.p_legal_s20 else "epo"
+        elif reason == "initial_stock" and case.loaded is not None:  # from a snapshot
+            legal = case.loaded.legal_status
         elif reason == "initial_stock":
             legal = "s20" if rs.uniform() < p.initial_cla_s20_share else "care_order"
         else:
@@ -57,8 +59,11 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
     """How and when this care episode will end (before the leaving age cuts it short)."""
     p = w.params.care
     age = child.age(w.env.now)
+    loaded = child.family.case.loaded if child.family.case is not None else None
     if reason == "uasc":
         route, t = ("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit else ("age_18", float("inf"))
+    elif reason == "initial_stock" and loaded is not None:
+        route, t = _route_from_snapshot(w, age, loaded, rs)
     elif reason == "initial_stock":
         route, t = _route_in_stock(w, age, rs)
     else:
@@ -104,6 +109,27 @@ def _route_in_stock(w: "World", age: float, rs) -> tuple[str, float]:
     return route, t * rs.uniform()
 
 
+def _route_from_snapshot(w: "World", age: float, loaded, rs) -> tuple[str, float]:
+    """The route out of care of a child in a snapshot, who has been in care ``loaded.days_in_stage``
+    days: drawn as for a child who entered care at the age they were then (an unaccompanied child's
+    as a UASC's; a child placed for adoption is adopted), kept if longer than the time so far, and
+    what is left of it."""
+    p = w.params.care
+    so_far = float(loaded.days_in_stage)
+    route, t = "age_18", float("inf")
+    for _ in range(STOCK_TRIES):
+        if loaded.placement == "placed_for_adoption":
+            route, t = "adoption", p.adoption_time.sample(rs)
+        elif loaded.uasc:
+            route, t = (("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit
+                        else ("age_18", float("inf")))
+        else:
+            route, t = _exit(w, age_band(max(0.0, age - so_far / 365.25)), rs)
+        if t > so_far:
+            return route, t - so_far
+    return route, t * rs.uniform()
+
+
 def _placement(w: "World", child: "Child", rs) -> str:
     probs = w.params.care.placement
     kinds = list(probs)
@@ -123,10 +149,14 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         child.episodes += 1
         entered = w.env.now
         w.child_event(Event.CARE_ENTERED, case, child, legal_status=legal, reason=reason)
-        w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="entry")
+        loaded = case.loaded if reason == "initial_stock" else None  # from a snapshot: its placement
+        w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=loaded.placement if loaded is not None
+                      else _placement(w, child, rs), reason="entry",
+                      value=None if loaded is None else float(loaded.days_in_placement))
         route, length = _route(w, child, reason, rs)
         w.allocation.entered_care(case, child, route)
-        yield from _placements(w, case, child, route, length, rs)
+        yield from _placements(w, case, child, route, length, rs,
+                               placed=loaded is not None and loaded.placement == "placed_for_adoption")
         child.in_care = False
         w.child_event(Event.CARE_LEFT, case, child, reason=route, value=w.env.now - entered)
         if route != "returned_home":
@@ -148,6 +178,12 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
                 yield from w.allocation.stage_change(case, [child], "care")
                 legal, reason = "s20", "breakdown"
                 continue
+        to_18 = (p.leaving_age - child.age(w.env.now)) * 365.25
+        if to_18 < plan:  # the plan ends when the young person is 18
+            yield max(0.0, to_18)
+            w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="age_18")
+            close_child(w, case, child, "age_18")
+            return
         yield plan
         e = practice.assess_change(w, case)
         w.child_event(Event.CIN_PLAN_ENDED, case, child, reason="closed", value=e)
@@ -155,11 +191,15 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
         return
 
 
-def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs):
-    """Wait out the episode, with placement moves along the way (and a placement for adoption)."""
+def _placements(w: "World", case: "Case", child: "Child", route: str, length: float, rs, placed: bool = False):
+    """Wait out the episode, with placement moves along the way, and a placement for adoption (unless
+    the child is ``placed`` for adoption already), after which the child does not move again."""
     p = w.params.care
     rate = p.placement_moves_per_year
     adopt_at = max(0.0, length - p.placed_for_adoption_before.sample(rs)) if route == "adoption" else float("inf")
+    if placed:  # with the adopters already: no more moves
+        yield length
+        return
     t = 0.0
     while True:
         gap = rs.exponential(365.25 / rate) if rate > 0 else float("inf")
@@ -168,11 +208,10 @@ def _placements(w: "World", case: "Case", child: "Child", route: str, length: fl
             break
         yield nxt - t
         t = nxt
-        if nxt == adopt_at:
+        if nxt == adopt_at:  # placed with the adopters, the child stays there until the order
             w.child_event(Event.PLACEMENT_STARTED, case, child, outcome="placed_for_adoption", reason="adoption")
-            adopt_at = float("inf")
-        else:
-            w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
+            break
+        w.child_event(Event.PLACEMENT_STARTED, case, child, outcome=_placement(w, child, rs), reason="move")
     yield max(0.0, length - t)
 
 

@@ -37,7 +37,7 @@ class EdgeOfCare:
         oldest child is old enough."""
         w = self.w
         return (self.busy < self.places and w.active(self.p.start)
-                and max(c.age(w.env.now) for c in case.children) >= self.p.min_age)
+                and max((c.age(w.env.now) for c in case.children), default=0.0) >= self.p.min_age)
 
     def support(self, case: "Case"):
         """Process: the family's edge-of-care support; returns whether the young person enters care after it."""

@@ -68,6 +68,7 @@ class Case:
     intake: "Team | None" = None  # the team that took the referral (or the case loaded at the start)
     handoffs: int = 0  # changes of worker after the first allocation
     allocations: int = 0  # allocations so far
+    plans: int = 0  # CIN and CP plans ended so far (an ageing-out scheduled under an earlier plan is void)
     # intensive family support (support.py): a hub's, or a Family Intervention Team's
     support: object = None  # the unit supporting the family now, if any
     support_started: float = 0.0
@@ -78,6 +79,8 @@ class Case:
     had_plan: bool = False
     positive_change: bool = False
     closed: bool = False
+    # a case loaded from a snapshot (model.stock): its row, with how long it had been in its stage
+    loaded: object = None
 
     @property
     def district(self) -> int:

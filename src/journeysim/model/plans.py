@@ -25,12 +25,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: The scenario keys this part reads (the meaning and source of each: ``journeysim describe``).
-Params = section_type(None, "cin", "cp", "plo", "proceedings", "responses.close_early_elasticity")
+Params = section_type(None, "cin", "cp", "plo", "proceedings", "responses.close_early_elasticity", "care.leaving_age")
 
 
-def _length(w: "World", dist: Distribution, reason: str, rs) -> float:
-    """A plan's length; a plan loaded at the start is already part-way through, and one starting
+def _length(w: "World", dist: Distribution, reason: str, rs, case: "Case | None" = None) -> float:
+    """A plan's length; a plan loaded at the start is already part-way through (by a known number of
+    days when loaded from a snapshot: what is left of a length longer than that), and one starting
     while the service is full is cut short by ``responses.close_early_elasticity``."""
+    if reason == "initial_stock" and case is not None and case.loaded is not None:
+        return remaining(dist, case.loaded.days_in_stage, rs)
     d = dist.sample(rs)
     if reason == "initial_stock":
         return d * rs.uniform()
@@ -44,6 +47,20 @@ def _into_care(w: "World", case: "Case", p_care: float) -> float:
     return odds_shift(w.years.prob("care_entry", p_care, w.env.now), practice.specialist_odds(w, case, "care"))
 
 
+#: Draws tried for what is left of a stage already under way, before taking a fraction of one draw.
+TRIES = 100
+
+
+def remaining(dist: Distribution, elapsed: float, rs) -> float:
+    """What is left of a duration drawn from ``dist`` given that ``elapsed`` days of it have passed
+    (rejection sampling: a draw longer than ``elapsed``, less ``elapsed``)."""
+    for _ in range(TRIES):
+        d = dist.sample(rs)
+        if d > elapsed:
+            return d - elapsed
+    return dist.sample(rs) * rs.uniform()
+
+
 #: Where a plan that ends by each route hands the journey on (any other route closes the case).
 ONWARD = {"step_up": ("strategy", "step_up"), "care": ("care", "voluntary"), "step_down": ("cin", "step_down")}
 
@@ -51,13 +68,43 @@ ONWARD = {"step_up": ("strategy", "step_up"), "care": ("care", "voluntary"), "st
 def _ended(w: "World", case: "Case", event: Event, route: str, engagement: float):
     """The plan has ended by ``route``: logged as ``event``, then the next stage, or the case closes
     (perhaps stepping down to early help)."""
-    w.each_child(event, case, reason=route, value=engagement)
+    _end_plan(w, case, event, route, engagement)
     if route in ONWARD:
         return ONWARD[route]
     outcome = "early_help" if w.streams["plans"].uniform() < w.params.plans.cin_p_early_help_on_close else "none"
     for child in list(case.children):
         close_child(w, case, child, "plan_ended", outcome, engagement)
     return None
+
+
+#: Days beyond a plan's intended length over which a child may still age out of it: a CP plan ends at a
+#: review on or after its length, and may go on through the Public Law Outline and proceedings.
+AGE_OUT_MARGIN = 730.0
+
+
+def _ages_out(w: "World", case: "Case", ended: Event, within: float) -> None:
+    """A child's plan ends when they reach the leaving age, the family's going on for their siblings:
+    each child of the case who will be that old within ``within`` days (as long as the plan can
+    last) has their plan end then (``ended``, reason ``age_18``) and their journey close, unless
+    the plan has ended first."""
+    now = w.env.now
+    for child in case.children:
+        left = (w.params.plans.care_leaving_age - child.age(now)) * 365.25
+        if left < within:
+            w.at(left, _age_out, w, case, child, case.plans, ended)
+
+
+def _end_plan(w: "World", case: "Case", event: Event, route: str, engagement: float) -> None:
+    """Each child's plan ends by ``route`` (logged as ``event``); any child's ageing out of it is void."""
+    case.plans += 1
+    w.each_child(event, case, reason=route, value=engagement)
+
+
+def _age_out(w: "World", case: "Case", child, plan: int, ended: Event) -> None:
+    if case.plans != plan or child not in case.children or child.in_care:
+        return
+    w.child_event(ended, case, child, reason="age_18")
+    close_child(w, case, child, "age_18")
 
 
 def cin(w: "World", case: "Case", reason: str):
@@ -67,7 +114,9 @@ def cin(w: "World", case: "Case", reason: str):
     case.had_plan = True
     w.each_child(Event.CIN_PLAN_STARTED, case, reason=reason)
     w.support.refer(case, "cin")
-    yield _length(w, p.cin_duration, reason, rs)
+    length = _length(w, p.cin_duration, reason, rs, case)
+    _ages_out(w, case, Event.CIN_PLAN_ENDED, length + AGE_OUT_MARGIN)
+    yield length
     e = practice.assess_change(w, case)
     route = "closed"
     if not case.positive_change:
@@ -89,10 +138,13 @@ def cp(w: "World", case: "Case", reason: str):
             child.cp_plans += 1
         w.child_event(Event.CP_PLAN_STARTED, case, child, reason=reason, count=child.cp_plans)
     w.support.refer(case, "cp")
-    length = _length(w, p.cp_duration, reason, rs)
+    length = _length(w, p.cp_duration, reason, rs, case)
+    _ages_out(w, case, Event.CP_PLAN_ENDED, length + p.cp_review_interval_days + AGE_OUT_MARGIN)
     # a plan ends at a review conference: the first review on or after its intended length
     elapsed, review, n = 0.0, p.cp_first_review_days, 0
-    if reason == "initial_stock":  # loaded part-way: the next review falls within one interval
+    if reason == "initial_stock" and case.loaded is not None:  # from a snapshot: the reviews' timetable
+        review, n = next_review(case.loaded.days_in_stage, p.cp_first_review_days, p.cp_review_interval_days)
+    elif reason == "initial_stock":  # loaded part-way: the next review falls within one interval
         review = rs.uniform() * p.cp_review_interval_days
     while True:
         yield review - elapsed
@@ -110,6 +162,14 @@ def cp(w: "World", case: "Case", reason: str):
     return _ended(w, case, Event.CP_PLAN_ENDED, route, e)
 
 
+def next_review(days: float, first: float, interval: float) -> tuple[float, int]:
+    """Days to the next review conference of a CP plan ``days`` old, and the reviews held so far."""
+    if days < first:
+        return first - days, 0
+    held = 1 + int((days - first) // interval)
+    return first + held * interval - days, held
+
+
 def plo(w: "World", case: "Case", e: float):
     """Public Law Outline pre-proceedings (the CP plan continues), then proceedings or a step down."""
     p = w.params.plans
@@ -122,7 +182,7 @@ def plo(w: "World", case: "Case", e: float):
     if proceedings:
         w.each_child(Event.CARE_PROCEEDINGS_ISSUED, case)
         yield p.proceedings_to_care.sample(rs)
-        w.each_child(Event.CP_PLAN_ENDED, case, reason="care", value=e)
+        _end_plan(w, case, Event.CP_PLAN_ENDED, "care", e)
         return ("care", "proceedings")
-    w.each_child(Event.CP_PLAN_ENDED, case, reason="step_down", value=e)
+    _end_plan(w, case, Event.CP_PLAN_ENDED, "step_down", e)
     return ("cin", "step_down")

@@ -109,11 +109,12 @@ class World:
         return self.env.now >= self.day_of(date)
 
     def trend(self, log_rate_per_year: float) -> float:
-        """exp(rate x years since run.start): a multiplier that drifts over time (below 1 in the warm-up
-        for a positive rate)."""
+        """exp(rate x years since run.start, or run.trends_from): a multiplier that drifts over time
+        (below 1 in the warm-up for a positive rate)."""
         if log_rate_per_year == 0.0:
             return 1.0
-        return math.exp(log_rate_per_year * (self.env.now - self.day_of(self.params.run.start)) / 365.25)
+        anchor = getattr(self.params.run, "trends_from", None) or self.params.run.start
+        return math.exp(log_rate_per_year * (self.env.now - self.day_of(anchor)) / 365.25)
 
     # ------------------------------------------------------------------ events
     def event(self, event: Event, **fields) -> None:

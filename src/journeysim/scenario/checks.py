@@ -107,11 +107,28 @@ def _check_str(p: Param, v, where: str) -> str:
 
 
 def _check_path(p: Param, v, where: str) -> str:
-    """A file a scenario reads: ``"none"``, or a path relative to the file that sets it (where it leads,
-    and what the file holds, are checked by the part that reads it)."""
+    """A file named relative to the scenario file that sets it (to the current folder for --set), and
+    inside that folder: no absolute path, no '..', no drive or backslash; '' for none.  (The file
+    itself is read, and checked not to lead outside the folder through a link, when a run starts.)"""
+    if not isinstance(v, str):
+        raise ScenarioError(f"{where} must be a file name in quotes, like \"snapshot.csv\"; got {v!r}")
+    if v == "":
+        return v
+    parts = v.split("/")
+    if v.startswith("/") or "\\" in v or ":" in v or ".." in parts or not v.isprintable():
+        raise ScenarioError(f"{where} must be a path relative to the scenario file's folder and inside it "
+                            f"(like \"snapshots/2019-03-31.csv\": no absolute path, no '..', no backslash); got {v!r}")
+    return v
+
+
+def _check_draws(p: Param, v, where: str) -> str:
+    """A file of parameter draws: ``"none"``, or a path relative to the scenario file that sets it (where
+    it leads, and what the file holds, are checked when a run reads it: journeysim.draws)."""
     example = f"a path relative to the scenario file, like \"../calibration/plausible.csv\", or \"{p.default}\""
     if not isinstance(v, str) or not v.strip():
         raise ScenarioError(f"{where} must be {example}; got {_shown(v)}")
+    if not v.isprintable():
+        raise ScenarioError(f"{where} must be {example}; got {v!r}")
     if v.startswith(("/", "\\")) or (len(v) > 1 and v[1] == ":"):
         raise ScenarioError(f"{where} must be {example}, not an absolute path; got {v!r}")
     return v
@@ -229,7 +246,6 @@ CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "int": _check_number,
     "prob": _check_prob,
     "str": _check_str,
-    "path": _check_path,
     "date": _check_plain_date,
     "cdate": _check_cdate,
     "dist": _check_dist,
@@ -238,6 +254,8 @@ CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "dates": _check_dates,
     "rota": _check_rota,
     "drives": _check_drives,
+    "path": _check_path,
+    "draws": _check_draws,
 }
 
 
@@ -249,6 +267,10 @@ def check_value(key: str, p: Param, v, source: str):
 def check_whole(values: dict[str, Any], at) -> None:
     """Checks that involve more than one key; ``at(key)`` names the file (and line) that set a key."""
     start, end = values["run.start"], values["run.end"]
+    anchor = values["run.trends_from"]
+    if anchor is not None and anchor > start:
+        raise ScenarioError(f"{at('run.trends_from')}: run.trends_from ({anchor}) must be on or before run.start "
+                            f"({start}), or 'never' to count the drifts from run.start")
     if end <= start:
         raise ScenarioError(f"{at('run.end')}: run.end ({end}) must be after run.start ({start}); "
                             f"the run covers run.start up to the day before run.end")

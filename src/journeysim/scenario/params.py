@@ -21,7 +21,7 @@ NEVER = "never"  # a component date that never arrives (counterfactual runs)
 @dataclass(frozen=True)
 class Param:
     default: Any
-    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, path, yearly, dates, drives, rota
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota, path, draws
     doc: str
     unit: str = ""
     lo: float | None = None
@@ -59,7 +59,7 @@ RUN: dict[str, Param] = {
                     "copies.  Small values give quick runs for tests; but a team keeps at least two posts, "
                     "so below about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
                     "", 0.001, 100),
-    "run.parameter_draws": _p("none", "path", "A CSV file of parameter draws from the calibration's plausible space "
+    "run.parameter_draws": _p("none", "draws", "A CSV file of parameter draws from the calibration's plausible space "
                               "(calibration/plausible.csv, written by journeysim calibrate: a 'draw' column, then one "
                               "column per calibration knob), or 'none'. Each replication runs at one draw: replication "
                               "r at draw order[r mod N], order being a permutation of the N draws drawn from the run "
@@ -531,10 +531,24 @@ COSTS: dict[str, Param] = {
 }
 
 
+# --- starting from an authority's own caseload (journeysim snapshot) --------------------------------
+START: dict[str, Param] = {
+    "run.start_state": _p("", "path", "A snapshot of an open caseload (written by journeysim snapshot from an authority's "
+                          "SSDA903 and CIN census extracts) to start the run from, in place of the drawn initial "
+                          "stock (initial.*): a CSV file named relative to the scenario file that sets it (to the "
+                          "current folder for --set), inside that folder. The snapshot is of the end of a day, so "
+                          "the run starts the next day: run.start minus run.warmup_days must be the day after "
+                          "the snapshot's date (run.warmup_days = 0 for no warm-up). '' = none."),
+    "run.trends_from": _p(NEVER, "cdate", "Date from which the drifts (arrivals.trend_per_year and the other "
+                          "*_trend_per_year keys) are counted; 'never' = run.start. A run started from a snapshot "
+                          "of a run sets it to that run's run.start, so that its trends carry on where they were."),
+}
+
+
 #: The sections' tables in the order of :data:`PARAMS`: the county's service, then the what-if
 #: mechanisms and unit costs.
 TABLES = (RUN, POPULATION, ARRIVALS, FRONT_DOOR, REFERRAL_AND_ASSESSMENT, PLANS, PRACTICE, TEAMS, WORKFORCE, HUBS,
-          OLD_OFFER, CARE, UASC, INITIAL, SURGE, VARIATION, BACKFILL, PA_SUPPORT, FREEZE, FULL, COSTS)
+          OLD_OFFER, CARE, UASC, INITIAL, SURGE, VARIATION, BACKFILL, PA_SUPPORT, FREEZE, FULL, COSTS, START)
 
 #: Every parameter, by its dotted key.
 PARAMS: dict[str, Param] = {key: p for table in TABLES for key, p in table.items()}

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from .. import distributions as dists
 from ..rng import Outcomes
+from .checks import ScenarioError
 from .loading import Scenario
 from .params import PARAMS
 
 #: The Python type of a value of each kind, once validated.
 KIND_TYPES = {"float": float, "int": int, "prob": float, "date": dt.date, "cdate": dt.date | None,
-              "dist": dists.Distribution, "probs": Outcomes, "str": str, "path": str, "bool": bool,
-              "yearly": dict[str, float], "dates": dict[str, dt.date | None], "drives": list[dict],
-              "rota": list[list[int]]}
+              "dist": dists.Distribution, "probs": Outcomes, "str": str, "bool": bool, "yearly": dict[str, float],
+              "dates": dict[str, dt.date | None], "drives": list[dict], "rota": list[list[int]], "path": str,
+              "draws": str}
 
 
 def section_type(own: str | None, *more: str) -> type:
@@ -50,5 +52,20 @@ def section(scenario: Scenario, cls: type) -> Any:
     values = {}
     for name, k in cls.KEYS.items():
         value = scenario.values[k]
-        values[name] = Outcomes(value) if PARAMS[k].kind == "probs" else value
+        if PARAMS[k].kind == "probs":
+            value = Outcomes(value)
+        elif PARAMS[k].kind == "path" and value:
+            base = path_base(scenario, k)
+            if base not in (base / value).resolve().parents:  # a link that leads out of the folder
+                raise ScenarioError(f"{scenario.sources.get(k, k)}: {k} = {value!r} leads outside {base} (through a "
+                                    f"link); put the file itself in that folder")
+            value = str(base / value)
+        values[name] = value
     return cls(**values)
+
+
+def path_base(scenario: Scenario, key: str) -> Path:
+    """The folder a file named by ``key`` is relative to (and must stay inside): the folder of the
+    scenario file that set it, or the current folder for --set."""
+    source = scenario.sources.get(key, "")
+    return Path(source).resolve().parent if source and not source.startswith("--set") else Path.cwd().resolve()
