@@ -157,6 +157,9 @@ CSV_CASES = {
     "out of range": ("draw,referral.p_nfa\n0,1.5\n", "referral.p_nfa is a probability and must be between 0 and 1"),
     "probability part": ("draw,mash.outcome[referral]\n0,-0.1\n", "is a probability and must be between 0 and 1"),
     "binary": (b"\xff\xfe\x00draw", "not a text file"),
+    "line numbers past a blank line": ("draw,referral.p_nfa\n\n0,abc\n", "line 3, column referral.p_nfa: must be a number"),
+    "negative multiplier": ("draw,care.p_adoption[x]\n0,-1\n", "is a multiplier and must be 0 or more; got -1"),
+    "length not above 0": ("draw,cin.duration[median]\n0,0\n", "is a length and must be above 0; got 0"),
 }
 
 

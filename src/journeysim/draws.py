@@ -174,18 +174,18 @@ def read_file(path: Path, where: str, shown: str | None = None) -> Draws:
         raise ScenarioError(f"{at}: not a text file; parameter draws are a CSV file with a 'draw' column and "
                             f"one column per calibration knob") from None
     try:
-        table = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        table = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
         raise ScenarioError(f"{at}: not a CSV file ({exc})") from None
-    table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
         raise ScenarioError(f"{at}: is empty; parameter draws are a CSV file with a 'draw' column and one column "
                             f"per calibration knob (as journeysim calibrate writes calibration/plausible.csv)")
-    header = [h.strip() for h in table[0]]
+    header = [h.strip() for h in table[0][1]]
     knobs = _check_header(header, at)
     rows = []
     numbers: set[int] = set()
-    for n, row in enumerate(table[1:], start=2):
+    for n, row in table[1:]:
         if len(row) != len(header):
             raise ScenarioError(f"{at}, line {n}: has {len(row)} values; the header names {len(header)} columns")
         cells = [_number(cell, f"{at}, line {n}, column {header[i]}") for i, cell in enumerate(row)]
@@ -239,9 +239,9 @@ def _check_value(knob: Knob, value: float, at: str) -> None:
     p = PARAMS[knob.key]
     if knob.part is None:
         check_value(knob.key, p, round(value) if p.kind == "int" else value, at)
-    elif p.kind == "probs":
-        if not 0.0 <= value <= 1.0:
-            raise ScenarioError(f"{at}: is a probability and must be between 0 and 1; got {value:g}")
-    elif value <= 0 if p.kind == "dist" else value < 0:
-        what = "a length, above 0" if p.kind == "dist" else "a multiplier, 0 or more"
-        raise ScenarioError(f"{at}: must be {what}; got {value:g}")
+    elif p.kind == "probs" and not 0.0 <= value <= 1.0:
+        raise ScenarioError(f"{at}: is a probability and must be between 0 and 1; got {value:g}")
+    elif p.kind == "dist" and value <= 0:
+        raise ScenarioError(f"{at}: is a length and must be above 0; got {value:g}")
+    elif knob.part == "*" and value < 0:
+        raise ScenarioError(f"{at}: is a multiplier and must be 0 or more; got {value:g}")

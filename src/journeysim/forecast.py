@@ -93,35 +93,33 @@ def settings(scenario_file: Path, origin: dt.date, years: int, overrides: list[s
     if origin < start:
         raise RunError(f"--from {origin}: before the first year {scenario_file} reports ({fy_label(fy_of(start))}, "
                        f"from run.start = {start}); a forecast origin is the 1 April of a year it reports or later")
-    end = dt.date(origin.year + years, 4, 1) if origin.year + years <= LAST_DATE.year else None
-    if end is None:
+    if origin.year + years > LAST_DATE.year:
         raise RunError(f"--years {years}: a forecast from {origin} would end after {LAST_DATE}, the last date a "
                        f"scenario may use")
-    out = [*overrides, f"run.end={end.isoformat()}", f"variation.walk_start={origin.isoformat()}"]
-    if draws is not None:
-        if draws.strip().lower() != parameter_draws.NONE:
-            path = Path(draws)
-            if not path.is_file():
-                raise RunError(f"--draws {draws}: no such file of parameter draws"
-                               + (" (it is a folder)" if path.is_dir() else "")
-                               + f"; give a CSV file as journeysim calibrate writes (plausible.csv), or --draws none")
-            draws = _command_line_path(path)
-        out.append(f"{parameter_draws.KEY}={_quoted(draws.strip() if draws.strip().lower() == 'none' else draws)}")
-    elif base[parameter_draws.KEY] == parameter_draws.NONE:
+    out = [*overrides, f"run.end={origin.year + years}-04-01", f"variation.walk_start={origin.isoformat()}"]
+    key = parameter_draws.KEY
+    if draws is not None and draws.strip().lower() == parameter_draws.NONE:
+        out.append(f"{key}={_quoted(parameter_draws.NONE)}")
+    elif draws is not None:
+        if not Path(draws).is_file():
+            raise RunError(f"--draws {draws}: no such file of parameter draws"
+                           + (" (it is a folder)" if Path(draws).is_dir() else "")
+                           + "; give a CSV file as journeysim calibrate writes (plausible.csv), or --draws none")
+        out.append(f"{key}={_quoted(_command_line_path(Path(draws)))}")
+    elif base[key] == parameter_draws.NONE:
         if not PLAUSIBLE_PATH.is_file():
             raise RunError(f"{PLAUSIBLE_PATH}: no parameter draws to forecast with (the calibration writes them): "
                            f"run journeysim calibrate, or pass --draws none (or --draws FILE)")
-        out.append(f"{parameter_draws.KEY}={_quoted(_command_line_path(PLAUSIBLE_PATH))}")
+        out.append(f"{key}={_quoted(_command_line_path(PLAUSIBLE_PATH))}")
     return out
 
 
 def notes(scenario: Scenario) -> list[str]:
-    """What a forecast probably does not mean: no trend uncertainty, no parameter uncertainty, or
-    parameter draws that replace a value given with ``--set``."""
+    """What a forecast probably does not mean: no trend uncertainty, or no parameter uncertainty."""
     out = []
     if all(scenario[k] == 0 for k in WALK_KEYS):
         out.append(f"{' and '.join(WALK_KEYS)} are 0 in this scenario: the intervals carry no trend uncertainty "
-                   f"(set them, e.g. --set {WALK_KEYS[0]}=0.05)")
+                   f"(journeysim calibrate sizes them; or set them, e.g. --set {WALK_KEYS[0]}=0.157)")
     if scenario[parameter_draws.KEY] == parameter_draws.NONE:
         out.append("no parameter draws (--draws none): the intervals carry no parameter uncertainty")
     return out
@@ -169,6 +167,7 @@ def figure(table: pd.DataFrame, scenario: Scenario, origin: dt.date, reps: int):
 
 def format_table(table: pd.DataFrame, origin: dt.date) -> str:
     """The forecast years of each measure, mean [5%-95%], with the last published figure before the origin."""
+    from .report.build import interval
     from .report.words import number
 
     ahead = [y for y in table["year"].drop_duplicates() if horizon(y, origin) > 0]
@@ -178,12 +177,7 @@ def format_table(table: pd.DataFrame, origin: dt.date) -> str:
     for measure, title, _unit, dec in measures():
         own = table[table["measure"] == measure].set_index("year")
         seen = own["observed"].get(last, float("nan"))
-        cells = [number(seen, dec)]
-        for y in ahead:
-            r = own.loc[y]
-            cells.append("-" if pd.isna(r["mean"]) else
-                         f"{number(r['mean'], dec)} [{number(r['p5'], dec)}-{number(r['p95'], dec)}]")
-        rows.append([title, *cells])
+        rows.append([title, number(seen, dec), *(interval(r, dec) for r in own.loc[ahead].itertuples())])
     return tables.columns(header, rows)
 
 

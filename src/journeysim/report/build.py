@@ -80,13 +80,14 @@ def measures_table(per_rep: pd.DataFrame, years: list[str], observed: pd.DataFra
         fan = data.fan(per_rep, measure, years, observed, scale)
         if fan["mean"].isna().all():
             continue
-        rows.append({"measure": title, **{y: _interval(r, dec) for y, r in zip(years, fan.itertuples())}})
+        rows.append({"measure": title, **{y: interval(r, dec) for y, r in zip(years, fan.itertuples())}})
         if fan["observed"].notna().any():
             rows.append({"measure": "  observed" + _scaled(measure, scale), **{y: number(v, dec) for y, v in zip(years, fan["observed"])}})
     return pd.DataFrame(rows, columns=["measure", *years])
 
 
-def _interval(row, dec: int) -> str:
+def interval(row, dec: int) -> str:
+    """``row``'s mean and 90% interval as the report's tables write them: mean [p5-p95]."""
     if pd.isna(row.mean):
         return "-"
     return f"{number(row.mean, dec)} [{number(row.p5, dec)}-{number(row.p95, dec)}]"
