@@ -16,7 +16,7 @@ from journeysim import draws as pd_draws
 from journeysim import runner
 from journeysim.cli import main
 from journeysim.eventlog import file_digest, read_log
-from journeysim.interrupts import RunError
+from journeysim.interrupts import RunError, RunInterrupted
 from journeysim.knobs import KNOBS
 from journeysim.scenario import PARAMS
 
@@ -108,6 +108,28 @@ def test_runs_record_reproducible_distinct_draws_and_apply_them(in_tmp, monkeypa
     assert r.exit_code == 0, r.output
     again = json.loads((in_tmp / "again" / "manifest.json").read_text())
     assert [e["sha256"] for e in again["event_logs"]] == [e["sha256"] for e in one["event_logs"]]
+
+
+def test_a_resumed_run_keeps_its_draws_and_refuses_others(in_tmp):
+    write_draws(in_tmp / "plausible.csv", n=6)
+    scenario = small("hampshire.toml", "run.parameter_draws=plausible.csv")
+
+    def stop(result, done, total):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        runner.run(scenario, in_tmp / "run", 3, 2, workers=1, progress=stop)
+    write_draws(in_tmp / "plausible.csv", n=6, seed=1)  # the file changes meanwhile
+    with pytest.raises(RunError, match="was started with the parameter draws of plausible.csv, now those of "
+                                       "plausible.csv .* a draws file that changed counts as other draws"):
+        runner.run(scenario, in_tmp / "run", 3, 2, workers=1, resume=True)
+    write_draws(in_tmp / "plausible.csv", n=6)
+    resumed = runner.run(scenario, in_tmp / "run", 3, 2, workers=1, resume=True)[2]
+    whole = runner.run(scenario, in_tmp / "whole", 3, 2, workers=1)[2]
+    assert resumed["resumed_replications"] == [0]
+    assert [(e["draw"], e["sha256"]) for e in resumed["event_logs"]] == \
+        [(e["draw"], e["sha256"]) for e in whole["event_logs"]]
 
 
 def test_a_run_without_draws_is_as_before(tmp_path):
