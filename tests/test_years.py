@@ -19,7 +19,7 @@ from conftest import log_frame, small
 
 
 def _effects(seed: int, start=dt.date(2012, 4, 1), end=dt.date(2020, 4, 1), **sds) -> YearEffects:
-    variation = SimpleNamespace(**{f"{c}_sd": sds.get(f"{c}_sd", 0.0) for c in CHANNELS})
+    variation = SimpleNamespace(walk_start=None, **{f"{c}_sd": sds.get(f"{c}_sd", 0.0) for c in CHANNELS})
     return YearEffects(SimpleNamespace(cal=Calendar(start, end), params=SimpleNamespace(years=variation)), seed)
 
 

@@ -1,7 +1,7 @@
 """Annual costs: the event log priced with the scenario's unit costs (``costs.*``).
 
-Costs never change the simulation.  They are a projection of one replication's event
-log plus its scenario: staff-days come from ``WorkerJoined`` / ``WorkerLeft``,
+Costs never change the simulation.  They are a projection of each replication's event
+log plus its scenario (of one log, or of :class:`~journeysim.projections.Logs` of many, per ``rep``): staff-days come from ``WorkerJoined`` / ``WorkerLeft``,
 placement-days from ``PlacementStarted`` to the next ``PlacementStarted`` or
 ``CareLeft`` of the child, hub-days from ``HubOpened``, FIT-days from ``FitOpened`` to
 ``FitClosed``, edge-of-care interventions from ``EdgeOfCareStarted``; what the log does not hold
@@ -42,7 +42,8 @@ import pandas as pd
 from . import tables
 from .calendar import fy_label
 from .events import Event
-from .projections import as_frame
+from .projections import Logs
+from .projections.logs import to_pandas
 from .scenario import Scenario
 from .stats import summarise
 
@@ -152,10 +153,26 @@ def with_total(costs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([costs, total[costs.columns]], ignore_index=True)
 
 
+#: The events costs are priced from, and their columns.
+COSTED_EVENTS = [Event.WORKER_JOINED, Event.WORKER_LEFT, Event.PLACEMENT_STARTED, Event.CARE_LEFT, Event.HUB_OPENED,
+                 Event.FIT_OPENED, Event.FIT_CLOSED, Event.EDGE_OF_CARE_STARTED]
+_COSTED_COLUMNS = ["seq", "time", "event", "worker", "outcome", "child_id", "case_id", "team"]
+
+
 def annual_costs(log, scenario: Scenario, years: list[int]) -> pd.DataFrame:
     """Cost of each component in each financial year (start years), long format: ``year``, ``component``,
-    ``value``.  The components partition the cost: there is no total row (see :func:`with_total`)."""
-    df = as_frame(log)
+    ``value`` (and first ``rep`` for :class:`~journeysim.projections.Logs` of many replications).  The
+    components partition the cost: there is no total row (see :func:`with_total`)."""
+    logs = Logs.of(log)
+    rows = to_pandas(logs.read(COSTED_EVENTS, _COSTED_COLUMNS).frame.select("rep", *_COSTED_COLUMNS))
+    per_rep = [_priced(rows[rows["rep"] == rep], scenario, years) for rep in logs.reps]
+    if logs.single:
+        return per_rep[0]
+    return pd.concat([c.assign(rep=rep)[["rep", *c.columns]] for rep, c in zip(logs.reps, per_rep)], ignore_index=True)
+
+
+def _priced(df: pd.DataFrame, scenario: Scenario, years: list[int]) -> pd.DataFrame:
+    """:func:`annual_costs` of one replication's costed events (in seq order)."""
     c = {k.split(".", 1)[1]: v for k, v in scenario.values.items() if k.startswith("costs.")}
     yrs = Years(scenario, years)
     scale = scenario["run.scale"]

@@ -316,6 +316,13 @@ def write_log(table: pa.Table, path: str | Path) -> None:
 def upcast(table: pa.Table, version: int, source: str) -> pa.Table:
     """Migrate a log written by schema ``version`` to the current version, one version at a time,
     with a :class:`LogMigrationWarning` saying what was assumed."""
+    _check_version(version, source)
+    if version == 1:
+        table = _v1_to_v2(table, source)
+    return table
+
+
+def _check_version(version: int, source: str) -> None:
     if version > SCHEMA_VERSION:
         raise LogFormatError(
             f"{source}: event log schema version {version} is newer than this journeysim "
@@ -324,9 +331,6 @@ def upcast(table: pa.Table, version: int, source: str) -> pa.Table:
     if version < 1:
         raise LogFormatError(f"{source}: event log schema version {version} is not supported "
                              f"(supported: 1 to {SCHEMA_VERSION})")
-    if version == 1:
-        table = _v1_to_v2(table, source)
-    return table
 
 
 def _v1_to_v2(table: pa.Table, source: str) -> pa.Table:
@@ -335,35 +339,63 @@ def _v1_to_v2(table: pa.Table, source: str) -> pa.Table:
     meta = dict(table.schema.metadata or {})
     meta[b"journeysim.schema_version"] = b"2"
     meta[b"journeysim.migrated_from"] = b"1"
-    note = ""
-    if table.num_rows:
-        end = pc.max(table.column("date")).as_py() + dt.timedelta(days=1)
+    end = _v1_end(pc.max(table.column("date")).as_py() if table.num_rows else None, source)
+    if end is not None:
         meta[b"journeysim.end_date"] = end.isoformat().encode()
-        note = (f": the end of its run, which version 1 did not record, is taken as the day after its "
-                f"last event ({end})")
-    warnings.warn(f"{source}: event log written at schema version 1, read as version 2{note}",
-                  LogMigrationWarning, stacklevel=4)
     return table.replace_schema_metadata(meta)
 
 
-def read_log(path: str | Path) -> pa.Table:
-    """Read an event log, checking and upcasting its schema version."""
+def _v1_end(last: dt.date | None, source: str, stacklevel: int = 5) -> dt.date | None:
+    """The end of a version 1 log's run (the day after its ``last`` event; None for an empty log),
+    with the :class:`LogMigrationWarning` that says so."""
+    end = None if last is None else last + dt.timedelta(days=1)
+    note = "" if end is None else (f": the end of its run, which version 1 did not record, is taken as the day "
+                                   f"after its last event ({end})")
+    warnings.warn(f"{source}: event log written at schema version 1, read as version 2{note}",
+                  LogMigrationWarning, stacklevel=stacklevel)
+    return end
+
+
+def _schema_version(schema: pa.Schema, path: Path) -> int:
+    """The schema version a log's file metadata records; LogFormatError if it records none or lacks columns."""
+    raw = (schema.metadata or {}).get(b"journeysim.schema_version")
+    if raw is None:
+        raise LogFormatError(f"{path}: no 'journeysim.schema_version' in the file metadata; not a journeysim event log")
+    missing = [c for c in COLUMN_NAMES if c not in schema.names]
+    if missing:
+        raise LogFormatError(f"{path}: event log lacks columns {missing}")
+    return int(raw)
+
+
+def _opened(path: str | Path, read):
+    """``read(path)`` of a log file, or LogFormatError if there is none or it is not readable Parquet."""
     path = Path(path)
     if not path.exists():
         raise LogFormatError(f"{path}: no such event log")
     try:
-        table = pq.read_table(str(path))
+        return read(str(path))
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise LogFormatError(f"{path}: not a readable Parquet event log ({exc})") from None
-    meta = table.schema.metadata or {}
-    raw = meta.get(b"journeysim.schema_version")
-    if raw is None:
-        raise LogFormatError(f"{path}: no 'journeysim.schema_version' in the file metadata; not a journeysim event log")
-    table = upcast(table, int(raw), str(path))
-    missing = [c for c in COLUMN_NAMES if c not in table.column_names]
-    if missing:
-        raise LogFormatError(f"{path}: event log lacks columns {missing}")
-    return table
+
+
+def read_log(path: str | Path) -> pa.Table:
+    """Read an event log, checking and upcasting its schema version."""
+    table = _opened(path, pq.read_table)
+    return upcast(table, _schema_version(table.schema, Path(path)), str(path))
+
+
+def check_log_file(path: str | Path) -> None:
+    """Check an event-log file as :func:`read_log` does, reading only its metadata, for readers that
+    scan the file themselves (:mod:`journeysim.projections`): the same error for a missing, unreadable,
+    foreign or newer file, and the same note for a version 1 log, whose events need no migration
+    (its end is taken from its last date, as read_log takes it)."""
+    path = Path(path)
+    schema = _opened(path, pq.read_schema)
+    version = _schema_version(schema, path)
+    _check_version(version, str(path))
+    if version == 1:
+        dates = pq.read_table(str(path), columns=["date"]).column("date")
+        _v1_end(pc.max(dates).as_py() if len(dates) else None, str(path), stacklevel=3)
 
 
 def file_digest(path: str | Path) -> str:

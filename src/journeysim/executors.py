@@ -16,6 +16,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -95,7 +96,8 @@ class LocalExecutor(Executor):
             for i, job in enumerate(jobs):
                 done(i, fn(*job))
             return
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=worker_signals)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=worker_signals,
+                                   mp_context=_worker_context())
         futures = {pool.submit(fn, *job): i for i, job in enumerate(jobs)}
         reported: set[int] = set()
         try:
@@ -112,6 +114,17 @@ class LocalExecutor(Executor):
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+@functools.cache
+def _worker_context():
+    """Where worker processes come from: forked from a server process that imported journeysim but never
+    ran a query (multiprocessing's "forkserver"), not from this process.  A process forked from one
+    that has run a Polars query (the projections) would find Polars' thread pool without its threads,
+    and wait on it for ever; the server forks workers as cheaply as this process would."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["journeysim.runner", "journeysim.calibrate"])
+    return context
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

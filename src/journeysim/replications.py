@@ -32,9 +32,8 @@ import pandas as pd
 from . import runner
 from .compare import costs_as_measures
 from .costs import annual_costs
-from .eventlog import read_log
 from .executors import Executor, LocalExecutor
-from .projections import as_frame, measures
+from .projections import measures
 from .scenario import Scenario, reported_years
 from .stats import t95
 
@@ -142,9 +141,8 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
             todo = list(range(done, done + batch))
             for r in runner.run_replications(scenario, seed, done + batch, folder, progress=progress, todo=todo,
                                              executor=executor):
-                log = as_frame(read_log(r.path))
-                m = measures(log, years)
-                c = costs_as_measures(annual_costs(log, scenario, years).assign(rep=r.rep))
+                m = measures(r.path, years)
+                c = costs_as_measures(annual_costs(r.path, scenario, years).assign(rep=r.rep))
                 frames.append(pd.concat([m.assign(rep=r.rep), c], ignore_index=True))
                 Path(r.path).unlink()
             done += batch

@@ -8,51 +8,71 @@ is the one in their latest ``WorkerJoined`` or ``WorkerMoved``.
 
 from __future__ import annotations
 
-import numpy as np
+import datetime as dt
+
 import pandas as pd
+import polars as pl
 
 from ..events import Event
-from ._frame import JOURNEY, as_frame, of, timestamp
-from .stocks import latest
+from .journeys import JOURNEY_COLUMNS, JOURNEY_EVENTS, journey_table
+from .logs import JOURNEY, Logs
+from .stocks import FAR, held_at, spells
+
+#: The events the caseloads read.
+CASELOAD_EVENTS = [*JOURNEY_EVENTS, Event.WORKER_LEFT]
 
 
-def holding_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """The events that decide who holds a journey: allocations and closures."""
-    return of(df, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)[["date", "event", *JOURNEY, "worker"]]
+def holdings(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """``rep``, ``day``, ``worker``, ``child_id``: the children held at the end of each of ``days``
+    (sorted) by workers in post, each pair once.  ``journeys``: the log's journey table, if at hand."""
+    logs = logs.read(CASELOAD_EVENTS, JOURNEY_COLUMNS)
+    if journeys is None:
+        journeys = journey_table(logs.frame)
+    # an allocation holds until the journey's next allocation, or its closure if that comes first
+    allocations = spells(logs.rows(Event.WORKER_ALLOCATED).select("rep", JOURNEY, "child_id", "date", "worker"), JOURNEY)
+    allocations = allocations.join(journeys.select(JOURNEY, "closed"), on=JOURNEY, how="left")
+    held = held_at(allocations.with_columns(until=pl.min_horizontal("until", pl.col("closed").fill_null(pl.lit(FAR)))), days)
+    left = logs.rows(Event.WORKER_LEFT).group_by("rep", "worker").agg(left=pl.col("date").min())
+    held = held.join(left, on=["rep", "worker"], how="left").filter(pl.col("left").fill_null(pl.lit(FAR)) > pl.col("day"))
+    return held.select("rep", "day", "worker", "child_id").unique()
 
 
-def holdings(rows: pd.DataFrame, left: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
-    """``worker``, ``child_id`` pairs held at the end of ``date`` by workers in post.
-
-    ``rows`` is :func:`holding_rows`; ``left`` the ``WorkerLeft`` events.
-    """
-    last = latest(rows, JOURNEY, date)
-    held = last[last["event"] == Event.WORKER_ALLOCATED.value]
-    gone = left.loc[left["date"] <= date, "worker"]
-    held = held[~held["worker"].isin(gone)]
-    return held[["worker", "child_id"]].drop_duplicates()
+def caseloads(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """``rep``, ``day``, ``worker``, ``children``: each worker's caseload at the end of each day
+    (workers holding at least one child).  ``journeys``: the log's journey table, if at hand."""
+    return holdings(logs, days, journeys).group_by("rep", "day", "worker").agg(children=pl.len().cast(pl.Int64))
 
 
-def mean_caseload(rows: pd.DataFrame, left: pd.DataFrame, date: pd.Timestamp) -> float:
-    """Mean children per worker among workers in post holding at least one child (NaN if none)."""
-    held = holdings(rows, left, date)
-    n_workers = held["worker"].nunique()
-    return len(held) / n_workers if n_workers else np.nan
+def mean_caseloads(logs: Logs, days: list[dt.date], journeys: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """``rep``, ``day``, ``caseload``: mean children per worker among workers in post holding at
+    least one child, at the end of each day (no row where none)."""
+    return holdings(logs, days, journeys).group_by("rep", "day").agg(caseload=pl.len() / pl.col("worker").n_unique())
 
 
 def caseloads_at(log, date) -> pd.Series:
     """Children held by each worker (with at least one) at the end of ``date``."""
-    df = as_frame(log)
-    held = holdings(holding_rows(df), of(df, Event.WORKER_LEFT), timestamp(date))
-    return held.groupby("worker").size().rename("children")
+    held = caseloads(Logs.of(log), [pd.Timestamp(date).date()]).sort("worker").collect()
+    return pd.Series(held["children"].to_numpy(), index=pd.Index(held["worker"].to_numpy(), name="worker"),
+                     name="children")
 
 
-def _with_team(caseloads: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    """Add each worker's team on the row's ``asof`` date."""
-    moves = of(df, Event.WORKER_JOINED, Event.WORKER_MOVED)[["date", "worker", "team"]]
-    moves = moves.sort_values("date", kind="stable").rename(columns={"date": "asof"})
-    caseloads = caseloads.sort_values("asof", kind="stable")
-    return pd.merge_asof(caseloads, moves, on="asof", by="worker", direction="backward")
+def teams(logs: Logs, workers: pl.LazyFrame) -> pl.LazyFrame:
+    """``workers`` (``rep``, ``day``, ``worker``, ...) with each worker's ``team`` at the end of the day."""
+    moves = logs.read([Event.WORKER_JOINED, Event.WORKER_MOVED], ["date", "worker", "team"]).frame
+    moves = moves.select("rep", "worker", since="date", team=pl.col("team").cast(pl.String))
+    return workers.sort("day").join_asof(moves, left_on="day", right_on="since", by=["rep", "worker"],
+                                         strategy="backward", check_sortedness=False).drop("since")
+
+
+def caseload_frame(logs: Logs, freq: str = "MS", journeys: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """:func:`caseload_series` per replication, with ``rep`` (``journeys``: the log's journey table, if at hand)."""
+    bounds = logs.frame.group_by("rep").agg(first=pl.col("date").min(), last=pl.col("date").max()).collect()
+    periods = {rep: [d.date() for d in pd.date_range(first, last, freq=freq)] for rep, first, last in bounds.iter_rows()}
+    wanted = pl.DataFrame([(rep, d, d - dt.timedelta(days=1)) for rep, dates in periods.items() for d in dates],
+                          schema={"rep": pl.Int32, "date": pl.Date, "day": pl.Date}, orient="row")
+    loads = caseloads(logs, sorted(set(wanted["day"])), journeys)
+    out = teams(logs, wanted.lazy().join(loads, on=["rep", "day"]))
+    return out.select("rep", "date", "team", "worker", "children").sort("rep", "date", "worker").collect()
 
 
 def caseload_series(log, freq: str = "MS") -> pd.DataFrame:
@@ -63,16 +83,5 @@ def caseload_series(log, freq: str = "MS") -> pd.DataFrame:
     day before.  Columns: ``date`` (period start), ``team`` (the worker's team then),
     ``worker``, ``children``.
     """
-    df = as_frame(log)
-    rows, left = holding_rows(df), of(df, Event.WORKER_LEFT)
-    periods = pd.date_range(df["date"].min(), df["date"].max(), freq=freq) if len(df) else []
-    frames = []
-    for date in periods:
-        asof = date - pd.Timedelta(days=1)
-        held = holdings(rows, left, asof).groupby("worker").size().rename("children")
-        frames.append(held.reset_index().assign(date=date, asof=asof))
-    cols = ["date", "team", "worker", "children"]
-    if not frames:
-        return pd.DataFrame(columns=cols)
-    out = _with_team(pd.concat(frames, ignore_index=True), df)
-    return out.sort_values(["date", "worker"]).reset_index(drop=True)[cols]
+    logs = Logs.of(log)
+    return logs.answer(caseload_frame(logs, freq))

@@ -11,21 +11,39 @@ skipped; hub events form their own sub-path from ``START`` (``HubReferred`` ->
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 
 from ..events import Event
 from ..pathway import BACKGROUND
-from ._frame import JOURNEY, as_frame, fy_of, label
+from .logs import EVENT, JOURNEY, Logs, fy, label
 
 _HUB = [Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value, Event.HUB_SUPPORT_ENDED.value]
-_SKIP = {e.value for e in BACKGROUND}
+_SKIP = [e.value for e in BACKGROUND]
+#: The nodes of the pathway: every event type, START and END (an Enum: steps are counted on small codes).
+_NODE = pl.Enum([e.value for e in Event] + ["START", "END"])
 
 
-def _steps(rows: pd.DataFrame, restart_after: str | None) -> pd.DataFrame:
+def _steps(rows: pl.LazyFrame, restart_after: str | None) -> pl.LazyFrame:
     """``source`` -> ``target`` pairs of consecutive rows of each journey (``START`` first)."""
-    source = rows.groupby(JOURNEY, sort=False)["event"].shift()
+    same = pl.col(JOURNEY) == pl.col(JOURNEY).shift()
+    source = pl.when(same).then(EVENT.shift())
     if restart_after is not None:
-        source = source.where(source != restart_after)
-    return pd.DataFrame({"source": source.fillna("START"), "target": rows["event"], "date": rows["date"]})
+        source = pl.when(source != restart_after).then(source)
+    ordered = rows.sort(JOURNEY, maintain_order=True)
+    return ordered.select("rep", "seq", "date", source=source.fill_null(pl.lit("START", _NODE)), target=EVENT,
+                          _end=pl.lit(False))
+
+
+def transition_frame(logs: Logs) -> pl.LazyFrame:
+    """Every step of every journey: ``rep``, ``seq`` (of the target event), ``date``, ``source``,
+    ``target``, and ``_end`` (True for the step to ``END``, which follows its ``CaseClosed``)."""
+    logs = logs.read(columns=["seq", "date", "event", "case_id", "child_id"])
+    child = logs.frame.filter(pl.col(JOURNEY).is_not_null()).select("rep", "seq", "date", JOURNEY, EVENT.cast(pl.String).cast(_NODE))
+    stages = child.filter(~EVENT.is_in(_SKIP))
+    closed = stages.filter(EVENT == Event.CASE_CLOSED.value)
+    ends = closed.select("rep", "seq", "date", source=EVENT, target=pl.lit("END", _NODE), _end=pl.lit(True))
+    hubs = child.filter(EVENT.is_in(_HUB))
+    return pl.concat([_steps(stages, None), ends, _steps(hubs, Event.HUB_SUPPORT_ENDED.value)])
 
 
 def transitions(log) -> pd.DataFrame:
@@ -34,32 +52,27 @@ def transitions(log) -> pd.DataFrame:
     Columns: ``source``, ``target`` (event names, or ``START`` / ``END``), ``date`` (the
     date of the target event; for ``END``, of ``CaseClosed``).
     """
-    df = as_frame(log)
-    child = df[df["case_id"].notna() & df["child_id"].notna()]
-    stages = child[~child["event"].isin(_SKIP)]
-    closed = stages[stages["event"] == Event.CASE_CLOSED.value]
-    ends = pd.DataFrame({"source": closed["event"], "target": "END", "date": closed["date"]})
-    hubs = child[child["event"].isin(_HUB)]
-    steps = pd.concat([_steps(stages, None), ends, _steps(hubs, Event.HUB_SUPPORT_ENDED.value)])
-    return steps.sort_index(kind="stable").reset_index(drop=True)
+    logs = Logs.of(log)
+    steps = transition_frame(logs).sort("rep", "seq", "_end")
+    return logs.answer(steps.select("rep", "source", "target", "date"))
 
 
 def transition_counts(log, years: list[int]) -> pd.DataFrame:
     """Steps per pathway edge and financial year (of the target event's date).
 
     Columns: ``source``, ``target``, ``year`` (label such as ``"2016-17"``), ``count``;
-    one row per edge seen in the log and year in ``years`` (0 where none happened).
+    one row per edge seen in the log and year in ``years`` (0 where none happened),
+    by edge and year.
     """
-    steps = transitions(log)
-    steps = steps.assign(fy=fy_of(steps["date"]))
-    steps = steps[steps["fy"].isin(years)]
-    edges = steps[["source", "target"]].drop_duplicates()
-    counts = steps.groupby(["source", "target", "fy"]).size().rename("count")
-    full = pd.MultiIndex.from_tuples([(s, t, y) for s, t in edges.itertuples(index=False) for y in years],
-                                     names=["source", "target", "fy"])
-    out = counts.reindex(full, fill_value=0).reset_index()
-    out["year"] = out["fy"].map(label)
-    return out[["source", "target", "year", "count"]]
+    logs = Logs.of(log)
+    steps = transition_frame(logs).with_columns(fy()).filter(pl.col("fy").is_in(years))
+    counts = steps.group_by("rep", "source", "target", "fy").agg(count=pl.len().cast(pl.Int64)).collect()
+    edges = counts.select("rep", "source", "target").unique()
+    grid = edges.join(pl.DataFrame({"fy": years}, schema={"fy": counts.schema["fy"]}), how="cross")
+    out = grid.join(counts, on=["rep", "source", "target", "fy"], how="left").with_columns(pl.col("count").fill_null(0))
+    out = out.sort("rep", "source", "target", "fy").with_columns(
+        year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
+    return logs.answer(out.select("rep", "source", "target", "year", "count"))
 
 
 def intake_by_week(log) -> pd.DataFrame:
@@ -68,9 +81,8 @@ def intake_by_week(log) -> pd.DataFrame:
     Columns: ``week`` (the Monday), ``district`` (``D1`` ...), ``team``, ``referrals``;
     one row per team and week with at least one referral.
     """
-    df = as_frame(log)
-    refs = df[df["event"] == Event.REFERRAL_RECEIVED.value]
-    week = refs["date"] - pd.to_timedelta(refs["date"].dt.day_of_week, unit="D")
-    out = refs.assign(week=week).groupby(["week", "team"]).size().rename("referrals").reset_index()
-    out.insert(1, "district", out["team"].str.split("-").str[0])
-    return out
+    logs = Logs.of(log)
+    refs = logs.rows(Event.REFERRAL_RECEIVED).select("rep", "date", team=pl.col("team").cast(pl.String))  # (a scan)
+    weekly = refs.group_by("rep", "team", week=pl.col("date").dt.truncate("1w")).agg(referrals=pl.len().cast(pl.Int64))
+    weekly = weekly.with_columns(district=pl.col("team").str.split("-").list.first())
+    return logs.answer(weekly.select("rep", "week", "district", "team", "referrals").sort("rep", "week", "team"))

@@ -1,9 +1,9 @@
 """The official measures by financial year, as pure functions of the event log.
 
-Each ``_group`` function below computes a few related measures and returns a dict
-``{measure name: Series indexed by financial-year start year}``; :func:`measures`
-puts them together in long format.  The docstrings give the definitions; a
-percentage with a zero denominator, or a mean/median of nothing, is NaN.
+Each ``_group`` function below computes a few related measures per replication and year
+(``rep``, ``fy``) and :func:`measures` puts them together in long format.  The docstrings
+give the definitions.  A count of a year with no rows is 0; a percentage with a zero
+denominator, or a mean/median of nothing, is NaN.
 
 Starts loaded as initial stock (``reason`` = ``initial_stock``, emitted when the run
 begins for cases already open) are not counted as CP plan or care *starts*: they began
@@ -12,18 +12,21 @@ before the log.  They do count in the stocks and as earlier plans of a child.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+import datetime as dt
+import math
 
-from ..calendar import working_days_between
+import pandas as pd
+import polars as pl
+import polars.selectors as cs
+
 from ..events import Event
-from ._frame import JOURNEY, all_years, as_frame, by_year, count_by_year, fy_end, fy_of, label, of, pct
-from .caseload import holding_rows, mean_caseload
-from .journeys import WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
-from .stocks import stock_counts
+from .caseload import mean_caseloads
+from .journeys import JOURNEY_EVENTS, WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
+from .logs import CHILD, EVENT, JOURNEY, Logs, all_years, fy, fy_end, label, per_batch
+from .stocks import FAR, STOCK_EVENTS, stock_frame
 
 CEASED_REASONS = ["returned_home", "sgo", "adoption", "age_18", "other"]
-AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": np.inf}  # band: upper bound (exclusive)
+AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": float("inf")}  # band: upper bound (exclusive)
 
 #: Every measure, in output order.
 MEASURES = [
@@ -56,145 +59,201 @@ MEASURES = [
     "hub_wait_days_mean",
 ]
 
+#: The events the measures read (besides ContactReceived, which they only count), and their columns.
+MEASURE_EVENTS = sorted({*JOURNEY_EVENTS, *STOCK_EVENTS, Event.ASSESSMENT_COMPLETED, Event.WORKER_LEFT,
+                         Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED}, key=list(Event).index)
+MEASURE_COLUMNS = ["date", "event", "case_id", "child_id", "worker", "outcome", "reason", "legal_status", "age", "count",
+                   "value"]
+
 _INITIAL = "initial_stock"
+_YEAR = ["rep", "fy"]
 
 
-def _referrals(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
-    """``contacts``: ContactReceived events.  ``referrals``: ReferralReceived events.
-    ``re_referral_12m_pct``: % of referrals whose child had an earlier referral 1-365
-    days before.  ``referrals_nfa_pct``: % of referrals whose journey closed with
-    reason ``referral_nfa`` (at any later time in the log)."""
-    refs = of(df, Event.REFERRAL_RECEIVED)
-    n = count_by_year(refs["date"], years)
-    gap = (refs["date"] - _previous_date(refs)).dt.days
-    rereferred = refs["date"][(gap > 0) & (gap <= 365)]
-    closing = refs[JOURNEY].merge(jr[[*JOURNEY, "closing_reason"]], on=JOURNEY, how="left")
-    nfa = refs["date"][closing["closing_reason"].eq("referral_nfa").to_numpy()]
-    return {
-        "contacts": count_by_year(of(df, Event.CONTACT_RECEIVED)["date"], years),
-        "referrals": n,
-        "re_referral_12m_pct": pct(count_by_year(rereferred, years), n),
-        "referrals_nfa_pct": pct(count_by_year(nfa, years), n),
-    }
+def _n(condition: pl.Expr | None = None) -> pl.Expr:
+    """How many rows (meet ``condition``)."""
+    return pl.len() if condition is None else condition.sum()
 
 
-def _previous_date(refs: pd.DataFrame) -> pd.Series:
-    """For each referral, the date of the same child's latest referral on an earlier day."""
-    days = refs[["child_id", "date"]].drop_duplicates().sort_values(["child_id", "date"])
-    days["previous"] = days.groupby("child_id")["date"].shift()
-    merged = refs[["child_id", "date"]].merge(days, on=["child_id", "date"], how="left")
-    return pd.Series(merged["previous"].to_numpy(), index=refs.index)
+def pct(numerator: str, denominator: str) -> pl.Expr:
+    """100 * numerator / denominator, NaN where the denominator is 0."""
+    return pl.when(pl.col(denominator) > 0).then(100.0 * pl.col(numerator) / pl.col(denominator))
 
 
-def _assessments(df: pd.DataFrame, years: list[int], referrals: pd.Series) -> dict:
+def mean_of(total: str, n: str) -> pl.Expr:
+    """total / n, NaN where n is 0."""
+    return pl.when(pl.col(n) > 0).then(pl.col(total) / pl.col(n))
+
+
+def _referrals(ev: pl.LazyFrame, jr: pl.LazyFrame) -> pl.LazyFrame:
+    """``referrals``: ReferralReceived events.  ``re_referral_12m_pct``: % of referrals whose
+    child had an earlier referral 1-365 days before.  ``referrals_nfa_pct``: % of referrals whose
+    journey closed with reason ``referral_nfa`` (at any later time in the log)."""
+    refs = ev.filter(EVENT == Event.REFERRAL_RECEIVED.value).select("rep", JOURNEY, CHILD, "date")
+    same_child = pl.col(CHILD) == pl.col(CHILD).shift()
+    new_day = ~same_child | (pl.col("date") != pl.col("date").shift())
+    # the child's latest referral on an earlier day: the day before a child's new day, carried over its day
+    previous = pl.when(new_day).then(pl.when(same_child).then(pl.col("date").shift()).otherwise(pl.lit(FAR)))
+    refs = refs.sort(CHILD, maintain_order=True).with_columns(previous=previous.forward_fill().replace(FAR, None))
+    refs = refs.join(jr.select(JOURNEY, "closing_reason"), on=JOURNEY, how="left")
+    return refs.group_by("rep", fy()).agg(
+        referrals=_n(),
+        _rereferred=_n((pl.col("date") - pl.col("previous")).dt.total_days() <= 365),
+        _nfa=_n(pl.col("closing_reason") == "referral_nfa"),
+    )
+
+
+def _working_days_before(date: pl.Expr) -> pl.Expr:
+    """Weekdays (Monday to Friday) from Monday 3 January 2000 to the day before ``date``."""
+    days = (date - pl.lit(dt.date(2000, 1, 3))).dt.total_days()
+    return 5 * (days // 7) + pl.min_horizontal(days % 7, 5)
+
+
+def _assessments(ev: pl.LazyFrame, jr: pl.LazyFrame) -> pl.LazyFrame:
     """``assessments_completed``: AssessmentCompleted events.
-    ``assessment_duration_median_wd``: median working days from the journey's
-    ReferralReceived to AssessmentCompleted (assessments with a referral in the log);
-    ``assessment_within_45wd_pct``: % of those within 45 working days.
-    ``children_assessed_not_in_need_pct``: assessments concluding ``not_in_need`` or
-    ``early_help``, as % of the year's referrals."""
-    done = of(df, Event.ASSESSMENT_COMPLETED)
-    referred = of(df, Event.REFERRAL_RECEIVED).drop_duplicates(JOURNEY)[[*JOURNEY, "date"]]
-    start = done[JOURNEY].merge(referred, on=JOURNEY, how="left")["date"].to_numpy()
-    timed = done[~pd.isna(start)]
-    wd = pd.Series(working_days_between(start[~pd.isna(start)], timed["date"].to_numpy()), index=timed.index)
-    not_in_need = done["date"][done["outcome"].isin(["not_in_need", "early_help"])]
-    return {
-        "assessments_completed": count_by_year(done["date"], years),
-        "assessment_duration_median_wd": by_year(wd, timed["date"], years, "median"),
-        "assessment_within_45wd_pct": by_year(100.0 * (wd <= 45), timed["date"], years, "mean"),
-        "children_assessed_not_in_need_pct": pct(count_by_year(not_in_need, years), referrals),
-    }
+    ``assessment_duration_median_wd``: median working days (Monday to Friday, bank holidays not
+    excluded) from the journey's ReferralReceived to AssessmentCompleted, not counting the day of
+    referral (assessments with a referral in the log); ``assessment_within_45wd_pct``: % of those
+    within 45 working days.  ``children_assessed_not_in_need_pct``: assessments concluding
+    ``not_in_need`` or ``early_help``, as % of the year's referrals."""
+    done = ev.filter(EVENT == Event.ASSESSMENT_COMPLETED.value).join(jr.select(JOURNEY, "referred"), on=JOURNEY, how="left")
+    one_day = pl.duration(days=1)
+    working_days = _working_days_before(pl.col("date") + one_day) - _working_days_before(pl.col("referred") + one_day)
+    return done.with_columns(wd=working_days).group_by("rep", fy()).agg(
+        assessments_completed=_n(),
+        assessment_duration_median_wd=pl.col("wd").median(),
+        _timed=pl.col("wd").count(),
+        _within_45=_n(pl.col("wd") <= 45),
+        _not_in_need=_n(pl.col("outcome").is_in(["not_in_need", "early_help"])),
+    )
 
 
-def _stocks(df: pd.DataFrame, years: list[int]) -> dict:
-    """Children at the end of 31 March: ``cin_at_31_march`` with an open journey,
-    ``cp_at_31_march`` on a CP plan, ``cla_at_31_march`` looked after and
-    ``uasc_at_31_march`` looked after with latest legal status ``uasc_s20``
-    (definitions in :mod:`journeysim.projections.stocks`)."""
-    counts = stock_counts(df, [fy_end(y) for y in years]).set_axis(years).astype(float)
-    return {f"{k}_at_31_march": counts[k] for k in ("cin", "cp", "cla", "uasc")}
-
-
-def _child_protection(df: pd.DataFrame, years: list[int]) -> dict:
+def _child_protection(ev: pl.LazyFrame) -> pl.LazyFrame:
     """``cp_plans_started``: CpPlanStarted events (not initial stock).
     ``cp_second_or_subsequent_pct``: % of those with plan number (``count``) > 1 or an
     earlier CpPlanStarted of the child in the log.  ``cp_second_within_2y_pct``: % of
     those where the child's previous plan (in the log) ended 0-730 days before."""
-    cp = of(df, Event.CP_PLAN_STARTED, Event.CP_PLAN_ENDED).sort_values("child_id", kind="stable")
-    is_start = cp["event"] == Event.CP_PLAN_STARTED.value
-    earlier_starts = is_start.astype(int).groupby(cp["child_id"]).cumsum() - 1
-    last_end = cp["date"].where(~is_start).groupby(cp["child_id"]).ffill()
-    starts = is_start & (cp["reason"] != _INITIAL)
-    dates = cp.loc[starts, "date"]
-    second = (cp["count"].fillna(0) > 1) | (earlier_starts > 0)
-    gap = (cp["date"] - last_end).dt.days
-    n = count_by_year(dates, years)
-    return {
-        "cp_plans_started": n,
-        "cp_second_or_subsequent_pct": pct(count_by_year(dates[second[starts]], years), n),
-        "cp_second_within_2y_pct": pct(count_by_year(dates[gap[starts].between(0, 730)], years), n),
-    }
+    start = EVENT == Event.CP_PLAN_STARTED.value
+    cp = ev.filter(start | (EVENT == Event.CP_PLAN_ENDED.value))
+    starts = start.cast(pl.Int32)
+    cp = cp.with_columns(
+        earlier_plans=(starts.cum_sum() - starts).over(CHILD),
+        last_ended=pl.when(~start).then(pl.col("date")).forward_fill().over(CHILD),
+    )
+    started = cp.filter(start & pl.col("reason").ne_missing(_INITIAL))
+    return started.group_by("rep", fy()).agg(
+        cp_plans_started=_n(),
+        _second=_n((pl.col("count").fill_null(0) > 1) | (pl.col("earlier_plans") > 0)),
+        _within_2y=_n((pl.col("date") - pl.col("last_ended")).dt.total_days().is_between(0, 730)),
+    )
 
 
-def _looked_after(df: pd.DataFrame, years: list[int]) -> dict:
+def _looked_after(ev: pl.LazyFrame) -> pl.LazyFrame:
     """``cla_starts``: CareEntered events, re-entries included (not initial stock).
     ``cla_ceased``: CareLeft events, split by ``reason`` and by the child's ``age``
     when leaving (under 1, 1-4, 5-9, 10-15, 16 and over; bands on whole years)."""
-    entered = of(df, Event.CARE_ENTERED)
-    left = of(df, Event.CARE_LEFT)
-    out = {
-        "cla_starts": count_by_year(entered.loc[entered["reason"] != _INITIAL, "date"], years),
-        "cla_ceased": count_by_year(left["date"], years),
-    }
-    for reason in CEASED_REASONS:
-        out[f"cla_ceased_{reason}"] = count_by_year(left.loc[left["reason"] == reason, "date"], years)
-    bands = pd.cut(left["age"], [-np.inf, *AGE_BANDS.values()], right=False, labels=list(AGE_BANDS))
-    for band in AGE_BANDS:
-        out[f"cla_ceased_age_{band}"] = count_by_year(left.loc[bands == band, "date"], years)
-    return out
+    left = EVENT == Event.CARE_LEFT.value
+    bands, lower = {}, float("-inf")
+    for band, upper in AGE_BANDS.items():
+        bands[f"cla_ceased_age_{band}"] = _n(left & (pl.col("age") >= lower) & (pl.col("age") < upper))
+        lower = upper
+    care = ev.filter(EVENT.is_in([Event.CARE_ENTERED.value, Event.CARE_LEFT.value]))
+    return care.group_by("rep", fy()).agg(
+        cla_starts=_n((EVENT == Event.CARE_ENTERED.value) & pl.col("reason").ne_missing(_INITIAL)),
+        cla_ceased=_n(left),
+        **{f"cla_ceased_{reason}": _n(left & (pl.col("reason") == reason)) for reason in CEASED_REASONS},
+        **bands,
+    )
 
 
-def _workers(df: pd.DataFrame, jr: pd.DataFrame, years: list[int]) -> dict:
+def _workers(jr: pl.LazyFrame) -> pl.LazyFrame:
     """Over child journeys closed in the year that had a CIN or CP plan and at least
     one allocation: ``social_workers_per_journey_pct_<k>``: % with k distinct workers
     (1, 2, 3, 4, 5 or more); ``social_workers_per_journey_mean``; and
     ``handoffs_per_journey_mean``: mean of allocations - 1; ``positive_change_pct``: % whose
-    family had made positive change at closure (000 Table 13's case-file measure).
-    ``sw_caseload_children_mean``: at the end of 31 March, mean children per worker
-    in post holding at least one child (see :mod:`journeysim.projections.caseload`)."""
-    pop = closed_plan_journeys(jr)
-    bands = worker_band(pop["workers"])
-    n = count_by_year(pop["closed"], years)
-    out = {
-        f"social_workers_per_journey_pct_{b.replace('+', 'plus')}": pct(
-            count_by_year(pop.loc[bands == b, "closed"], years), n
-        )
-        for b in WORKER_BANDS
-    }
-    out["social_workers_per_journey_mean"] = by_year(pop["workers"], pop["closed"], years, "mean")
-    out["handoffs_per_journey_mean"] = by_year(pop["allocations"] - 1, pop["closed"], years, "mean")
-    out["positive_change_pct"] = by_year(100.0 * pop["positive_change"], pop["closed"], years, "mean")
-    rows, gone = holding_rows(df), of(df, Event.WORKER_LEFT)
-    out["sw_caseload_children_mean"] = pd.Series([mean_caseload(rows, gone, fy_end(y)) for y in years], index=years)
-    return out
+    family had made positive change at closure (000 Table 13's case-file measure)."""
+    band = worker_band(pl.col("workers"))
+    return closed_plan_journeys(jr).group_by("rep", fy("closed")).agg(
+        _journeys=_n(),
+        **{f"_workers_{b}": _n(band == b) for b in WORKER_BANDS},
+        _workers=pl.col("workers").sum(),
+        _handoffs=(pl.col("allocations") - 1).sum(),
+        _positive=_n(pl.col("positive_change")),
+    )
 
 
-def _hubs(df: pd.DataFrame, years: list[int]) -> dict:
+def _hubs(ev: pl.LazyFrame) -> pl.LazyFrame:
     """``hub_referrals`` / ``hub_starts``: distinct case_ids (families) with HubReferred /
     HubSupportStarted in the year.  ``hub_wait_days_mean``: mean ``value`` (days waited)
     of HubSupportStarted, one per case_id and year of start (its first)."""
+    started = EVENT == Event.HUB_SUPPORT_STARTED.value
+    hubs = ev.filter(EVENT.is_in([Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value]))
+    first = hubs.group_by("rep", fy(), "event", "case_id", maintain_order=True).agg(pl.col("value").first())
+    return first.group_by(_YEAR).agg(
+        hub_referrals=_n(EVENT == Event.HUB_REFERRED.value),
+        hub_starts=_n(started),
+        _waits=pl.col("value").filter(started),
+    ).with_columns(hub_wait_days_mean=pl.col("_waits").map_elements(_mean, return_dtype=pl.Float64))
 
-    def per_case(event: Event) -> pd.DataFrame:
-        rows = of(df, event)
-        return rows.assign(fy=fy_of(rows["date"])).drop_duplicates(["case_id", "fy"])
 
-    started = per_case(Event.HUB_SUPPORT_STARTED)
-    return {
-        "hub_referrals": count_by_year(per_case(Event.HUB_REFERRED)["date"], years),
-        "hub_starts": count_by_year(started["date"], years),
-        "hub_wait_days_mean": by_year(started["value"], started["date"], years, "mean"),
-    }
+def _mean(values: pl.Series) -> float | None:
+    """The mean of ``values`` summed exactly (math.fsum), so that it does not depend on the order they come
+    in; None for none.  (The pandas projections' mean could differ from it in the last binary digit.)"""
+    return math.fsum(values) / len(values) if len(values) else None
+
+
+def _at_31_march(logs: Logs, jr: pl.LazyFrame, years: list[int]) -> pl.LazyFrame:
+    """Children at the end of 31 March: ``cin_at_31_march`` with an open journey,
+    ``cp_at_31_march`` on a CP plan, ``cla_at_31_march`` looked after and
+    ``uasc_at_31_march`` looked after with latest legal status ``uasc_s20``
+    (definitions in :mod:`journeysim.projections.stocks`); ``sw_caseload_children_mean``:
+    mean children per worker in post holding at least one child (see
+    :mod:`journeysim.projections.caseload`)."""
+    ends = [fy_end(y) for y in years]
+    stocks = stock_frame(logs, ends, jr).lazy().join(mean_caseloads(logs, ends, jr), on=["rep", "day"], how="left")
+    return stocks.select("rep", fy("day"), *[pl.col(k).alias(f"{k}_at_31_march") for k in ("cin", "cp", "cla", "uasc")],
+                         sw_caseload_children_mean=pl.col("caseload"))
+
+
+def _contacts(logs: Logs) -> pl.LazyFrame:
+    """``contacts``: ContactReceived events."""
+    return logs.rows(Event.CONTACT_RECEIVED).group_by("rep", fy()).agg(contacts=_n())
+
+
+def _yearly(logs: Logs, years: list[int]) -> pl.DataFrame:
+    """Every measure per replication and year (wide: a column per measure), for a batch of logs."""
+    contacts = _contacts(logs)
+    logs = logs.read(MEASURE_EVENTS, MEASURE_COLUMNS)
+    ev = logs.frame
+    jr = journey_table(logs.rows(*JOURNEY_EVENTS)).collect().lazy()  # read by several groups
+    parts = pl.collect_all([contacts, _referrals(ev, jr), _assessments(ev, jr), _at_31_march(logs, jr, years),
+                            _child_protection(ev), _looked_after(ev), _workers(jr), _hubs(ev)])
+    grid = logs.rep_frame().join(pl.DataFrame({"fy": years}, schema={"fy": pl.Int32}), how="cross")
+    for part in parts:
+        grid = grid.join(part.with_columns(pl.col("fy").cast(pl.Int32)), on=_YEAR, how="left")
+    wide = grid.with_columns(cs.integer().fill_null(0)).with_columns(
+        re_referral_12m_pct=pct("_rereferred", "referrals"),
+        referrals_nfa_pct=pct("_nfa", "referrals"),
+        assessment_within_45wd_pct=pct("_within_45", "_timed"),
+        children_assessed_not_in_need_pct=pct("_not_in_need", "referrals"),
+        cp_second_or_subsequent_pct=pct("_second", "cp_plans_started"),
+        cp_second_within_2y_pct=pct("_within_2y", "cp_plans_started"),
+        **{f"social_workers_per_journey_pct_{b.replace('+', 'plus')}": pct(f"_workers_{b}", "_journeys")
+           for b in WORKER_BANDS},
+        social_workers_per_journey_mean=mean_of("_workers", "_journeys"),
+        handoffs_per_journey_mean=mean_of("_handoffs", "_journeys"),
+        positive_change_pct=pct("_positive", "_journeys"),
+    )
+    return wide.select("rep", "fy", *[pl.col(m).cast(pl.Float64) for m in MEASURES])
+
+
+def measures_frame(logs: Logs, years: list[int] | None = None) -> pl.DataFrame:
+    """:func:`measures` as a Polars frame, always with ``rep`` (and ``fy``, the start year)."""
+    years = sorted(years) if years is not None else all_years(logs)
+    wide = per_batch(logs, _yearly, years)
+    long = wide.unpivot(index=["rep", "fy"], on=MEASURES, variable_name="measure", value_name="value")
+    order = pl.col("measure").replace_strict(MEASURES, list(range(len(MEASURES))), return_dtype=pl.Int32)
+    long = long.sort("rep", order, "fy").with_columns(pl.col("value").fill_null(float("nan")))
+    return long.with_columns(year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
 
 
 def measures(log, years: list[int] | None = None) -> pd.DataFrame:
@@ -202,19 +261,8 @@ def measures(log, years: list[int] | None = None) -> pd.DataFrame:
 
     ``years`` are financial-year start years (2014 = "2014-15"); by default every
     financial year with at least one event.  Columns: ``measure``, ``year`` (label
-    such as ``"2014-15"``), ``value`` (float; NaN where undefined).
+    such as ``"2014-15"``), ``value`` (float; NaN where undefined); and first ``rep``,
+    the replication, when ``log`` is :class:`~journeysim.projections.Logs` of a results folder.
     """
-    df = as_frame(log)
-    years = sorted(years) if years is not None else all_years(df)
-    jr = journey_table(df)
-    parts = _referrals(df, jr, years)
-    parts.update(_assessments(df, years, parts["referrals"]))
-    parts.update(_stocks(df, years))
-    parts.update(_child_protection(df, years))
-    parts.update(_looked_after(df, years))
-    parts.update(_workers(df, jr, years))
-    parts.update(_hubs(df, years))
-    wide = pd.DataFrame({m: parts[m].reindex(years).astype(float) for m in MEASURES}, index=years)
-    long = wide.rename(index=label).rename_axis("year").reset_index()
-    long = long.melt(id_vars="year", var_name="measure", value_name="value")
-    return long[["measure", "year", "value"]]
+    logs = Logs.of(log)
+    return logs.answer(measures_frame(logs, years).select("rep", "measure", "year", "value"))

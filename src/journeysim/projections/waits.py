@@ -11,11 +11,27 @@ Both are read from the log alone:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+import polars as pl
 
 from ..events import Event
-from ._frame import JOURNEY, as_frame, of, timestamp
+from .logs import EVENT, JOURNEY, Logs
+from .stocks import held_at, spells
+
+
+def _first(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """The first row (in seq order) of each ``keys``."""
+    return rows.unique(keys, keep="first", maintain_order=True)
+
+
+def allocation_wait_frame(logs: Logs) -> pl.LazyFrame:
+    """:func:`allocation_waits` with ``rep``."""
+    logs = logs.read([Event.REFERRAL_RECEIVED, Event.WORKER_ALLOCATED], ["time", "date", "event", "case_id", "child_id", "team"])
+    refs = _first(logs.rows(Event.REFERRAL_RECEIVED), [JOURNEY]).select("rep", JOURNEY, "case_id", "child_id",
+                                                                         referred="date", referred_at="time")
+    alloc = _first(logs.rows(Event.WORKER_ALLOCATED), [JOURNEY]).select(JOURNEY, pl.col("team").cast(pl.String), "time")
+    both = refs.join(alloc, on=JOURNEY, maintain_order="left").filter(pl.col("time") >= pl.col("referred_at"))
+    return both.select("rep", "case_id", "child_id", "referred", "team", days=pl.col("time") - pl.col("referred_at"))
 
 
 def allocation_waits(log) -> pd.DataFrame:
@@ -24,13 +40,14 @@ def allocation_waits(log) -> pd.DataFrame:
     Columns: ``case_id``, ``child_id``, ``referred`` (date), ``team`` (of the first
     allocation), ``days`` (time from the referral to the first allocation, in days).
     """
-    df = as_frame(log)
-    refs = of(df, Event.REFERRAL_RECEIVED).drop_duplicates(JOURNEY)[[*JOURNEY, "date", "time"]]
-    alloc = of(df, Event.WORKER_ALLOCATED).drop_duplicates(JOURNEY)[[*JOURNEY, "team", "time"]]
-    both = refs.merge(alloc, on=JOURNEY, suffixes=("_ref", "_alloc"))
-    both = both[both["time_alloc"] >= both["time_ref"]]
-    out = both.rename(columns={"date": "referred"}).assign(days=both["time_alloc"] - both["time_ref"])
-    return out[[*JOURNEY, "referred", "team", "days"]].reset_index(drop=True)
+    logs = Logs.of(log)
+    return logs.answer(allocation_wait_frame(logs))
+
+
+def hub_wait_frame(logs: Logs) -> pl.LazyFrame:
+    """:func:`hub_waits` with ``rep``."""
+    started = _first(logs.rows(Event.HUB_SUPPORT_STARTED), ["rep", "case_id", "time"])
+    return started.select("rep", "case_id", pl.col("team").cast(pl.String), "date", days="value")
 
 
 def hub_waits(log) -> pd.DataFrame:
@@ -38,28 +55,34 @@ def hub_waits(log) -> pd.DataFrame:
 
     Columns: ``case_id``, ``team`` (the hub), ``date`` (support started), ``days`` (waited).
     """
-    df = as_frame(log)
-    started = of(df, Event.HUB_SUPPORT_STARTED).drop_duplicates(["case_id", "time"])
-    out = started.rename(columns={"value": "days"})[["case_id", "team", "date", "days"]]
-    return out.reset_index(drop=True)
+    logs = Logs.of(log)
+    return logs.answer(hub_wait_frame(logs))
 
 
-def _spells(rows: pd.DataFrame, start: str) -> pd.DataFrame:
-    """Spells opened by each ``start`` row and ended by the journey's next row (NaT if none)."""
-    ends = rows.groupby(JOURNEY, sort=False)["date"].shift(-1)
-    opened = rows["event"] == start
-    return pd.DataFrame({"case_id": rows["case_id"], "start": rows["date"], "end": ends})[opened]
+def _family_spells(spells_: pl.LazyFrame) -> pl.LazyFrame:
+    """One spell per family and start date (siblings share one), ending with the last child's."""
+    return spells_.group_by("rep", "case_id", "date").agg(pl.col("until").max())
 
 
-def _open_at(spells: pd.DataFrame, dates: list[pd.Timestamp]) -> list[int]:
-    """Number of spells open at the end of each date (started on or before it, not ended)."""
-    starts = np.sort(spells["start"].to_numpy())
-    ends = np.sort(spells["end"].dropna().to_numpy())
-    out = []
-    for date in dates:
-        d = np.datetime64(date)
-        out.append(int(np.searchsorted(starts, d, side="right") - np.searchsorted(ends, d, side="right")))
-    return out
+def queue_frame(logs: Logs, dates) -> pl.DataFrame:
+    """:func:`queue_lengths` with ``rep``, the dates as column ``date``."""
+    days = sorted({pd.Timestamp(d).date() for d in dates})
+    referral = [Event.REFERRAL_RECEIVED, Event.WORKER_ALLOCATED, Event.CASE_CLOSED]
+    hub_events = [Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED, Event.HUB_SUPPORT_ENDED, Event.CASE_CLOSED]
+    logs = logs.read([*referral, *hub_events], ["date", "event", "case_id", "child_id"])
+    first = _first(logs.rows(*referral), [JOURNEY, "event"])
+    waiting = spells(first, JOURNEY).filter(EVENT == Event.REFERRAL_RECEIVED.value)
+    hub = spells(logs.rows(*hub_events), JOURNEY)
+    queues = {
+        "awaiting_allocation": waiting,
+        "hub_waiting": _family_spells(hub.filter(EVENT == Event.HUB_REFERRED.value)),
+        "hub_supported": _family_spells(hub.filter(EVENT == Event.HUB_SUPPORT_STARTED.value)),
+    }
+    counts = pl.collect_all([held_at(s, days).group_by("rep", "day").agg(pl.len().alias(name)) for name, s in queues.items()])
+    grid = logs.rep_frame().join(pl.DataFrame({"day": days}, schema={"day": pl.Date}), how="cross")
+    for part in counts:
+        grid = grid.join(part, on=["rep", "day"], how="left")
+    return grid.with_columns(pl.col(*queues).fill_null(0).cast(pl.Int64)).rename({"day": "date"}).sort("rep", "date")
 
 
 def queue_lengths(log, dates) -> pd.DataFrame:
@@ -70,27 +93,5 @@ def queue_lengths(log, dates) -> pd.DataFrame:
     referred to a hub whose support has not started and whose case is open) and
     ``hub_supported`` (families receiving hub support).
     """
-    df = as_frame(log)
-    dates = [timestamp(d) for d in dates]
-    referral = of(df, Event.REFERRAL_RECEIVED, Event.WORKER_ALLOCATED, Event.CASE_CLOSED)
-    first = referral.drop_duplicates([*JOURNEY, "event"])
-    waiting = _spells(first, Event.REFERRAL_RECEIVED.value)
-    hub = of(df, Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED, Event.HUB_SUPPORT_ENDED, Event.CASE_CLOSED)
-    families = {name: _by_family(_spells(hub, name)) for name in (Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value)}
-    out = pd.DataFrame(
-        {
-            "awaiting_allocation": _open_at(waiting, dates),
-            "hub_waiting": _open_at(families[Event.HUB_REFERRED.value], dates),
-            "hub_supported": _open_at(families[Event.HUB_SUPPORT_STARTED.value], dates),
-        },
-        index=pd.DatetimeIndex(dates, name="date"),
-    )
-    return out
-
-
-def _by_family(spells: pd.DataFrame) -> pd.DataFrame:
-    """One spell per family and start date (siblings share one), ending with the last child's."""
-    spells = spells.assign(open_end=spells["end"].isna())
-    grouped = spells.groupby(["case_id", "start"], as_index=False).agg(end=("end", "max"), open_end=("open_end", "any"))
-    grouped.loc[grouped["open_end"], "end"] = pd.NaT
-    return grouped[["case_id", "start", "end"]]
+    logs = Logs.of(log)
+    return logs.answer(queue_frame(logs, dates)).set_index("date")

@@ -40,10 +40,10 @@ def animation_data(results: Results, step_days: int = 14) -> pd.DataFrame:
     dates = frame_dates(results, step_days)
     stocks, queues = [], []
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
-        for rep, df in results.frames():
-            stocks.append(stock_series(df, dates).assign(rep=rep))
-            queues.append(queue_lengths(df, dates).assign(rep=rep))
-            bar.update(1)
+        for logs in results.logs().batches():
+            stocks.append(stock_series(logs, dates))
+            queues.append(queue_lengths(logs, dates))
+            bar.update(len(logs.reps))
     return data.stock_frames(pd.concat(stocks), pd.concat(queues))
 
 

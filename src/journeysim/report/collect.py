@@ -1,7 +1,8 @@
-"""One pass over a run's event logs, keeping the projections the report needs.
+"""The projections the report needs, over all of a run's event logs at once.
 
-Each replication's log is read once, folded into small projections and dropped,
-so a report on many large replications needs the memory of one log at a time.
+Each projection is one query over a few replications' logs at a time (the replication a
+column), folded into small tables: a report on many large replications needs the memory
+of a few logs' projections at a time, never of a whole log as a DataFrame.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..calendar import fy_label
+from ..events import CHILD_EVENTS, Event
 from ..progress import progress_bar
-from ..projections import (
-    allocation_waits,
-    caseload_series,
-    handoffs_by_reason,
-    hub_waits,
-    intake_by_week,
-    social_workers_distribution,
-    transition_counts,
-)
+from ..projections import Logs, allocation_waits, hub_waits, intake_by_week, transition_counts
+from ..projections.caseload import caseload_frame
 from ..projections._frame import fy_of
-from ..projections.journeys import WORKER_BANDS
+from ..projections.journeys import JOURNEY_EVENTS, handoff_frame, journey_table, worker_shares
+from ..projections.logs import to_pandas
 from ..results.reader import Results
 from ..scenario import reported_years
+
+#: The events and columns the report's projections read.
+REPORT_EVENTS = sorted({*CHILD_EVENTS, Event.WORKER_JOINED, Event.WORKER_MOVED, Event.WORKER_LEFT}, key=list(Event).index)
+REPORT_COLUMNS = ["seq", "time", "date", "event", "case_id", "child_id", "team", "worker", "reason", "count", "value"]
 
 #: The 000 Table 9 baseline sample: case files of journeys closed November 2017 - February 2018.
 TABLE9_WINDOW = (dt.date(2017, 11, 1), dt.date(2018, 2, 28))
@@ -61,37 +61,36 @@ def journey_windows(years: list[int]) -> dict[str, tuple[dt.date, dt.date]]:
     return windows
 
 
-def _with_year(frame: pd.DataFrame, date_col: str, rep: int, years: list[int]) -> pd.DataFrame:
+def _with_year(frame: pd.DataFrame, date_col: str, years: list[int]) -> pd.DataFrame:
     fy = fy_of(pd.to_datetime(frame[date_col]))
-    keep = frame[fy.isin(years)]
-    return pd.DataFrame({"rep": rep, "year": fy[fy.isin(years)].map(fy_label), "days": keep["days"]})
+    keep = fy.isin(years)
+    return pd.DataFrame({"rep": frame.loc[keep, "rep"], "year": fy[keep].map(fy_label), "days": frame.loc[keep, "days"]})
 
 
 def project(results: Results) -> Projected:
-    """Fold every replication's log of ``results`` into the report's projections."""
+    """Fold the replications' logs of ``results`` into the report's projections, a few replications at a
+    time (:meth:`journeysim.projections.Logs.batches`), each projection one query over them."""
     years = reported_years(results.scenario)
     windows = journey_windows(years)
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("tr", "cl", "aw", "hw", "ws", "ho")}
-    intake = pd.DataFrame(columns=["week", "district", "team", "referrals"])
+    logs = results.logs()
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
-        for rep, df in results.frames():
-            parts["tr"].append(transition_counts(df, years).assign(rep=rep))
-            parts["cl"].append(caseload_series(df).assign(rep=rep))
-            parts["aw"].append(_with_year(allocation_waits(df), "referred", rep, years))
-            parts["hw"].append(_with_year(hub_waits(df), "date", rep, years))
-            parts["ho"].append(handoffs_by_reason(df, years).assign(rep=rep))
-            for window, (start, end) in windows.items():
-                shares = social_workers_distribution(df, start, end)
-                parts["ws"].append(pd.DataFrame({"rep": rep, "window": window, "band": WORKER_BANDS,
-                                                 "pct": shares.reindex(WORKER_BANDS).to_numpy()}))
-            if rep == results.reps[0]:
-                intake = intake_by_week(df)
-            bar.update(1)
+        for batch in logs.batches():
+            batch = batch.read(REPORT_EVENTS, REPORT_COLUMNS)  # once, for every projection below
+            journeys = journey_table(batch.rows(*JOURNEY_EVENTS)).collect().lazy()
+            parts["tr"].append(transition_counts(batch, years))
+            parts["cl"].append(to_pandas(caseload_frame(batch, journeys=journeys)))
+            parts["aw"].append(_with_year(allocation_waits(batch), "referred", years))
+            parts["hw"].append(_with_year(hub_waits(batch), "date", years))
+            parts["ws"].append(to_pandas(worker_shares(batch, windows, journeys)))
+            parts["ho"].append(to_pandas(handoff_frame(batch, years)))
+            bar.update(len(batch.reps))
+    first = Logs.files({results.reps[0]: results.log_path(results.reps[0])})
     return Projected(
         years=years,
         transitions=pd.concat(parts["tr"], ignore_index=True),
         caseloads=pd.concat(parts["cl"], ignore_index=True),
-        intake=intake,
+        intake=intake_by_week(first).drop(columns="rep"),
         allocation_waits=pd.concat(parts["aw"], ignore_index=True),
         hub_waits=pd.concat(parts["hw"], ignore_index=True),
         worker_shares=pd.concat(parts["ws"], ignore_index=True),

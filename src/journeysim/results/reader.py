@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..eventlog import read_log
-from ..projections import as_frame
+from ..projections import Logs, as_frame
 from ..scenario import Scenario, load
 
 
@@ -71,6 +71,10 @@ class Results:
     def log(self, rep: int = 0) -> pa.Table:
         """The event log of replication ``rep`` as an Arrow table."""
         return read_log(self.log_path(rep))
+
+    def logs(self) -> Logs:
+        """The event logs of every replication, for the projections to read as one (the replication a column)."""
+        return Logs.files({rep: self.log_path(rep) for rep in self.reps})
 
     def frames(self) -> Iterator[tuple[int, pd.DataFrame]]:
         """``(rep, log frame)`` for every replication, one at a time."""

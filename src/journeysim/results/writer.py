@@ -29,9 +29,9 @@ import pandas as pd
 from .. import __version__
 from ..costs import annual_costs, write_costs
 from ..draws import COPY, Draws
-from ..eventlog import file_digest, read_log
+from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
-from ..projections import as_frame, measures
+from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
 from ..scenario import load as load_scenario
@@ -258,21 +258,13 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     """Every replication has run: write the measures (and whatever ``also(folder, per_rep)`` adds) and
     the final manifest, and rename into place."""
     partial = incomplete_folder(out)
-    frames, cost_frames = [], []
     years = reported_years(scenario)
-    for r in range(reps):
-        log = as_frame(read_log(partial / finished[r]["file"]))
-        m = measures(log, years)
-        m.insert(0, "rep", r)
-        frames.append(m)
-        c = annual_costs(log, scenario, years)
-        c.insert(0, "rep", r)
-        cost_frames.append(c)
-    per_rep = pd.concat(frames, ignore_index=True)
+    logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
+    per_rep = measures(logs, years)
     summary = summarise(per_rep.drop(columns="rep"))
     per_rep.to_csv(partial / "measures.csv", index=False)
     summary.to_csv(partial / "summary.csv", index=False)
-    write_costs(pd.concat(cost_frames, ignore_index=True), partial)
+    write_costs(annual_costs(logs, scenario, years), partial)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if also is not None:
         also(partial, per_rep)
