@@ -243,6 +243,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
     writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
@@ -269,6 +270,75 @@ def _echo_warnings(findings: list[dict]) -> None:
     if findings:
         click.echo()
         click.echo(warning_text(findings))
+
+
+def _draws_notes(scenario, reps: int | None = None) -> None:
+    """Check the scenario's parameter draws before any work, and say which --set values they replace and
+    whether ``reps`` replications outnumber them."""
+    from .draws import KEY, read, replaced
+
+    draws = read(scenario)
+    for key in replaced(scenario, draws):
+        click.echo(f"note: {key} (--set) is replaced in every replication by its parameter draw ({KEY}); "
+                   f"set {KEY}=none to keep it", err=True)
+    if draws is not None and reps is not None and reps > len(draws):
+        n = len(draws)
+        click.echo(f"note: {reps} replications and {n} parameter draw{'s' * (n != 1)} ({KEY}): replications "
+                   f"{n + 1} on run at draws that earlier ones ran at", err=True)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "origin", required=True, metavar="YYYY-04-01",
+              help="Forecast origin: the 1 April from which the forecast looks ahead (published figures are "
+                   "shown up to it; the trend's random walk starts there).")
+@click.option("--years", required=True, type=click.IntRange(1, 100),
+              help="Financial years to forecast from the origin.")
+@click.option("--reps", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="Replications, each at its own parameter draw.")
+@seed_option("Run seed; replication seeds and the order of the parameter draws come from it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Results folder [default: results/forecast-<scenario name>].")
+@workers_option
+@set_option("Override a scenario parameter (repeatable).")
+@click.option("--draws", default=None, metavar="FILE|none",
+              help="Parameter draws (a CSV as journeysim calibrate writes), or none [default: the scenario's "
+                   "run.parameter_draws, else calibration/plausible.csv].")
+@click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@executor_options
+@user_errors
+def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, executor, scheduler):
+    """Forecast SCENARIO_FILE YEARS financial years ahead from the origin, with intervals that carry
+    chance, the parameters' uncertainty (one draw of the calibration's plausible parameters per
+    replication) and the trend's (a random walk from the origin).
+
+    Writes a results folder (as run does) with forecast.csv and forecast.png (a fan chart of each
+    official measure, published figures up to the origin), and prints the forecast years.
+    """
+    from . import forecast as fc
+
+    start = fc.parse_origin(origin)
+    scenario = load(scenario_file, fc.settings(scenario_file, start, years, overrides, draws))
+    for note in notes(scenario) + fc.notes(scenario):
+        click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario, reps)
+    out = out or Path("results") / f"forecast-{scenario.name}"
+    writable(out, "--out", folder=True)
+    click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
+               f"replication(s), seed {seed} -> {out}", err=True)
+    with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
+            progress_bar(reps, "replications", "rep") as bar:
+        progress = replication_progress(bar) if stderr_is_terminal() else _progress
+        result = fc.run_forecast(scenario, start, out, reps, seed, workers, force, progress, executor=ex)
+    scaled = "; published counts x run.scale" if scenario["run.scale"] != 1 else ""
+    click.echo()
+    click.echo(f"{scenario.name}: forecast from {start}, mean [5%-95%] over {reps} replications{scaled}")
+    click.echo(fc.format_table(result.table, start))
+    _echo_warnings(result.manifest.get("warnings", []))
+    click.echo()
+    click.echo(f"Results: {out}  (forecast.csv, forecast.png, and the run's measures and event logs; "
+               f"{sum(e['events'] for e in result.manifest['event_logs']):,} events, "
+               f"{result.manifest['wall_seconds']:.1f}s)")
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -630,6 +700,7 @@ def validate(scenario_file, overrides):
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario)
     in_files = sum(1 for src in scenario.sources.values() if not src.startswith("--set"))
     last = scenario["run.end"] - dt.timedelta(days=1)
     click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "
