@@ -144,6 +144,28 @@ def test_queue_lengths_at_the_end_of_each_day():
     assert got == expected
 
 
+def test_awaiting_allocation_at_31_march_counts_referred_children_without_a_worker():
+    rows = journey_rows() + [
+        # child 4: referred late on 31 March 2015, allocated on 1 April: waiting at the end of 31 March
+        ev(day(2015, 3, 31) + 0.9, "ReferralReceived", 4, 4),
+        ev(day(2015, 4, 1) + 0.1, "WorkerAllocated", 4, 4, worker=3, reason="new_case"),
+        # child 5: referred in March 2016 and closed without a worker before 31 March: not waiting
+        ev(day(2016, 3, 1), "ReferralReceived", 5, 5),
+        ev(day(2016, 3, 20), "CaseClosed", 5, 5, reason="referral_nfa"),
+        # child 6: allocated on 31 March 2016 itself: not waiting at the end of the day
+        ev(day(2016, 3, 30), "ReferralReceived", 6, 6),
+        ev(day(2016, 3, 31) + 0.5, "WorkerAllocated", 6, 6, worker=3, reason="new_case"),
+    ]
+    m = measures(log_of(rows), [2014, 2015, 2016]).set_index(["measure", "year"])["value"]
+    # 31 March 2015: child 4; 2016 and 2017: child 3 (referred 1 June 2015, never allocated)
+    assert [m[("awaiting_allocation_at_31_march", y)] for y in ("2014-15", "2015-16", "2016-17")] == [1, 1, 1]
+    q = queue_lengths(log_of(rows), ["2015-03-31", "2016-03-31", "2017-03-31"])
+    assert q["awaiting_allocation"].tolist() == [1, 1, 1]
+    rows.append(ev(day(2016, 2, 1), "CaseClosed", 3, 3, reason="moved_on"))  # child 3 closed while waiting
+    m = measures(log_of(rows), [2014, 2015]).set_index(["measure", "year"])["value"]
+    assert m[("awaiting_allocation_at_31_march", "2015-16")] == 0
+
+
 # ------------------------------------------------------------- consistency on a simulated log
 def test_every_simulated_transition_is_a_pathway_edge(hampshire_log):
     counts = transition_counts(hampshire_log, [2016, 2017, 2018, 2019])

@@ -28,6 +28,7 @@ from .progress import BatchProgress, progress_bar, replication_progress, stage_p
 from .results.reader import ResultsError, open_results
 from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
+from .stability import warning_text, warnings_for
 from .targets import TargetsError, load_targets
 
 #: Rows of the printed summary: (measure, label, decimals).
@@ -157,6 +158,27 @@ def executor_options(fn):
                              "LocalCluster of --workers processes) [default: local].")(fn)
 
 
+def runs_folder_options(out_help: str, force_help: str):
+    """``--out`` (a folder of runs), ``--workers``, ``--force`` and the executor options of a command that
+    makes several runs."""
+
+    def options(fn):
+        fn = executor_options(fn)
+        fn = click.option("--force", is_flag=True, help=force_help)(fn)
+        fn = workers_option(fn)
+        return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=out_help)(fn)
+
+    return options
+
+
+def _chosen_years(years: tuple[str, ...], reported: list[str]) -> list[str]:
+    """The ``--year`` values given (default: the last reported year); RunError naming one not reported."""
+    unknown = [y for y in years if y not in reported]
+    if unknown:
+        raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(reported)}")
+    return list(years) or reported[-1:]
+
+
 @contextlib.contextmanager
 def _executor(kind: str | None, scheduler: str | None, workers: int | None):
     """The executor asked for, closed (a LocalCluster it started stopped) when the block ends."""
@@ -221,6 +243,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
     writable(out, "--out", folder=True)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
@@ -233,12 +256,89 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     click.echo(f"{scenario.name}: official measures by financial year "
                f"({'mean ± 95% CI over ' + str(reps) + ' replications' if reps > 1 else 'one replication'})")
     click.echo(format_summary(summary, _reported_years(scenario), reps))
+    _echo_warnings(manifest.get("warnings", []))
     _echo_costs(out, _reported_years(scenario), reps)
     click.echo()
     kept = len(manifest["resumed_replications"])
     click.echo(f"Results: {out}  ({sum(e['events'] for e in manifest['event_logs']):,} events, "
                f"{manifest['wall_seconds']:.1f}s"
                + (f"; {kept} of {reps} replications kept from the interrupted run" if kept else "") + ")")
+
+
+def _echo_warnings(findings: list[dict]) -> None:
+    """Print a run's warnings (a queue growing without bound: its manifest's ``warnings``), after a blank line."""
+    if findings:
+        click.echo()
+        click.echo(warning_text(findings))
+
+
+def _draws_notes(scenario, reps: int | None = None) -> None:
+    """Check the scenario's parameter draws before any work, and say which --set values they replace and
+    whether ``reps`` replications outnumber them."""
+    from .draws import KEY, read, replaced
+
+    draws = read(scenario)
+    for key in replaced(scenario, draws):
+        click.echo(f"note: {key} (--set) is replaced in every replication by its parameter draw ({KEY}); "
+                   f"set {KEY}=none to keep it", err=True)
+    if draws is not None and reps is not None and reps > len(draws):
+        n = len(draws)
+        click.echo(f"note: {reps} replications and {n} parameter draw{'s' * (n != 1)} ({KEY}): replications "
+                   f"{n + 1} on run at draws that earlier ones ran at", err=True)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "origin", required=True, metavar="YYYY-04-01",
+              help="Forecast origin: the 1 April from which the forecast looks ahead (published figures are "
+                   "shown up to it; the trend's random walk starts there).")
+@click.option("--years", required=True, type=click.IntRange(1, 100),
+              help="Financial years to forecast from the origin.")
+@click.option("--reps", default=20, show_default=True, type=click.IntRange(1, 100_000),
+              help="Replications, each at its own parameter draw.")
+@seed_option("Run seed; replication seeds and the order of the parameter draws come from it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Results folder [default: results/forecast-<scenario name>].")
+@workers_option
+@set_option("Override a scenario parameter (repeatable).")
+@click.option("--draws", default=None, metavar="FILE|none",
+              help="Parameter draws (a CSV as journeysim calibrate writes), or none [default: the scenario's "
+                   "run.parameter_draws, else calibration/plausible.csv].")
+@click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@executor_options
+@user_errors
+def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, executor, scheduler):
+    """Forecast SCENARIO_FILE YEARS financial years ahead from the origin, with intervals that carry
+    chance, the parameters' uncertainty (one draw of the calibration's plausible parameters per
+    replication) and the trend's (a random walk from the origin).
+
+    Writes a results folder (as run does) with forecast.csv and forecast.png (a fan chart of each
+    official measure, published figures up to the origin), and prints the forecast years.
+    """
+    from . import forecast as fc
+
+    start = fc.parse_origin(origin)
+    scenario = load(scenario_file, fc.settings(scenario_file, start, years, overrides, draws))
+    for note in notes(scenario) + fc.notes(scenario):
+        click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario, reps)
+    out = out or Path("results") / f"forecast-{scenario.name}"
+    writable(out, "--out", folder=True)
+    click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
+               f"replication(s), seed {seed} -> {out}", err=True)
+    with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
+            progress_bar(reps, "replications", "rep") as bar:
+        progress = replication_progress(bar) if stderr_is_terminal() else _progress
+        result = fc.run_forecast(scenario, start, out, reps, seed, workers, force, progress, executor=ex)
+    scaled = "; published counts x run.scale" if scenario["run.scale"] != 1 else ""
+    click.echo()
+    click.echo(f"{scenario.name}: forecast from {start}, mean [5%-95%] over {reps} replications{scaled}")
+    click.echo(fc.format_table(result.table, start))
+    _echo_warnings(result.manifest.get("warnings", []))
+    click.echo()
+    click.echo(f"Results: {out}  (forecast.csv, forecast.png, and the run's measures and event logs; "
+               f"{sum(e['events'] for e in result.manifest['event_logs']):,} events, "
+               f"{result.manifest['wall_seconds']:.1f}s)")
 
 
 def _echo_costs(out: Path, years: list[str], reps: int) -> None:
@@ -360,6 +460,10 @@ def report(results, other, out):
             click.echo(f"note: {note}", err=True)
     path = write_report(results, out, other)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+    runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
+    for warning in warnings_for([(run.name, run.measures) for run in runs]):
+        click.echo()
+        click.echo(warning + "\n  (the report shows this first)")
 
 
 @main.command()
@@ -596,6 +700,7 @@ def validate(scenario_file, overrides):
     scenario = load(scenario_file, overrides)
     for note in notes(scenario):
         click.echo(f"note: {note}", err=True)
+    _draws_notes(scenario)
     in_files = sum(1 for src in scenario.sources.values() if not src.startswith("--set"))
     last = scenario["run.end"] - dt.timedelta(days=1)
     click.echo(f"OK: {scenario_file}: scenario '{scenario.name}', {len(PARAMS)} parameters "
@@ -649,20 +754,71 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
         result = cmp_mod.run_comparison(a, b, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
-    (out / "comparison.txt").write_text(table + "\n", encoding="utf-8")
-    (out / "statement.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    unstable = warnings_for([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
+    (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
+    (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
     click.echo(table)
+    for warning in unstable:
+        click.echo()
+        click.echo(warning)
     if with_statement:
         click.echo()
         click.echo("\n".join(words))
     click.echo()
     click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
                f"a-{a.name}/ and b-{b.name}/ hold the runs)")
+
+
+@main.command()
+@click.argument("programme_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("counterfactual_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reps", default=5, show_default=True, type=click.IntRange(1, 100_000),
+              help="Paired replications of every run.")
+@seed_option("Run seed, shared by every run.")
+@set_option("Override a parameter in both scenarios (so in every run).")
+@measures_option("Measure to decompose (repeatable; a measures.csv name or cost_<component>) [default: "
+                 "cp_plans_started, cla_starts, cin_at_31_march, re_referral_12m_pct, cost_total].")
+@years_option("Year(s) to decompose [default: the last reported year].")
+@runs_folder_options("Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-"
+                     "<COUNTERFACTUAL>].", "Replace the output folder's runs and tables if it exists.")
+@user_errors
+def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, executor,
+            scheduler):
+    """The effect of PROGRAMME_FILE against COUNTERFACTUAL_FILE by component: each component (CAST, the MASH
+    holding longer, hubs, the reunification drive, the practice model, recruitment, and any other keys on which
+    the two differ) switched on alone and off alone, on common random numbers, with the total and the
+    interaction."""
+    from . import effects as fx
+    from .sweep import check_measures
+
+    measures = list(measures) or fx.DEFAULT_MEASURES
+    check_measures(measures)
+    programme = load(programme_file, overrides)
+    counterfactual = load(counterfactual_file, overrides)
+    the_plan = fx.plan(programme, counterfactual)
+    years = _chosen_years(years, [y for y in _reported_years(programme) if y in _reported_years(counterfactual)])
+    out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
+    writable(out, "--out", folder=True)
+    for note in the_plan.notes():
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"journeysim {__version__}: {programme.name} against {counterfactual.name} by component "
+               f"({', '.join(c.name for c in the_plan.components)}): {len(the_plan.arms)} runs x {reps} paired "
+               f"replication(s), seed {seed} -> {out}", err=True)
+    with _executor(executor, scheduler, workers) as ex:
+        result = fx.run_effects(the_plan, out, reps, seed, workers, force, executor=ex, stage=stage_progress)
+    fx.figure(result, out / "effects.png", measures, years, SUMMARY_ROWS)
+    text = fx.text(result, measures, years, SUMMARY_ROWS)
+    (out / "effects.txt").write_text(text + "\n", encoding="utf-8")
+    click.echo()
+    click.echo(text)
+    click.echo()
+    click.echo(f"Results: {out}  (effects.csv, effects.txt, effects.png; {', '.join(a.folder for a in the_plan.arms[:3])}, "
+               f"... hold the runs)")
 
 
 @main.command()

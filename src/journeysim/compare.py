@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import draws as parameter_draws
 from . import runner
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .executors import Executor
@@ -45,6 +46,20 @@ def unpaired_settings(a: Scenario, b: Scenario, name_a: str = "A", name_b: str =
     """The :data:`PAIRED_SETTINGS` on which ``a`` and ``b`` differ, in words ("run.scale is 0.05 in A,
     0.1 in B; ..."); empty when they agree and the two can be paired."""
     return "; ".join(f"{key} is {a[key]} in {name_a}, {b[key]} in {name_b}" for key in PAIRED_SETTINGS if a[key] != b[key])
+
+
+def unpaired_draws(a: Scenario, b: Scenario, name_a: str = "A", name_b: str = "B") -> str:
+    """How the parameter draws (``run.parameter_draws``) of ``a`` and ``b`` differ, in words; empty when
+    both draw none or both draw from the same draws (the same file contents), so that replication k of
+    each runs at the same parameters."""
+    da, db = parameter_draws.read(a), parameter_draws.read(b)
+    if (da.sha256 if da is not None else None) == (db.sha256 if db is not None else None):
+        return ""
+
+    def said(d) -> str:
+        return f"drawn from {d.shown}" if d is not None else "not drawn"
+
+    return f"the parameters are {said(da)} in {name_a}, {said(db)} in {name_b} ({parameter_draws.KEY})"
 
 
 def paired_differences(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +139,11 @@ def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, wo
         raise RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {differ}; differences between runs of "
                               f"another size or period are not the effect of a change: give both the same "
                               f"{', '.join(PAIRED_SETTINGS)} (with --set rather than --set-a or --set-b)")
+    draws = unpaired_draws(a, b)
+    if draws:
+        raise RunError(f"A ({a.name}) and B ({b.name}) cannot be paired: {draws}; replication k of each must run at "
+                       f"the same parameters for the difference to be the effect of the change: give both the same "
+                       f"{parameter_draws.KEY} (with --set rather than --set-a or --set-b)")
     if out.exists() and not force:
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]

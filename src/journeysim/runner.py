@@ -13,6 +13,11 @@ replication as it finishes; an interrupted run (Ctrl-C, SIGTERM, a crash) keeps
 them, and ``resume=True`` (``journeysim run ... --resume``) runs only the missing
 replications, giving the folder an uninterrupted run gives.  ``journeysim run``
 with the same scenario.toml and seed reproduces the event logs byte for byte.
+
+A scenario with ``run.parameter_draws`` runs each replication at its own draw of the calibration's
+plausible parameters (:mod:`journeysim.draws`): applied in the replication's job, recorded in
+manifest.json per replication, and the draws file copied into the folder, whose scenario.toml then
+reads that copy.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
 
 from . import __version__
+from . import draws as parameter_draws
+from .draws import Draw, Draws
 from .executors import Executor, LocalExecutor
 from .interrupts import RunError, RunInterrupted
 from .model import simulate
@@ -44,12 +52,17 @@ class RepResult:
     path: str
     events: int
     seconds: float
+    draw: int | None = None  # the number of the parameter draw it ran at (run.parameter_draws)
 
 
-def _run_one(scenario: Scenario, rep: int, seed: int, path: str, log_thread: bool = False) -> RepResult:
+def _run_one(scenario: Scenario, rep: int, seed: int, path: str, log_thread: bool = False,
+             draw: Draw | None = None) -> RepResult:
     t0 = time.perf_counter()
     meta = {"journeysim.scenario": scenario.name, "journeysim.seed": str(seed),
             "journeysim.replication": str(rep), "journeysim.version": __version__}
+    if draw is not None:
+        scenario = draw.apply(scenario)
+        meta["journeysim.parameter_draw"] = str(draw.number)
     try:
         log = simulate(scenario, seed, path, meta, log_thread=log_thread)
     except OSError as exc:  # on a cluster, most often a worker that cannot see the output folder
@@ -59,13 +72,19 @@ def _run_one(scenario: Scenario, rep: int, seed: int, path: str, log_thread: boo
     # the log's Arrow buffers are freed, but pyarrow's allocator keeps their pages: give them back, for the
     # projections that may follow in this process (a run of one replication, in this process: 10 MiB)
     pa.default_memory_pool().release_unused()
-    return RepResult(rep, seed, path, log.n, time.perf_counter() - t0)
+    return RepResult(rep, seed, path, log.n, time.perf_counter() - t0, None if draw is None else draw.number)
+
+
+#: ``draws`` of :func:`run_replications` when the scenario's own are to be read.
+_OWN = object()
 
 
 def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, workers: int = 1,
-                     progress=None, todo: list[int] | None = None, executor: Executor | None = None) -> list[RepResult]:
+                     progress=None, todo: list[int] | None = None, executor: Executor | None = None,
+                     draws: Draws | None | object = _OWN) -> list[RepResult]:
     """Run replications ``todo`` (default: all of 0..reps-1) into ``folder/events`` with ``executor``
-    (default: this machine, in parallel processes when ``workers`` > 1).
+    (default: this machine, in parallel processes when ``workers`` > 1), each at its parameter draw
+    when there are ``draws`` (default: the scenario's ``run.parameter_draws``).
 
     ``progress(result, done, total)`` is called in this process as each replication finishes.  When
     interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), replications that finished are
@@ -75,10 +94,13 @@ def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, wor
     """
     executor = executor or LocalExecutor(max(1, workers or 1))
     seeds = replication_seeds(seed, reps)
+    draws = parameter_draws.read(scenario) if draws is _OWN else draws
+    chosen = draws.for_replications(seed, reps) if draws is not None else [None] * reps
     todo = list(range(reps)) if todo is None else todo
     events = Path(os.path.abspath(folder)) / "events"
     events.mkdir(parents=True, exist_ok=True)
-    jobs = [(scenario, r, seeds[r], str(events / f"rep-{r:03d}.parquet"), executor.spare_core) for r in todo]
+    jobs = [(scenario, r, seeds[r], str(events / f"rep-{r:03d}.parquet"), executor.spare_core, chosen[r])
+            for r in todo]
     results: list[RepResult] = []
 
     def done(_index: int, result: RepResult) -> None:
@@ -111,7 +133,8 @@ def run_jobs(fn, jobs: list[tuple], workers: int = 1, progress=None, label: str 
 
 
 def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: int | None = None, force: bool = False,
-        progress=None, resume: bool = False, executor: Executor | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        progress=None, resume: bool = False, executor: Executor | None = None,
+        also: Callable[[Path, pd.DataFrame], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run and write a complete results folder at ``out``; return (per-replication measures, summary, manifest).
 
     The replications run with ``executor`` (default: this machine, ``workers`` processes, one per
@@ -119,11 +142,15 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
     The folder is built as ``<out>.incomplete`` and renamed to ``out`` when complete.  Its
     manifest.json lists each replication as it finishes, so an interrupted run keeps them all;
     ``resume=True`` runs only the missing ones and gives the same folder an uninterrupted run gives.
+    ``also(folder, per_rep)`` may add files of its own to the folder before it takes its place.
     """
     out = Path(out)
     if reps < 1:
         raise RunError(f"--reps must be at least 1; got {reps}")
-    manifest, finished = writer.prepare(out, scenario, reps, seed, force, resume)
+    draws = parameter_draws.read(scenario)
+    if draws is not None:  # the folder keeps a copy of the draws, and its scenario.toml reads that
+        scenario = parameter_draws.portable(scenario)
+    manifest, finished = writer.prepare(out, scenario, reps, seed, force, resume, draws)
     partial = writer.incomplete_folder(out)
     resumed = sorted(finished)
     todo = [r for r in range(reps) if r not in finished]
@@ -131,14 +158,15 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
         (partial / "events" / f"rep-{r:03d}.parquet").unlink(missing_ok=True)
 
     def record(result: RepResult, done: int, total: int) -> None:
-        writer.record(partial, manifest, finished, writer.log_entry(result.rep, result.path, result.events, result.seconds))
+        writer.record(partial, manifest, finished,
+                      writer.log_entry(result.rep, result.path, result.events, result.seconds, result.draw))
         if progress:
             progress(result, len(finished), reps)
 
     t0 = time.perf_counter()
     executor = executor or LocalExecutor(workers or min(reps, os.cpu_count() or 1))
     try:
-        run_replications(scenario, seed, reps, partial, progress=record, todo=todo, executor=executor)
+        run_replications(scenario, seed, reps, partial, progress=record, todo=todo, executor=executor, draws=draws)
     except KeyboardInterrupt as exc:
         raise writer.interrupted(out, finished, reps, manifest, getattr(exc, "signum", signal.SIGINT)) from None
     except RunError as exc:  # a replication could not run (its worker cannot write, a lost cluster)
@@ -148,7 +176,7 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
             shutil.rmtree(partial, ignore_errors=True)
         raise
     try:
-        return writer.finish(scenario, out, reps, seed, manifest, finished, resumed, t0)
+        return writer.finish(scenario, out, reps, seed, manifest, finished, resumed, t0, also)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         if out.exists() and not partial.exists():  # the interrupt came as the finished folder took its place

@@ -1,4 +1,5 @@
-"""Plain-text tables for the terminal: a summary's mean (and its 95% confidence interval) by year."""
+"""Plain-text tables for the terminal: a summary's mean (and its 95% confidence interval) by year;
+columns of any cells, each as wide as it needs."""
 
 from __future__ import annotations
 
@@ -26,4 +27,17 @@ def yearly(summary: pd.DataFrame, key: str, rows: list[tuple[str, str, int]], ye
                 text += f" ±{row['ci95'] / divisor:,.{dec}f}"
             cells.append(f"{text:>{width}s}")
         lines.append(f"{label:40s}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def columns(header: list[str], rows: list[list[str]], gap: int = 3) -> str:
+    """Cells as text columns, each as wide as its widest cell and at least ``gap`` spaces from the
+    next, so that no two ever run together: the first column (labels) left-aligned, the others
+    right-aligned, under ``header``."""
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [f"{row[0]:<{widths[0]}s}"] + [f"{cell:>{w}s}" for cell, w in zip(row[1:], widths[1:])]
+        lines.append((" " * gap).join(cells).rstrip())
     return "\n".join(lines)

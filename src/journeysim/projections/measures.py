@@ -24,6 +24,7 @@ from .caseload import mean_caseloads
 from .journeys import JOURNEY_EVENTS, WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
 from .logs import CHILD, EVENT, JOURNEY, Logs, all_years, fy, fy_end, label, per_batch
 from .stocks import FAR, STOCK_EVENTS, stock_frame
+from .waits import queue_frame
 
 CEASED_REASONS = ["returned_home", "sgo", "adoption", "age_18", "other"]
 AGE_BANDS = {"under_1": 1, "1_4": 5, "5_9": 10, "10_15": 16, "16_plus": float("inf")}  # band: upper bound (exclusive)
@@ -54,6 +55,7 @@ MEASURES = [
     "handoffs_per_journey_mean",
     "positive_change_pct",
     "sw_caseload_children_mean",
+    "awaiting_allocation_at_31_march",
     "hub_referrals",
     "hub_starts",
     "hub_wait_days_mean",
@@ -214,6 +216,13 @@ def _at_31_march(logs: Logs, jr: pl.LazyFrame, years: list[int]) -> pl.LazyFrame
                          sw_caseload_children_mean=pl.col("caseload"))
 
 
+def _queues(logs: Logs, years: list[int]) -> pl.LazyFrame:
+    """``awaiting_allocation_at_31_march``: children referred and neither allocated a worker nor
+    closed at the end of 31 March (see :func:`journeysim.projections.queue_lengths`)."""
+    queues = queue_frame(logs, [fy_end(y) for y in years]).lazy()
+    return queues.select("rep", fy("date"), awaiting_allocation_at_31_march="awaiting_allocation")
+
+
 def _contacts(logs: Logs) -> pl.LazyFrame:
     """``contacts``: ContactReceived events."""
     return logs.rows(Event.CONTACT_RECEIVED).group_by("rep", fy()).agg(contacts=_n())
@@ -221,12 +230,12 @@ def _contacts(logs: Logs) -> pl.LazyFrame:
 
 def _yearly(logs: Logs, years: list[int]) -> pl.DataFrame:
     """Every measure per replication and year (wide: a column per measure), for a batch of logs."""
-    contacts = _contacts(logs)
+    contacts, queues = _contacts(logs), _queues(logs, years)
     logs = logs.read(MEASURE_EVENTS, MEASURE_COLUMNS)
     ev = logs.frame
     jr = journey_table(logs.rows(*JOURNEY_EVENTS)).collect().lazy()  # read by several groups
     parts = pl.collect_all([contacts, _referrals(ev, jr), _assessments(ev, jr), _at_31_march(logs, jr, years),
-                            _child_protection(ev), _looked_after(ev), _workers(jr), _hubs(ev)])
+                            _child_protection(ev), _looked_after(ev), _workers(jr), queues, _hubs(ev)])
     grid = logs.rep_frame().join(pl.DataFrame({"fy": years}, schema={"fy": pl.Int32}), how="cross")
     for part in parts:
         grid = grid.join(part.with_columns(pl.col("fy").cast(pl.Int32)), on=_YEAR, how="left")

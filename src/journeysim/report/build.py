@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__, compare, pathway
+from .. import __version__, compare, pathway, stability
 from ..results.reader import Results, ResultsError, open_results
 from ..targets import observed as observed_targets
 from . import data, figures as draw
@@ -80,13 +80,14 @@ def measures_table(per_rep: pd.DataFrame, years: list[str], observed: pd.DataFra
         fan = data.fan(per_rep, measure, years, observed, scale)
         if fan["mean"].isna().all():
             continue
-        rows.append({"measure": title, **{y: _interval(r, dec) for y, r in zip(years, fan.itertuples())}})
+        rows.append({"measure": title, **{y: interval(r, dec) for y, r in zip(years, fan.itertuples())}})
         if fan["observed"].notna().any():
             rows.append({"measure": "  observed" + _scaled(measure, scale), **{y: number(v, dec) for y, v in zip(years, fan["observed"])}})
     return pd.DataFrame(rows, columns=["measure", *years])
 
 
-def _interval(row, dec: int) -> str:
+def interval(row, dec: int) -> str:
+    """``row``'s mean and 90% interval as the report's tables write them: mean [p5-p95]."""
     if pd.isna(row.mean):
         return "-"
     return f"{number(row.mean, dec)} [{number(row.p5, dec)}-{number(row.p95, dec)}]"
@@ -238,7 +239,7 @@ def _with_costs(results: Results) -> pd.DataFrame:
 def pairing(results: Results, other: Results) -> str | None:
     """Check that ``results`` can be compared with ``other`` replication by replication on common random
     numbers: :class:`ResultsError` (one line, naming what differs) unless both were run with the same seed
-    and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up).  Runs with
+    and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up) and parameter draws.  Runs with
     different numbers of replications are compared on the ones both have: the returned note says so
     (None when they have the same replications)."""
     seeds = [r.manifest.get("replication_seeds") for r in (results, other)]
@@ -252,6 +253,11 @@ def pairing(results: Results, other: Results) -> str | None:
         raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: {differ}; "
                            f"differences between runs of another size or period are not the effect of a change: "
                            f"run both with the same {', '.join(compare.PAIRED_SETTINGS)}")
+    draws = [(r.manifest.get("parameter_draws") or {}).get("sha256") for r in (other, results)]
+    if draws[0] != draws[1]:
+        raise ResultsError(f"{other.path}: its replications cannot be paired with {results.path}'s: they ran at "
+                           f"different parameter draws (run.parameter_draws, in manifest.json); run both with the "
+                           f"same draws so that replication k of each runs at the same parameters")
     if set(results.reps) == set(other.reps):
         return None
     common = set(results.reps) & set(other.reps)
@@ -300,7 +306,8 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
         figs.append(comparison_figure(results, other))
     by_key = {f.key: f for f in figs}
     years = proj.labels
-    sections = [Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest)))]
+    sections = [s for s in [_instability(results, years, other)] if s is not None]
+    sections.append(Section("scenario", "The scenario").add(*(para(p) for p in scenario_paragraphs(results.scenario, results.manifest))))
     sections.append(Section("measures", "Official measures by year").add(
         para("Each chart shows a measure as the service would report it. The line is the mean over replications; "
              "the darker band holds the middle 50% of replications and the lighter one 90%. Diamonds are Hampshire's "
@@ -353,6 +360,21 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
     subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
                 f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
     return document(f"journeysim report: {results.name}", subtitle, sections), figs
+
+
+def _instability(results: Results, years: list[str], other: Results | None = None) -> Section | None:
+    """A warning at the top of the report when a queue or stock grows without bound in the run (or in
+    the run it is compared with): :func:`journeysim.stability.unbounded` of its measures."""
+    runs = [(results, ""), *([(other, f"In {other.name} (the run compared with): ")] if other is not None else [])]
+    blocks = []
+    for run, prefix in runs:
+        for finding in stability.unbounded(run.measures, years):
+            blocks.append(para(prefix + finding.message(), "warning"))
+    if not blocks:
+        return None
+    return Section("warning", "Warning: not a steady state").add(
+        para("Some of the figures in this report are not a steady state: a queue or stock grew without bound, "
+             "because the service did not keep up with its demand.", "warning"), *blocks)
 
 
 def _costs_section(results: Results, fig: ReportFigure | None) -> Section:

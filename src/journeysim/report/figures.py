@@ -56,6 +56,14 @@ def fan_chart(data: pd.DataFrame, title: str, unit: str) -> Figure:
     """Mean across replications with the 50% and 90% intervals, and observed points."""
     fig = new_figure(5.2, 3.2)
     ax = fig.add_subplot()
+    fan_axes(ax, data, title, unit)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+    return fig
+
+
+def fan_axes(ax, data: pd.DataFrame, title: str, unit: str) -> None:
+    """Draw a fan chart on ``ax``: the mean by year across replications (``data`` as
+    :func:`journeysim.report.data.fan` makes it), the 50% and 90% intervals, and observed points."""
     x = np.arange(len(data))
     ax.fill_between(x, data["p5"], data["p95"], color=SIMULATED, alpha=0.15, linewidth=0, label="90% interval")
     ax.fill_between(x, data["p25"], data["p75"], color=SIMULATED, alpha=0.35, linewidth=0, label="50% interval")
@@ -69,7 +77,27 @@ def fan_chart(data: pd.DataFrame, title: str, unit: str) -> Figure:
     top = np.nanmax(data[["p95", "mean", "observed"]].to_numpy(dtype=float), initial=0.0)
     ax.set_ylim(0, 1.1 * top if top > 0 else 1.0)
     _style(ax)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+
+
+def fan_grid(panels: list[tuple[pd.DataFrame, str, str]], title: str, mark: tuple[float, str] | None = None,
+             columns: int = 3) -> Figure:
+    """Fan charts side by side, ``columns`` to a row: one per ``(data, title, unit)`` of ``panels``
+    (as :func:`fan_axes` draws them), each with a dashed vertical line at ``mark = (x, label)`` (a
+    position between years, such as a forecast's origin) when given, and one legend."""
+    rows = -(-len(panels) // columns)
+    fig = new_figure(4.6 * columns, 3.0 * rows + 0.8)
+    handles: dict[str, object] = {}
+    for i, (data, panel_title, unit) in enumerate(panels):
+        ax = fig.add_subplot(rows, columns, i + 1)
+        fan_axes(ax, data, panel_title, unit)
+        if len(data) > 7:  # the years' labels would run together
+            ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        if mark is not None:
+            ax.axvline(mark[0], color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=mark[1])
+        handles.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.suptitle(title, fontsize=11)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
     return fig
 
 

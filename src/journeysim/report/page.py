@@ -24,6 +24,8 @@ caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; } thead th { background: #f2f2f2; }
 .note { background: #fff7e0; border-left: 4px solid #E69F00; padding: 0.5rem 0.8rem; }
+.warning { background: #fdeae3; border-left: 6px solid #D55E00; padding: 0.5rem 0.8rem; font-weight: 600; }
+#warning h2 { color: #A33A00; border-bottom-color: #D55E00; }
 .scroll { overflow-x: auto; }
 """
 

@@ -9,6 +9,7 @@ A run writes, inside its output folder::
     costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
     scenario.toml                the fully resolved scenario (every parameter's value)
     manifest.json                scenario, seed, replication seeds, version, git commit, log digests
+    parameter_draws.csv          with run.parameter_draws: the draws the replications ran at
 
 :mod:`.writer` builds the folder while the run goes on, as ``<out>.incomplete``
 renamed into place only when complete, and keeps an interrupted run so that it can

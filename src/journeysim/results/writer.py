@@ -6,7 +6,8 @@ that an interrupted run may be resumed (same scenario values, replications, seed
 journeysim) and keeps its replications whose logs are intact; :func:`record` lists each
 replication in manifest.json as it finishes; :func:`finish` writes the measures, costs
 and the final manifest and renames the folder into place; :func:`interrupted` leaves an
-interrupted run as its manifest says and says what it kept.
+interrupted run as its manifest says and says what it kept.  A run with parameter draws
+(``run.parameter_draws``) keeps a copy of them in the folder and lists each replication's draw.
 """
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from .. import __version__
+from ..calendar import fy_label
 from ..costs import annual_costs, write_costs
+from ..draws import COPY, Draws
 from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
 from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
 from ..scenario import load as load_scenario
+from ..stability import unbounded
 from ..stats import summarise
 
 
@@ -65,10 +70,14 @@ def unfinished(out: Path) -> tuple[int, int] | None:
         return None
 
 
-def log_entry(rep: int, path: str, events: int, seconds: float) -> dict:
-    """The manifest's entry for replication ``rep``, whose event log is at ``path``."""
-    return {"rep": rep, "file": f"events/{Path(path).name}", "events": events,
-            "seconds": round(seconds, 2), "sha256": file_digest(path)}
+def log_entry(rep: int, path: str, events: int, seconds: float, draw: int | None = None) -> dict:
+    """The manifest's entry for replication ``rep``, whose event log is at ``path`` (and the number of
+    its parameter draw, when it ran at one)."""
+    entry = {"rep": rep, "file": f"events/{Path(path).name}", "events": events,
+             "seconds": round(seconds, 2), "sha256": file_digest(path)}
+    if draw is not None:
+        entry["draw"] = draw
+    return entry
 
 
 def record(partial: Path, manifest: dict, finished: dict[int, dict], entry: dict) -> None:
@@ -110,7 +119,7 @@ def _made_by(scenario: Scenario) -> dict:
     }
 
 
-def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int) -> dict:
+def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int, draws: Draws | None) -> dict:
     return {
         "complete": False,
         **_made_by(scenario),
@@ -118,12 +127,13 @@ def _start_manifest(scenario: Scenario, out: Path, reps: int, seed: int) -> dict
         "seed": seed,
         "replications": reps,
         "replication_seeds": replication_seeds(seed, reps),
+        **({"parameter_draws": draws.manifest()} if draws is not None else {}),
         "event_logs": [],
         "resume": _resume_command(scenario, out, reps, seed),
     }
 
 
-def _check_resumable(partial: Path, scenario: Scenario, reps: int, seed: int) -> dict:
+def _check_resumable(partial: Path, scenario: Scenario, reps: int, seed: int, draws: Draws | None) -> dict:
     """The manifest of an interrupted run that this call may finish; RunError saying why not otherwise."""
     try:
         manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
@@ -136,6 +146,13 @@ def _check_resumable(partial: Path, scenario: Scenario, reps: int, seed: int) ->
     if manifest.get("scenario_sha256") != scenario_digest(scenario):
         raise RunError(f"{partial} was started with different scenario values ({_difference(partial, scenario)}); "
                        f"resume it with the same scenario and --set options, or pass --force to start again")
+    if (manifest.get("parameter_draws") or {}).get("sha256") != (draws.sha256 if draws is not None else None):
+        had = manifest.get("parameter_draws")
+        raise RunError(f"{partial} was started with "
+                       + (f"the parameter draws of {had.get('read_from')}" if had else "no parameter draws")
+                       + f", now {'those of ' + draws.shown if draws is not None else 'none'} (run.parameter_draws; "
+                       f"a draws file that changed counts as other draws); resume it with the same draws, or pass "
+                       f"--force to start again")
     version = (manifest.get("journeysim_version"), manifest.get("git_commit"))
     if version != (__version__, git_commit()):
         raise RunError(f"{partial} was started by journeysim {version[0]} (commit {version[1]}), this is "
@@ -166,8 +183,9 @@ def _finished_logs(partial: Path, manifest: dict) -> dict[int, dict]:
 
 
 def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
-             resume: bool) -> tuple[dict, dict[int, dict]]:
-    """Check the output folders and return (manifest so far, finished replications) of the run to do."""
+             resume: bool, draws: Draws | None = None) -> tuple[dict, dict[int, dict]]:
+    """Check the output folders and return (manifest so far, finished replications) of the run to do
+    (whose replications run at ``draws``, whose copy the folder keeps)."""
     partial = incomplete_folder(out)
     if resume and force:
         raise RunError("--resume finishes an interrupted run and --force starts again: choose one")
@@ -186,13 +204,15 @@ def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
         if not partial.exists():
             raise RunError(f"{out}: there is no interrupted run to resume (no {partial.name} folder); "
                            f"run without --resume")
-        manifest = _check_resumable(partial, scenario, reps, seed)
+        manifest = _check_resumable(partial, scenario, reps, seed, draws)
         finished = _finished_logs(partial, manifest)
         manifest["event_logs"] = [finished[r] for r in sorted(finished)]
         return manifest, finished
     partial.mkdir(parents=True)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
-    manifest = _start_manifest(scenario, out, reps, seed)
+    if draws is not None:
+        (partial / COPY).write_bytes(draws.data)
+    manifest = _start_manifest(scenario, out, reps, seed, draws)
     _write_json(partial / "manifest.json", manifest)
     return manifest, {}
 
@@ -235,8 +255,13 @@ def _disk_logs(partial: Path) -> list[dict] | None:
 
 
 def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, finished: dict[int, dict],
-            resumed: list[int], t0: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Every replication has run: write the measures and the final manifest, and rename into place."""
+            resumed: list[int], t0: float,
+            also: Callable[[Path, pd.DataFrame], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Every replication has run: write the measures (and whatever ``also(folder, per_rep)`` adds) and
+    the final manifest, and rename into place.
+
+    The manifest's ``warnings`` list what the run's measures show that a reader of its figures must
+    know: a queue or stock growing without bound (:func:`journeysim.stability.unbounded`)."""
     partial = incomplete_folder(out)
     years = reported_years(scenario)
     logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
@@ -246,6 +271,8 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     summary.to_csv(partial / "summary.csv", index=False)
     write_costs(annual_costs(logs, scenario, years), partial)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
+    if also is not None:
+        also(partial, per_rep)
     manifest = {
         "complete": True,
         **_made_by(scenario),
@@ -253,8 +280,10 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
         "seed": seed,
         "replications": reps,
         "replication_seeds": manifest["replication_seeds"],
+        **({"parameter_draws": manifest["parameter_draws"]} if "parameter_draws" in manifest else {}),
         "event_logs": [finished[r] for r in range(reps)],
         "resumed_replications": resumed,
+        "warnings": [finding.as_dict() for finding in unbounded(per_rep, [fy_label(y) for y in years])],
         "python": sys.version.split()[0],
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - t0, 2),

@@ -121,6 +121,19 @@ def _check_path(p: Param, v, where: str) -> str:
     return v
 
 
+def _check_draws(p: Param, v, where: str) -> str:
+    """A file of parameter draws: ``"none"``, or a path relative to the scenario file that sets it (where
+    it leads, and what the file holds, are checked when a run reads it: journeysim.draws)."""
+    example = f"a path relative to the scenario file, like \"../calibration/plausible.csv\", or \"{p.default}\""
+    if not isinstance(v, str) or not v.strip():
+        raise ScenarioError(f"{where} must be {example}; got {_shown(v)}")
+    if not v.isprintable():
+        raise ScenarioError(f"{where} must be {example}; got {v!r}")
+    if v.startswith(("/", "\\")) or (len(v) > 1 and v[1] == ":"):
+        raise ScenarioError(f"{where} must be {example}, not an absolute path; got {v!r}")
+    return v
+
+
 def _check_plain_date(p: Param, v, where: str) -> dt.date:
     return _check_date(v, where)
 
@@ -242,6 +255,7 @@ CHECKERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "rota": _check_rota,
     "drives": _check_drives,
     "path": _check_path,
+    "draws": _check_draws,
 }
 
 

@@ -21,7 +21,7 @@ NEVER = "never"  # a component date that never arrives (counterfactual runs)
 @dataclass(frozen=True)
 class Param:
     default: Any
-    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota, path
+    kind: str  # float, int, prob, date, cdate (date or "never"), dist, probs, str, yearly, dates, drives, rota, path, draws
     doc: str
     unit: str = ""
     lo: float | None = None
@@ -59,6 +59,15 @@ RUN: dict[str, Param] = {
                     "copies.  Small values give quick runs for tests; but a team keeps at least two posts, "
                     "so below about 0.2 teams are overstaffed for their work (caseloads about 13 at 0.1, 25 at 1).",
                     "", 0.001, 100),
+    "run.parameter_draws": _p("none", "draws", "A CSV file of parameter draws from the calibration's plausible space "
+                              "(calibration/plausible.csv, written by journeysim calibrate: a 'draw' column, then one "
+                              "column per calibration knob), or 'none'. Each replication runs at one draw: replication "
+                              "r at draw order[r mod N], order being a permutation of the N draws drawn from the run "
+                              "seed (the same seed, the same draws; distinct draws while --reps is at most N; two "
+                              "scenarios on one seed pair their draws), which replaces the knobs' values for that "
+                              "replication, so that its results carry the parameters' uncertainty. A path relative to "
+                              "the scenario file that sets it (with --set: to the current folder), within that file's "
+                              "folder or the one above it. `journeysim forecast` sets it."),
 }
 
 # --- population -----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from .params import PARAMS
 #: The Python type of a value of each kind, once validated.
 KIND_TYPES = {"float": float, "int": int, "prob": float, "date": dt.date, "cdate": dt.date | None,
               "dist": dists.Distribution, "probs": Outcomes, "str": str, "bool": bool, "yearly": dict[str, float],
-              "dates": dict[str, dt.date | None], "drives": list[dict], "rota": list[list[int]], "path": str}
+              "dates": dict[str, dt.date | None], "drives": list[dict], "rota": list[list[int]], "path": str,
+              "draws": str}
 
 
 def section_type(own: str | None, *more: str) -> type:

@@ -12,6 +12,7 @@ from .._frame import JOURNEY, all_years, as_frame, by_year, count_by_year, fy_en
 from .caseload import holding_rows, mean_caseload
 from .journeys import WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
 from .stocks import stock_counts
+from .waits import queue_lengths
 from ..measures import AGE_BANDS, CEASED_REASONS, MEASURES  # noqa: F401  (the same measures)
 
 _INITIAL = "initial_stock"
@@ -155,6 +156,12 @@ def _hubs(df: pd.DataFrame, years: list[int]) -> dict:
     }
 
 
+def _queues(df: pd.DataFrame, years: list[int]) -> dict:
+    """``awaiting_allocation_at_31_march``."""
+    waiting = queue_lengths(df, [fy_end(y) for y in years])["awaiting_allocation"]
+    return {"awaiting_allocation_at_31_march": pd.Series(waiting.to_numpy(dtype=float), index=years)}
+
+
 def measures(log, years: list[int] | None = None) -> pd.DataFrame:
     """Every official measure for each financial year, long format.
 
@@ -171,6 +178,7 @@ def measures(log, years: list[int] | None = None) -> pd.DataFrame:
     parts.update(_child_protection(df, years))
     parts.update(_looked_after(df, years))
     parts.update(_workers(df, jr, years))
+    parts.update(_queues(df, years))
     parts.update(_hubs(df, years))
     wide = pd.DataFrame({m: parts[m].reindex(years).astype(float) for m in MEASURES}, index=years)
     long = wide.rename(index=label).rename_axis("year").reset_index()
