@@ -439,6 +439,47 @@ def trace(results, child_id, rep, figure):
         click.echo(f"\nTimeline: {figure}")
 
 
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--closed", "windows", multiple=True, metavar="FROM..TO",
+              help="A window of closing dates (both inclusive), e.g. 2019-11-01..2020-04-30 (repeatable) "
+                   "[default: the evaluation's baseline sample, Nov 2017 - Feb 2018, and the same months of "
+                   "the next two years, those the run covers].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the table as CSV: window, band, mean, p5, p95, journeys, replications.")
+@user_errors
+def continuity(results, windows, out):
+    """Social workers per journey among journeys with a plan that closed in a window of dates, as a
+    case-file sample counts them: the share with 1, 2, 3, 4 and 5+ workers (mean and 90% interval
+    across replications) and how many journeys closed in the window."""
+    from . import continuity as ct
+
+    run = open_results(results)
+    if out is not None:
+        writable(out, "--out")
+    try:
+        chosen = [ct.parse_window(w) for w in windows]
+    except ct.WindowError as exc:
+        raise RunError(str(exc)) from None
+    first, last = run.scenario["run.start"], run.scenario["run.end"]
+    if not chosen:
+        chosen = [w for w in ct.PREDICTION_WINDOWS if w[1] >= first and w[2] < last]
+    outside = [label for label, start, end in chosen if start < first or end >= last]
+    if outside:
+        raise RunError(f"--closed {outside[0]}: outside the run ({first} to {last - dt.timedelta(days=1)}); "
+                       "give a window within it")
+    if not chosen:
+        raise RunError(f"{results}: the run ({first} to {last}) holds none of the default windows; give one with --closed")
+    table = ct.summary(ct.shares(run.logs(), chosen))
+    scaled = f" (a run at run.scale {run.scenario['run.scale']:g}: journeys not scaled up)" if run.scenario["run.scale"] != 1 else ""
+    click.echo(f"{run.name}: journeys with a CIN or CP plan closed in each window, by social workers across "
+               f"the journey; mean [90% interval] over {len(run.reps)} replication(s){scaled}")
+    click.echo(ct.format_table(table))
+    if out is not None:
+        table.round(3).to_csv(out, index=False)
+        click.echo(f"\nTable: {out}")
+
+
 # --------------------------------------------------------------------------- report, pictures, exports
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))

@@ -368,7 +368,8 @@ def _goodness_text(comp: pd.DataFrame, per_rep: pd.DataFrame) -> tuple[list[str]
 
 def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backtest: tuple[Fit, list[str]] | None = None,
                  seconds: float | None = None, trends_from: Fit | None = None, rolling: pd.DataFrame | None = None,
-                 sensitivity: pd.DataFrame | None = None, origin_weight: float = 1.0) -> dict:
+                 sensitivity: pd.DataFrame | None = None, origin_weight: float = 1.0,
+                 continuity: pd.DataFrame | None = None) -> dict:
     """Write the Markdown fit report at ``path`` and its figures beside it (``img/calibration/``);
     return the key numbers."""
     path = Path(path)
@@ -411,6 +412,8 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
               f"![Firm annual targets: observed points against the simulated mean and 90% intervals]({rel}/firm.png)", "",
               f"![Other published series against the simulation]({rel}/other.png)", "",
               f"![Social workers per journey: simulated against 000 Table 9]({rel}/workers.png)", ""]
+    if continuity is not None and not continuity.empty:
+        lines += continuity_section(continuity, numbers)
     lines += _jump_off_section(comp, years[-1], origin_weight, numbers)
     if trends_from is not None:
         lines += _trends_section(trends_from)
@@ -435,6 +438,47 @@ VARIATION_TEXT = {
     "returns": "the odds of a closed family coming back",
     "repeat_cp": "the odds of a strategy discussion for a child with an earlier CP plan",
 }
+
+
+def continuity_section(per_rep: pd.DataFrame, numbers: dict | None = None) -> list[str]:
+    """Continuity under CAST as the out-of-sample prediction it is: per closing window, the calibrated
+    scenario and its counterfactual (model A kept), each band's mean share and 90% interval
+    (``per_rep``: :func:`journeysim.continuity.predict`'s table)."""
+    from .continuity import BASELINE, sampling_half_width, summary
+
+    table = summary(per_rep, by=["scenario"])
+    cell = lambda r: f"{r['mean']:.0f}% ({r['p5']:.0f}-{r['p95']:.0f})"  # noqa: E731
+    rows = []
+    for (window, name), g in table.groupby(["window", "scenario"], sort=False):
+        g = g.set_index("band")
+        rows.append(f"| {window} | {name} | {g['journeys'].iloc[0]:,.0f} | " + " | ".join(cell(g.loc[b]) for b in g.index) + " |")
+    one = table[(table["band"] == "1")].set_index(["scenario", "window"])["mean"]
+    programme = per_rep["scenario"].iloc[0]
+    later = [w for w in dict.fromkeys(per_rep["window"]) if w != BASELINE[0]]
+    if numbers is not None:
+        for w in later:
+            numbers[f"one_worker_pct {w}"] = float(one[(programme, w)])
+    reps = per_rep["rep"].nunique()
+    last = later[-1] if later else BASELINE[0]
+    half = sampling_half_width(float(one[(programme, last)]), 110)
+    return ["## Continuity under CAST: a prediction, not a fit", "",
+            "Every change of a child's social worker has a cause in the model (docs/model.md 2.3): the teams of "
+            "model A, a worker leaving, an agency cover ending, a long absence, a caseload review, a move into the "
+            "teams that remain beside CAST. Their parameters come from the DfE workforce figures or are fitted "
+            "with everything else, and the only figures on continuity the fit sees are the baseline case-file "
+            f"sample's (000 Table 9: cases closed {BASELINE[0]}, nearly all under model A). The later windows "
+            "below are therefore predictions of what CAST does to continuity, made before any figure from them is "
+            "looked at; the evaluation's interim and final case-file samples read cases closed in such windows. "
+            "(The parameters of the causes are fitted to every year with the rest, so figures from 2018-19 reach "
+            "them through caseloads and queues, not through continuity.)", "",
+            f"Journeys with a CIN or CP plan closed in each window, by the number of social workers across the "
+            f"journey (`journeysim continuity`): mean and 90% interval over {reps} replications at full scale, the "
+            "calibrated scenario and, on the same random numbers, its counterfactual (model A kept: "
+            "`scenarios/counterfactual.toml`). A case-file sample of about 110 cases measures a share of "
+            f"{float(one[(programme, last)]):.0f}% to within about {half:.0f} points (95%), so compare with it "
+            "at that precision.", "",
+            "| closed | scenario | journeys | 1 worker | 2 | 3 | 4 | 5+ |", "|---|---|---|---|---|---|---|---|",
+            *rows, ""]
 
 
 def _variation_section(f: Fit) -> list[str]:

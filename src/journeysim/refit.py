@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import scenario as sc
 from .calibrate import _full_job, _stack, _write_atomic, fit, fitted_toml, plausible_draws, with_variation
+from .continuity import predict
 from .executors import Executor
 from .fitreport import comparison, write_report
 from .knobs import TREND_KNOBS, Fit, Settings, apply_values
@@ -173,6 +174,19 @@ def effect_sensitivity(main: Fit, windows: dict[str, Fit], reps: int, seed: int,
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------------------------ continuity
+def continuity_prediction(scenario: Scenario, reps: int, seed: int, workers: int, progress=None,
+                          executor: Executor | None = None) -> pd.DataFrame:
+    """Social workers per journey in the windows of the evaluation's case-file samples
+    (:data:`journeysim.continuity.PREDICTION_WINDOWS`), for the calibrated ``scenario`` and its
+    counterfactual on the same seeds: the prediction docs/calibration.md reports."""
+    scenarios = {"CAST (calibrated)": scenario}
+    counterfactual = counterfactual_of(scenario)
+    if counterfactual is not None:
+        scenarios["model A kept"] = counterfactual
+    return predict(scenarios, reps, seed, workers, progress, executor)
+
+
 # ------------------------------------------------------------------------------------ the command
 def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
                     command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None,
@@ -219,6 +233,8 @@ def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, o
                                               executor), targets, origin) for origin, f in sorted(origins.items())]
         rolling = pd.concat(frames, ignore_index=True)
         sensitivity = effect_sensitivity(main, windows, settings.trial_reps, seed, workers, progress, executor)
+    cont = continuity_prediction(with_variation(main.scenario, variation), settings.reps, seed, workers, progress,
+                                 executor)
     seconds = time.perf_counter() - t0
     out = Path(out)
     _write_atomic(out / "hampshire.toml", fitted_toml(main, command, trends_from=stage1, walks=walks))
@@ -231,7 +247,8 @@ def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, o
         _write_atomic(out / "rolling.csv", rolling.round(4).to_csv(index=False))
     if sensitivity is not None and not sensitivity.empty:
         _write_atomic(out / "sensitivity.csv", sensitivity.round(5).to_csv(index=False))
+    _write_atomic(out / "continuity.csv", cont.round(4).to_csv(index=False))
     numbers = write_report(main, targets, Path(report), command, bt, seconds, trends_from=stage1, rolling=rolling,
-                           sensitivity=sensitivity, origin_weight=ORIGIN_WEIGHT)
+                           sensitivity=sensitivity, origin_weight=ORIGIN_WEIGHT, continuity=cont)
     numbers["seconds"] = seconds
     return numbers

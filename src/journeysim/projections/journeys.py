@@ -83,7 +83,9 @@ def worker_shares(logs: Logs, windows: dict[str, tuple], journeys: pl.LazyFrame 
     """Per replication and window (a name: ``(start_date, end_date)``), the share (%) of journeys closed
     in the window (inclusive) with a CIN or CP plan, by number of distinct social workers allocated:
     ``rep``, ``window``, ``band`` (``"1"`` .. ``"5+"``, every band), ``pct`` (null when no journey
-    qualifies).  ``journeys``: the log's journey table, if at hand."""
+    qualifies) and ``journeys`` (how many journeys qualify in the replication and window: the size
+    of the population a case-file sample is drawn from).  ``journeys``: the log's journey table, if
+    at hand."""
     if journeys is None:
         journeys = journey_table(logs.read(JOURNEY_EVENTS, JOURNEY_COLUMNS).frame)
     journeys_ = closed_plan_journeys(journeys).collect()
@@ -94,7 +96,8 @@ def worker_shares(logs: Logs, windows: dict[str, tuple], journeys: pl.LazyFrame 
         grid = logs.rep_frame().join(pl.DataFrame({"band": WORKER_BANDS}), how="cross").with_columns(window=pl.lit(window))
         shares = grid.join(counts, on=["rep", "band"], how="left").with_columns(pl.col("n").fill_null(0))
         total = pl.col("n").sum().over("rep")
-        out.append(shares.select("rep", "window", "band", pct=pl.when(total > 0).then(100.0 * pl.col("n") / total)))
+        out.append(shares.select("rep", "window", "band", pct=pl.when(total > 0).then(100.0 * pl.col("n") / total),
+                                 journeys=total.cast(pl.Int64)))
     return pl.concat(out)
 
 
