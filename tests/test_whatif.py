@@ -22,7 +22,8 @@ def test_the_what_ifs_are_shipped():
     names = {"whatif_caseload_cap_18.toml", "whatif_rota_1_in_2.toml", "whatif_rota_1_in_3.toml",
              "whatif_rota_1_in_4.toml", "whatif_no_hubs.toml", "whatif_hubs_doubled.toml",
              "whatif_recruitment_freeze.toml", "whatif_referral_surge.toml", "whatif_pa_support.toml",
-             "whatif_mash_holds_longer.toml", "whatif_no_reunification_drive.toml", "whatif_no_cast.toml"}
+             "whatif_mash_holds_longer.toml", "whatif_no_reunification_drive.toml", "whatif_no_cast.toml",
+             "whatif_caseload_cap_20.toml", "whatif_caseload_cap_20_responding.toml"}
     assert names <= set(SHIPPED)
 
 
@@ -49,6 +50,21 @@ def test_scenarios_set_what_they_say():
     assert no_cast["practice.model_start"] is not None
     assert no_cast["mash.hold_longer_start"] is None and no_cast["care.reunification_drive_start"] is None
     assert no_cast["workforce.drives"] == []
+    cap20, responding = load("whatif_caseload_cap_20.toml"), load("whatif_caseload_cap_20_responding.toml")
+    assert cap20["workforce.hard_cap"] == 20 and str(cap20["workforce.hard_cap_start"]) == "2019-04-01"
+    assert all(cap20[k] == 0 for k in ("responses.threshold_elasticity", "responses.close_early_elasticity",
+                                       "responses.queue_agency", "responses.manager_holds"))
+    assert responding["workforce.hard_cap"] == 20 and responding["responses.queue_agency"] == 10
+
+
+def test_a_service_that_responds_keeps_the_cap_s_queue_shorter():
+    """The cap of 20 from April 2019 on the same random numbers, without and with the responses of a full
+    service: children wait for a worker at 31 March 2020 either way, fewer when the service responds."""
+    window = ("run.start=2018-04-01", "run.warmup_days=365", "run.scale=0.1")  # at 5% a team has too few workers
+    queue = {name: years_of(log_frame(small(f"{name}.toml", *window), seed=5), 2019)["awaiting_allocation_at_31_march", "2019-20"]
+             for name in ("whatif_caseload_cap_20", "whatif_caseload_cap_20_responding")}
+    assert queue["whatif_caseload_cap_20"] > 50
+    assert queue["whatif_caseload_cap_20_responding"] < 0.5 * queue["whatif_caseload_cap_20"]
 
 
 def years_of(log: pd.DataFrame, *years: int) -> pd.Series:
