@@ -18,46 +18,19 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from . import __version__, pathway, tables
+from . import __version__, pathway, spreadsheet, tables
 from .calendar import fy_label
 from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
+from .measure_rows import SUMMARY_ROWS
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
 from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .stability import warning_text, warnings_for
 from .targets import TargetsError, load_targets
-
-#: Rows of the printed summary: (measure, label, decimals).
-SUMMARY_ROWS = [
-    ("contacts", "Contacts (families)", 0),
-    ("referrals", "Referrals", 0),
-    ("re_referral_12m_pct", "Re-referrals within 12 months %", 1),
-    ("referrals_nfa_pct", "Referrals ending in NFA %", 1),
-    ("assessments_completed", "Assessments completed", 0),
-    ("assessment_within_45wd_pct", "Assessments within 45 working days %", 1),
-    ("children_assessed_not_in_need_pct", "Assessed not in need % of referrals", 1),
-    ("cin_at_31_march", "Children in need at 31 March", 0),
-    ("cp_plans_started", "CP plans started", 0),
-    ("cp_at_31_march", "CP plans at 31 March", 0),
-    ("cp_second_or_subsequent_pct", "CP second or subsequent %", 1),
-    ("cla_starts", "CLA starts", 0),
-    ("cla_at_31_march", "CLA at 31 March", 0),
-    ("uasc_at_31_march", "  of whom UASC", 0),
-    ("cla_ceased", "CLA ceased", 0),
-    ("cla_ceased_returned_home", "  returned home", 0),
-    ("cla_ceased_sgo", "  special guardianship", 0),
-    ("cla_ceased_adoption", "  adoption", 0),
-    ("cla_ceased_age_18", "  aged 18", 0),
-    ("sw_caseload_children_mean", "Caseload per worker at 31 March", 1),
-    ("social_workers_per_journey_pct_1", "Journeys with one social worker %", 1),
-    ("social_workers_per_journey_mean", "Social workers per journey (mean)", 2),
-    ("hub_starts", "Hub support started (families)", 0),
-    ("hub_wait_days_mean", "Hub wait (days, mean)", 1),
-]
 
 
 def user_errors(fn):
@@ -738,6 +711,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
             workers, force, executor, scheduler):
     """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
     from . import compare as cmp_mod
+    from .replications import comparison_shortfall
 
     a = load(scenario_a, [*overrides, *overrides_a])
     b = load(scenario_b, [*overrides, *overrides_b])
@@ -755,22 +729,29 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
     unstable = warnings_for([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
+    short = comparison_shortfall(result.per_rep_a, result.per_rep_b, (a.name, b.name), years=shown)
+    if short is not None:  # said first, in the files too: the figures below depend on it
+        unstable.insert(0, short.text((str(scenario_a), str(scenario_b))))
     (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
-    (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
+    first = unstable[:1] if short is not None else []
+    (out / "statement.txt").write_text("\n".join([*first, *words, *unstable[len(first):]]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
+    spreadsheet.write_comparison_summary(out, result, words, unstable)
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
+    if short is not None:
+        click.echo(unstable[0] + "\n")
     click.echo(table)
-    for warning in unstable:
+    for warning in unstable[len(first):]:
         click.echo()
         click.echo(warning)
     if with_statement:
         click.echo()
         click.echo("\n".join(words))
     click.echo()
-    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
+    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png, summary.xlsx; "
                f"a-{a.name}/ and b-{b.name}/ hold the runs)")
 
 

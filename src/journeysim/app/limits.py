@@ -71,3 +71,10 @@ def check_host(host: str, allow_remote: bool) -> None:
     raise RunError(f"--host {host}: the app listens on this machine only (127.0.0.1) unless --allow-remote is given, "
                    f"because it has no log-in and anyone who reaches it can run simulations and save scenarios here; "
                    f"give --allow-remote only on a network you trust")
+
+
+def cores() -> int:
+    """Worker processes a run from the page may use: the machine's cores."""
+    from ..executors import cores_available
+
+    return max(1, cores_available())
