@@ -914,6 +914,59 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
         click.echo(f"Run at least {guidance.needed} replications (--reps {guidance.needed}).")
 
 
+# ------------------------------------------------------------------------------------------ the web app
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this machine (127.0.0.1, localhost, ::1) needs --allow-remote.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow a --host other than this machine's loopback: the app has no log-in, and whoever reaches it "
+                   "can run simulations and save scenarios here.")
+@click.option("--scenarios", "scenario_folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("scenarios"), show_default=True,
+              help="Scenario folder: the files a scenario can start from, the only files an uploaded scenario may "
+                   "extend, and the library the app saves scenarios into.")
+@click.option("--results", "results_folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("results/app"), show_default=True, help="Folder for the app's runs and comparisons.")
+@click.option("--preview-scale", default=0.1, show_default=True, type=click.FloatRange(0.001, 1),
+              help="run.scale of a quick preview (its counts are this share of the county's).")
+@click.option("--preview-reps", default=2, show_default=True, type=click.IntRange(1, 20),
+              help="Replications of a quick preview.")
+@workers_option
+@user_errors
+def app(host, port, allow_remote, scenario_folder, results_folder, preview_scale, preview_reps, workers):
+    """Start the web app for planners and trainers (needs the app extra: pip install 'journeysim[app]'):
+    build a scenario with plain controls, run it, compare two, follow one family, animate the service."""
+    import subprocess
+
+    from .app.config import AppConfig
+    from .app.limits import check_host
+
+    check_host(host, allow_remote)
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        raise RunError("journeysim app needs Streamlit: install the app extra (pip install 'journeysim[app]')") from None
+    if not scenario_folder.is_dir() or not any(scenario_folder.glob("*.toml")):
+        raise RunError(f"--scenarios {scenario_folder}: no scenario files (*.toml) there; give the scenario folder")
+    writable(results_folder, "--results", folder=True)
+    settings = AppConfig(scenario_folder, results_folder, preview_scale, preview_reps, workers)
+    page = Path(__file__).parent / "app" / "page.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", host, "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
+               "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--global.developmentMode", "false",
+               "--client.toolbarMode", "minimal", "--theme.base", "light"]
+    click.echo(f"journeysim app on http://{host}:{port}  (scenarios: {scenario_folder}, runs: {results_folder}; "
+               f"Ctrl-C stops it)", err=True)
+    server = subprocess.Popen(command, env={**os.environ, **settings.environment()})
+    try:
+        sys.exit(server.wait())
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait()
+        click.echo("stopped", err=True)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` in one step: a failed write leaves the file that was there untouched."""
     path = Path(path)

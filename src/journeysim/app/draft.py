@@ -100,7 +100,7 @@ def from_upload(folder: Path, filename: str, data: bytes) -> Draft:
         text = data.decode("utf-8")
         doc = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        load_text(data.decode("utf-8", errors="replace"), folder, shown)  # raises the loader's own message
+        load_text(data, folder, shown)  # raises the loader's own message
         raise
     parent = doc.pop("extends", None)
     files = scenario_files(folder)
@@ -116,13 +116,13 @@ def from_upload(folder: Path, filename: str, data: bytes) -> Draft:
     return Draft(Path(folder), parent, values, shown=shown)
 
 
-def load_text(text: str, folder: Path, shown: str) -> Scenario:
+def load_text(text: str | bytes, folder: Path, shown: str) -> Scenario:
     """Load a scenario file's ``text`` as if it were the file ``shown`` of ``folder`` (its ``extends`` found
     there), without writing into the folder: it is written to a private folder and read from there with the
     loader ``journeysim validate`` uses.  Messages name ``shown``, never that private folder."""
     with tempfile.TemporaryDirectory(prefix="journeysim-app-") as tmp:
         path = Path(tmp) / shown
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         try:
             raw = load_raw(path, extends_from=Path(folder))
             return from_values(raw.values, raw.sources, shown, [str(f) for f in raw.files], [], raw.lines)
