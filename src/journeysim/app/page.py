@@ -277,8 +277,9 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
     files = drafts.scenario_files(SCENARIOS)
     options = ([built] if built else []) + files
     c1, c2 = st.columns(2)
-    a_choice = c1.selectbox("A: without the change", options, index=options.index("hampshire.toml")
-                            if "hampshire.toml" in options else 0, key="cmp:a")
+    start = draft.extends if draft is not None and draft.extends in options else None
+    a_choice = c1.selectbox("A: without the change", options, key="cmp:a",
+                            index=options.index(start) if start else min(1, len(options) - 1))
     b_choice = c2.selectbox("B: with the change", options, index=0, key="cmp:b")
     size = _size("cmp")
     seed = st.number_input("Seed (shared by A and B: common random numbers)", min_value=0, max_value=2**31 - 1,
