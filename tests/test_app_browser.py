@@ -169,6 +169,14 @@ def test_a_planner_builds_runs_compares_and_takes_the_scenario_away(app, tmp_pat
 
             page.get_by_role("tab", name="4 Trainer views").click()
             page.get_by_text("Step through the journey").wait_for()
+            page.get_by_text("Journey (case").first.wait_for()
+            timeline = page.locator("[data-testid='stImage']", has_text="The journey on a timeline").locator("img")
+            assert timeline.evaluate("i => i.complete && i.naturalWidth > 0")
+            page.get_by_role("button", name="Play the animation").click()
+            animation = page.locator("[data-testid='stImage']", has_text="The mean over the replications")
+            animation.wait_for(timeout=180_000)
+            src = animation.locator("img").get_attribute("src")
+            assert page.request.get(url + src if src.startswith("/") else src).body()[:4] == b"GIF8"
             page.screenshot(path=ARTIFACTS / "app-trainer.png", full_page=True)
         finally:
             browser.close()

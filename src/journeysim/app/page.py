@@ -310,7 +310,7 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
     for line in statement:
         if line.startswith("warning:"):
             st.warning(line)
-    st.table(table_.set_index("Measure"))
+    st.table(table_.drop(columns=["Definition"]).set_index("Measure"))
     st.image(png)
     with st.expander("In words", expanded=True):
         st.markdown("\n".join(f"- {line}" for line in statement if not line.startswith("warning:")))
