@@ -955,7 +955,7 @@ def app(host, port, allow_remote, scenario_folder, results_folder, preview_scale
     command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", host, "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--global.developmentMode", "false",
-               "--client.toolbarMode", "minimal", "--theme.base", "light"]
+               "--client.toolbarMode", "minimal", "--theme.base", "light", "--logger.level", "error"]
     click.echo(f"journeysim app on http://{host}:{port}  (scenarios: {scenario_folder}, runs: {results_folder}; "
                f"Ctrl-C stops it)", err=True)
     server = subprocess.Popen(command, env={**os.environ, **settings.environment()})

@@ -22,7 +22,7 @@ class AppConfig:
 
     def environment(self) -> dict[str, str]:
         """The settings as environment variables for the page's process."""
-        env = {"SCENARIOS": str(self.scenarios.resolve()), "RESULTS": str(self.results.resolve()),
+        env = {"SCENARIOS": str(self.scenarios), "RESULTS": str(self.results),
                "PREVIEW_SCALE": repr(self.preview_scale), "PREVIEW_REPS": str(self.preview_reps)}
         if self.workers:
             env["WORKERS"] = str(self.workers)
