@@ -137,6 +137,14 @@ def test_an_upload_is_data_never_code(folder, tmp_path):
     assert not canary.exists()
 
 
+def test_a_results_folders_resolved_scenario_uploads_and_runs_the_same(folder):
+    resolved = (folder / "small.toml").read_bytes()  # run.start_state = "", run.parameter_draws = "none"
+    draft = drafts.from_upload(folder, "scenario.toml", resolved)
+    assert draft.extends is None
+    assert scenario_digest(draft.load()) == scenario_digest(load(folder / "small.toml"))
+    assert "wherever it is saved" in draft.toml().splitlines()[0]
+
+
 def test_an_upload_too_large_or_not_text_is_refused(folder):
     with pytest.raises(ScenarioError, match="at most 100,000"):
         drafts.from_upload(folder, "big.toml", b"# " + b"x" * 100_000)

@@ -66,7 +66,8 @@ class Draft:
             if "." in key:
                 section, rest = key.split(".", 1)
                 nested.setdefault(section, {})[rest] = value
-        return (f"{SAVED_MARK}: it runs with 'journeysim run' from the folder of {self.extends or 'its own'}.\n"
+        where = f"saved beside {self.extends}" if self.extends else "wherever it is saved"
+        return (f"{SAVED_MARK}: it runs with 'journeysim run', {where}.\n"
                 + tomli_w.dumps({**head, **top, **nested}))
 
     def load(self) -> Scenario:
@@ -108,7 +109,7 @@ def from_upload(folder: Path, filename: str, data: bytes) -> Draft:
         raise ScenarioError(f"{shown}: extends: {parent!r} is not a file of the scenario folder; an uploaded scenario "
                             f"may extend only one of {', '.join(files)}")
     values = _flatten(doc)
-    named = [k for k in FILE_KEYS if k in values]
+    named = [k for k in FILE_KEYS if values.get(k, "") not in ("", "none")]  # "" and "none" name no file
     if named:
         raise ScenarioError(f"{shown}: {named[0]}: an uploaded scenario may not name other files; remove it, or save "
                             f"the scenario in the scenario folder and run it from the command line")
