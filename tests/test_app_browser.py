@@ -85,6 +85,8 @@ def app(chromium, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    with pytest.raises(OSError):  # stopping journeysim app stopped its server too
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
 
 
 def _table(page, heading: str) -> pd.DataFrame:

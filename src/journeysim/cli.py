@@ -24,7 +24,7 @@ from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
-from .measure_rows import SUMMARY_ROWS
+from .measure_rows import OFFICIAL_ROWS, SUMMARY_ROWS
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
 from .returns.output import ExportError
@@ -682,10 +682,6 @@ def validate(scenario_file, overrides):
 
 
 # ------------------------------------------------------------------------------------------ what-ifs
-#: The official measures (the rows of the summary without the model's own hub measures).
-OFFICIAL_ROWS = [row for row in SUMMARY_ROWS if not row[0].startswith("hub_")]
-
-
 def _split_years(text: str | None) -> list[str] | None:
     return [y.strip() for y in text.split(",") if y.strip()] if text else None
 
@@ -960,11 +956,14 @@ def app(host, port, allow_remote, scenario_folder, results_folder, preview_scale
                f"Ctrl-C stops it)", err=True)
     server = subprocess.Popen(command, env={**os.environ, **settings.environment()})
     try:
-        sys.exit(server.wait())
-    except KeyboardInterrupt:
+        with sigterm_interrupts():  # a stop by SIGTERM stops the server too, never leaving it running alone
+            code = server.wait()
+    except (KeyboardInterrupt, RunInterrupted):
         server.terminate()
         server.wait()
         click.echo("stopped", err=True)
+        return
+    sys.exit(code)
 
 
 def _write_atomic(path: Path, text: str) -> None:
