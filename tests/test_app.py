@@ -265,3 +265,15 @@ def test_a_preview_runs_in_the_background_and_its_folder_shows_every_view(tmp_pa
     story, png = views.journey(view.results, child)
     assert story[0].startswith(f"Child {child}") and png.startswith(b"\x89PNG")
     assert views.zip_folder(job.out)[:2] == b"PK"
+
+
+def test_the_replications_method_runs_from_the_app_on_the_measures_compare_judges(folder):
+    draft = drafts.from_folder(folder, "small.toml").with_values({"name": "small_cap", "workforce.hard_cap": 18})
+    job = jobs.start_replications_check(draft, jobs.Size(2, 0.02), seed=3, workers=1, filename="small_cap.toml",
+                                        max_reps=4).wait()
+    assert job.error is None and job.done == job.total == 4
+    table = job.result.table()
+    assert sorted(table["measure"]) == ["cla_starts", "cp_plans_started", "re_referral_12m_pct"]
+    assert (table["replications_run"] == 4).all() and table["replications_needed"].isna().all()  # 3 + 5 look-ahead > 4
+    assert job.command == ("journeysim reps small_cap.toml --precision 0.05 --max-reps 4 --seed 3 --set run.scale=0.02 "
+                           "--measure cp_plans_started --measure cla_starts --measure re_referral_12m_pct")

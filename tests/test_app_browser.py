@@ -129,7 +129,7 @@ def test_a_planner_builds_runs_compares_and_takes_the_scenario_away(app, tmp_pat
             size = page.get_by_role("spinbutton", name="Size: more contacts about new families (%)")
             size.fill("50")
             size.press("Enter")
-            page.get_by_text("'small_surge' is valid: 2 setting(s) changed from 'small'").wait_for()
+            page.get_by_text("'small_surge' is valid: it sets 2 setting(s) over small.toml").wait_for()
             page.screenshot(path=ARTIFACTS / "app-build.png", full_page=True)
 
             with page.expect_download() as download:
@@ -180,5 +180,30 @@ def test_a_planner_builds_runs_compares_and_takes_the_scenario_away(app, tmp_pat
             src = animation.locator("img").get_attribute("src")
             assert page.request.get(url + src if src.startswith("/") else src).body()[:4] == b"GIF8"
             page.screenshot(path=ARTIFACTS / "app-trainer.png", full_page=True)
+        finally:
+            browser.close()
+
+
+def test_an_upload_that_reaches_outside_the_scenario_folder_is_refused_in_the_page(app):
+    from playwright.sync_api import sync_playwright
+
+    url, _root = app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.get_by_text("An uploaded scenario file").click()
+            upload = page.locator("input[type='file']")
+            upload.set_input_files({"name": "outside.toml", "mimeType": "application/toml",
+                                    "buffer": b'extends = "../calibration/hampshire.toml"\nname = "outside"\n'})
+            page.get_by_text("error: outside.toml: extends: '../calibration/hampshire.toml' is not a file of the "
+                             "scenario folder").wait_for()
+            page.screenshot(path=ARTIFACTS / "app-upload-refused.png")
+            upload.set_input_files({"name": "mine.toml", "mimeType": "application/toml",
+                                    "buffer": b'extends = "small.toml"\nname = "mine"\n[workforce]\nhard_cap = 18\n'})
+            page.get_by_text("Starting from 'mine'").wait_for()
+            page.get_by_text("'mine_whatif' is valid: it sets 1 setting(s) over small.toml (workforce.hard_cap)").wait_for()
         finally:
             browser.close()

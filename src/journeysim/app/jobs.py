@@ -20,11 +20,12 @@ from pathlib import Path
 
 from .. import compare as cmp_mod
 from .. import runner, spreadsheet
-from ..measure_rows import OFFICIAL_ROWS, SUMMARY_ROWS
-from ..replications import comparison_shortfall
+from ..calendar import fy_label
 from ..executors import LocalExecutor
 from ..interrupts import RunError
-from ..scenario import ScenarioError
+from ..measure_rows import OFFICIAL_ROWS, SUMMARY_ROWS
+from ..replications import JUDGED, comparison_shortfall, run_until_precise
+from ..scenario import ScenarioError, reported_years
 from . import limits
 from .draft import Draft
 
@@ -61,9 +62,10 @@ class Job:
     """A run (or comparison) under way or finished: its progress, its folder, and its error if it failed."""
 
     label: str
-    out: Path
+    out: Path | None  # the results folder (None: a job that keeps none)
     total: int
     command: str
+    result: object = None  # what the job returns, for a job that keeps no folder
     done: int = 0
     error: str | None = None
     finished: bool = False
@@ -150,3 +152,27 @@ def finish_comparison(result: cmp_mod.Comparison, out: Path, filenames: tuple[st
     (out / "statement.txt").write_text("\n".join([*warned, *words]) + "\n", encoding="utf-8")
     cmp_mod.figure(result, out / "comparison.png", {m: label for m, label, _ in SUMMARY_ROWS})
     spreadsheet.write_comparison_summary(out, result, words, warned)
+
+
+def start_replications_check(draft: Draft, size: Size, seed: int = 1, workers: int | None = None,
+                             filename: str = "SCENARIO.toml", max_reps: int = limits.MAX_REPS,
+                             target: float = 0.05) -> Job:
+    """Start the replications method of ``journeysim reps`` (Hoad, Robinson and Davies 2010) on ``draft`` at
+    ``size``'s scale: replications until the 95% interval of each measure :data:`JUDGED` in every year is within
+    ``target`` of its mean (and stays so for the look-ahead), or ``max_reps`` have run.  Its result is the
+    :class:`journeysim.replications.Guidance`."""
+    scenario = size.applied(draft).load()
+    limits.check(scenario, max_reps)
+    years = [fy_label(y) for y in reported_years(scenario)]
+    chosen = [(m, y) for m in JUDGED for y in years]
+    command = (f"journeysim reps {shlex.quote(filename)} --precision {target:g} --max-reps {max_reps} --seed {seed}"
+               + (f" --set run.scale={size.scale:g}" if size.preview else "")
+               + "".join(f" --measure {m}" for m in JUDGED))
+    job = Job(f"replications needed for {scenario.name} ({size.label()})", None, max_reps, command)
+    executor = LocalExecutor(workers or limits.cores())
+
+    def work() -> None:
+        job.result = run_until_precise(scenario, chosen, target, seed, max_reps=max_reps, progress=job.advance,
+                                       executor=executor)
+
+    return job._start(work)

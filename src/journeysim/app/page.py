@@ -166,7 +166,7 @@ def build_tab() -> tuple[drafts.Draft | None, str]:
         st.error(f"error: {exc}")
         return None, ""
     shown = {k: v for k, v in draft.values.items() if k not in ("name", "description")}
-    st.success(f"'{scenario.name}' is valid: {len(shown)} setting(s) changed from '{base.name}'"
+    st.success(f"'{scenario.name}' is valid: it sets {len(shown)} setting(s) over {draft.extends or 'the defaults'}"
                + (f" ({', '.join(shown)})" if shown else ""))
     _save(draft, filename)
     return draft, filename
@@ -307,9 +307,11 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
     table_, statement, png = views.comparison_view(job.out)
     st.info(job.label)
     st.caption(f"Results: {job.out}. From the command line: {job.command}")
-    for line in statement:
-        if line.startswith("warning:"):
-            st.warning(line)
+    warned = [line for line in statement if line.startswith("warning:")]
+    for line in warned:
+        st.warning(line)
+    if warned:
+        _replications_check(b_choice, chosen, size, int(seed))
     st.table(table_.drop(columns=["Definition"]).set_index("Measure"))
     st.image(png)
     with st.expander("In words", expanded=True):
@@ -317,6 +319,34 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
     st.download_button("Download summary.xlsx of the comparison", (job.out / spreadsheet.FILE).read_bytes(),
                        file_name=f"{job.out.name}-summary.xlsx", key="cmp:xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _replications_check(choice: str, chosen, size: jobs.Size, seed: int) -> None:
+    """The replications method of journeysim reps on B, at the comparison's size, on request."""
+    draft, filename = chosen(choice)
+    if st.button(f"How many replications would do? (the replications method on B: up to {MAX_REPS} "
+                 f"replications at this size)", key="reps:start"):
+        try:
+            state["reps:job"] = jobs.start_replications_check(draft, size, seed, CONFIG.workers, filename)
+        except (LimitError, ScenarioError, RunError) as exc:
+            st.error(f"error: {exc}")
+    job = state.get("reps:job")
+    if job is None:
+        return
+    if not job.finished:
+        _progress("reps:job")
+        return
+    if job.error:
+        st.error(f"error: {job.error}")
+        return
+    guidance = job.result
+    shown = guidance.table().rename(columns={"replications_needed": "replications needed",
+                                             "relative_precision": "95% half-width / mean",
+                                             "replications_run": "replications run"})
+    st.table(shown)
+    st.write(f"Run at least {guidance.needed} replications." if guidance.needed is not None else
+             f"Not settled within {job.total} replications at this size: more are needed; the command line finds "
+             f"how many: {job.command.replace(f'--max-reps {job.total}', '--max-reps 100')}")
 
 
 # ------------------------------------------------------------------------------------------ 4 trainer
