@@ -66,6 +66,7 @@ class Job:
     total: int
     command: str
     result: object = None  # what the job returns, for a job that keeps no folder
+    preview: bool = False  # at a preview's reduced scale
     done: int = 0
     error: str | None = None
     finished: bool = False
@@ -116,7 +117,7 @@ def start_run(draft: Draft, size: Size, root: Path, seed: int = 1, workers: int 
     limits.check(scenario, size.reps)
     out = new_folder(root, f"{scenario.name}-{'preview' if size.preview else 'full'}")
     command = f"journeysim run {shlex.quote(filename)} {size.cli_options(seed)}"
-    job = Job(f"{scenario.name}: {size.label()}", out, size.reps, command)
+    job = Job(f"{scenario.name}: {size.label()}", out, size.reps, command, preview=size.preview)
     executor = LocalExecutor(workers or min(size.reps, limits.cores()))
     return job._start(lambda: runner.run(scenario, out, size.reps, seed, progress=job.advance, executor=executor))
 
@@ -133,7 +134,7 @@ def start_comparison(a: Draft, b: Draft, size: Size, root: Path, seed: int = 1, 
     out = new_folder(root, f"compare-{sa.name}-vs-{sb.name}")
     command = (f"journeysim compare {shlex.quote(filenames[0])} {shlex.quote(filenames[1])} "
                f"{size.cli_options(seed)} --statement")
-    job = Job(f"{sb.name} against {sa.name}: {size.label()}", out, 2 * size.reps, command)
+    job = Job(f"{sb.name} against {sa.name}: {size.label()}", out, 2 * size.reps, command, preview=size.preview)
     executor = LocalExecutor(workers or min(size.reps, limits.cores()))
 
     def work() -> None:

@@ -243,7 +243,7 @@ def run_tab(draft: drafts.Draft | None, filename: str) -> None:
 
 def show_run(job: jobs.Job) -> None:
     view = _run_view(str(job.out))
-    if view.preview_scale < 1 and "PREVIEW" in job.label:
+    if job.preview:
         st.warning(f"{job.label}. Use it for a first look; a full run gives the figures to quote.")
     else:
         st.info(job.label)
@@ -305,7 +305,7 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
         st.error(f"error: {job.error}")
         return
     table_, statement, png = views.comparison_view(job.out)
-    st.info(job.label)
+    (st.warning if job.preview else st.info)(job.label)
     st.caption(f"Results: {job.out}. From the command line: {job.command}")
     warned = [line for line in statement if line.startswith("warning:")]
     for line in warned:

@@ -34,10 +34,6 @@ class RunView:
     fans: list  # ReportFigure of each official measure
     others: list  # ReportFigure: caseloads, waits (queues), handoffs by reason, costs
 
-    @property
-    def preview_scale(self) -> float:
-        return self.results.scenario["run.scale"]
-
 
 def years_of(results: Results) -> list[str]:
     return [fy_label(y) for y in reported_years(results.scenario)]
