@@ -277,3 +277,16 @@ def test_the_replications_method_runs_from_the_app_on_the_measures_compare_judge
     assert (table["replications_run"] == 4).all() and table["replications_needed"].isna().all()  # 3 + 5 look-ahead > 4
     assert job.command == ("journeysim reps small_cap.toml --precision 0.05 --max-reps 4 --seed 3 --set run.scale=0.02 "
                            "--measure cp_plans_started --measure cla_starts --measure re_referral_12m_pct")
+
+
+def test_at_most_two_runs_at_once_over_every_page(tmp_path, folder, monkeypatch):
+    busy = [jobs.Job("a", tmp_path / "a", 1, ""), jobs.Job("b", tmp_path / "b", 1, "")]
+    monkeypatch.setattr(jobs, "_JOBS", busy)
+    with pytest.raises(limits.LimitError, match="2 runs are under way on this machine .* wait for one to finish"):
+        jobs.start_run(drafts.from_folder(folder, "small.toml"), jobs.Size(1, 0.02), tmp_path / "runs")
+    assert not (tmp_path / "runs").exists()
+    busy[0].finished = True
+    assert jobs.new_folder(tmp_path, "b") == tmp_path / "b-1"
+    assert jobs.new_folder(tmp_path, "x") == tmp_path / "x-1"
+    busy[1].out = tmp_path / "x-1"  # a folder a job under way writes is taken, though not there yet
+    assert jobs.new_folder(tmp_path, "x") == tmp_path / "x-2"

@@ -86,6 +86,12 @@ class Job:
         return self
 
     def _start(self, work) -> "Job":
+        with _LOCK:
+            running = [job for job in _JOBS if not job.finished]
+            if len(running) >= limits.MAX_RUNNING:
+                raise limits.LimitError(f"{len(running)} runs are under way on this machine (the app runs at most "
+                                        f"{limits.MAX_RUNNING} at once, each on every core): wait for one to finish")
+            _JOBS[:] = [*running, self]
         def body() -> None:
             try:
                 work()
@@ -101,10 +107,19 @@ class Job:
         return self
 
 
+#: The jobs under way (or just finished) in this server, over every page it serves.
+_JOBS: list[Job] = []
+_LOCK = threading.Lock()
+
+
 def new_folder(root: Path, stem: str) -> Path:
-    """A folder name under ``root`` that does not exist yet: ``stem-1``, ``stem-2``, ..."""
+    """A folder name under ``root`` that does not exist yet and that no job under way writes: ``stem-1``,
+    ``stem-2``, ..."""
+    with _LOCK:
+        taken = {job.out for job in _JOBS if job.out is not None}
     n = 1
-    while (Path(root) / f"{stem}-{n}").exists() or (Path(root) / f"{stem}-{n}.incomplete").exists():
+    while (Path(root) / f"{stem}-{n}") in taken or (Path(root) / f"{stem}-{n}").exists() \
+            or (Path(root) / f"{stem}-{n}.incomplete").exists():
         n += 1
     return Path(root) / f"{stem}-{n}"
 

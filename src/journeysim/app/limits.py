@@ -23,6 +23,8 @@ MAX_SCALE = 2.0
 MAX_CONTACTS = 2 * 84_000
 #: Years simulated, warm-up included (run.end - (run.start - run.warmup_days)).
 MAX_YEARS = 12
+#: Runs, comparisons or replication checks under way at once, over every page the server serves.
+MAX_RUNNING = 2
 
 
 class LimitError(RunError):
