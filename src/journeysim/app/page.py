@@ -181,8 +181,8 @@ def _drives(base, prefix: str) -> list[dict]:
                  hide_index=True)
     help_ = levers.PARAMS["workforce.drives"].doc
     c1, c2, c3 = st.columns(3)
-    posts = c1.number_input("Posts added", min_value=-10_000, max_value=10_000, value=20, step=1, key=prefix + ":posts",
-                            help=help_ + " Negative to cut posts.")
+    posts = c1.number_input("Posts added", value=20, step=1, key=prefix + ":posts",
+                            help=help_ + " Negative to cut posts (the scenario's checks give the range).")
     when = c2.date_input("From", value=dt.date(2019, 4, 1), key=prefix + ":posts_date", help=help_)
     nq = c3.number_input("Newly qualified share", min_value=0.0, max_value=1.0, value=0.5, key=prefix + ":nq",
                          help="Share of the recruits who are newly qualified (0 to 1).")
