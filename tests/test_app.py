@@ -249,7 +249,7 @@ def test_a_comparison_is_warned_of_only_when_an_interval_is_wider_than_the_targe
 # ------------------------------------------------------------------------------------------ runs and views
 def test_a_preview_runs_in_the_background_and_its_folder_shows_every_view(tmp_path, folder):
     draft = drafts.from_folder(folder, "small.toml").with_values({"name": "small_cap"})
-    job = jobs.start_run(draft, jobs.Size(2, 0.02), tmp_path / "runs", seed=5, workers=1).wait()
+    job = jobs.start_run(draft, jobs.Size(2, 0.02), tmp_path / "runs", seed=5, workers=2).wait()  # worker processes
     assert job.error is None and job.finished and job.done == job.total == 2
     assert job.out == tmp_path / "runs" / "small_cap-preview-1"
     assert job.command == "journeysim run SCENARIO.toml --reps 2 --seed 5 --set run.scale=0.02"

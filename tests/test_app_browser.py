@@ -62,13 +62,13 @@ def app(chromium, tmp_path_factory):
     root = tmp_path_factory.mktemp("app")
     scenarios = root / "scenarios"
     scenarios.mkdir()
-    base = load(SCENARIOS / "hampshire.toml", ["run.warmup_days=365", "run.start=2018-04-01", "run.end=2019-04-01",
+    base = load(SCENARIOS / "hampshire.toml", ["run.warmup_days=180", "run.start=2018-04-01", "run.end=2019-04-01",
                                                'name="small"', 'description="Hampshire, one year"'])
     (scenarios / "small.toml").write_text(resolved_toml(base), encoding="utf-8")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "journeysim.cli", "app", "--port", str(port), "--scenarios",
                                str(scenarios), "--results", str(root / "runs"), "--preview-scale", PREVIEW_SCALE,
-                               "--preview-reps", "2", "--workers", "2"],
+                               "--preview-reps", "2", "--workers", "1"],
                               stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "w"), cwd=root,
                               env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     url = f"http://127.0.0.1:{port}"
