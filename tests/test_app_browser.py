@@ -16,11 +16,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
+import zipfile
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from browser import find_chromium
 from conftest import ROOT, SCENARIOS
@@ -143,6 +144,16 @@ def test_a_planner_builds_runs_compares_and_takes_the_scenario_away(app, tmp_pat
             fans = page.locator("[data-testid='stImage'] img")
             assert fans.count() >= 10 and fans.first.evaluate("i => i.complete && i.naturalWidth > 0")
             page.screenshot(path=ARTIFACTS / "app-results.png", full_page=True)
+            with page.expect_download() as folder_zip:
+                page.get_by_role("button", name="Download the results folder (.zip: CSV, Parquet)").click()
+            with page.expect_download() as sheet:
+                page.get_by_role("button", name="Download summary.xlsx").click()
+            names = zipfile.ZipFile(folder_zip.value.path()).namelist()
+            assert {"small_surge-preview-2/measures.csv", "small_surge-preview-2/summary.xlsx",
+                    "small_surge-preview-2/events/rep-001.parquet"} <= set(names)
+            with open(sheet.value.path(), "rb") as f:  # a download's file name has no .xlsx for openpyxl to see
+                measures_sheet = {r[0]: r for r in load_workbook(f)["Measures"].iter_rows(values_only=True)}
+            assert measures_sheet["Contacts (families)"][3] == after.loc["Contacts (families)", "2018-19"]
             contacts = [int(t.split()[0].replace(",", "")) for t in (before.loc["Contacts (families)", "2018-19"],
                                                                      after.loc["Contacts (families)", "2018-19"])]
             assert contacts[1] > 1.3 * contacts[0]  # the table updated: 50% more contacts, give or take chance

@@ -31,6 +31,16 @@ def _run_view(folder: str) -> views.RunView:
     return views.run_view(folder)
 
 
+@st.cache_data(max_entries=4, show_spinner="Finding the busiest journeys...")
+def _children(folder: str) -> list[tuple[int, str]]:
+    return views.children_with_journeys(_run_view(folder).results)
+
+
+@st.cache_data(max_entries=32, show_spinner="Reading the journey from the event log...")
+def _journey(folder: str, child: int) -> tuple[list[str], bytes]:
+    return views.journey(_run_view(folder).results, child)
+
+
 @st.cache_data(max_entries=4, show_spinner="Drawing the animation (a minute or so)...")
 def _animation(folder: str) -> bytes:
     return views.animation_gif(folder)
@@ -252,8 +262,9 @@ def show_run(job: jobs.Job) -> None:
     c1.download_button("Download summary.xlsx", (job.out / spreadsheet.FILE).read_bytes(),
                        file_name=f"{job.out.name}-summary.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button("Download the results folder (.zip: CSV, Parquet)", views.zip_folder(job.out),
-                       file_name=f"{job.out.name}.zip", mime="application/zip")
+    out = job.out
+    c2.download_button("Download the results folder (.zip: CSV, Parquet)", lambda: views.zip_folder(out),
+                       file_name=f"{out.name}.zip", mime="application/zip")  # zipped when asked for: it can be large
     st.subheader("Official measures")
     st.table(view.measures.set_index("Measure"))
     st.caption("Mean ± the half-width of its 95% confidence interval over the replications, as journeysim run "
@@ -355,12 +366,10 @@ def trainer_tab() -> None:
     if not folder:
         st.info("Run a scenario first (tab 2): the trainer views follow its first replication.")
         return
-    view = _run_view(folder)
     st.subheader("One family's journey")
-    children = views.children_with_journeys(view.results)
-    labels = {label: child for child, label in children}
+    labels = {label: child for child, label in _children(folder)}
     child = labels[st.selectbox("Child", list(labels), key=_key("trainer", folder, "child"))]
-    lines, png = views.journey(view.results, child)
+    lines, png = _journey(folder, child)
     steps = [line for line in lines if line.strip()]
     step = st.slider("Step through the journey", 1, len(steps), len(steps), key=_key("trainer", folder, child, "step"))
     st.code("\n".join(steps[:step]), language=None)
