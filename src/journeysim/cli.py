@@ -933,16 +933,15 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
 def app(host, port, allow_remote, scenario_folder, results_folder, preview_scale, preview_reps, workers):
     """Start the web app for planners and trainers (needs the app extra: pip install 'journeysim[app]'):
     build a scenario with plain controls, run it, compare two, follow one family, animate the service."""
+    import importlib.util
     import subprocess
 
     from .app.config import AppConfig
     from .app.limits import check_host
 
     check_host(host, allow_remote)
-    try:
-        import streamlit  # noqa: F401
-    except ImportError:
-        raise RunError("journeysim app needs Streamlit: install the app extra (pip install 'journeysim[app]')") from None
+    if importlib.util.find_spec("streamlit") is None:
+        raise RunError("journeysim app needs Streamlit: install the app extra (pip install 'journeysim[app]')")
     if not scenario_folder.is_dir() or not any(scenario_folder.glob("*.toml")):
         raise RunError(f"--scenarios {scenario_folder}: no scenario files (*.toml) there; give the scenario folder")
     writable(results_folder, "--results", folder=True)
