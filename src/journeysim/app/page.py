@@ -323,10 +323,14 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
         st.warning(line)
     if warned:
         _replications_check(b_choice, chosen, size, int(seed))
-    st.table(table_.drop(columns=["Definition"]).set_index("Measure"))
+    years = list(dict.fromkeys(table_["Year"]))
+    shown = st.multiselect("Years to show", years, default=years[-1:], key=_key("cmp:years", job.out))
+    st.table(table_[table_["Year"].isin(shown)].drop(columns=["Definition"]).set_index("Measure"))
     st.image(png)
+    words = [line for line in statement if not line.startswith("warning:")]
     with st.expander("In words", expanded=True):
-        st.markdown("\n".join(f"- {line}" for line in statement if not line.startswith("warning:")))
+        st.markdown("\n".join(f"- {line}" for line in words[:1] + [w for w in words[1:]
+                                                                     if any(f" {y}:" in w for y in shown)]))
     st.download_button("Download summary.xlsx of the comparison", (job.out / spreadsheet.FILE).read_bytes(),
                        file_name=f"{job.out.name}-summary.xlsx", key="cmp:xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
