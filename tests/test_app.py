@@ -290,3 +290,23 @@ def test_at_most_two_runs_at_once_over_every_page(tmp_path, folder, monkeypatch)
     assert jobs.new_folder(tmp_path, "x") == tmp_path / "x-1"
     busy[1].out = tmp_path / "x-1"  # a folder a job under way writes is taken, though not there yet
     assert jobs.new_folder(tmp_path, "x") == tmp_path / "x-2"
+
+
+def test_compare_warns_before_its_table_and_writes_summary_xlsx(tmp_path):
+    out = tmp_path / "cmp"
+    r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "hampshire.toml"),
+                                  str(SCENARIOS / "whatif_caseload_cap_18.toml"), "--reps", "2", "--workers", "1",
+                                  "--out", str(out), *[arg for s in TINY for arg in ("--set", s)]])
+    assert r.exit_code == 0, r.output
+    warning = r.output.index("warning: 2 paired replications are too few for these intervals to mean anything")
+    assert warning < r.output.index("Contacts (families)")
+    assert (out / "statement.txt").read_text().startswith("warning: 2 paired replications are too few")
+    book = load_workbook(out / "summary.xlsx")
+    assert book.sheetnames == ["About", "Comparison", "Statement"]
+    rows = list(book["Comparison"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("Measure", "Unit", "Definition", "Year", "hampshire", "caseload_cap_18")
+    diffs = pd.read_csv(out / "comparison.csv").set_index(["measure", "year"])
+    contacts = next(row for row in rows if row[0] == "Contacts (families)")
+    assert contacts[4] == f"{diffs.loc[('contacts', '2018-19'), 'mean_a']:,.0f}"
+    assert any(row[1].startswith("warning: 2 paired") for row in book["About"].iter_rows(values_only=True))
+    assert load_workbook(out / "a-hampshire" / "summary.xlsx").sheetnames == ["About", "Measures", "Costs"]
