@@ -229,9 +229,9 @@ def test_a_comparison_of_two_replications_is_too_few_whatever_its_spread():
     steady = _per_rep({("cla_starts", "2018-19"): [100.0, 100.5]})
     short = comparison_shortfall(steady, steady, ("a", "b"))
     assert short is not None and short.reps == 2 and short.needed == 3
-    assert short.text(("a.toml", "b.toml")).startswith("warning: 2 paired replications are too few for these "
+    assert short.text("b.toml --set run.scale=0.02").startswith("warning: 2 paired replications are too few for these "
                                                         "intervals to mean anything")
-    assert "'journeysim reps b.toml' finds how many" in short.text(("a.toml", "b.toml"))
+    assert "'journeysim reps b.toml --set run.scale=0.02' finds how many" in short.text("b.toml --set run.scale=0.02")
 
 
 def test_a_comparison_is_warned_of_only_when_an_interval_is_wider_than_the_target():
@@ -300,7 +300,9 @@ def test_compare_warns_before_its_table_and_writes_summary_xlsx(tmp_path):
     assert r.exit_code == 0, r.output
     warning = r.output.index("warning: 2 paired replications are too few for these intervals to mean anything")
     assert warning < r.output.index("Contacts (families)")
-    assert (out / "statement.txt").read_text().startswith("warning: 2 paired replications are too few")
+    statement = (out / "statement.txt").read_text()
+    assert statement.startswith("warning: 2 paired replications are too few")
+    assert f"'journeysim reps {SCENARIOS / 'whatif_caseload_cap_18.toml'} --set run.scale=0.02 --set " in statement
     book = load_workbook(out / "summary.xlsx")
     assert book.sheetnames == ["About", "Comparison", "Statement"]
     rows = list(book["Comparison"].iter_rows(values_only=True))

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import shlex
 import sys
 import tempfile
 import warnings
@@ -727,7 +728,8 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     unstable = warnings_for([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
     short = comparison_shortfall(result.per_rep_a, result.per_rep_b, (a.name, b.name), years=shown)
     if short is not None:  # said first, in the files too: the figures below depend on it
-        unstable.insert(0, short.text((str(scenario_a), str(scenario_b))))
+        unstable.insert(0, short.text(shlex.join([str(scenario_b), *(a for o in (*overrides, *overrides_b)
+                                                                      for a in ("--set", o))])))
     (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
     first = unstable[:1] if short is not None else []
     (out / "statement.txt").write_text("\n".join([*first, *words, *unstable[len(first):]]) + "\n", encoding="utf-8")

@@ -184,11 +184,13 @@ class Shortfall:
     target: float
     worst: tuple[str, str, str]  # (arm, measure, year) farthest from the target
 
-    def text(self, scenario_files: tuple[str, str] | None = None) -> str:
+    def text(self, reps_arguments: str | None = None) -> str:
+        """The warning; ``reps_arguments`` (B's scenario file and its --set options) complete the journeysim reps
+        command it gives."""
         arm, measure, year = self.worst
         how = (f"about {self.needed}" if self.needed is not None else "far more") + " would be needed"
-        find = (f"'journeysim reps {scenario_files[1]}' finds how many (the replications method with its look-ahead)"
-                if scenario_files else "the replications method of 'journeysim reps' finds how many")
+        find = (f"'journeysim reps {reps_arguments}' finds how many (the replications method with its look-ahead)"
+                if reps_arguments else "the replications method of 'journeysim reps' finds how many")
         return (f"warning: {self.reps} paired replication{'s' * (self.reps != 1)} are too few for these intervals to "
                 f"mean anything: for a 95% interval within {self.target:.0%} of the mean of each of "
                 f"{', '.join(JUDGED)} (Hoad, Robinson and Davies 2010), {how} ({measure} {year} in {arm} is the "

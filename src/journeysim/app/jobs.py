@@ -154,17 +154,18 @@ def start_comparison(a: Draft, b: Draft, size: Size, root: Path, seed: int = 1, 
 
     def work() -> None:
         result = cmp_mod.run_comparison(sa, sb, out, size.reps, seed, progress=job.advance, executor=executor)
-        finish_comparison(result, out, filenames)
+        finish_comparison(result, out, f"{shlex.quote(filenames[1])}"
+                                       + (f" --set run.scale={size.scale:g}" if size.preview else ""))
 
     return job._start(work)
 
 
-def finish_comparison(result: cmp_mod.Comparison, out: Path, filenames: tuple[str, str]) -> None:
+def finish_comparison(result: cmp_mod.Comparison, out: Path, reps_arguments: str) -> None:
     """What ``journeysim compare`` writes besides comparison.csv: the statement (after the warning that the
     replications are too few, when they are), comparison.png and summary.xlsx."""
     words = cmp_mod.statement(result, OFFICIAL_ROWS)
     short = comparison_shortfall(result.per_rep_a, result.per_rep_b, (result.name_a, result.name_b))
-    warned = [short.text(filenames)] if short is not None else []
+    warned = [short.text(reps_arguments)] if short is not None else []
     (out / "statement.txt").write_text("\n".join([*warned, *words]) + "\n", encoding="utf-8")
     cmp_mod.figure(result, out / "comparison.png", {m: label for m, label, _ in SUMMARY_ROWS})
     spreadsheet.write_comparison_summary(out, result, words, warned)
