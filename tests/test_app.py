@@ -312,3 +312,16 @@ def test_compare_warns_before_its_table_and_writes_summary_xlsx(tmp_path):
     assert contacts[4] == f"{diffs.loc[('contacts', '2018-19'), 'mean_a']:,.0f}"
     assert any(row[1].startswith("warning: 2 paired") for row in book["About"].iter_rows(values_only=True))
     assert load_workbook(out / "a-hampshire" / "summary.xlsx").sheetnames == ["About", "Measures", "Costs"]
+
+
+def test_the_app_command_says_what_is_missing(tmp_path, monkeypatch):
+    r = CliRunner().invoke(main, ["app", "--scenarios", str(tmp_path), "--results", str(tmp_path / "runs")])
+    assert r.exit_code == 2
+    assert r.output == f"error: --scenarios {tmp_path}: no scenario files (*.toml) there; give the scenario folder\n"
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    r = CliRunner().invoke(main, ["app"])
+    assert r.exit_code == 2
+    assert r.output == "error: journeysim app needs Streamlit: install the app extra (pip install 'journeysim[app]')\n"
