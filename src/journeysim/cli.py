@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import shlex
 import sys
 import tempfile
 import warnings
@@ -18,46 +19,19 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from . import __version__, pathway, tables
+from . import __version__, pathway, spreadsheet, tables
 from .calendar import fy_label
 from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
+from .measure_rows import OFFICIAL_ROWS, SUMMARY_ROWS
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
 from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .stability import warning_text, warnings_for
 from .targets import TargetsError, load_targets
-
-#: Rows of the printed summary: (measure, label, decimals).
-SUMMARY_ROWS = [
-    ("contacts", "Contacts (families)", 0),
-    ("referrals", "Referrals", 0),
-    ("re_referral_12m_pct", "Re-referrals within 12 months %", 1),
-    ("referrals_nfa_pct", "Referrals ending in NFA %", 1),
-    ("assessments_completed", "Assessments completed", 0),
-    ("assessment_within_45wd_pct", "Assessments within 45 working days %", 1),
-    ("children_assessed_not_in_need_pct", "Assessed not in need % of referrals", 1),
-    ("cin_at_31_march", "Children in need at 31 March", 0),
-    ("cp_plans_started", "CP plans started", 0),
-    ("cp_at_31_march", "CP plans at 31 March", 0),
-    ("cp_second_or_subsequent_pct", "CP second or subsequent %", 1),
-    ("cla_starts", "CLA starts", 0),
-    ("cla_at_31_march", "CLA at 31 March", 0),
-    ("uasc_at_31_march", "  of whom UASC", 0),
-    ("cla_ceased", "CLA ceased", 0),
-    ("cla_ceased_returned_home", "  returned home", 0),
-    ("cla_ceased_sgo", "  special guardianship", 0),
-    ("cla_ceased_adoption", "  adoption", 0),
-    ("cla_ceased_age_18", "  aged 18", 0),
-    ("sw_caseload_children_mean", "Caseload per worker at 31 March", 1),
-    ("social_workers_per_journey_pct_1", "Journeys with one social worker %", 1),
-    ("social_workers_per_journey_mean", "Social workers per journey (mean)", 2),
-    ("hub_starts", "Hub support started (families)", 0),
-    ("hub_wait_days_mean", "Hub wait (days, mean)", 1),
-]
 
 
 def user_errors(fn):
@@ -750,10 +724,6 @@ def validate(scenario_file, overrides):
 
 
 # ------------------------------------------------------------------------------------------ what-ifs
-#: The official measures (the rows of the summary without the model's own hub measures).
-OFFICIAL_ROWS = [row for row in SUMMARY_ROWS if not row[0].startswith("hub_")]
-
-
 def _split_years(text: str | None) -> list[str] | None:
     return [y.strip() for y in text.split(",") if y.strip()] if text else None
 
@@ -779,6 +749,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
             workers, force, executor, scheduler):
     """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
     from . import compare as cmp_mod
+    from .replications import comparison_shortfall
 
     a = load(scenario_a, [*overrides, *overrides_a])
     b = load(scenario_b, [*overrides, *overrides_b])
@@ -796,22 +767,30 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     table = cmp_mod.format_table(result, SUMMARY_ROWS, shown)
     words = cmp_mod.statement(result, OFFICIAL_ROWS, shown)
     unstable = warnings_for([(a.name, result.per_rep_a), (b.name, result.per_rep_b)], result.years)
+    short = comparison_shortfall(result.per_rep_a, result.per_rep_b, (a.name, b.name), years=shown)
+    if short is not None:  # said first, in the files too: the figures below depend on it
+        unstable.insert(0, short.text(shlex.join([str(scenario_b), *(a for o in (*overrides, *overrides_b)
+                                                                      for a in ("--set", o))])))
     (out / "comparison.txt").write_text(table + "\n" + "".join(f"\n{w}\n" for w in unstable), encoding="utf-8")
-    (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
+    first = unstable[:1] if short is not None else []
+    (out / "statement.txt").write_text("\n".join([*first, *words, *unstable[len(first):]]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
+    spreadsheet.write_comparison_summary(out, result, words, unstable)
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
+    if short is not None:
+        click.echo(unstable[0] + "\n")
     click.echo(table)
-    for warning in unstable:
+    for warning in unstable[len(first):]:
         click.echo()
         click.echo(warning)
     if with_statement:
         click.echo()
         click.echo("\n".join(words))
     click.echo()
-    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png; "
+    click.echo(f"Results: {out}  (comparison.csv, comparison.txt, statement.txt, comparison.png, summary.xlsx; "
                f"a-{a.name}/ and b-{b.name}/ hold the runs)")
 
 
@@ -972,6 +951,61 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
         click.echo(f"Not settled within {max_reps} replications: raise --max-reps or relax --precision.")
     else:
         click.echo(f"Run at least {guidance.needed} replications (--reps {guidance.needed}).")
+
+
+# ------------------------------------------------------------------------------------------ the web app
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this machine (127.0.0.1, localhost, ::1) needs --allow-remote.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow a --host other than this machine's loopback: the app has no log-in, and whoever reaches it "
+                   "can run simulations and save scenarios here.")
+@click.option("--scenarios", "scenario_folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("scenarios"), show_default=True,
+              help="Scenario folder: the files a scenario can start from, the only files an uploaded scenario may "
+                   "extend, and the library the app saves scenarios into.")
+@click.option("--results", "results_folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("results/app"), show_default=True, help="Folder for the app's runs and comparisons.")
+@click.option("--preview-scale", default=0.1, show_default=True, type=click.FloatRange(0.001, 1),
+              help="run.scale of a quick preview (its counts are this share of the county's).")
+@click.option("--preview-reps", default=2, show_default=True, type=click.IntRange(1, 20),
+              help="Replications of a quick preview.")
+@workers_option
+@user_errors
+def app(host, port, allow_remote, scenario_folder, results_folder, preview_scale, preview_reps, workers):
+    """Start the web app for planners and trainers (needs the app extra: pip install 'journeysim[app]'):
+    build a scenario with plain controls, run it, compare two, follow one family, animate the service."""
+    import importlib.util
+    import subprocess
+
+    from .app.config import AppConfig
+    from .app.limits import check_host
+
+    check_host(host, allow_remote)
+    if importlib.util.find_spec("streamlit") is None:
+        raise RunError("journeysim app needs Streamlit: install the app extra (pip install 'journeysim[app]')")
+    if not scenario_folder.is_dir() or not any(scenario_folder.glob("*.toml")):
+        raise RunError(f"--scenarios {scenario_folder}: no scenario files (*.toml) there; give the scenario folder")
+    writable(results_folder, "--results", folder=True)
+    settings = AppConfig(scenario_folder, results_folder, preview_scale, preview_reps, workers)
+    page = Path(__file__).parent / "app" / "page.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", host, "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
+               "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--global.developmentMode", "false",
+               "--client.toolbarMode", "minimal", "--theme.base", "light", "--logger.level", "error"]
+    click.echo(f"journeysim app on http://{host}:{port}  (scenarios: {scenario_folder}, runs: {results_folder}; "
+               f"Ctrl-C stops it)", err=True)
+    server = subprocess.Popen(command, env={**os.environ, **settings.environment()})
+    try:
+        with sigterm_interrupts():  # a stop by SIGTERM stops the server too, never leaving it running alone
+            code = server.wait()
+    except (KeyboardInterrupt, RunInterrupted):
+        server.terminate()
+        server.wait()
+        click.echo("stopped", err=True)
+        return
+    sys.exit(code)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -148,3 +148,72 @@ def run_until_precise(scenario: Scenario, chosen: list[tuple[str, str]], target:
             done += batch
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ too few for a comparison
+#: The measures a comparison's replications are judged on (those ``journeysim reps`` judges by default).
+JUDGED = ["cp_plans_started", "cla_starts", "re_referral_12m_pct"]
+
+
+def projected_needed(values, target: float, limit: int = 100_000) -> int | None:
+    """The smallest n at which d(n) would be at or below ``target`` if the values' mean and standard deviation
+    held: the confidence-interval method's projection from the replications run (None beyond ``limit``,
+    or when the mean is 0)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return None
+    sd, mean = float(np.std(values, ddof=1)), abs(float(np.mean(values)))
+    if sd == 0:
+        return max(3, len(values))
+    if mean == 0:
+        return None
+    n = 3
+    while n <= limit:
+        if t95(n - 1) * sd / math.sqrt(n) / mean <= target:
+            return n
+        n = n + 1 if n < 1000 else int(n * 1.05)
+    return None
+
+
+@dataclass
+class Shortfall:
+    """Replications too few for a comparison's intervals: how many ran, and about how many are needed."""
+
+    reps: int
+    needed: int | None  # None: more than any projection gives
+    target: float
+    worst: tuple[str, str, str]  # (arm, measure, year) farthest from the target
+
+    def text(self, reps_arguments: str | None = None) -> str:
+        """The warning; ``reps_arguments`` (B's scenario file and its --set options) complete the journeysim reps
+        command it gives."""
+        arm, measure, year = self.worst
+        how = (f"about {self.needed}" if self.needed is not None else "far more") + " would be needed"
+        find = (f"'journeysim reps {reps_arguments}' finds how many (the replications method with its look-ahead)"
+                if reps_arguments else "the replications method of 'journeysim reps' finds how many")
+        return (f"warning: {self.reps} paired replication{'s' * (self.reps != 1)} are too few for these intervals to "
+                f"mean anything: for a 95% interval within {self.target:.0%} of the mean of each of "
+                f"{', '.join(JUDGED)} (Hoad, Robinson and Davies 2010), {how} ({measure} {year} in {arm} is the "
+                f"farthest); {find}, then compare with --reps at least that. Until then read every difference "
+                f"as unsettled, however 'clear' it looks.")
+
+
+def comparison_shortfall(per_rep_a: pd.DataFrame, per_rep_b: pd.DataFrame, names: tuple[str, str],
+                         target: float = 0.05, years: list[str] | None = None) -> Shortfall | None:
+    """A :class:`Shortfall` when a comparison's replications are too few: fewer than 3 (the replications
+    method judges from 3), or d(n) of one of :data:`JUDGED` in either arm above ``target``; else None."""
+    worst, worst_d, needed = None, -1.0, 0
+    reps = int(min(per_rep_a["rep"].nunique(), per_rep_b["rep"].nunique()))
+    for arm, per_rep in zip(names, (per_rep_a, per_rep_b)):
+        for (measure, year), group in per_rep[per_rep["measure"].isin(JUDGED)].groupby(["measure", "year"], sort=False):
+            if years is not None and year not in years:
+                continue
+            values = group.sort_values("rep")["value"].dropna().to_numpy()
+            d = relative_precision(values)
+            if d > worst_d:
+                worst, worst_d = (arm, measure, year), d
+            n = projected_needed(values, target)
+            needed = None if n is None or needed is None else max(needed, n)
+    if worst is None or (reps >= 3 and worst_d <= target):
+        return None
+    return Shortfall(reps, needed if needed is None else max(needed, 3, reps + 1), target, worst)

@@ -26,7 +26,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, spreadsheet
 from ..calendar import fy_label
 from ..costs import annual_costs, write_costs
 from ..draws import COPY, Draws
@@ -270,6 +270,8 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     per_rep.to_csv(partial / "measures.csv", index=False)
     summary.to_csv(partial / "summary.csv", index=False)
     write_costs(annual_costs(logs, scenario, years), partial)
+    spreadsheet.write_run_summary(partial, scenario.name, summary, pd.read_csv(partial / "costs_summary.csv"),
+                                  [fy_label(y) for y in years], reps, seed)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if also is not None:
         also(partial, per_rep)

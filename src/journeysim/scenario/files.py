@@ -131,8 +131,10 @@ class Raw:
     files: list[Path] = field(default_factory=list)
 
 
-def load_raw(path: Path, seen: tuple[Path, ...] = ()) -> Raw:
-    """Flattened values and, per key, the file (and line) that set it; following ``extends``."""
+def load_raw(path: Path, seen: tuple[Path, ...] = (), extends_from: Path | None = None) -> Raw:
+    """Flattened values and, per key, the file (and line) that set it; following ``extends``, a file named
+    relative to ``path``'s folder (or to ``extends_from``: the app reads a scenario being built as if it were
+    in the scenario folder)."""
     real = path.resolve()
     doc, text = _read_toml(path, str(path))
     lines = key_lines(text)
@@ -142,7 +144,7 @@ def load_raw(path: Path, seen: tuple[Path, ...] = ()) -> Raw:
         at = f"{path}, line {lines['extends']}" if "extends" in lines else str(path)
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(f"{at}: extends must be a file name in quotes, like \"hampshire.toml\"; got {parent!r}")
-        ppath = path.parent / parent
+        ppath = (extends_from or path.parent) / parent
         looked = f" (looked for {ppath})" if str(ppath) != parent else ""
         if ppath.is_dir():
             raise ScenarioError(f"{at}: extends: '{parent}' is a folder, not a scenario file{looked}")
