@@ -38,6 +38,7 @@ from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, s
 from ..scenario import load as load_scenario
 from ..stability import unbounded
 from ..stats import summarise
+from .dictionary import rounded, rounded_summary, write_dictionary
 
 
 def git_commit() -> str:
@@ -267,8 +268,9 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
     per_rep = measures(logs, years)
     summary = summarise(per_rep.drop(columns="rep"))
-    per_rep.to_csv(partial / "measures.csv", index=False)
-    summary.to_csv(partial / "summary.csv", index=False)
+    rounded(per_rep).to_csv(partial / "measures.csv", index=False)
+    rounded_summary(summary).to_csv(partial / "summary.csv", index=False)
+    write_dictionary(partial)
     write_costs(annual_costs(logs, scenario, years), partial)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if also is not None:
