@@ -109,13 +109,26 @@ def _resume_command(scenario: Scenario, out: Path, reps: int, seed: int) -> str:
             + (f" {sets}" if sets else "") + " --resume")
 
 
+def file_names(files: list) -> list[str]:
+    """The scenario's files by name, with as many of their folders as it takes to tell apart two files of
+    the same name (``my-variants/hampshire.toml, scenarios/hampshire.toml``), never a full path."""
+    paths = [Path(f).resolve() for f in files]
+    names = [p.name for p in paths]
+    depth = 1
+    while len(set(names)) < len(set(paths)) and depth < max(len(p.parts) for p in paths):
+        depth += 1
+        alike = {n for n in names if names.count(n) > 1}
+        names = ["/".join(p.parts[-depth:]) if n in alike else n for p, n in zip(paths, names)]
+    return names
+
+
 def _made_by(scenario: Scenario) -> dict:
     """The manifest's account of the journeysim and the scenario that made the run."""
     return {
         "journeysim_version": __version__,
         "git_commit": git_commit(),
         "scenario_name": scenario.name,
-        "scenario_files": [Path(f).name for f in scenario.files],
+        "scenario_files": file_names(scenario.files),
         "overrides": scenario.overrides,
     }
 
