@@ -484,6 +484,46 @@ def animate(results, out, step_days, fps, dpi):
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
+def _excerpt_options(fn):
+    """The process-mining exports' choice of events (:class:`journeysim.excerpt.Selection`)."""
+    options = [
+        click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+                     help="Cases that start on or after this date [default: run.start, so no warm-up]."),
+        click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+                     help="Cases that start before this date, and their events before it [default: run.end]."),
+        click.option("--sample", type=click.IntRange(1), default=None, metavar="N",
+                     help="N child journeys at random, the front-door cases that led to them and the same share "
+                          "of the others [default: all]."),
+        click.option("--sample-seed", type=int, default=0, show_default=True, help="Seed of --sample's draw."),
+        click.option("--district", default=None, metavar="D3",
+                     help="Only the journeys of one district (their first team's), the front-door cases that led "
+                          "to them and the district's teams' events."),
+        click.option("--events", "only", default=None, metavar="A,B",
+                     help="Only these event types (comma-separated) [default: all]."),
+        click.option("--drop-events", "drop", default=None, metavar="A,B",
+                     help="Leave out these event types (comma-separated), e.g. WorkerAllocated."),
+        click.option("--with-stock", is_flag=True,
+                     help="Include the journeys loaded open when the run began (with a --from before run.start)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock):
+    """The excerpt the export options ask for; dates default to the run's reported period."""
+    from .excerpt import Selection
+
+    def names(text):
+        return frozenset(n.strip() for n in text.split(",") if n.strip()) if text is not None else None
+
+    scenario = found.scenario
+    return Selection(start=start.date() if start else scenario["run.start"],
+                     end=end.date() if end else scenario["run.end"], sample=sample, seed=sample_seed,
+                     district=district.strip().upper() if district else None, events=names(only),
+                     drop=names(drop) or frozenset(), with_stock=with_stock)
+
+
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True,
@@ -497,14 +537,18 @@ def animate(results, out, step_days, fps, dpi):
 @click.option("--year", metavar="YYYY-YY", default=None,
               help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
 @click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
+@_excerpt_options
 @user_errors
-def export(results, fmt, rep, out, year, force):
+def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed, district, only, drop, with_stock):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
     or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
     from .returns import FORMATS as RETURNS
 
     found = open_results(results)
     if fmt in RETURNS:
+        if any(x is not None for x in (start, end, sample, district, only, drop)) or with_stock:
+            raise RunError(f"--from, --to, --sample, --district, --events, --drop-events and --with-stock choose "
+                           f"events for the process-mining formats, not --format {fmt} (a whole collection year)")
         from .returns import export_return
 
         if year is None:
@@ -517,6 +561,7 @@ def export(results, fmt, rep, out, year, force):
         for name, n in counts.items():
             click.echo(f"  {name}: {n:,} {what}")
         return
+    from .excerpt import ExcerptError
     from .export import export as write_export
 
     if year is not None:
@@ -524,8 +569,14 @@ def export(results, fmt, rep, out, year, force):
     if out.is_dir():
         raise RunError(f"--out {out}: is a folder; give a file name")
     writable(out, "--out")
-    n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
-    click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+    selection = _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock)
+    try:
+        n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}", selection=selection)
+    except ExcerptError as exc:
+        raise RunError(str(exc)) from None
+    click.echo(f"Exported {n:,} events ({fmt}) to {out}, cases starting {selection.start} to {selection.end}"
+               + (f", district {selection.district}" if selection.district else "")
+               + (f", a sample of {sample:,} journeys (seed {sample_seed})" if sample else ""))
 
 
 # ------------------------------------------------------------------------------ an authority's own returns
