@@ -469,18 +469,43 @@ def report(results, other, out):
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Animation to write: .gif, or .mp4 where ffmpeg is installed.")
-@click.option("--step-days", default=14, show_default=True, type=click.IntRange(1, 366), help="Days between frames.")
+              help="Animation to write: .gif, or .mp4 where ffmpeg is installed; .html with --engine vidigi.")
+@click.option("--engine", type=click.Choice(["matplotlib", "vidigi"]), default="matplotlib", show_default=True,
+              help="matplotlib: stocks and queues over time; vidigi: one district's children and families moving "
+                   "through the service, an interactive HTML page (needs the extra journeysim[animate]).")
+@click.option("--step-days", default=None, type=click.IntRange(1, 366),
+              help="Days between frames [default: 14; 7 with --engine vidigi].")
 @click.option("--fps", default=8, show_default=True, type=click.IntRange(1, 60), help="Frames per second.")
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
               help="Resolution: 100 gives 1280 x 720 pixels.")
+@click.option("--district", default=None, metavar="D3", help="With --engine vidigi: the district [default: D1].")
+@click.option("--rep", default=0, show_default=True, help="With --engine vidigi: the replication.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="With --engine vidigi: the first day shown [default: the last reported year's 1 April].")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="With --engine vidigi: the day the animation stops [default: run.end].")
 @user_errors
-def animate(results, out, step_days, fps, dpi):
-    """Animate stocks and queues over time (for a training room or a projector)."""
+def animate(results, out, engine, step_days, fps, dpi, district, rep, start, end):
+    """Animate stocks and queues over time (for a training room or a projector), or with --engine vidigi
+    one district's journeys, child by child."""
+    writable(out, "--out")
+    if engine != "vidigi" and (district or start or end):
+        raise RunError("--district, --from and --to choose what --engine vidigi shows; the matplotlib animation "
+                       "shows the whole run's stocks and queues")
+    if engine == "vidigi":
+        from .excerpt import ExcerptError
+        from .report.vidigi_animation import write_vidigi_animation
+
+        try:
+            path = write_vidigi_animation(results, out, (district or "D1").strip().upper(), rep, start and start.date(),
+                                          end and end.date(), step_days or 7)
+        except ExcerptError as exc:
+            raise RunError(str(exc)) from None
+        click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+        return
     from .report.animate import write_animation
 
-    writable(out, "--out")
-    path = write_animation(results, out, step_days, fps, dpi)
+    path = write_animation(results, out, step_days or 14, fps, dpi)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -527,8 +552,9 @@ def _selection(found, start, end, sample, sample_seed, district, only, drop, wit
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "ssda903", "cin-census"]),
-              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric; "
+              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "vidigi", "ssda903", "cin-census"]),
+              help="pm4py-csv / xes: one case per child journey or front-door case; ocel2-json: every event, "
+                   "object-centric; vidigi: the cases as entities in vidigi's event log (CSV); "
                    "ssda903: the children looked after return (CSV tables, --out a folder); cin-census: the "
                    "children in need census (XML, --out a file); both for one collection year (--year).")
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
@@ -571,10 +597,11 @@ def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed,
     writable(out, "--out")
     selection = _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock)
     try:
-        n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}", selection=selection)
+        n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}", selection=selection,
+                         rep=rep)
     except ExcerptError as exc:
         raise RunError(str(exc)) from None
-    click.echo(f"Exported {n:,} events ({fmt}) to {out}, cases starting {selection.start} to {selection.end}"
+    click.echo(f"Exported {n:,} {'rows' if fmt == 'vidigi' else 'events'} ({fmt}) to {out}, cases starting {selection.start} to {selection.end}"
                + (f", district {selection.district}" if selection.district else "")
                + (f", a sample of {sample:,} journeys (seed {sample_seed})" if sample else ""))
 

@@ -12,7 +12,9 @@
   referrals, plans, placements, workers and teams.  Attribute values are written as JSON
   strings, as the OCEL 2.0 JSON schema requires; their types (``integer``, ``float``,
   ``string``) are declared in ``eventTypes`` and ``objectTypes``, from which readers such as
-  pm4py convert them.
+  pm4py convert them;
+* ``vidigi`` -- the cases as entities in vidigi's event-log schema, for its animations
+  (:mod:`journeysim.animation_log`).
 
 A case (trace) is one child's journey, ``"<case_id>-<child_id>"``, or one family's passage
 through the front door, ``"door-<family_id>-<seq>"`` (see :mod:`journeysim.excerpt`, which
@@ -39,7 +41,7 @@ from .projections import as_frame
 #: The front door's events: a front-door case's.
 FRONT_DOOR = (Event.CONTACT_RECEIVED.value, Event.MASH_SCREENING_COMPLETED.value)
 
-FORMATS = ("pm4py-csv", "xes", "ocel2-json")
+FORMATS = ("pm4py-csv", "xes", "ocel2-json", "vidigi")
 
 #: Fields carried as event attributes besides the standard ones (column, XES/OCEL type).
 EXTRA = [("outcome", "string"), ("reason", "string"), ("legal_status", "string"), ("age", "float"),
@@ -393,15 +395,26 @@ def _jsonable(value):
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
-def export(log, fmt: str, path: str | Path, name: str = "journeysim", selection: Selection | None = None) -> int:
-    """Write the :class:`~journeysim.excerpt.Selection` of ``log`` (everything but the starting stock by
-    default) to ``path`` in format ``fmt`` (one of :data:`FORMATS`); returns the events written."""
+def write_vidigi(df: pd.DataFrame, path: Path, rep: int = 0) -> int:
+    """Write the cases of ``df`` as vidigi's event log (:mod:`journeysim.animation_log`), a CSV; returns its rows."""
+    from .animation_log import vidigi_log
+
+    rows = vidigi_log(framed(df), rep)
+    rows.to_csv(path, index=False)
+    return len(rows)
+
+
+def export(log, fmt: str, path: str | Path, name: str = "journeysim", selection: Selection | None = None,
+           rep: int = 0) -> int:
+    """Write the :class:`~journeysim.excerpt.Selection` of ``log`` (replication ``rep``; everything but the
+    starting stock by default) to ``path`` in format ``fmt`` (one of :data:`FORMATS`); returns the events
+    (for vidigi, the rows) written."""
     path = Path(path)
     df = excerpt(log, selection or Selection())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     writer = {"pm4py-csv": write_pm4py_csv, "xes": lambda frame, p: write_xes(frame, p, name),
-              "ocel2-json": write_ocel2_json}[fmt]
+              "ocel2-json": write_ocel2_json, "vidigi": lambda frame, p: write_vidigi(frame, p, rep)}[fmt]
     try:
         n = writer(df, tmp)
         tmp.replace(path)
