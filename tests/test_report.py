@@ -382,3 +382,15 @@ def test_compare_with_more_replications_pairs_the_common_ones_and_says_so(small_
     assert ("comparing the 2 replications both runs have (2 in hampshire (hampshire-small), 3 in hampshire "
             "(no-hubs-3)); the others are left out") in page  # the report names runs, never their paths
     assert str(tmp_path) not in page
+
+
+def test_two_scenario_files_of_one_name_are_told_apart_by_their_folders(tmp_path):
+    """A variant hampshire.toml extending the shipped one was listed as 'hampshire.toml, hampshire.toml'."""
+    from journeysim.results.writer import file_names
+
+    mine, shipped = tmp_path / "my-variants" / "hampshire.toml", tmp_path / "scenarios" / "hampshire.toml"
+    assert file_names([mine, shipped, tmp_path / "scenarios" / "calibration.toml"]) == [
+        "my-variants/hampshire.toml", "scenarios/hampshire.toml", "calibration.toml"]
+    deeper = [tmp_path / "a" / "x" / "s.toml", tmp_path / "b" / "x" / "s.toml"]
+    assert file_names(deeper) == ["a/x/s.toml", "b/x/s.toml"]
+    assert file_names([shipped]) == ["hampshire.toml"]  # no folder where none is needed, never a full path
