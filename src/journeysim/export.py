@@ -226,13 +226,25 @@ def _ocel_value(value, kind: str) -> str:
     return str(value)
 
 
-def _iso(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso(ts) -> str:
+    """A timestamp as OCEL 2.0 writes it (one already written so, as it is)."""
+    return ts if isinstance(ts, str) else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _present(value) -> bool:
     """A field that is filled (missing fields are None, NA, NaN, or 'None' from older pandas)."""
-    return not (value is None or pd.isna(value) or value == "None")
+    return not (value is None or value is pd.NA or value != value or value == "None")
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its text and nullable integer columns as plain Python objects (None where missing), so
+    that going through its rows one by one is quick."""
+    out = df.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            values = out[col].astype(object)
+            out[col] = values.where(values.notna() & (values != "None"), None)
+    return out
 
 
 def _present_mask(values: pd.Series) -> pd.Series:
@@ -349,8 +361,9 @@ def write_ocel2_json(df: pd.DataFrame, path: Path) -> int:
     """Write every event of ``df`` (an :func:`journeysim.excerpt.excerpt`) as an OCEL 2.0 JSON log;
     returns the number of events."""
     df = framed(df).reset_index(drop=True)
-    stamps = timestamps(df)
-    links = _object_links(df)
+    stamps = timestamps(df).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    links = _plain(_object_links(df))
+    df = _plain(df)
     object_types = [{"name": n, "attributes": [{"name": a, "type": _OCEL_TYPES[t]} for a, t in attrs]}
                     for n, attrs in OBJECT_TYPES.items()]
     with open(path, "w", encoding="utf-8") as f:
