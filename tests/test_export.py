@@ -375,3 +375,15 @@ def test_the_statutory_returns_refuse_the_excerpt_options(small_results, tmp_pat
     r = CliRunner().invoke(main, ["export", str(small_results), "--format", "cin-census", "--year", "2019-20",
                                   "--out", str(tmp_path / "c.xml"), "--sample", "10"])
     assert r.exit_code == 2 and "not --format cin-census" in r.output
+
+
+def test_front_door_cases_are_linked_on_the_whole_log_whatever_events_are_left_out():
+    """The MASH's decision and the journeys keep their front-door case when the contact itself is left
+    out (the links are worked out before any event type is)."""
+    from journeysim.excerpt import Selection, excerpt
+
+    events = case_events(excerpt(small_log(), Selection(drop=frozenset({"ContactReceived"}))))
+    door = events[events["case:concept:name"] == "door-1-1"]
+    assert door["concept:name"].tolist() == ["MashScreeningCompleted"]
+    assert set(events.loc[events["case:kind"] == "journey", "case:front_door"]) == {"door-1-1"}
+    assert "door-2-6" not in set(events["case:concept:name"])  # its one event, the contact, is left out

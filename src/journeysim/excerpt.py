@@ -105,18 +105,18 @@ def cases(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` (a seq-ordered log frame) with a ``journey`` column (the child journey of each of its
     events, ``"<case_id>-<child_id>"``, else None) and a ``door`` column (the front-door case of each
     contact and MASH decision, ``"door-<family_id>-<seq>"``, and on a journey's events the front-door
-    case it came through, else None)."""
-    case, through = _keys(df)
-    child = case >= 0
-    out = df.copy()
+    case it came through, else None).  The keys are those of ``_case`` and ``_through`` when ``df`` has
+    them (worked out on the whole log before some of its events were left out), else worked out here."""
+    if {"_case", "_through"} <= set(df.columns):
+        case, through = df["_case"].to_numpy(), df["_through"].to_numpy()
+    else:
+        case, through = _keys(df)
+    out = df.drop(columns=["_case", "_through"], errors="ignore")
     journey = (df["case_id"].astype("string") + "-" + df["child_id"].astype("string")).to_numpy(dtype=object)
-    out[JOURNEY] = np.where(child, journey, None)
-    contact_family = pd.Series(np.where(df["event"].to_numpy() == _CONTACT, df["family_id"].astype("string"), None),
-                               index=df["seq"].to_numpy())
-    families = contact_family.dropna()
-    names = {seq: f"door-{family}-{seq}" for seq, family in families.items()}
-    out[DOOR] = [names.get(t) if t >= 0 else None for t in through]
-    out["_case"] = case
+    out[JOURNEY] = np.where(case >= 0, journey, None)
+    # the contact was the same family's: a journey's family, or the front-door event's own
+    door = ("door-" + df["family_id"].astype("string") + "-" + pd.Series(through, index=df.index).astype("string"))
+    out[DOOR] = np.where(through >= 0, door.to_numpy(dtype=object), None)
     return out
 
 
@@ -147,8 +147,7 @@ def excerpt(log, selection: Selection) -> pd.DataFrame:
     if selection.events is not None:
         keep &= df["event"].isin(selection.events).to_numpy()
     keep &= ~df["event"].isin(selection.drop).to_numpy()
-    out = cases(df[keep].drop(columns=["_case", "_through"]).reset_index(drop=True))
-    return out.drop(columns="_case")
+    return cases(df[keep].reset_index(drop=True))
 
 
 def _in_window(df: pd.DataFrame, selection: Selection) -> pd.Series:
