@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml setup.py $(wildcard src/journeysim/*.pyx src/journeysim
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,app]'
+	$(BIN)/python -m pip install --quiet -e '.[test,app,mining,animate]'
 	@touch $(STAMP)
 
 # tests/test_returns.py runs them over an exported year of the default scenario.

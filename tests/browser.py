@@ -162,12 +162,19 @@ class Page:
                 out.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
         return out
 
-    def screenshot(self, path: Path) -> tuple[int, int]:
-        """Save a PNG of the whole page; returns its (width, height) in CSS pixels."""
-        size = self.browser.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
-        width, height = int(size["width"]), int(size["height"])
+    def screenshot(self, path: Path, selector: str | None = None) -> tuple[int, int]:
+        """Save a PNG of the whole page, or of the element ``selector`` picks (as the page shows it);
+        returns its (width, height) in CSS pixels."""
+        if selector is None:
+            size = self.browser.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
+            x, y, width, height = 0, 0, int(size["width"]), int(size["height"])
+        else:
+            box = self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                                ".getBoundingClientRect(); return [r.left + window.scrollX, r.top + window.scrollY, "
+                                "r.width, r.height]; })()")
+            x, y, width, height = (int(round(v)) for v in box)
         shot = self.browser.send("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, self.session)
+            "clip": {"x": x, "y": y, "width": width, "height": height, "scale": 1}}, self.session)
         Path(path).write_bytes(base64.b64decode(shot["data"]))
         return width, height

@@ -83,21 +83,41 @@ def test_pathway_flows_are_mean_annual_transitions(built):
     results, proj, _, figs = built
     flows = figs["pathway"].data.set_index(["source", "target"])["per_year"]
     years = reported_years(results.scenario)
+    labels_of_years = [f"{y}-{str(y + 1)[2:]}" for y in years]
     referrals = [measures(log, years).query("measure == 'referrals'")["value"].mean() for log in _logs(results).values()]
-    # every referral is one START -> ReferralReceived step: the annual mean equals the referrals measure's mean
-    assert flows[("START", "ReferralReceived")] == pytest.approx(np.mean(referrals))
+    # every referral is one step from the MASH's decision to ReferralReceived: the annual mean equals the
+    # referrals measure's mean
+    assert flows[("MashScreeningCompleted", "ReferralReceived")] == pytest.approx(np.mean(referrals))
+    assert ("START", "ReferralReceived") not in flows.index
+    # the front door counts families: contacts by their triage, MASH decisions by their outcome
+    door = {}
+    for log in _logs(results).values():
+        rows = log[log["event"].isin(["ContactReceived", "MashScreeningCompleted"])]
+        rows = rows[fy_of(rows["date"]).isin(years)]
+        for (event, outcome), n in rows.groupby(["event", "outcome"]).size().items():
+            door[(event, outcome)] = door.get((event, outcome), 0) + n
+    per_year = len(_logs(results)) * len(labels_of_years)
+    assert flows[("ContactReceived", "MashScreeningCompleted")] == pytest.approx(door[("ContactReceived", "mash")] / per_year)
+    assert flows[("ContactReceived", "FrontDoorAdvice")] == pytest.approx(door[("ContactReceived", "advice")] / per_year)
+    assert flows[("MashScreeningCompleted", "MashNfa")] == pytest.approx(door[("MashScreeningCompleted", "nfa")] / per_year)
     assert flows[("CaseClosed", "END")] > 0 and flows[("AssessmentStarted", "AssessmentCompleted")] > 0
     # the arrows' labels are those numbers
     ax = draw.pathway_diagram(pathway.build(results.scenario), figs["pathway"].data).axes[0]
     labels = {t.get_text() for t in ax.texts}
-    assert f"{flows[('START', 'ReferralReceived')]:,.0f}" in labels
-    # one arrow per step some child took, none for the steps nobody took; stages in plain words
-    g = pathway.build(results.scenario)
-    taken = [(u, v) for u, v in g.edges if u != v and flows.get((u, v), 0) > 0]
-    assert len(taken) < sum(1 for u, v in g.edges if u != v)  # the initial stock's steps fall in the warm-up
+    assert f"{flows[('MashScreeningCompleted', 'ReferralReceived')]:,.0f}" in labels
+    assert f"{flows[('ContactReceived', 'MashScreeningCompleted')]:,.0f}" in labels
+    # one arrow per step some child or family took between two stages, none for the steps nobody took;
+    # stages in plain words, the front door's among them
+    g = draw.with_front_door(pathway.build(results.scenario), draw.step_flows(figs["pathway"].data))
+    steps = [(u, v) for u, v in g.edges if u != v and "START" not in (u, v) and "END" not in (u, v)]
+    taken = [(u, v) for u, v in steps if flows.get((u, v), 0) > 0]
+    assert len(taken) < len(steps)  # the initial stock's steps fall in the warm-up
     arrows = [t for t in ax.texts if isinstance(t, Annotation)]
     assert len(arrows) == len(taken)
-    assert "Referral" in labels and "ReferralReceived" not in labels and "0" not in labels
+    assert {"Referral\n(children)", "Contact\n(families)", "MASH\nscreening", "No further\naction"} <= labels
+    assert "ReferralReceived" not in labels and "0" not in labels
+    # every stage drawn has its place in the grid: none falls into an extra column
+    assert {n for edge in taken for n in edge} <= set(draw.PATHWAY_GRID)
 
 
 def test_caseload_bands_are_the_caseloads_of_workers_at_each_month(built):
@@ -166,11 +186,33 @@ def test_workers_per_journey_against_table_9(built):
 
 def test_cost_table_means_over_replications():
     costs = pd.DataFrame({"rep": [0, 1, 0, 1, 0, 1], "year": ["2018-19"] * 4 + ["2017-18"] * 2,
-                          "component": ["staff", "staff", "placements", "placements", "staff", "staff"],
+                          "component": ["social_workers", "social_workers", "placements_foster", "placements_foster",
+                                        "social_workers", "social_workers"],
                           "value": [100.0, 300.0, 50.0, 70.0, 10.0, 20.0]})
     table = data.cost_table(costs, ["2017-18", "2018-19"])
-    got = {(y, c): m for y, c, m in table[["year", "component", "mean"]].itertuples(index=False)}
-    assert got == {("2017-18", "staff"): 15.0, ("2018-19", "placements"): 60.0, ("2018-19", "staff"): 200.0}
+    got = {(y, c): (n, m) for y, c, n, m in table[["year", "component", "name", "mean"]].itertuples(index=False)}
+    assert got == {("2017-18", "social_workers"): ("Social workers", 15.0), ("2017-18", "total"): ("Total", 15.0),
+                   ("2018-19", "social_workers"): ("Social workers", 200.0),
+                   ("2018-19", "placements_foster"): ("Placements: foster", 60.0), ("2018-19", "total"): ("Total", 260.0)}
+    # in the fixed order of the components, the total last; its range is that of each replication's total
+    assert table["component"].tolist()[2:] == ["social_workers", "placements_foster", "total"]
+    total = table.iloc[-1]
+    assert (total["p5"], total["p95"]) == pytest.approx((150 + 0.05 * 220, 150 + 0.95 * 220))
+
+
+def test_no_two_cost_components_share_a_colour(built):
+    from journeysim.costs import COMPONENTS
+
+    parts = [c for c in COMPONENTS if c != "total"]
+    colours = draw.cost_colours(parts + ["a_new_component"])
+    assert len(set(colours.values())) == len(parts) + 1
+    # and the chart draws each component in its own colour, named in words, in the fixed order
+    fig = draw.costs_chart(built[3]["costs"].data)
+    handles, names = fig.axes[0].get_legend_handles_labels()
+    bars = {name: tuple(h.patches[0].get_facecolor()) for h, name in zip(handles, names) if hasattr(h, "patches")}
+    assert len(bars) == len(parts) and len(set(bars.values())) == len(parts)
+    assert list(bars) == [data.cost_name(c) for c in parts]
+    assert "total: 5-95% of replications" in names
 
 
 class _Page(HTMLParser):
@@ -233,8 +275,8 @@ def test_costs_section_when_the_run_wrote_costs(small_results, tmp_path):
     assert f"Report: {out}" in r.output
     page = out.read_text()
     assert "no costs.csv" not in page and 'id="fig-costs"' in page
-    assert "1,550,000" in page  # mean social-worker cost over the two replications
-    assert "3,550,000" in page  # the year's total
+    assert "1,550,000 [1,505,000-1,595,000]" in page  # mean social-worker cost and its range over replications
+    assert "3,550,000 [3,505,000-3,595,000]" in page  # the year's total
 
 
 def test_report_errors_name_the_folder(tmp_path):
@@ -249,7 +291,7 @@ def test_report_errors_name_the_folder(tmp_path):
 
 def test_compare_section_shows_the_paired_differences_of_two_runs(small_results, tmp_path):
     from journeysim.compare import paired_differences
-    from journeysim.report.build import comparison_figure
+    from journeysim.report.build import comparison_figure, comparison_table
     from journeysim.results.reader import open_results
     from journeysim.runner import run
 
@@ -270,7 +312,16 @@ def test_compare_section_shows_the_paired_differences_of_two_runs(small_results,
     r = CliRunner().invoke(main, ["report", str(small_results), "--compare", str(other), "--out", str(out)])
     assert r.exit_code == 0, r.output
     page = out.read_text()
-    assert 'id="fig-compare"' in page and "Compared with" in page and "Paired differences with 95% intervals" in page
+    assert 'id="fig-compare"' in page and "Paired differences with 95% intervals" in page
+    # two runs of one scenario named by their folders, never by a path of this machine
+    assert "Compared with hampshire (no-hubs)" in page and "this run (hampshire (hampshire-small))" in page
+    assert str(tmp_path) not in page and str(small_results.parent) not in page
+    # the years before the scenarios differ (hubs open in 2019-20) are left out, and said to be
+    assert set(fig.data["year"]) == {"2019-20"} and "The years before 2019-20 are left out" in page
+    # costs in GBP millions, to the penny of a million at most
+    table_ = comparison_table(fig.data, "a", "b").set_index("measure")
+    total = fig.data.set_index("measure").loc["cost_total"]
+    assert table_.loc["Total cost (GBP million)", "difference"] == f"{total['diff'] / 1e6:,.2f}"
 
 
 def test_compare_refuses_runs_that_cannot_be_paired(small_results, tmp_path):
@@ -311,7 +362,7 @@ def test_compare_refuses_runs_of_another_size_or_period(small_results, tmp_path,
 
 
 def test_compare_with_more_replications_pairs_the_common_ones_and_says_so(small_results, tmp_path):
-    from journeysim.report.build import comparison_figure
+    from journeysim.report.build import comparison_figure, comparison_table
     from journeysim.results.reader import open_results
     from journeysim.runner import run
 
@@ -327,4 +378,19 @@ def test_compare_with_more_replications_pairs_the_common_ones_and_says_so(small_
     note = (f"comparing the 2 replications both runs have (2 in {small_results}, 3 in {other}); "
             "the others are left out")
     assert f"note: {note}" in r.output.splitlines()
-    assert note in out.read_text()
+    page = out.read_text()
+    assert ("comparing the 2 replications both runs have (2 in hampshire (hampshire-small), 3 in hampshire "
+            "(no-hubs-3)); the others are left out") in page  # the report names runs, never their paths
+    assert str(tmp_path) not in page
+
+
+def test_two_scenario_files_of_one_name_are_told_apart_by_their_folders(tmp_path):
+    """A variant hampshire.toml extending the shipped one was listed as 'hampshire.toml, hampshire.toml'."""
+    from journeysim.results.writer import file_names
+
+    mine, shipped = tmp_path / "my-variants" / "hampshire.toml", tmp_path / "scenarios" / "hampshire.toml"
+    assert file_names([mine, shipped, tmp_path / "scenarios" / "calibration.toml"]) == [
+        "my-variants/hampshire.toml", "scenarios/hampshire.toml", "calibration.toml"]
+    deeper = [tmp_path / "a" / "x" / "s.toml", tmp_path / "b" / "x" / "s.toml"]
+    assert file_names(deeper) == ["a/x/s.toml", "b/x/s.toml"]
+    assert file_names([shipped]) == ["hampshire.toml"]  # no folder where none is needed, never a full path

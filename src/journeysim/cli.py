@@ -484,26 +484,92 @@ def report(results, other, out):
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Animation to write: .gif, or .mp4 where ffmpeg is installed.")
-@click.option("--step-days", default=14, show_default=True, type=click.IntRange(1, 366), help="Days between frames.")
+              help="Animation to write: .gif, or .mp4 where ffmpeg is installed; .html with --engine vidigi.")
+@click.option("--engine", type=click.Choice(["matplotlib", "vidigi"]), default="matplotlib", show_default=True,
+              help="matplotlib: stocks and queues over time; vidigi: one district's children and families moving "
+                   "through the service, an interactive HTML page (needs the extra journeysim[animate]).")
+@click.option("--step-days", default=None, type=click.IntRange(1, 366),
+              help="Days between frames [default: 14; 7 with --engine vidigi].")
 @click.option("--fps", default=8, show_default=True, type=click.IntRange(1, 60), help="Frames per second.")
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
               help="Resolution: 100 gives 1280 x 720 pixels.")
+@click.option("--district", default=None, metavar="D3", help="With --engine vidigi: the district [default: D1].")
+@click.option("--rep", default=0, show_default=True, help="With --engine vidigi: the replication.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="With --engine vidigi: the first day shown [default: the last reported year's 1 April].")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="With --engine vidigi: the day the animation stops [default: run.end].")
 @user_errors
-def animate(results, out, step_days, fps, dpi):
-    """Animate stocks and queues over time (for a training room or a projector)."""
+def animate(results, out, engine, step_days, fps, dpi, district, rep, start, end):
+    """Animate stocks and queues over time (for a training room or a projector), or with --engine vidigi
+    one district's journeys, child by child."""
+    writable(out, "--out")
+    if engine != "vidigi" and (district or start or end):
+        raise RunError("--district, --from and --to choose what --engine vidigi shows; the matplotlib animation "
+                       "shows the whole run's stocks and queues")
+    if engine == "vidigi":
+        from .excerpt import ExcerptError
+        from .report.vidigi_animation import write_vidigi_animation
+
+        try:
+            path = write_vidigi_animation(results, out, (district or "D1").strip().upper(), rep, start and start.date(),
+                                          end and end.date(), step_days or 7)
+        except ExcerptError as exc:
+            raise RunError(str(exc)) from None
+        click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
+        return
     from .report.animate import write_animation
 
-    writable(out, "--out")
-    path = write_animation(results, out, step_days, fps, dpi)
+    path = write_animation(results, out, step_days or 14, fps, dpi)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def _excerpt_options(fn):
+    """The process-mining exports' choice of events (:class:`journeysim.excerpt.Selection`)."""
+    options = [
+        click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+                     help="Cases that start on or after this date [default: run.start, so no warm-up]."),
+        click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+                     help="Cases that start before this date, and their events before it [default: run.end]."),
+        click.option("--sample", type=click.IntRange(1), default=None, metavar="N",
+                     help="N child journeys at random, the front-door cases that led to them and the same share "
+                          "of the others [default: all]."),
+        click.option("--sample-seed", type=int, default=0, show_default=True, help="Seed of --sample's draw."),
+        click.option("--district", default=None, metavar="D3",
+                     help="Only the journeys of one district (their first team's), the front-door cases that led "
+                          "to them and the district's teams' events."),
+        click.option("--events", "only", default=None, metavar="A,B",
+                     help="Only these event types (comma-separated) [default: all]."),
+        click.option("--drop-events", "drop", default=None, metavar="A,B",
+                     help="Leave out these event types (comma-separated), e.g. WorkerAllocated."),
+        click.option("--with-stock", is_flag=True,
+                     help="Include the journeys loaded open when the run began (with a --from before run.start)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock):
+    """The excerpt the export options ask for; dates default to the run's reported period."""
+    from .excerpt import Selection
+
+    def names(text):
+        return frozenset(n.strip() for n in text.split(",") if n.strip()) if text is not None else None
+
+    scenario = found.scenario
+    return Selection(start=start.date() if start else scenario["run.start"],
+                     end=end.date() if end else scenario["run.end"], sample=sample, seed=sample_seed,
+                     district=district.strip().upper() if district else None, events=names(only),
+                     drop=names(drop) or frozenset(), with_stock=with_stock)
 
 
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "ssda903", "cin-census"]),
-              help="pm4py-csv / xes: one case per child journey; ocel2-json: every event, object-centric; "
+              type=click.Choice(["pm4py-csv", "xes", "ocel2-json", "vidigi", "ssda903", "cin-census"]),
+              help="pm4py-csv / xes: one case per child journey or front-door case; ocel2-json: every event, "
+                   "object-centric; vidigi: the cases as entities in vidigi's event log (CSV); "
                    "ssda903: the children looked after return (CSV tables, --out a folder); cin-census: the "
                    "children in need census (XML, --out a file); both for one collection year (--year).")
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to export.")
@@ -512,14 +578,18 @@ def animate(results, out, step_days, fps, dpi):
 @click.option("--year", metavar="YYYY-YY", default=None,
               help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
 @click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
+@_excerpt_options
 @user_errors
-def export(results, fmt, rep, out, year, force):
+def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed, district, only, drop, with_stock):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
     or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
     from .returns import FORMATS as RETURNS
 
     found = open_results(results)
     if fmt in RETURNS:
+        if any(x is not None for x in (start, end, sample, district, only, drop)) or with_stock:
+            raise RunError(f"--from, --to, --sample, --district, --events, --drop-events and --with-stock choose "
+                           f"events for the process-mining formats, not --format {fmt} (a whole collection year)")
         from .returns import export_return
 
         if year is None:
@@ -532,6 +602,7 @@ def export(results, fmt, rep, out, year, force):
         for name, n in counts.items():
             click.echo(f"  {name}: {n:,} {what}")
         return
+    from .excerpt import ExcerptError
     from .export import export as write_export
 
     if year is not None:
@@ -539,8 +610,15 @@ def export(results, fmt, rep, out, year, force):
     if out.is_dir():
         raise RunError(f"--out {out}: is a folder; give a file name")
     writable(out, "--out")
-    n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
-    click.echo(f"Exported {n:,} events ({fmt}) to {out}")
+    selection = _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock)
+    try:
+        n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}", selection=selection,
+                         rep=rep)
+    except ExcerptError as exc:
+        raise RunError(str(exc)) from None
+    click.echo(f"Exported {n:,} {'rows' if fmt == 'vidigi' else 'events'} ({fmt}) to {out}, cases starting {selection.start} to {selection.end}"
+               + (f", district {selection.district}" if selection.district else "")
+               + (f", a sample of {sample:,} journeys (seed {sample_seed})" if sample else ""))
 
 
 # ------------------------------------------------------------------------------ an authority's own returns

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from . import draws as parameter_draws
-from . import runner
+from . import runner, tables
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .executors import Executor
 from .interrupts import RunError
+from .results.dictionary import rounded_summary
 from .scenario import Scenario
 from .stats import summarise, t95
 
@@ -152,7 +153,7 @@ def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, wo
             runner.run(scenario, folder, reps, seed, workers, force=True, progress=callback, executor=executor)
     per_a, per_b = (_results(f) for f in folders)
     diffs = paired_differences(per_a, per_b)
-    diffs.to_csv(out / "comparison.csv", index=False)
+    rounded_summary(diffs).to_csv(out / "comparison.csv", index=False)
     years = [y for y in per_a["year"].drop_duplicates() if y in set(per_b["year"])]
     return Comparison(a.name, b.name, years, per_a, per_b, diffs, reps, seed)
 
@@ -204,12 +205,11 @@ def _scale(measure: str) -> float:
 
 def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[str] | None = None) -> str:
     """The comparison as a table: each measure and year with both means, the paired difference
-    [95% interval], the % change, and a flag where the interval includes zero."""
+    [95% interval], the % change, and a flag where the interval includes zero; each column as wide as
+    its widest cell, so that none runs into the next however wide the intervals."""
     years = years or cmp.years
     d = cmp.diffs.set_index(["measure", "year"])
-    wa, wb = (max(15, len(name) + 2) for name in (cmp.name_a, cmp.name_b))
-    head = f"{'':42s}{'year':>8s}{cmp.name_a:>{wa}s}{cmp.name_b:>{wb}s}   {'difference [95% CI]':<32s}{'change':>8s}"
-    lines = [head]
+    body = []
     for measure, label, dec in _rows_with_costs(rows):
         for y in years:
             if (measure, y) not in d.index:
@@ -218,10 +218,10 @@ def format_table(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[
             k = _scale(measure)
             diff = f"{_bound(r['diff'] / k, dec)} {_interval(r['ci_low'] / k, r['ci_high'] / k, dec)}"
             change = "-" if pd.isna(r["pct_change"]) else f"{r['pct_change']:+.1f}%"
-            flag = "  includes 0" if r["includes_zero"] and r["n"] > 1 else ""
-            lines.append(f"{label[:41]:42s}{y:>8s}{_num(r['mean_a'] / k, dec):>{wa}s}{_num(r['mean_b'] / k, dec):>{wb}s}   "
-                         f"{diff:<32s}{change:>8s}{flag}")
-    return "\n".join(lines)
+            flag = "includes 0" if r["includes_zero"] and r["n"] > 1 else ""
+            body.append([label, y, _num(r["mean_a"] / k, dec), _num(r["mean_b"] / k, dec), diff, change, flag])
+    return tables.columns(["", "year", cmp.name_a, cmp.name_b, "difference [95% CI]", "change", ""], body,
+                          left=(0, 4, 6))
 
 
 def statement(cmp: Comparison, rows: list[tuple[str, str, int]], years: list[str] | None = None) -> list[str]:

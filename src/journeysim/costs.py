@@ -217,7 +217,10 @@ def format_costs(summary: pd.DataFrame, years: list[str], reps: int) -> str:
 
 def write_costs(per_rep: pd.DataFrame, folder: Path) -> None:
     """``costs.csv`` (rep, year, component, value in GBP) and ``costs_summary.csv`` (as summary.csv, by component
-    and their ``total``)."""
-    per_rep.to_csv(folder / "costs.csv", index=False)
+    and their ``total``), to the precisions of :mod:`journeysim.results.dictionary`."""
+    from .results.dictionary import rounded, rounded_summary  # the dictionary names the components from here
+
+    rounded(per_rep, "component").to_csv(folder / "costs.csv", index=False)
     summary = summarise(with_total(per_rep).drop(columns="rep").rename(columns={"component": "measure"}))
-    summary.rename(columns={"measure": "component"}).to_csv(folder / "costs_summary.csv", index=False)
+    rounded_summary(summary.rename(columns={"measure": "component"}), "component").to_csv(
+        folder / "costs_summary.csv", index=False)

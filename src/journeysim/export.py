@@ -1,22 +1,26 @@
 """The event log in the forms process-mining tools read (``journeysim export``).
 
-* ``pm4py-csv`` -- one row per event of a child's journey, with the standard column
-  names (``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
+* ``pm4py-csv`` -- one row per event of a case, with the standard column names
+  (``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
   ``org:group``, ``lifecycle:transition``) that pm4py, Disco, Celonis and ProM map at once;
-* ``xes`` -- the same events as an IEEE 1849-2016 XES log (one trace per child journey).
+* ``xes`` -- the same events as an IEEE 1849-2016 XES log (one trace per case).
   Its elements are in no XML namespace: the XML schema published with the standard
   declares no target namespace, so a ``log`` element in the namespace that OpenXES and
   pm4py write (``http://www.xes-standard.org/``) does not validate against it;
 * ``ocel2-json`` -- every event (front door and workforce included) as an OCEL 2.0
-  object-centric log whose objects are children, families, referrals, plans,
-  placements, workers and teams.  Attribute values are written as JSON strings, as the
-  OCEL 2.0 JSON schema requires; their types (``integer``, ``float``, ``string``) are
-  declared in ``eventTypes`` and ``objectTypes``, from which readers such as pm4py
-  convert them.
+  object-centric log whose objects are children, families, contacts (front-door cases),
+  referrals, plans, placements, workers and teams.  Attribute values are written as JSON
+  strings, as the OCEL 2.0 JSON schema requires; their types (``integer``, ``float``,
+  ``string``) are declared in ``eventTypes`` and ``objectTypes``, from which readers such as
+  pm4py convert them;
+* ``vidigi`` -- the cases as entities in vidigi's event-log schema, for its animations
+  (:mod:`journeysim.animation_log`).
 
-A case (trace) is one child's journey: ``"<case_id>-<child_id>"``.  Every event is an
-instantaneous fact, so its lifecycle transition is ``complete``.  Timestamps are the
-event's simulated day plus its time of day, in UTC.
+A case (trace) is one child's journey, ``"<case_id>-<child_id>"``, or one family's passage
+through the front door, ``"door-<family_id>-<seq>"`` (see :mod:`journeysim.excerpt`, which
+also chooses the window of dates, the sample, the district and the event types written).
+Every event is an instantaneous fact, so its lifecycle transition is ``complete``.
+Timestamps are the event's simulated day plus its time of day, in UTC.
 """
 
 from __future__ import annotations
@@ -30,10 +34,14 @@ import numpy as np
 import pandas as pd
 
 from .events import Event
+from .excerpt import DOOR, JOURNEY, Selection, cases, excerpt
 from .progress import progress_bar
 from .projections import as_frame
 
-FORMATS = ("pm4py-csv", "xes", "ocel2-json")
+#: The front door's events: a front-door case's.
+FRONT_DOOR = (Event.CONTACT_RECEIVED.value, Event.MASH_SCREENING_COMPLETED.value)
+
+FORMATS = ("pm4py-csv", "xes", "ocel2-json", "vidigi")
 
 #: Fields carried as event attributes besides the standard ones (column, XES/OCEL type).
 EXTRA = [("outcome", "string"), ("reason", "string"), ("legal_status", "string"), ("age", "float"),
@@ -50,23 +58,37 @@ def _resource(worker: pd.Series) -> pd.Series:
     return ("worker " + worker.astype("string")).astype(object).where(worker.notna(), None)
 
 
-def case_events(log) -> pd.DataFrame:
-    """The events of child journeys in process-mining columns, ordered by case, then time.
+def framed(log) -> pd.DataFrame:
+    """``log`` as an excerpt's frame: an :func:`~journeysim.excerpt.excerpt` as it is, any other log (Arrow
+    table or frame) whole, with its :func:`~journeysim.excerpt.cases`."""
+    if isinstance(log, pd.DataFrame) and JOURNEY in log.columns:
+        return log
+    return cases(as_frame(log))
+
+
+def case_events(df: pd.DataFrame) -> pd.DataFrame:
+    """The events of the cases of ``df`` (an :func:`journeysim.excerpt.excerpt`: child journeys and
+    front-door cases) in process-mining columns, ordered by case, then time.
 
     Columns: ``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``
     (``"worker <id>"``), ``org:group`` (the team), ``lifecycle:transition`` (``complete``),
-    ``case:child_id``, ``case:family_id`` and the event fields ``outcome``, ``reason``,
-    ``legal_status``, ``age``, ``count``, ``value``.
+    ``case:kind`` (``journey`` or ``front door``), ``case:front_door`` (the front-door case a journey
+    came through; a front-door case's own name), ``case:child_id``, ``case:family_id`` and the event
+    fields ``outcome``, ``reason``, ``legal_status``, ``age``, ``count``, ``value``.
     """
-    df = as_frame(log)
-    df = df[df["case_id"].notna() & df["child_id"].notna()]
+    df = framed(df)
+    at_door = df["event"].isin(FRONT_DOOR) & df[DOOR].notna()
+    df = df[df[JOURNEY].notna() | at_door]
+    at_door = at_door[df.index]
     out = pd.DataFrame({
-        "case:concept:name": df["case_id"].astype("string") + "-" + df["child_id"].astype("string"),
+        "case:concept:name": df[JOURNEY].where(~at_door, df[DOOR]),
         "concept:name": df["event"],
         "time:timestamp": timestamps(df),
         "org:resource": _resource(df["worker"]),
         "org:group": df["team"].where(_present_mask(df["team"]), None),
         "lifecycle:transition": "complete",
+        "case:kind": np.where(at_door, "front door", "journey"),
+        "case:front_door": df[DOOR],
         "case:child_id": df["child_id"],
         "case:family_id": df["family_id"],
     })
@@ -77,9 +99,9 @@ def case_events(log) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def write_pm4py_csv(log, path: Path) -> int:
+def write_pm4py_csv(df: pd.DataFrame, path: Path) -> int:
     """Write :func:`case_events` as CSV (ISO 8601 timestamps); returns the number of events."""
-    events = case_events(log)
+    events = case_events(df)
     events.assign(**{"time:timestamp": events["time:timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")}).to_csv(path, index=False)
     return len(events)
 
@@ -139,25 +161,40 @@ def xes_event_lines(events: pd.DataFrame) -> pd.Series:
     return line + "</event>\n"
 
 
-def write_xes(log, path: Path, name: str = "journeysim") -> int:
-    """Write the child journeys as an XES log; returns the number of events."""
-    events = case_events(log)
+def write_xes(df: pd.DataFrame, path: Path, name: str = "journeysim") -> int:
+    """Write the cases of ``df`` (child journeys and front-door cases) as an XES log; returns the number
+    of events."""
+    events = case_events(df)
     lines = xes_event_lines(events).to_numpy()
     cases = events["case:concept:name"].to_numpy()
-    children, families = events["case:child_id"].to_numpy(), events["case:family_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if len(cases) else np.array([], dtype=int)
     ends = np.r_[starts[1:], len(cases)]
+    heads = _trace_heads(events.iloc[starts])
     with open(path, "w", encoding="utf-8") as f:
         f.write(_XES_HEAD)
         f.write(f"  {_xes_attr('string', 'concept:name', name)}\n")
         with progress_bar(len(starts), "writing traces", "trace") as bar:
-            for a, b in zip(starts, ends):
-                f.write(f"  <trace>\n    {_xes_attr('string', 'concept:name', cases[a])}"
-                        f"{_xes_attr('int', 'child_id', int(children[a]))}{_xes_attr('int', 'family_id', int(families[a]))}\n"
-                        + "".join(lines[a:b]) + "  </trace>\n")
+            for head, a, b in zip(heads, starts, ends):
+                f.write(f"  <trace>\n    {head}\n" + "".join(lines[a:b]) + "  </trace>\n")
                 bar.update(1)
         f.write("</log>\n")
     return len(events)
+
+
+def _trace_heads(firsts: pd.DataFrame) -> list[str]:
+    """Each trace's attributes: its name, kind, front-door case, child (on a journey) and family."""
+    heads = []
+    for case, kind, door, child, family in firsts[["case:concept:name", "case:kind", "case:front_door",
+                                                    "case:child_id", "case:family_id"]].itertuples(index=False):
+        head = _xes_attr("string", "concept:name", case) + _xes_attr("string", "kind", kind)
+        if _present(door):
+            head += _xes_attr("string", "front_door", door)
+        if _present(child):
+            head += _xes_attr("int", "child_id", int(child))
+        if _present(family):
+            head += _xes_attr("int", "family_id", int(family))
+        heads.append(head)
+    return heads
 
 
 # ------------------------------------------------------------------------------------------------ OCEL 2.0
@@ -169,6 +206,7 @@ OBJECT_TYPES = {
     "placement": [("placement_type", "string")],
     "worker": [("kind", "string"), ("team", "string")],
     "team": [],
+    "contact": [],
 }
 _OCEL_TYPES = {"string": "string", "float": "float", "int": "integer"}
 _PLAN_START = {Event.CIN_PLAN_STARTED.value: "cin", Event.CP_PLAN_STARTED.value: "cp"}
@@ -188,13 +226,25 @@ def _ocel_value(value, kind: str) -> str:
     return str(value)
 
 
-def _iso(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso(ts) -> str:
+    """A timestamp as OCEL 2.0 writes it (one already written so, as it is)."""
+    return ts if isinstance(ts, str) else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _present(value) -> bool:
     """A field that is filled (missing fields are None, NA, NaN, or 'None' from older pandas)."""
-    return not (value is None or pd.isna(value) or value == "None")
+    return not (value is None or value is pd.NA or value != value or value == "None")
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its text and nullable integer columns as plain Python objects (None where missing), so
+    that going through its rows one by one is quick."""
+    out = df.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            values = out[col].astype(object)
+            out[col] = values.where(values.notna() & (values != "None"), None)
+    return out
 
 
 def _present_mask(values: pd.Series) -> pd.Series:
@@ -225,6 +275,8 @@ def _object_links(df: pd.DataFrame) -> pd.DataFrame:
 
 def _event_relationships(row, links_row) -> list[dict]:
     rel = []
+    if row.event in FRONT_DOOR and _present(row.door):
+        rel.append({"objectId": row.door, "qualifier": "contact"})
     if _present(row.child_id):
         rel.append({"objectId": f"child-{row.child_id}", "qualifier": "child"})
     if _present(row.family_id):
@@ -251,11 +303,17 @@ def _objects(df: pd.DataFrame, links: pd.DataFrame, stamps: pd.Series) -> Iterat
                if _present(row.age) else [], "relationships": rel}
     for family in df["family_id"].dropna().unique():
         yield {"id": f"family-{family}", "type": "family", "attributes": [], "relationships": []}
+    doors = df[df["event"].isin(FRONT_DOOR) & df[DOOR].notna()].drop_duplicates(DOOR)
+    for door, family in zip(doors[DOOR], doors["family_id"]):
+        yield {"id": door, "type": "contact", "attributes": [],
+               "relationships": [{"objectId": f"family-{family}", "qualifier": "of"}] if _present(family) else []}
+    contacts = set(doors[DOOR])
     refs = df[df["event"] == Event.REFERRAL_RECEIVED.value]
     for (i, row), ts in zip(refs.iterrows(), stamps[refs.index]):
+        through = [{"objectId": row[DOOR], "qualifier": "through the front door"}] if row[DOOR] in contacts else []
         yield {"id": links.at[i, "referral"], "type": "referral",
                "attributes": [{"name": "team", "time": _iso(ts), "value": str(row["team"])}] if _present(row["team"]) else [],
-               "relationships": [{"objectId": f"child-{row['child_id']}", "qualifier": "about"}]}
+               "relationships": [{"objectId": f"child-{row['child_id']}", "qualifier": "about"}, *through]}
     plans = df[df["event"].isin(list(_PLAN_START))]
     for (i, row), ts in zip(plans.iterrows(), stamps[plans.index]):
         kind = _PLAN_START[row["event"]]
@@ -299,11 +357,13 @@ def _event_types(df: pd.DataFrame) -> list[dict]:
     return out
 
 
-def write_ocel2_json(log, path: Path) -> int:
-    """Write every event as an OCEL 2.0 JSON log; returns the number of events."""
-    df = as_frame(log)
-    stamps = timestamps(df)
-    links = _object_links(df)
+def write_ocel2_json(df: pd.DataFrame, path: Path) -> int:
+    """Write every event of ``df`` (an :func:`journeysim.excerpt.excerpt`) as an OCEL 2.0 JSON log;
+    returns the number of events."""
+    df = framed(df).reset_index(drop=True)
+    stamps = timestamps(df).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    links = _plain(_object_links(df))
+    df = _plain(df)
     object_types = [{"name": n, "attributes": [{"name": a, "type": _OCEL_TYPES[t]} for a, t in attrs]}
                     for n, attrs in OBJECT_TYPES.items()]
     with open(path, "w", encoding="utf-8") as f:
@@ -348,13 +408,29 @@ def _jsonable(value):
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
-def export(log, fmt: str, path: str | Path, name: str = "journeysim") -> int:
-    """Write ``log`` to ``path`` in format ``fmt`` (one of :data:`FORMATS`); returns the events written."""
+def write_vidigi(df: pd.DataFrame, path: Path, rep: int = 0) -> int:
+    """Write the cases of ``df`` as vidigi's event log (:mod:`journeysim.animation_log`), a CSV; returns its rows."""
+    from .animation_log import vidigi_log
+
+    rows = vidigi_log(framed(df), rep)
+    rows.to_csv(path, index=False)
+    return len(rows)
+
+
+def export(log, fmt: str, path: str | Path, name: str = "journeysim", selection: Selection | None = None,
+           rep: int = 0) -> int:
+    """Write the :class:`~journeysim.excerpt.Selection` of ``log`` (replication ``rep``; everything but the
+    starting stock by default) to ``path`` in format ``fmt`` (one of :data:`FORMATS`); returns the events
+    (for vidigi, the rows) written."""
     path = Path(path)
+    df = excerpt(log, selection or Selection())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
-    writer = {"pm4py-csv": write_pm4py_csv, "xes": lambda lg, p: write_xes(lg, p, name),
-              "ocel2-json": write_ocel2_json}[fmt]
-    n = writer(log, tmp)
-    tmp.replace(path)
+    writer = {"pm4py-csv": write_pm4py_csv, "xes": lambda frame, p: write_xes(frame, p, name),
+              "ocel2-json": write_ocel2_json, "vidigi": lambda frame, p: write_vidigi(frame, p, rep)}[fmt]
+    try:
+        n = writer(df, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a write that failed half way leaves nothing behind
     return n

@@ -15,7 +15,8 @@ run 1 April - 31 March and are labelled ``"2014-15"``; stocks are taken at the e
 * :func:`social_workers_distribution` -- workers per journey closed in a window, for 000 Table 9
 * :func:`handoffs_by_reason` -- changes of worker by reason and year
 * :func:`stock_series` -- the stocks at each of many dates
-* :func:`transitions`, :func:`transition_counts` -- steps along the pathway graph's edges
+* :func:`transitions`, :func:`transition_counts` -- steps along the pathway graph's edges;
+  :func:`front_door_counts` -- families' steps through the front door
 * :func:`intake_by_week` -- referrals received by each team each week
 * :func:`allocation_waits`, :func:`hub_waits`, :func:`queue_lengths` -- waiting and queues
 
@@ -25,7 +26,7 @@ the tests check them against until it is removed.
 
 from ._frame import as_frame
 from .caseload import caseload_series, caseloads_at
-from .flows import intake_by_week, transition_counts, transitions
+from .flows import front_door_counts, intake_by_week, transition_counts, transitions
 from .journeys import child_events, handoffs_by_reason, journeys, social_workers_distribution
 from .logs import Logs
 from .measures import MEASURES, measures
@@ -50,5 +51,6 @@ __all__ = [
     "stock_series",
     "stocks_at",
     "transition_counts",
+    "front_door_counts",
     "transitions",
 ]

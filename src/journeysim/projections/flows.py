@@ -75,6 +75,39 @@ def transition_counts(log, years: list[int]) -> pd.DataFrame:
     return logs.answer(out.select("rep", "source", "target", "year", "count"))
 
 
+#: The front door's steps (of families): a contact's triage, then the MASH's decision, each outcome a
+#: node of the pathway diagram (``FrontDoorAdvice``, ``EarlyHelp``, ``MashNfa``, or on to the MASH and a
+#: referral).
+FRONT_DOOR_STEPS = {
+    (Event.CONTACT_RECEIVED.value, "advice"): "FrontDoorAdvice",
+    (Event.CONTACT_RECEIVED.value, "early_help"): "EarlyHelp",
+    (Event.CONTACT_RECEIVED.value, "mash"): Event.MASH_SCREENING_COMPLETED.value,
+    (Event.MASH_SCREENING_COMPLETED.value, "nfa"): "MashNfa",
+    (Event.MASH_SCREENING_COMPLETED.value, "early_help"): "EarlyHelp",
+    (Event.MASH_SCREENING_COMPLETED.value, "referral"): Event.REFERRAL_RECEIVED.value,
+}
+
+
+def front_door_counts(log, years: list[int]) -> pd.DataFrame:
+    """Families through the front door per step and financial year (of the contact's or the MASH
+    decision's date), in :func:`transition_counts`' layout: a ``ContactReceived`` goes to its triage
+    ``outcome``, a ``MashScreeningCompleted`` to its decision (:data:`FRONT_DOOR_STEPS`).  Every
+    step and year in ``years`` has a row (0 where none happened)."""
+    logs = Logs.of(log)
+    door = logs.rows(Event.CONTACT_RECEIVED, Event.MASH_SCREENING_COMPLETED).select(
+        "rep", fy(), source=EVENT.cast(pl.String), outcome=pl.col("outcome").cast(pl.String))
+    steps = pl.DataFrame([{"source": s, "outcome": o, "target": t} for (s, o), t in FRONT_DOOR_STEPS.items()])
+    counts = (door.filter(pl.col("fy").is_in(years)).join(steps.lazy(), on=["source", "outcome"])
+              .group_by("rep", "source", "target", "fy").agg(count=pl.len().cast(pl.Int64)).with_columns(pl.col("rep").cast(pl.Int32)).collect())
+    reps = logs.rep_frame()
+    grid = reps.join(steps.select("source", "target").unique(maintain_order=True), how="cross").join(
+        pl.DataFrame({"fy": years}, schema={"fy": counts.schema["fy"]}), how="cross")
+    out = grid.join(counts, on=["rep", "source", "target", "fy"], how="left").with_columns(pl.col("count").fill_null(0))
+    out = out.sort("rep", "source", "target", "fy").with_columns(
+        year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
+    return logs.answer(out.select("rep", "source", "target", "year", "count"))
+
+
 def intake_by_week(log) -> pd.DataFrame:
     """Referrals received by each team in each week (weeks start on Monday).
 

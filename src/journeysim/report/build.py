@@ -7,6 +7,7 @@ them on one self-contained page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -97,15 +98,18 @@ def pathway_figure(results: Results, proj: Projected) -> ReportFigure:
     flows = data.pathway_flows(proj.transitions)
     g = pathway.build(results.scenario)
     untaken = draw.untaken_steps(g, flows)
-    busiest = flows[(flows["source"] != flows["target"]) & (flows["target"] != "END")].sort_values("per_year", ascending=False).head(3)
-    alt = ("Diagram of the pathway from referral to closure, each arrow labelled with the children taking it per year. "
+    busiest = flows[(flows["source"] != flows["target"]) & (flows["target"] != "END") & (flows["source"] != "START")].sort_values("per_year", ascending=False).head(3)
+    alt = ("Diagram of the pathway from a family's contact with the front door, through the MASH, to a child's "
+           "referral and the journey's closure, each arrow labelled with the families or children taking it per year. "
            "Busiest steps: " + "; ".join(f"{draw.stage_label(s, True)} to {draw.stage_label(t, True)}, {f:,.0f} a year"
                                          for s, t, f in busiest.itertuples(index=False)) + ".")
-    caption = (f"Each box is a stage of a child's journey; each arrow is labelled with the mean number of "
-               f"children taking that step per year ({proj.labels[0]} to {proj.labels[-1]}, averaged over "
-               f"replications), and its width grows with that number. Orange arrows go back to an earlier stage "
-               "(a step up, a breakdown, a plan after care); green arrows are the hub sub-path. A change of worker "
-               "or a placement move can happen between any two stages and is not drawn."
+    caption = (f"Each box is a stage; each arrow is labelled with the mean number taking that step per year "
+               f"({proj.labels[0]} to {proj.labels[-1]}, averaged over replications), and its width grows with that "
+               "number. The front door (purple arrows) counts families: a contact is triaged to advice, early help or "
+               "the MASH, which decides on no further action, early help or a referral; from the referral on, the "
+               "arrows count children. Orange arrows go back to an earlier stage (a step up, a breakdown, a plan "
+               "after care); green arrows are the hub sub-path; a box with a yearly figure is a way in besides the "
+               "front door. A change of worker or a placement move can happen between any two stages and is not drawn."
                + (f" {untaken} step(s) of the pathway that no child took in these years are left out." if untaken else ""))
     return _figure("pathway", "The pathway, with annual flows", caption, alt, flows, draw.pathway_diagram(g, flows))
 
@@ -188,11 +192,13 @@ def handoffs_figure(proj: Projected) -> ReportFigure:
 
 def costs_figure(costs: pd.DataFrame, years: list[str]) -> ReportFigure:
     table_ = data.cost_table(costs, years)
-    totals = table_.groupby("year", sort=False)["mean"].sum()
-    alt = ("Stacked bar chart of cost by year and component; total £" + "; £".join(
-        f"{v / 1e6:,.1f} million in {y}" for y, v in totals.items()) + ".")
+    totals = table_[table_["component"] == "total"]
+    alt = ("Stacked bar chart of cost by year and component, each component in its own colour; total £" + "; £".join(
+        f"{r.mean / 1e6:,.1f} million in {r.year} (5-95% of replications {r.p5 / 1e6:,.1f} to {r.p95 / 1e6:,.1f})"
+        for r in totals.itertuples(index=False)) + ".")
     caption = ("Mean cost per financial year over replications, by component (from costs.csv, in pounds at the "
-               "prices the scenario states).")
+               "prices the scenario states), stacked in the order of the legend; the black bars give the 5th to "
+               "95th percentile of the year's total over replications.")
     return _figure("costs", "Costs", caption, alt, table_, draw.costs_chart(table_))
 
 
@@ -236,12 +242,12 @@ def _with_costs(results: Results) -> pd.DataFrame:
     return pd.concat([results.measures, compare.costs_as_measures(costs)], ignore_index=True)
 
 
-def pairing(results: Results, other: Results) -> str | None:
+def pairing(results: Results, other: Results, shown=lambda run: str(run.path)) -> str | None:
     """Check that ``results`` can be compared with ``other`` replication by replication on common random
     numbers: :class:`ResultsError` (one line, naming what differs) unless both were run with the same seed
     and the same :data:`journeysim.compare.PAIRED_SETTINGS` (scale, start, end, warm-up) and parameter draws.  Runs with
-    different numbers of replications are compared on the ones both have: the returned note says so
-    (None when they have the same replications)."""
+    different numbers of replications are compared on the ones both have: the returned note says so, naming
+    each run as ``shown(run)`` does (its folder by default), and is None when they have the same replications."""
     seeds = [r.manifest.get("replication_seeds") for r in (results, other)]
     n = min(len(seeds[0] or []), len(seeds[1] or []))
     if n == 0 or seeds[0][:n] != seeds[1][:n]:
@@ -261,41 +267,74 @@ def pairing(results: Results, other: Results) -> str | None:
     if set(results.reps) == set(other.reps):
         return None
     common = set(results.reps) & set(other.reps)
-    return (f"comparing the {len(common)} replications both runs have ({len(results.reps)} in {results.path}, "
-            f"{len(other.reps)} in {other.path}); the others are left out")
+    return (f"comparing the {len(common)} replications both runs have ({len(results.reps)} in {shown(results)}, "
+            f"{len(other.reps)} in {shown(other)}); the others are left out")
+
+
+def run_label(run: Results, other: Results) -> str:
+    """How the report names ``run`` beside ``other``: its scenario's name, and its folder's name as well
+    when both runs have the same scenario name (never the folder's full path: the report is sent on)."""
+    if run.name != other.name:
+        return run.name
+    if run.path.name != other.path.name:
+        return f"{run.name} ({run.path.name})"
+    return f"{run.name} ({run.path.parent.name}/{run.path.name})"
+
+
+def differing_from(diffs: pd.DataFrame) -> list[str]:
+    """The years from the first in which the two runs differ at all (a difference or an interval that is
+    not zero in some measure): before it the scenarios were the same, and so were their replications."""
+    years = list(dict.fromkeys(diffs["year"]))
+    moved = diffs[(diffs[["diff", "ci_low", "ci_high"]].fillna(0).abs() > 1e-9).any(axis=1)]
+    first = min((years.index(y) for y in moved["year"]), default=len(years))
+    return years[first:]
 
 
 def comparison_figure(results: Results, other: Results) -> ReportFigure:
     """Paired differences, this run minus ``other``, replication by replication on common random
     numbers; the figure's data are :func:`journeysim.compare.paired_differences` of the two runs
-    (on the replications both have; :func:`pairing` refuses runs that cannot be paired)."""
+    (on the replications both have; :func:`pairing` refuses runs that cannot be paired), from the
+    first year in which they differ (:func:`differing_from`)."""
     pairing(results, other)
     common = set(results.reps) & set(other.reps)
     mine, theirs = (_with_costs(r) for r in (results, other))
-    cmp = compare.comparison_of(theirs[theirs["rep"].isin(common)], mine[mine["rep"].isin(common)], other.name,
-                                results.name, int(results.manifest.get("seed", 0)))
+    this, that = run_label(results, other), run_label(other, results)
+    cmp = compare.comparison_of(theirs[theirs["rep"].isin(common)], mine[mine["rep"].isin(common)], that,
+                                this, int(results.manifest.get("seed", 0)))
+    years = differing_from(cmp.diffs)
+    cmp = dataclasses.replace(cmp, years=[y for y in cmp.years if y in years],
+                              diffs=cmp.diffs[cmp.diffs["year"].isin(years)].reset_index(drop=True))
     labels = {m: title for m, title, _, _ in FAN_MEASURES}
     shown = [m for m in compare.FIGURE_MEASURES if m in set(cmp.diffs["measure"])]
     data_ = cmp.diffs[cmp.diffs["measure"].isin(shown)].reset_index(drop=True)
     clear = data_[~data_["includes_zero"]]
-    alt = (f"Paired differences, {results.name} minus {other.name}, by year with 95% intervals, for "
+    alt = (f"Paired differences, {this} minus {that}, by year with 95% intervals, for "
            f"{len(shown)} measures; {len(clear)} of {len(data_)} intervals exclude zero.")
-    caption = (f"{results.name} minus {other.name}: the mean paired difference over {cmp.reps} pairs of replications "
+    caption = (f"{this} minus {that}: the mean paired difference over {cmp.reps} pairs of replications "
                "on common random numbers (replication k of each run uses the same random numbers), with its 95% "
-               "interval. Grey points: the interval includes zero.")
-    return _figure("compare", "Compared with " + other.name, caption, alt, data_,
+               "interval; costs in GBP millions. Grey points: the interval includes zero.")
+    return _figure("compare", "Compared with " + that, caption, alt, data_,
                    compare.difference_figure(cmp, labels, shown))
 
 
-def comparison_table(diffs: pd.DataFrame) -> pd.DataFrame:
-    """The paired differences as the report prints them (one row per measure and year)."""
-    titles = {m: title for m, title, _, _ in FAN_MEASURES} | {"cost_total": "Total cost (£)"}
-    out = diffs.assign(
-        measure=diffs["measure"].map(lambda m: titles.get(m, m)),
-        interval=[f"{lo:,.1f} to {hi:,.1f}" for lo, hi in zip(diffs["ci_low"], diffs["ci_high"])],
-        zero=diffs["includes_zero"].map({True: "includes 0", False: "excludes 0"}),
-    )
-    return out[["measure", "year", "mean_a", "mean_b", "diff", "interval", "pct_change", "zero"]]
+#: Decimal places of each measure in the comparison table (costs in GBP millions).
+_COMPARE_DECIMALS = {m: dec for m, _, _, dec in FAN_MEASURES} | {"cost_total": 2}
+
+
+def comparison_table(diffs: pd.DataFrame, name_a: str = "mean_a", name_b: str = "mean_b") -> pd.DataFrame:
+    """The paired differences as the report prints them (one row per measure and year), costs in GBP
+    millions, each number to its measure's decimal places; the means headed ``name_a`` and ``name_b``."""
+    titles = {m: title for m, title, _, _ in FAN_MEASURES} | {"cost_total": "Total cost (GBP million)"}
+    rows = []
+    for r in diffs.itertuples(index=False):
+        k, dec = (1e6 if r.measure.startswith("cost_") else 1.0), _COMPARE_DECIMALS.get(r.measure, 1)
+        rows.append({"measure": titles.get(r.measure, r.measure), "year": r.year, name_a: number(r.mean_a / k, dec),
+                     name_b: number(r.mean_b / k, dec), "difference": number(r.diff / k, dec),
+                     "95% interval": f"{number(r.ci_low / k, dec)} to {number(r.ci_high / k, dec)}",
+                     "% change": "-" if pd.isna(r.pct_change) else f"{r.pct_change:+.1f}",
+                     "zero": "includes 0" if r.includes_zero else "excludes 0"})
+    return pd.DataFrame(rows, columns=["measure", "year", name_a, name_b, "difference", "95% interval", "% change",
+                                       "zero"])
 
 
 def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
@@ -343,23 +382,28 @@ def build_html(results: Results, proj: Projected, observed: pd.DataFrame,
     ))
     sections.append(_costs_section(results, by_key.get("costs")))
     if other is not None:
-        fig = by_key["compare"]
-        note = pairing(results, other)
-        sections.append(Section("compare", f"Compared with {other.name}").add(
-            para(f"Each difference is this run ({results.name}) minus {other.name}, averaged over pairs of replications "
-                 "that share their random numbers, so that chance affects both alike and the interval shows the "
-                 "effect of the change alone. Where an interval includes zero, the runs cannot tell the two apart."
-                 + (f" Note: {note}." if note else "")),
-            fig.html(),
-            table(comparison_table(fig.data).rename(columns={"mean_a": other.name, "mean_b": results.name,
-                                                                  "pct_change": "% change"}),
-                  "Paired differences with 95% intervals", {other.name: ",.1f", results.name: ",.1f", "diff": ",.1f",
-                                                            "% change": "+.1f"}),
-        ))
+        sections.append(_comparison_section(results, other, by_key["compare"], years))
     sections.append(_about(results))
     subtitle = (f"Scenario '{results.name}', {len(results.reps)} replications, {years[0]} to {years[-1]}. "
                 f"Written by journeysim {__version__} on {dt.date.today():%d %B %Y}.")
     return document(f"journeysim report: {results.name}", subtitle, sections), figs
+
+
+def _comparison_section(results: Results, other: Results, fig: ReportFigure, years: list[str]) -> Section:
+    """The paired differences from ``other``, the runs named by :func:`run_label` (never by their paths)."""
+    this, that = run_label(results, other), run_label(other, results)
+    note = pairing(results, other, lambda run: run_label(run, results if run is other else other))
+    before = [y for y in years if len(fig.data) and y < fig.data["year"].iloc[0]]
+    return Section("compare", f"Compared with {that}").add(
+        para(f"Each difference is this run ({this}) minus {that}, averaged over pairs of replications "
+             "that share their random numbers, so that chance affects both alike and the interval shows the "
+             "effect of the change alone. Where an interval includes zero, the runs cannot tell the two apart."
+             + (f" The years before {fig.data['year'].iloc[0]} are left out: the two runs were the same in them "
+                "(every difference zero)." if before else "")
+             + (f" Note: {note}." if note else "")),
+        fig.html(),
+        table(comparison_table(fig.data, that, this), "Paired differences with 95% intervals (costs in GBP millions)"),
+    )
 
 
 def _instability(results: Results, years: list[str], other: Results | None = None) -> Section | None:
@@ -383,10 +427,12 @@ def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
         return section.add(para(f"This run has no costs: its results folder ({results.path.name}) has no costs.csv, "
                                 "so no costs are shown. Runs made by a journeysim version that writes costs include them.",
                                 "note"))
-    wide = fig.data.pivot(index="component", columns="year", values="mean")
-    wide.loc["total"] = wide.sum()
-    return section.add(fig.html(), table(wide.reset_index(), "Mean cost (£) by component and financial year",
-                                         {c: ",.0f" for c in wide.columns}))
+    costs = fig.data.assign(cell=[interval(row, 0) for row in fig.data.itertuples(index=False)])
+    wide = costs.pivot(index="name", columns="year", values="cell")
+    wide = wide.reindex(index=list(dict.fromkeys(costs["name"])), columns=list(dict.fromkeys(costs["year"])))
+    return section.add(fig.html(), table(wide.rename_axis("component").reset_index(),
+                                         "Mean cost (£) [5th-95th percentile over replications] by component and "
+                                         "financial year"))
 
 
 def write_report(results_path: str | Path, out: str | Path, compare_with: str | Path | None = None) -> Path:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..calendar import fy_label
 from ..events import CHILD_EVENTS, Event
 from ..progress import progress_bar
-from ..projections import Logs, allocation_waits, hub_waits, intake_by_week, transition_counts
+from ..projections import Logs, allocation_waits, front_door_counts, hub_waits, intake_by_week, transition_counts
 from ..projections.caseload import caseload_frame
 from ..projections._frame import fy_of
 from ..projections.journeys import JOURNEY_EVENTS, handoff_frame, journey_table, worker_shares
@@ -36,7 +36,7 @@ class Projected:
     """Per-replication projections (each with a ``rep`` column) for the report's figures."""
 
     years: list[int]
-    transitions: pd.DataFrame
+    transitions: pd.DataFrame  # the journeys' steps and the front door's (front_door_counts)
     caseloads: pd.DataFrame
     intake: pd.DataFrame
     allocation_waits: pd.DataFrame
@@ -76,6 +76,7 @@ def project(results: Results) -> Projected:
     logs = results.logs()
     with progress_bar(len(results.reps), "reading event logs", "rep") as bar:
         for batch in logs.batches():
+            parts["tr"].append(front_door_counts(batch, years))
             batch = batch.read(REPORT_EVENTS, REPORT_COLUMNS)  # once, for every projection below
             journeys = journey_table(batch.rows(*JOURNEY_EVENTS)).collect().lazy()
             parts["tr"].append(transition_counts(batch, years))

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import fy_label
-from ..events import WORKER_CHANGE_REASONS
+from ..costs import COMPONENTS, LABELS as COST_LABELS, with_total
+from ..events import WORKER_CHANGE_REASONS, Event
 from ..projections.journeys import WORKER_BANDS
 
 #: Quantiles of the fan charts: the 90% and 50% intervals across replications.
@@ -44,12 +45,21 @@ def fan(per_rep: pd.DataFrame, measure: str, years: list[str], observed: pd.Data
     return out.rename_axis("year").reset_index()
 
 
+MASH, REFERRAL = Event.MASH_SCREENING_COMPLETED.value, Event.REFERRAL_RECEIVED.value
+
+
 def pathway_flows(counts: pd.DataFrame) -> pd.DataFrame:
     """Mean steps per year along each pathway edge: ``source``, ``target``, ``per_year``.
 
-    ``counts`` is :func:`journeysim.projections.transition_counts` of each replication
-    stacked with a ``rep`` column; the mean is over replications and years."""
+    ``counts`` is :func:`journeysim.projections.transition_counts` (and
+    :func:`~journeysim.projections.front_door_counts`) of each replication stacked with a ``rep``
+    column; the mean is over replications and years.  When the front door is there, a journey that
+    starts with a referral comes from the MASH's decision rather than from ``START``."""
     n = counts["rep"].nunique() * counts["year"].nunique()
+    if (counts["source"] == MASH).any():
+        from_start = (counts["source"] == "START") & (counts["target"] == REFERRAL)
+        door = (counts["source"] == MASH) & (counts["target"] == REFERRAL)
+        counts = counts[~door].assign(source=counts["source"].mask(from_start, MASH))
     total = counts.groupby(["source", "target"])["count"].sum()
     return (total / n).rename("per_year").reset_index()
 
@@ -140,13 +150,28 @@ def handoffs_table(handoffs: pd.DataFrame) -> pd.DataFrame:
 
 
 def cost_table(costs: pd.DataFrame, years: list[str]) -> pd.DataFrame:
-    """Mean cost over replications by year and component: ``year``, ``component``, ``mean``
-    (GBP), ``p5``, ``p95``; one row per component and reported year."""
-    costs = costs[costs["year"].isin(years)]
+    """Cost over replications by year and component: ``year``, ``component``, ``name`` (in words),
+    ``mean`` (GBP), ``p5``, ``p95`` (the 5-95% range over replications); the components in
+    :data:`journeysim.costs.COMPONENTS` order (any other after them), then their ``total``, whose
+    range is that of each replication's total.  One row per component and reported year."""
+    costs = with_total(costs[costs["year"].isin(years)])
     g = costs.groupby(["year", "component"], sort=False)["value"]
     out = g.agg(mean="mean", p5=lambda x: x.quantile(0.05), p95=lambda x: x.quantile(0.95)).reset_index()
+    order = [c for c in COMPONENTS if c in set(out["component"])]
+    order = [c for c in order if c != "total"] + sorted(set(out["component"]) - set(order)) + ["total"]
     out["year"] = pd.Categorical(out["year"], years)
-    return out.sort_values(["year", "component"]).reset_index(drop=True).astype({"year": str})
+    out["component"] = pd.Categorical(out["component"], order)
+    out = out.sort_values(["year", "component"]).reset_index(drop=True).astype({"year": str, "component": str})
+    out.insert(2, "name", out["component"].map(cost_name))
+    return out
+
+
+def cost_name(component: str) -> str:
+    """A cost component in words (``agency_premium`` -> "Social workers: agency premium")."""
+    label = COST_LABELS.get(component)
+    if label is None:
+        return component.replace("_", " ").capitalize()
+    return f"Social workers: {label.strip()}" if label.startswith(" ") else label
 
 
 def stock_frames(stocks: pd.DataFrame, queues: pd.DataFrame) -> pd.DataFrame:

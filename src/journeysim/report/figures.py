@@ -101,20 +101,30 @@ def fan_grid(panels: list[tuple[pd.DataFrame, str, str]], title: str, mark: tupl
     return fig
 
 
-#: Where each stage sits in the pathway diagram (column, row): the assessment route along the
-#: middle, Child in Need above, Child Protection below it, care at the bottom right, other
-#: ways in (initial stock, UASC) and the hub sub-path at the left.
+#: Where each stage sits in the pathway diagram (column, row): the front door at the left (a
+#: family's contact, the MASH and their outcomes), the assessment route along the middle, Child in
+#: Need above, Child Protection below it, care at the bottom right, the other ways in (open at the
+#: run's start, UASC) and the hub sub-path at the left.  Eleven columns, so that the boxes' and
+#: arrows' labels stay legible at the report's width.
 PATHWAY_GRID = {
-    "START": (0, 0), "ReferralReceived": (1, 0), "AssessmentStarted": (2, 0), "AssessmentCompleted": (3, 0),
-    "CaseLoaded": (1, 2.2), "UascArrived": (1, -3.2),
-    "CinPlanStarted": (5, 1.6), "CinPlanEnded": (7, 1.6),
-    "StrategyDiscussionHeld": (4, -0.9), "S47EnquiryCompleted": (5, -0.9), "IcpcHeld": (6, -0.9),
-    "CpPlanStarted": (7, -0.9), "CpReviewHeld": (8.2, -0.9), "PloStarted": (9, -1.6), "CareProceedingsIssued": (10, -1.6),
-    "CpPlanEnded": (9, -0.2),
-    "CareEntered": (8, -3.2), "CareLeft": (10, -3.2), "ReturnHomeBrokeDown": (9, -4.2),
-    "CaseClosed": (11, 0.6), "END": (12, 0.6),
-    "HubReferred": (2, -4.6), "HubSupportStarted": (4, -4.6), "HubSupportEnded": (6, -4.6),
+    "ContactReceived": (0, 0), "FrontDoorAdvice": (0, 1.5), "EarlyHelp": (0.6, -1.5),
+    "MashScreeningCompleted": (1.2, 0), "MashNfa": (1.2, 1.5),
+    "ReferralReceived": (2.4, 0), "AssessmentStarted": (3.6, 0), "AssessmentCompleted": (4.8, 0),
+    "CaseLoaded": (2.4, 2.9), "UascArrived": (2.4, -3.5),
+    "CinPlanStarted": (6.5, 1.9), "CinPlanEnded": (9, 1.9),
+    "StrategyDiscussionHeld": (5.9, -1.2), "S47EnquiryCompleted": (7.1, -1.2), "IcpcHeld": (8.3, -1.2),
+    "CpPlanStarted": (9.4, -1.2), "CpReviewHeld": (10.6, -1.2), "PloStarted": (10.6, -2.4),
+    "CareProceedingsIssued": (11.8, -2.4), "CpPlanEnded": (11.8, -0.2),
+    "CareEntered": (8.2, -3.5), "CareLeft": (10.8, -3.5), "ReturnHomeBrokeDown": (9.5, -4.5),
+    "CaseClosed": (12.3, 1.2),
+    "HubReferred": (3.6, -4.8), "HubSupportStarted": (5.3, -4.8), "HubSupportEnded": (7, -4.8),
 }
+#: The front door's steps (of families), drawn before a child's journey starts.
+FRONT_DOOR_EDGES = [("ContactReceived", "FrontDoorAdvice"), ("ContactReceived", "EarlyHelp"),
+                    ("ContactReceived", "MashScreeningCompleted"), ("MashScreeningCompleted", "MashNfa"),
+                    ("MashScreeningCompleted", "EarlyHelp"), ("MashScreeningCompleted", "ReferralReceived")]
+#: Where journeys start and end: not drawn as boxes; the flow from ``START`` is written in its stage's box.
+_ENDS = ("START", "END")
 
 
 def pathway_layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -142,7 +152,7 @@ def _curve(pos: dict, u: str, v: str) -> float:
 
 #: What each stage is called in the diagram: plain words for the event that marks it.
 STAGE_LABELS = {
-    "START": "Start", "END": "End", "ReferralReceived": "Referral",
+    "START": "Start", "END": "End", "ReferralReceived": "Referral\n(children)",
     "AssessmentStarted": "Assessment\nstarts", "AssessmentCompleted": "Assessment\ncompleted",
     "CaseLoaded": "Open at the\nrun's start", "UascArrived": "UASC\narrives",
     "CinPlanStarted": "CIN plan\nstarts", "CinPlanEnded": "CIN plan\nends",
@@ -152,6 +162,8 @@ STAGE_LABELS = {
     "CareEntered": "Enters care", "CareLeft": "Leaves care", "ReturnHomeBrokeDown": "Return home\nbreaks down",
     "CaseClosed": "Case closed", "HubReferred": "Referred\nto a hub", "HubSupportStarted": "Hub support\nstarts",
     "HubSupportEnded": "Hub support\nends",
+    "ContactReceived": "Contact\n(families)", "FrontDoorAdvice": "Advice or\nsignposting",
+    "EarlyHelp": "Early help", "MashScreeningCompleted": "MASH\nscreening", "MashNfa": "No further\naction",
 }
 
 
@@ -166,49 +178,75 @@ def step_flows(flows: pd.DataFrame) -> dict[tuple[str, str], float]:
     return dict(zip(zip(flows["source"], flows["target"]), flows["per_year"]))
 
 
+def with_front_door(g: nx.DiGraph, per_year: dict) -> nx.DiGraph:
+    """The pathway graph and, when the flows have it, the front door (:data:`FRONT_DOOR_EDGES`)."""
+    if not any(source == "ContactReceived" for source, _ in per_year):
+        return g
+    g = g.copy()
+    g.add_edges_from(FRONT_DOOR_EDGES, kind="front_door")
+    return g
+
+
 def drawn_edges(g: nx.DiGraph, per_year: dict) -> list[tuple[str, str]]:
-    """The pathway's steps that some child took in the period (self-loops are drawn as a box's
-    repeat count, not as arrows)."""
-    return [(u, v) for u, v in g.edges if u != v and per_year.get((u, v), 0.0) > 0]
+    """The pathway's steps that some child (or family, at the front door) took in the period, between
+    stages (self-loops are drawn as a box's repeat count, starts as its yearly count, not as arrows)."""
+    return [(u, v) for u, v in with_front_door(g, per_year).edges
+            if u != v and u not in _ENDS and v not in _ENDS and per_year.get((u, v), 0.0) > 0]
 
 
 def untaken_steps(g: nx.DiGraph, flows: pd.DataFrame) -> int:
-    """How many of the pathway's steps (self-loops aside) no child took: left out of the diagram."""
-    return sum(1 for u, v in g.edges if u != v) - len(drawn_edges(g, step_flows(flows)))
+    """How many of the pathway's steps (self-loops, starts and ends aside) no child took: left out of the diagram."""
+    per_year = step_flows(flows)
+    steps = [(u, v) for u, v in with_front_door(g, per_year).edges if u != v and u not in _ENDS and v not in _ENDS]
+    return len(steps) - len(drawn_edges(g, per_year))
+
+
+#: Font sizes (points) of the pathway's boxes and of its arrows' flows: with the figure
+#: :data:`PATHWAY_SIZE` inches wide (at 100 dpi), at least 11 pixels high when the report shows it 1,050
+#: pixels wide (its width in a window 1,280 pixels wide).
+PATHWAY_FONT = {"box": 12.5, "flow": 11.5}
+PATHWAY_SIZE = (15.0, 9.0)
 
 
 def pathway_diagram(g: nx.DiGraph, flows: pd.DataFrame) -> Figure:
-    """The pathway graph with each arrow's width and label giving its mean annual flow. Steps
-    that no child took in the period, and stages only they reach, are left out."""
+    """The pathway graph, from a family's contact to the front door to a child's journey's closure, with
+    each arrow's width and label giving its mean annual flow.  Steps that no child took in the period,
+    and stages only they reach, are left out; a box reached from the journey's start says how many a
+    year start there."""
     per_year = step_flows(flows)
+    g = with_front_door(g, per_year)
     edges = drawn_edges(g, per_year)
     used = {n for edge in edges for n in edge}
     pos = {n: xy for n, xy in pathway_layout(g).items() if n in used}
-    top = max(per_year.values(), default=1.0) or 1.0
-    fig = new_figure(17, 8.5)
+    top = max((per_year[e] for e in edges), default=1.0) or 1.0
+    fig = new_figure(*PATHWAY_SIZE)
     ax = fig.add_subplot()
     ax.set_axis_off()
     boxes = {}
     for node, (x, y) in pos.items():
-        loop = per_year.get((node, node))
-        text = stage_label(node) + (f"\n(repeats {_flow_text(loop)}/yr)" if loop else "")
-        boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=5,
-                              bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4", "edgecolor": "#555555"})
+        loop, starts = per_year.get((node, node)), per_year.get(("START", node))
+        text = (stage_label(node) + (f"\n(repeats {_flow_text(loop)}/yr)" if loop else "")
+                + (f"\n({_flow_text(starts)}/yr)" if starts and node != "ReferralReceived" else ""))
+        boxes[node] = ax.text(x, y, text, ha="center", va="center", fontsize=PATHWAY_FONT["box"], zorder=5,
+                              bbox={"boxstyle": "round,pad=0.25", "facecolor": "#f4f4f4", "edgecolor": "#555555"})
     for u, v in edges:
         flow = per_year[(u, v)]
         rad = _curve(pos, u, v)
-        colour = OKABE_ITO["green"] if g.edges[u, v].get("kind") == "hub" else (
+        kind = g.edges[u, v].get("kind")
+        colour = {"hub": OKABE_ITO["green"], "front_door": OKABE_ITO["purple"]}.get(kind) or (
             OKABE_ITO["orange"] if _loops_back(pos, u, v) else SIMULATED)
         ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3, arrowprops={
             "arrowstyle": "-|>", "mutation_scale": 12, "connectionstyle": f"arc3,rad={rad}",
             "patchA": boxes[u].get_bbox_patch(), "patchB": boxes[v].get_bbox_patch(), "shrinkA": 1, "shrinkB": 1,
-            "linewidth": 0.7 + 7 * np.sqrt(flow / top), "alpha": 0.75, "color": colour})
+            "linewidth": 0.7 + 6 * np.sqrt(flow / top), "alpha": 0.75, "color": colour})
         mx, my = _label_point(pos[u], pos[v], rad)
-        ax.text(mx, my, _flow_text(flow), fontsize=8, ha="center", va="bottom" if pos[u][1] == pos[v][1] else "center",
-                zorder=4, bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        if pos[u][1] == pos[v][1] and abs(pos[u][0] - pos[v][0]) < 1.5:  # neighbours: above the arrow, clear of the boxes
+            my += 0.3
+        ax.text(mx, my, _flow_text(flow), fontsize=PATHWAY_FONT["flow"], ha="center", va="center", zorder=4,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     xs, ys = zip(*pos.values()) if pos else ((0.0,), (0.0,))
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
     return fig
 
 
@@ -340,18 +378,51 @@ def handoffs_chart(data: pd.DataFrame) -> Figure:
     return fig
 
 
+#: One colour per cost component, none shared: matplotlib's "tab20" qualitative palette (twenty
+#: colours in ten hues, dark and light), a hue to each group of components (staff, the hubs,
+#: other support, placements), in :data:`journeysim.costs.COMPONENTS` order.
+COST_COLOURS = dict(zip(
+    ["social_workers", "agency_premium", "team_managers", "pas", "hub_family_workers", "hub_specialists",
+     "fit_specialists", "early_help_workers", "edge_of_care", "placements_foster", "placements_kinship",
+     "placements_residential", "placements_independent", "placements_adoption"],
+    ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd",
+     "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f"]))
+#: Colours for components the palette does not name (tab20's last ones).
+_MORE_COLOURS = ["#c5b0d5", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5"]
+
+
+def cost_colours(components: list[str]) -> dict[str, str]:
+    """The colour of each component: :data:`COST_COLOURS`, then unused colours for any other."""
+    spare = iter(c for c in _MORE_COLOURS if c not in COST_COLOURS.values())
+    return {c: COST_COLOURS.get(c) or next(spare) for c in components}
+
+
 def costs_chart(data: pd.DataFrame) -> Figure:
-    """Mean cost by year, stacked by component."""
-    grid = data.pivot(index="year", columns="component", values="mean").reindex(list(dict.fromkeys(data["year"])))
-    fig = new_figure(8, 3.4)
+    """Mean cost by year, stacked by component in a fixed order (:func:`journeysim.report.data.cost_table`),
+    each in its own colour, with the 5-95% range of the total over replications on each bar."""
+    years = list(dict.fromkeys(data["year"]))
+    parts = data[data["component"] != "total"]
+    grid = parts.pivot(index="year", columns="component", values="mean").reindex(years)
+    components = list(dict.fromkeys(parts["component"]))
+    names = dict(zip(parts["component"], parts["name"]))
+    colours = cost_colours(components)
+    fig = new_figure(9, 4.2)
     ax = fig.add_subplot()
     bottom = np.zeros(len(grid))
-    for i, component in enumerate(grid.columns):
+    for component in components:
         values = grid[component].fillna(0).to_numpy() / 1e6
-        ax.bar(grid.index, values, bottom=bottom, color=SERIES[i % len(SERIES)], label=component,
+        ax.bar(grid.index, values, bottom=bottom, color=colours[component], label=names[component],
                edgecolor="white", linewidth=0.4)
         bottom += values
+    total = data[data["component"] == "total"].set_index("year").reindex(years)
+    if len(total) and (total["p95"] > total["p5"]).any():
+        ax.errorbar(grid.index, total["mean"] / 1e6, yerr=[(total["mean"] - total["p5"]) / 1e6,
+                                                           (total["p95"] - total["mean"]) / 1e6],
+                    fmt="none", ecolor=OKABE_ITO["black"], elinewidth=1.2, capsize=4,
+                    label="total: 5-95% of replications")
     ax.set_ylabel("£ million")
+    ax.tick_params(axis="x", labelsize=8)
     _style(ax)
-    ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig

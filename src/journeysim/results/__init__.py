@@ -7,6 +7,7 @@ A run writes, inside its output folder::
     summary.csv                  mean, 95% confidence interval and 5-95% range across replications
     costs.csv                    annual cost by component (GBP), by replication and year
     costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
+    measures_dictionary.csv      each measure's and cost's name, unit, definition and precision
     scenario.toml                the fully resolved scenario (every parameter's value)
     manifest.json                scenario, seed, replication seeds, version, git commit, log digests
     parameter_draws.csv          with run.parameter_draws: the draws the replications ran at

@@ -38,6 +38,7 @@ from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, s
 from ..scenario import load as load_scenario
 from ..stability import unbounded
 from ..stats import summarise
+from .dictionary import rounded, rounded_summary, write_dictionary
 
 
 def git_commit() -> str:
@@ -108,13 +109,26 @@ def _resume_command(scenario: Scenario, out: Path, reps: int, seed: int) -> str:
             + (f" {sets}" if sets else "") + " --resume")
 
 
+def file_names(files: list) -> list[str]:
+    """The scenario's files by name, with as many of their folders as it takes to tell apart two files of
+    the same name (``my-variants/hampshire.toml, scenarios/hampshire.toml``), never a full path."""
+    paths = [Path(f).resolve() for f in files]
+    names = [p.name for p in paths]
+    depth = 1
+    while len(set(names)) < len(set(paths)) and depth < max(len(p.parts) for p in paths):
+        depth += 1
+        alike = {n for n in names if names.count(n) > 1}
+        names = ["/".join(p.parts[-depth:]) if n in alike else n for p, n in zip(paths, names)]
+    return names
+
+
 def _made_by(scenario: Scenario) -> dict:
     """The manifest's account of the journeysim and the scenario that made the run."""
     return {
         "journeysim_version": __version__,
         "git_commit": git_commit(),
         "scenario_name": scenario.name,
-        "scenario_files": [Path(f).name for f in scenario.files],
+        "scenario_files": file_names(scenario.files),
         "overrides": scenario.overrides,
     }
 
@@ -267,8 +281,9 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     logs = Logs.files({r: partial / finished[r]["file"] for r in range(reps)})
     per_rep = measures(logs, years)
     summary = summarise(per_rep.drop(columns="rep"))
-    per_rep.to_csv(partial / "measures.csv", index=False)
-    summary.to_csv(partial / "summary.csv", index=False)
+    rounded(per_rep).to_csv(partial / "measures.csv", index=False)
+    rounded_summary(summary).to_csv(partial / "summary.csv", index=False)
+    write_dictionary(partial)
     write_costs(annual_costs(logs, scenario, years), partial)
     spreadsheet.write_run_summary(partial, scenario.name, summary, pd.read_csv(partial / "costs_summary.csv"),
                                   [fy_label(y) for y in years], reps, seed)
