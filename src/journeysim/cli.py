@@ -24,6 +24,7 @@ from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
+from .ownership import OwnershipError, check_file, check_place, claim, claim_file
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import ResultsError, open_results
 from .returns.output import ExportError
@@ -71,7 +72,7 @@ def user_errors(fn):
                 warnings.showwarning = _note
                 return fn(*args, **kwargs)
         except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError,
-                ExportError) as exc:
+                ExportError, OwnershipError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except RunInterrupted as exc:
@@ -96,17 +97,23 @@ def _os_error(exc: OSError) -> str:
     return f"{where}: {why}"
 
 
-def writable(path: Path, option: str, folder: bool = False) -> None:
-    """RunError (one line naming ``option`` and ``path``) unless the command can write ``path`` (a file,
-    or with ``folder`` a results folder, made with any missing parent folders).
+def writable(path: Path, option: str, folder: bool = False, force: bool = False,
+             inputs: list | tuple | None = None) -> None:
+    """RunError or OwnershipError (one line naming ``option`` and ``path``) unless the command can write
+    ``path`` (a file, or with ``folder`` a folder, made with any missing parent folders).
 
-    Checked before any work, by making and removing an empty scratch file in the nearest folder on the
-    way to ``path`` that exists (the test the operating system will apply: a file where a folder is
-    needed, a read-only or special filesystem such as /proc), so that a long run never ends failing
-    to write its output, and nothing already there is touched."""
+    Checked before any work, so that a long run never ends failing to write its output, and nothing
+    already there is touched: what journeysim may write over (:mod:`journeysim.ownership`: a file only
+    with ``force`` and only one it wrote; with ``inputs``, the files the command reads, a folder of
+    results never at a place that holds them, the home or the current folder), then whether the
+    operating system lets it, by making and removing an empty scratch file in the nearest folder on
+    the way to ``path`` that exists (a file where a folder is needed, a read-only or special
+    filesystem such as /proc)."""
     path = Path(path)
-    if not folder and path.is_dir():
-        raise RunError(f"{option} {path}: is a folder; give a file name")
+    if folder and inputs is not None:
+        check_place(path, option, inputs)
+    if not folder:
+        check_file(path, option, force)
     if folder and path.exists() and not path.is_dir():
         raise RunError(f"{option} {path}: is a file, not a folder")
     base = path.parent
@@ -245,7 +252,7 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
         click.echo(f"note: {note}", err=True)
     _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=scenario.files)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
             progress_bar(reps, "replications", "rep") as bar:
@@ -323,7 +330,7 @@ def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, 
         click.echo(f"note: {note}", err=True)
     _draws_notes(scenario, reps)
     out = out or Path("results") / f"forecast-{scenario.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=scenario.files)
     click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
                f"replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
@@ -415,8 +422,9 @@ class WholeNumber(click.ParamType):
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
 @click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the journey as a timeline (.png, .svg or .pdf).")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @user_errors
-def trace(results, child_id, rep, figure):
+def trace(results, child_id, rep, figure, force):
     """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
@@ -424,7 +432,7 @@ def trace(results, child_id, rep, figure):
         from .report.timeline import check_figure_path
 
         check_figure_path(figure)
-        writable(figure, "--figure")
+        writable(figure, "--figure", force=force)
     path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
     log = read_log(path)
     lines = tell(log, child_id)
@@ -436,6 +444,7 @@ def trace(results, child_id, rep, figure):
         from .report.timeline import save_timeline
 
         save_timeline(log, child_id, figure)
+        claim_file(figure)
         click.echo(f"\nTimeline: {figure}")
 
 
@@ -446,19 +455,21 @@ def trace(results, child_id, rep, figure):
               help="Another results folder (same --seed and replications) to show paired differences from.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write [default: RESULTS/report.html].")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @user_errors
-def report(results, other, out):
+def report(results, other, out, force):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
     from .report.build import pairing
 
     out = out or Path(results) / "report.html"
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     if other is not None:
         note = pairing(open_results(results), open_results(other))
         if note:
             click.echo(f"note: {note}", err=True)
     path = write_report(results, out, other)
+    claim_file(path)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
     runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
     for warning in warnings_for([(run.name, run.measures) for run in runs]):
@@ -474,13 +485,15 @@ def report(results, other, out):
 @click.option("--fps", default=8, show_default=True, type=click.IntRange(1, 60), help="Frames per second.")
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
               help="Resolution: 100 gives 1280 x 720 pixels.")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @user_errors
-def animate(results, out, step_days, fps, dpi):
+def animate(results, out, step_days, fps, dpi, force):
     """Animate stocks and queues over time (for a training room or a projector)."""
     from .report.animate import write_animation
 
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     path = write_animation(results, out, step_days, fps, dpi)
+    claim_file(path)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -496,7 +509,7 @@ def animate(results, out, step_days, fps, dpi):
               help="File to write (a folder for ssda903).")
 @click.option("--year", metavar="YYYY-YY", default=None,
               help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
-@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export wrote there (never others).")
 @user_errors
 def export(results, fmt, rep, out, year, force):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
@@ -509,7 +522,7 @@ def export(results, fmt, rep, out, year, force):
 
         if year is None:
             raise RunError(f"--format {fmt}: give the collection year with --year (e.g. --year 2025-26)")
-        writable(out, "--out", folder=fmt == "ssda903")
+        writable(out, "--out", folder=fmt == "ssda903", force=force)
         counts = export_return(found.log(rep), fmt, year, out, force)
         what = "children" if fmt == "cin-census" else "rows"
         click.echo(f"Exported the {year} {'SSDA903 return' if fmt == 'ssda903' else 'CIN census'} of replication "
@@ -521,10 +534,9 @@ def export(results, fmt, rep, out, year, force):
 
     if year is not None:
         raise RunError(f"--year: only for the statutory returns (ssda903, cin-census), not --format {fmt}")
-    if out.is_dir():
-        raise RunError(f"--out {out}: is a folder; give a file name")
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}")
+    claim_file(out)
     click.echo(f"Exported {n:,} events ({fmt}) to {out}")
 
 
@@ -552,6 +564,7 @@ def _echo_report(report, report_file: Path | None) -> None:
             click.echo(f"  {problem.line()}", err=True)
     if report_file is not None:
         _write_atomic(report_file, report.frame().to_csv(index=False, lineterminator="\n"))
+        claim_file(report_file)
 
 
 @main.command()
@@ -572,9 +585,8 @@ def snapshot(ssda903, cin_census, report_file, at, out, force):
     except ValueError:
         raise RunError(f"--at {at}: not a date (YYYY-MM-DD)") from None
     if report_file is not None:
-        writable(report_file, "--report")
-    writable(out, "--out")
-    output.check(out.parent, [out.name], force)
+        writable(report_file, "--report", force=force)
+    writable(out, "--out", force=force)
     try:
         snap, report = take(ssda903, cin_census, when)
     except ExtractError as exc:
@@ -607,9 +619,9 @@ def estimate(ssda903, cin_census, report_file, years, out, force):
     from .returns.estimate import estimate as run_estimate, write
     from .returns.extracts import ExtractError
 
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     if report_file is not None:
-        writable(report_file, "--report")
+        writable(report_file, "--report", force=force)
     table_file = out.with_suffix(".csv")
     output.check(out.parent, [out.name, table_file.name], force)
     try:
@@ -747,7 +759,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     if unknown:
         raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=[*a.files, *b.files])
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
@@ -759,6 +771,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     (out / "statement.txt").write_text("\n".join([*words, *unstable]) + "\n", encoding="utf-8")
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
+    claim(out, ["comparison.csv", "comparison.txt", "statement.txt", "comparison.png"])
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
@@ -803,7 +816,7 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     the_plan = fx.plan(programme, counterfactual)
     years = _chosen_years(years, [y for y in _reported_years(programme) if y in _reported_years(counterfactual)])
     out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=[*programme.files, *counterfactual.files])
     for note in the_plan.notes():
         click.echo(f"note: {note}", err=True)
     click.echo(f"journeysim {__version__}: {programme.name} against {counterfactual.name} by component "
@@ -814,6 +827,7 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     fx.figure(result, out / "effects.png", measures, years, SUMMARY_ROWS)
     text = fx.text(result, measures, years, SUMMARY_ROWS)
     (out / "effects.txt").write_text(text + "\n", encoding="utf-8")
+    claim(out, ["effects.csv", "effects.txt", "effects.png"])
     click.echo()
     click.echo(text)
     click.echo()
@@ -853,7 +867,7 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
     if unknown:
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     out = out or Path("results") / f"sweep-{base.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=base.files)
     n = len(sw.points(parsed, one_at_a_time))
     click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
                err=True)
@@ -867,6 +881,7 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
         figure = sw.line_plot(result, parsed[0], measures, years, out / "sweep.png", title)
     else:
         figure = sw.heatmap(result, parsed, measures, years[0], out / "sweep.png", title)
+    claim(out, ["sweep.csv", figure.name])
     keys = [v.key for v in parsed]
     shown = result[result["measure"].isin(measures) & result["year"].isin(years)]
     table = shown.pivot_table(index=keys, columns=["measure", "year"], values="mean", sort=False)
@@ -892,9 +907,10 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
 @seed_option("Run seed (the replications journeysim run would make).")
 @set_option("Override a scenario parameter (repeatable).")
 @workers_option
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @executor_options
 @user_errors
-def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, executor,
+def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, force, executor,
          scheduler):
     """How many replications SCENARIO_FILE needs for a given precision (Hoad, Robinson and Davies 2010)."""
     from . import replications as rp
@@ -910,7 +926,7 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     chosen = [(m, y) for m in measures for y in years]
     if out:
-        writable(out, "--out")
+        writable(out, "--out", force=force)
     click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
                f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
     with _executor(executor, scheduler, workers) as ex, stage_progress(scenario.name) as progress:
@@ -919,6 +935,7 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
     table = guidance.table()
     if out:
         _write_atomic(out, table.to_csv(index=False))
+        claim_file(out)
     shown = table.astype({"replications_needed": object})
     shown["replications_needed"] = [f"more than {run}" if pd.isna(n) else f"{int(n)}"
                                     for n, run in zip(table["replications_needed"], table["replications_run"])]

@@ -22,6 +22,7 @@ from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
 from .executors import Executor
 from .interrupts import RunError
+from .ownership import check_folder
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
 from .stats import summarise
@@ -94,6 +95,8 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     out = Path(out)
     if out.exists() and not force:
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    if out.exists():  # --force: only a folder of journeysim's own runs and tables is written over
+        check_folder(out)
     runs = points(varies, one_at_a_time)
     scenarios = [load(scenario_file, [*overrides, *[f"{k}={v}" for k, v in point.items()]]) for point in runs]
     keys = [v.key for v in varies]

@@ -32,6 +32,7 @@ from ..costs import annual_costs, write_costs
 from ..draws import COPY, Draws
 from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
+from ..ownership import OwnershipError, check_folder, check_interrupted
 from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
@@ -193,6 +194,13 @@ def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
         if resume:
             raise RunError(f"{out}: this run is complete; there is nothing to resume")
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    try:
+        if out.exists():
+            check_folder(out)
+        if os.path.lexists(partial):
+            check_interrupted(partial)
+    except OwnershipError as exc:
+        raise RunError(str(exc)) from None
     if partial.exists() and not resume:
         if not force:
             state = unfinished(out)
@@ -273,6 +281,8 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if also is not None:
         also(partial, per_rep)
+    files = {path.name: file_digest(path) for path in sorted(partial.iterdir())
+             if path.is_file() and path.name not in ("manifest.json", "manifest.json.tmp", ".lock")}
     manifest = {
         "complete": True,
         **_made_by(scenario),
@@ -282,6 +292,7 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
         "replication_seeds": manifest["replication_seeds"],
         **({"parameter_draws": manifest["parameter_draws"]} if "parameter_draws" in manifest else {}),
         "event_logs": [finished[r] for r in range(reps)],
+        "files": files,
         "resumed_replications": resumed,
         "warnings": [finding.as_dict() for finding in unbounded(per_rep, [fy_label(y) for y in years])],
         "python": sys.version.split()[0],
