@@ -26,7 +26,7 @@ from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
 from .ownership import OwnershipError, check_file, check_place, claim, claim_file
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
-from .results.reader import ResultsError, open_results
+from .results.reader import EditedResultsWarning, ResultsError, open_results
 from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .stability import warning_text, warnings_for
@@ -69,6 +69,7 @@ def user_errors(fn):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", LogMigrationWarning)
+                warnings.simplefilter("always", EditedResultsWarning)
                 warnings.showwarning = _note
                 return fn(*args, **kwargs)
         except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError,
@@ -128,6 +129,12 @@ def writable(path: Path, option: str, folder: bool = False, force: bool = False,
             os.unlink(scratch)
         except OSError as exc:
             raise RunError(f"{option} {path}: cannot write in {where} ({exc.strerror or exc})") from None
+
+
+#: --no-verify: read a results folder whose files no longer match its manifest, with a note.
+no_verify_option = click.option("--no-verify", is_flag=True,
+                                help="Read the results folder even if its files no longer match the SHA-256 its "
+                                     "manifest records (a note instead of an error).")
 
 
 def seed_option(help: str):
@@ -416,6 +423,7 @@ class WholeNumber(click.ParamType):
         return int(number)
 
 
+
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.argument("child_id", type=WholeNumber())
@@ -423,8 +431,9 @@ class WholeNumber(click.ParamType):
 @click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the journey as a timeline (.png, .svg or .pdf).")
 @click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def trace(results, child_id, rep, figure, force):
+def trace(results, child_id, rep, figure, force, no_verify):
     """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
@@ -433,7 +442,9 @@ def trace(results, child_id, rep, figure, force):
 
         check_figure_path(figure)
         writable(figure, "--figure", force=force)
-    path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
+    if not 0 <= child_id < 2**63:
+        raise RunError(f"CHILD_ID {child_id}: not a child id; ids are whole numbers from 0 (see the event log)")
+    path = open_results(results, verify=not no_verify).log_path(rep) if results.is_dir() else results
     log = read_log(path)
     lines = tell(log, child_id)
     if not lines:
@@ -456,22 +467,23 @@ def trace(results, child_id, rep, figure, force):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write [default: RESULTS/report.html].")
 @click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def report(results, other, out, force):
+def report(results, other, out, force, no_verify):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
     from .report.build import pairing
 
     out = out or Path(results) / "report.html"
     writable(out, "--out", force=force)
+    runs = [open_results(folder, verify=not no_verify) for folder in (results, *([other] if other is not None else []))]
     if other is not None:
-        note = pairing(open_results(results), open_results(other))
+        note = pairing(*runs)
         if note:
             click.echo(f"note: {note}", err=True)
-    path = write_report(results, out, other)
+    path = write_report(results, out, other, verify=not no_verify)
     claim_file(path)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
-    runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
     for warning in warnings_for([(run.name, run.measures) for run in runs]):
         click.echo()
         click.echo(warning + "\n  (the report shows this first)")
@@ -486,13 +498,14 @@ def report(results, other, out, force):
 @click.option("--dpi", default=100, show_default=True, type=click.IntRange(20, 300),
               help="Resolution: 100 gives 1280 x 720 pixels.")
 @click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def animate(results, out, step_days, fps, dpi, force):
+def animate(results, out, step_days, fps, dpi, force, no_verify):
     """Animate stocks and queues over time (for a training room or a projector)."""
     from .report.animate import write_animation
 
     writable(out, "--out", force=force)
-    path = write_animation(results, out, step_days, fps, dpi)
+    path = write_animation(results, out, step_days, fps, dpi, verify=not no_verify)
     claim_file(path)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
@@ -510,13 +523,14 @@ def animate(results, out, step_days, fps, dpi, force):
 @click.option("--year", metavar="YYYY-YY", default=None,
               help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
 @click.option("--force", is_flag=True, help="Replace files an earlier journeysim export wrote there (never others).")
+@no_verify_option
 @user_errors
-def export(results, fmt, rep, out, year, force):
+def export(results, fmt, rep, out, year, force, no_verify):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
     or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
     from .returns import FORMATS as RETURNS
 
-    found = open_results(results)
+    found = open_results(results, verify=not no_verify)
     if fmt in RETURNS:
         from .returns import export_return
 
