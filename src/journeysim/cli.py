@@ -24,7 +24,7 @@ from .costs import format_costs
 from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
-from .ownership import OwnershipError, check_file, check_place, claim, claim_file
+from .ownership import OwnershipError, check_file, check_place, check_regular, claim, claim_file
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
 from .results.reader import EditedResultsWarning, ResultsError, open_results
 from .returns.output import ExportError
@@ -99,7 +99,7 @@ def _os_error(exc: OSError) -> str:
 
 
 def writable(path: Path, option: str, folder: bool = False, force: bool = False,
-             inputs: list | tuple | None = None) -> None:
+             inputs: list | tuple | None = None, replace: bool = False) -> None:
     """RunError or OwnershipError (one line naming ``option`` and ``path``) unless the command can write
     ``path`` (a file, or with ``folder`` a folder, made with any missing parent folders).
 
@@ -109,11 +109,12 @@ def writable(path: Path, option: str, folder: bool = False, force: bool = False,
     results never at a place that holds them, the home or the current folder), then whether the
     operating system lets it, by making and removing an empty scratch file in the nearest folder on
     the way to ``path`` that exists (a file where a folder is needed, a read-only or special
-    filesystem such as /proc)."""
+    filesystem such as /proc).  With ``replace``, a file is refreshed in place whoever wrote it (checked
+    only to be a regular file), for the outputs a command exists to refresh."""
     path = Path(path)
     if folder and inputs is not None:
         check_place(path, option, inputs)
-    if not folder:
+    if not folder and not replace:
         check_file(path, option, force)
     if folder and path.exists() and not path.is_dir():
         raise RunError(f"{option} {path}: is a file, not a folder")
@@ -135,6 +136,40 @@ def writable(path: Path, option: str, folder: bool = False, force: bool = False,
 no_verify_option = click.option("--no-verify", is_flag=True,
                                 help="Read the results folder even if its files no longer match the SHA-256 its "
                                      "manifest records (a note instead of an error).")
+
+
+#: --yes: go on although the run's estimate does not fit the machine.
+yes_option = click.option("--yes", is_flag=True,
+                          help="Start even if the estimated event logs would not fit on the disk, or the workers in "
+                               "the memory (the estimate is checked before any work).")
+
+
+def _capped(workers: int | None, scheduler: str | None = None) -> int | None:
+    """``--workers`` capped at the cores journeysim may use here (a note says so), unless on a cluster."""
+    from .limits import usable_workers
+
+    if scheduler:
+        return workers
+    workers, note = usable_workers(workers)
+    if note:
+        click.echo(f"note: {note}", err=True)
+    return workers
+
+
+def _check_limits(scenario, replications: int, workers: int | None, out: Path, yes: bool,
+                  scheduler: str | None = None) -> None:
+    """Refuse before any work a batch whose logs would not fit on the disk of ``out`` or whose workers would
+    not fit in this machine's memory (:mod:`journeysim.limits`), unless ``yes``."""
+    from . import limits
+
+    at_once = workers or min(replications, os.cpu_count() or 1)
+    est = limits.estimate(scenario, replications, at_once)
+    if scheduler:  # the workers' memory is the cluster's, not this machine's: only the disk is checked here
+        est = limits.Estimate(est.replications, est.workers, est.events_per_replication, est.disk_bytes, 0,
+                              est.seconds)
+    limits.check(est, out, yes)
+    if est.seconds > limits.LONG_SECONDS:
+        click.echo(f"note: estimate: {est.describe()}", err=True)
 
 
 def seed_option(help: str):
@@ -244,9 +279,10 @@ def _progress(result, done, total):
 @set_option("Override a scenario parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
+@yes_option
 @executor_options
 @user_errors
-def run(scenario_file, reps, seed, out, workers, overrides, force, resume, executor, scheduler):
+def run(scenario_file, reps, seed, out, workers, overrides, force, resume, yes, executor, scheduler):
     """Run SCENARIO_FILE and write event logs, measures and a manifest.
 
     The results are built in OUT.incomplete and renamed to OUT when complete. If the run is
@@ -260,6 +296,8 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
     _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
     writable(out, "--out", folder=True, inputs=scenario.files)
+    workers = _capped(workers, scheduler)
+    _check_limits(scenario, reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
             progress_bar(reps, "replications", "rep") as bar:
@@ -319,9 +357,11 @@ def _draws_notes(scenario, reps: int | None = None) -> None:
               help="Parameter draws (a CSV as journeysim calibrate writes), or none [default: the scenario's "
                    "run.parameter_draws, else calibration/plausible.csv].")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@yes_option
 @executor_options
 @user_errors
-def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, executor, scheduler):
+def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, yes, executor,
+             scheduler):
     """Forecast SCENARIO_FILE YEARS financial years ahead from the origin, with intervals that carry
     chance, the parameters' uncertainty (one draw of the calibration's plausible parameters per
     replication) and the trend's (a random walk from the origin).
@@ -338,6 +378,8 @@ def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, 
     _draws_notes(scenario, reps)
     out = out or Path("results") / f"forecast-{scenario.name}"
     writable(out, "--out", folder=True, inputs=scenario.files)
+    workers = _capped(workers, scheduler)
+    _check_limits(scenario, reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
                f"replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
@@ -692,7 +734,9 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
     report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
     writable(out, "--out", folder=True)
-    writable(report, "--report")
+    check_regular(report, "--report")  # the fit report is refreshed in place, as docs/calibration.md is
+    writable(report, "--report", force=True, replace=True)
+    workers = _capped(workers, scheduler)
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
@@ -758,10 +802,11 @@ def _split_years(text: str | None) -> list[str] | None:
               help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
 @workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@yes_option
 @executor_options
 @user_errors
 def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, overrides_b, out, years, with_statement,
-            workers, force, executor, scheduler):
+            workers, force, yes, executor, scheduler):
     """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
     from . import compare as cmp_mod
 
@@ -774,6 +819,8 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
         raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
     writable(out, "--out", folder=True, inputs=[*a.files, *b.files])
+    workers = _capped(workers, scheduler)
+    _check_limits(a, 2 * reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
@@ -813,9 +860,10 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 @years_option("Year(s) to decompose [default: the last reported year].")
 @runs_folder_options("Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-"
                      "<COUNTERFACTUAL>].", "Replace the output folder's runs and tables if it exists.")
+@yes_option
 @user_errors
-def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, executor,
-            scheduler):
+def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, yes,
+            executor, scheduler):
     """The effect of PROGRAMME_FILE against COUNTERFACTUAL_FILE by component: each component (CAST, the MASH
     holding longer, hubs, the reunification drive, the practice model, recruitment, and any other keys on which
     the two differ) switched on alone and off alone, on common random numbers, with the total and the
@@ -831,6 +879,8 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     years = _chosen_years(years, [y for y in _reported_years(programme) if y in _reported_years(counterfactual)])
     out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
     writable(out, "--out", folder=True, inputs=[*programme.files, *counterfactual.files])
+    workers = _capped(workers, scheduler)
+    _check_limits(programme, len(the_plan.arms) * reps, workers, out, yes, scheduler)
     for note in the_plan.notes():
         click.echo(f"note: {note}", err=True)
     click.echo(f"journeysim {__version__}: {programme.name} against {counterfactual.name} by component "
@@ -864,9 +914,10 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
               help="Folder for the points and the sweep [default: results/sweep-<scenario name>].")
 @workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@yes_option
 @executor_options
 @user_errors
-def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force,
+def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force, yes,
           executor, scheduler):
     """Run SCENARIO_FILE at each value of one or two parameters and plot the chosen measures."""
     from . import sweep as sw
@@ -883,6 +934,8 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
     out = out or Path("results") / f"sweep-{base.name}"
     writable(out, "--out", folder=True, inputs=base.files)
     n = len(sw.points(parsed, one_at_a_time))
+    workers = _capped(workers, scheduler)
+    _check_limits(base, n * reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
@@ -941,6 +994,7 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
     chosen = [(m, y) for m in measures for y in years]
     if out:
         writable(out, "--out", force=force)
+    workers = _capped(workers, scheduler)
     click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
                f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
     with _executor(executor, scheduler, workers) as ex, stage_progress(scenario.name) as progress:

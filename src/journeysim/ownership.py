@@ -292,6 +292,14 @@ def check_file(path: Path, option: str = "--out", force: bool = False) -> None:
         raise OwnershipError(f"{option} {path}: {why}")
 
 
+def check_regular(path: Path, option: str) -> None:
+    """OwnershipError unless ``path`` is nothing yet or a regular file: for the outputs a command refreshes
+    in place by design (``calibrate``'s fit report), never a link, a folder, a device or a FIFO."""
+    why = _file_refusal(Path(path), force=False)
+    if why and why != "exists":
+        raise OwnershipError(f"{option} {path}: {why}")
+
+
 def check_files(folder: Path, names: list[str], force: bool, option: str = "--out") -> None:
     """OwnershipError unless every one of ``names`` may be written into ``folder`` (as :func:`check_file`
     decides for each); other files in the folder are left alone."""
