@@ -264,6 +264,85 @@ def test_an_output_path_of_any_kind_deep(pristine, kind, command, force):
     _check_output_path(pristine, kind, command, force)
 
 
+# ------------------------------------------------------------------------------ results folders as output
+TINY = ["--set", "run.scale=0.02", "--set", "run.warmup_days=0", "--set", "run.start=2018-04-01",
+        "--set", "run.end=2019-04-01", "--workers", "1"]
+FOLDER_KINDS = ["nothing", "empty-folder", "results-folder", "results-folder-with-a-note", "documents", "a-file",
+                "link-to-a-folder", "current-folder", "scenario-folder", "foreign-incomplete", "interrupted-run"]
+
+
+def _folder_place(root: Path, pristine: Path, kind: str) -> Path:
+    """An output folder of ``kind`` under ``root`` (the scenario file is in ``root/scenarios``)."""
+    out = root / "out"
+    if kind == "empty-folder":
+        out.mkdir()
+    elif kind in ("results-folder", "results-folder-with-a-note"):
+        shutil.copytree(pristine, out)
+        if kind.endswith("note"):
+            (out / "note.txt").write_text("mine")
+    elif kind == "documents":
+        out.mkdir()
+        (out / "thesis.docx").write_bytes(b"years of work")
+    elif kind == "a-file":
+        out.write_text("mine")
+    elif kind == "link-to-a-folder":
+        (root / "elsewhere").mkdir()
+        (root / "elsewhere" / "keep.txt").write_text("theirs")
+        out.symlink_to(root / "elsewhere")
+    elif kind == "current-folder":
+        out = Path(".")
+    elif kind == "scenario-folder":
+        out = root / "scenarios"
+    elif kind == "foreign-incomplete":
+        (root / "out.incomplete").mkdir()
+        (root / "out.incomplete" / "budget.xlsx").write_bytes(b"numbers")
+    elif kind == "interrupted-run":
+        partial = root / "out.incomplete"
+        shutil.copytree(pristine, partial)
+        manifest = json.loads((partial / "manifest.json").read_text())
+        (partial / "manifest.json").write_text(json.dumps({**manifest, "complete": False}))
+    return out
+
+
+def _check_output_folder(pristine: Path, kind: str, force: bool) -> None:
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "scenarios").mkdir()
+        scenario = root / "scenarios" / "mine.toml"
+        scenario.write_text(f'extends = "{SCENARIOS / "hampshire.toml"}"\n')
+        out = _folder_place(root, pristine, kind)
+        may = kind == "nothing" or (force and kind in ("empty-folder", "results-folder", "interrupted-run"))
+        os.chdir(root)
+        try:
+            before = _snapshot(root, skip=root / "out" if may else None)
+            result = _invoke(["run", str(scenario), "--out", str(out), *TINY, *(["--force"] if force else [])])
+            after = _snapshot(root, skip=root / "out" if may else None)
+        finally:
+            os.chdir(here)
+        if may:  # what the run may change: its folder, and its .incomplete on the way
+            before = {k: v for k, v in before.items() if not k.startswith(str(root / "out.incomplete"))}
+            after = {k: v for k, v in after.items() if not k.startswith(str(root / "out.incomplete"))}
+        assert after == before, f"{kind}: a file outside the output folder changed"
+        assert (result.exit_code == 0) == may, (kind, force, result.output)
+        if may:
+            manifest = json.loads((root / "out" / "manifest.json").read_text())
+            assert manifest["complete"] is True and not (root / "out.incomplete").exists()
+            assert ownership.foreign(root / "out") is None
+
+
+@FAST
+@given(kind=st.sampled_from(FOLDER_KINDS), force=st.booleans())
+def test_an_output_folder_of_any_kind_is_replaced_only_when_it_may_be(pristine, kind, force):
+    _check_output_folder(pristine, kind, force)
+
+
+@slow
+@given(kind=st.sampled_from(FOLDER_KINDS), force=st.booleans())
+def test_an_output_folder_of_any_kind_deep(pristine, kind, force):
+    _check_output_folder(pristine, kind, force)
+
+
 # --------------------------------------------------------------------------- scenarios and --set
 set_values = st.one_of(
     st.sampled_from(["workforce.hard_cap=18", "run.scale=0.5", "hubs.start=never", "run.end=2019-04-01",

@@ -174,7 +174,7 @@ def _check_limits(scenario, replications: int, workers: int | None, out: Path, y
 
 def seed_option(help: str):
     """--seed: the run seed, whose meaning ``help`` gives."""
-    return click.option("--seed", default=1, show_default=True, type=int, help=help)
+    return click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0), help=help)
 
 
 def set_option(help: str):
