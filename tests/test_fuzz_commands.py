@@ -34,7 +34,7 @@ from journeysim.eventlog import file_digest
 
 from conftest import SCENARIOS
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 DEEP = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 

@@ -95,16 +95,18 @@ def test_force_does_not_replace_a_folder_with_a_hand_made_manifest(tmp_path):
     assert (out / "manifest.json").read_text() == "[1, 2, 3]"
 
 
-def test_force_replaces_a_run_with_its_report_and_the_run_is_the_same(copy):
-    r = CliRunner().invoke(main, ["report", str(copy)])
+def test_force_replaces_a_run_with_an_export_in_it_and_the_run_is_the_same(copy):
+    """A file journeysim wrote into a results folder (an export there, as the report is by default) is
+    journeysim's: --force replaces the folder with it."""
+    r = CliRunner().invoke(main, ["export", str(copy), "--format", "pm4py-csv", "--out", str(copy / "log.csv")])
     assert r.exit_code == 0, r.output
-    assert ownership.recorded(copy)["report.html"] == file_digest(copy / "report.html")
+    assert ownership.recorded(copy)["log.csv"] == file_digest(copy / "log.csv")
     assert ownership.foreign(copy) is None
     before = file_digest(copy / "events" / "rep-000.parquet")
     r = CliRunner().invoke(main, ["run", SCENARIO, "--out", str(copy), "--force", "--workers", "1", *SETS])
     assert r.exit_code == 0, r.output
     assert file_digest(copy / "events" / "rep-000.parquet") == before
-    assert not (copy / "report.html").exists(), "the old run's report went with it"
+    assert not (copy / "log.csv").exists(), "the old run's export went with it"
 
 
 @pytest.mark.parametrize("where", ["scenario", "above-scenario", "cwd", "home"])
@@ -191,19 +193,17 @@ def test_report_does_not_overwrite_a_file_without_force(small_results, tmp_path)
 
 
 @pytest.mark.parametrize("command", ["report", "export", "trace"])
-def test_the_runs_own_log_and_a_scenario_are_never_written_over(small_results, command, tmp_path):
+def test_the_runs_own_log_a_scenario_and_a_picture_are_never_written_over(small_results, command, tmp_path):
     scenario = tmp_path / "mine.toml"
     scenario.write_text('extends = "hampshire.toml"\n')
-    log = small_results / "events" / "rep-000.parquet"
-    for victim in (scenario, log):
+    picture = tmp_path / "holiday.png"
+    picture.write_bytes(b"holiday photo")
+    victims = [picture] if command == "trace" else [scenario, small_results / "events" / "rep-000.parquet"]
+    for victim in victims:
         before = file_digest(victim)
         args = {"report": ["report", str(small_results), "--out", str(victim)],
                 "export": ["export", str(small_results), "--format", "xes", "--out", str(victim)],
-                "trace": ["trace", str(small_results), "1", "--figure", str(victim.with_suffix(".png"))]}[command]
-        if command == "trace":  # a figure needs a picture's name: put a user's picture there
-            victim = victim.with_suffix(".png")
-            victim.write_bytes(b"holiday photo")
-            before = file_digest(victim)
+                "trace": ["trace", str(small_results), "1", "--figure", str(victim)]}[command]
         line = _one_error(CliRunner().invoke(main, [*args, "--force"]))
         assert "was not written by journeysim" in line
         assert file_digest(victim) == before
