@@ -206,3 +206,18 @@ def test_the_same_key_in_a_table_and_as_a_quoted_dotted_name_is_refused(tmp_path
     line = _one_error(CliRunner().invoke(main, ["validate", str(scenario)]))
     assert line == (f"error: {scenario}, line 2: workforce.hard_cap is given twice (once in a [table] and once as "
                     f"a quoted dotted name); give it once")
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\xff\xfe\x00\x01", "not a table journeysim wrote ('utf-8' codec can't decode byte 0xff in position 0: "
+                            "invalid start byte)"),
+    (b"", "not a table journeysim wrote (No columns to parse from file)"),
+    (b"rep,measure,year\n0,cla_starts,2017-18\n", "missing column(s) value; expected rep, measure, year, value"),
+    (b"rep,measure,year,value\n0,cla_starts,2017-18,many\n", "column 'value' should hold numbers"),
+    (b"rep,measure,year,value\nfirst,cla_starts,2017-18,1\n", "column 'rep' should hold whole numbers"),
+])
+def test_a_hand_edited_measures_table_read_with_no_verify_is_one_line(folder, tmp_path, content, expected):
+    (folder / "measures.csv").write_bytes(content)
+    line = _one_error(CliRunner().invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html"),
+                                                "--no-verify"]))
+    assert line == f"error: {folder / 'measures.csv'}: {expected}"

@@ -519,6 +519,8 @@ def report(results, other, out, force, no_verify):
     out = out or Path(results) / "report.html"
     writable(out, "--out", force=force)
     runs = [open_results(folder, verify=not no_verify) for folder in (results, *([other] if other is not None else []))]
+    for run in runs:  # a table that cannot be read is said before the long pass over the logs
+        _ = (run.measures, run.costs)
     if other is not None:
         note = pairing(*runs)
         if note:

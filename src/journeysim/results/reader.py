@@ -231,10 +231,20 @@ def _check_files(path: Path, manifest: dict, verify: bool) -> None:
 
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype={"year": str})
+    """A table of the results folder with ``columns`` (``rep`` whole numbers, ``value`` numbers); ResultsError
+    naming the file otherwise (read with --no-verify, a hand-edited table can be anything)."""
+    try:
+        table = pd.read_csv(path, dtype={"year": str})
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:  # EmptyDataError is a ValueError
+        raise ResultsError(f"{path}: not a table journeysim wrote ({str(exc).splitlines()[0][:80]})") from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    for column, kind in (("rep", "whole numbers"), ("value", "numbers")):
+        if column in columns and not pd.api.types.is_numeric_dtype(table[column]):
+            raise ResultsError(f"{path}: column '{column}' should hold {kind}")
+    if "rep" in columns and (table["rep"].isna().any() or (table["rep"] % 1 != 0).any()):
+        raise ResultsError(f"{path}: column 'rep' should hold whole numbers")
     return table
 
 
