@@ -256,3 +256,22 @@ def test_an_old_export_record_still_counts(tmp_path):
     ownership.check_files(tmp_path, ["episodes.csv"], force=True)
     with pytest.raises(ownership.OwnershipError, match="already holds episodes.csv"):
         ownership.check_files(tmp_path, ["episodes.csv"], force=False)
+
+
+def test_calibrate_refreshes_its_outputs_but_never_through_a_link_a_fifo_or_into_the_current_folder(tmp_path,
+                                                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", "."]))
+    assert line.startswith("error: --out .: is the current folder;")
+    out = tmp_path / "fit"
+    out.mkdir()
+    os.mkfifo(out / "fit.csv")
+    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out)]))
+    assert line == (f"error: --out {out / 'fit.csv'}: is a FIFO (named pipe), not a regular file; journeysim writes "
+                    f"only regular files")
+    (tmp_path / "theirs.md").write_text("theirs")
+    (tmp_path / "report.md").symlink_to(tmp_path / "theirs.md")
+    (out / "fit.csv").unlink()
+    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out),
+                                                "--report", str(tmp_path / "report.md")]))
+    assert line.startswith(f"error: --report {tmp_path / 'report.md'}: is a symbolic link")

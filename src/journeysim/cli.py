@@ -735,9 +735,14 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
         settings.reps = reps
     out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
     report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
-    writable(out, "--out", folder=True)
-    check_regular(report, "--report")  # the fit report is refreshed in place, as docs/calibration.md is
-    writable(report, "--report", force=True, replace=True)
+    # a calibration refreshes its outputs in place (the shipped calibration/, which the scenario reads, and
+    # docs/calibration.md among them), so they are checked only to be files: never a link, a folder, a device
+    # or a FIFO; and --out never the root, home or current folder
+    writable(out, "--out", folder=True, inputs=())
+    for name in refit.OUTPUT_FILES:
+        check_regular(out / name, "--out")
+    check_regular(report, "--report")
+    writable(report, "--report", replace=True)
     workers = _capped(workers, scheduler)
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \

@@ -174,6 +174,10 @@ def effect_sensitivity(main: Fit, windows: dict[str, Fit], reps: int, seed: int,
 
 
 # ------------------------------------------------------------------------------------ the command
+#: The files a calibration writes into its output folder (each refreshed in place: a calibration's job).
+OUTPUT_FILES = ("hampshire.toml", "fit.csv", "plausible.csv", "backtest.csv", "rolling.csv", "sensitivity.csv")
+
+
 def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
                     command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None,
                     executor: Executor | None = None) -> dict:
