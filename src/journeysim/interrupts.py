@@ -5,7 +5,8 @@
 (:func:`sigterm_interrupts`); what must never be left half done (a manifest written,
 a finished folder renamed into place) holds both signals until it is done
 (:func:`signals_held`); worker processes leave Ctrl-C to the main process
-(:func:`sigint_ignored`, :func:`worker_signals`).
+(:func:`sigint_ignored`, :func:`worker_signals`) and die with it (:func:`die_with`);
+a worker the system killed is :class:`WorkerLost`.
 """
 
 from __future__ import annotations
