@@ -138,3 +138,33 @@ def test_a_probability_table_not_summing_to_one_is_refused(key, total):
     table[keys[0]] = 0.5
     exact = "{" + ", ".join(f"{k} = {v}" for k, v in table.items()) + "}"
     assert sc.load(None, [f"{key}={exact}"])[key][keys[0]] == 0.5
+
+
+# ------------------------------------------------------------ a worker leaving on 31 March
+def test_a_worker_who_leaves_on_31_march_holds_nobody_at_its_end():
+    """Caseloads at the end of 31 March: a worker leaving that day is out of post (their children are
+    nobody's), one leaving on 1 April still holds theirs; a reallocation on 31 March counts for the new
+    worker only, and a journey closed that day for nobody."""
+    from journeysim.projections import measures
+    from journeysim.projections.caseload import caseloads_at
+
+    from test_projections import APR1, MAR31, ev, log_of
+
+    rows = [
+        ev(0, "WorkerJoined", team="D3-CIN1", worker=1, outcome="permanent", count=20),
+        ev(0, "WorkerJoined", team="D3-CIN1", worker=2, outcome="permanent", count=20),
+        ev(0, "WorkerJoined", team="D3-CIN1", worker=3, outcome="permanent", count=20),
+        *[ev(1, "ReferralReceived", c, c) for c in range(1, 8)],
+        *[ev(2, "WorkerAllocated", c, c, worker=1, reason="new_case") for c in (1, 2)],
+        *[ev(2, "WorkerAllocated", c, c, worker=2, reason="new_case") for c in (3, 4, 5)],
+        *[ev(2, "WorkerAllocated", c, c, worker=3, reason="new_case") for c in (6, 7)],
+        ev(MAR31, "WorkerLeft", team="D3-CIN1", worker=1, outcome="permanent", count=1),
+        ev(MAR31, "WorkerAllocated", 6, 6, worker=2, reason="reallocation"),  # 6 moves from 3 to 2 that day
+        ev(MAR31, "CaseClosed", 5, 5, reason="not_in_need"),  # closed that day
+        ev(APR1, "WorkerLeft", team="D3-CIN1", worker=3, outcome="permanent", count=1),
+    ]
+    log = log_of(rows)
+    held = caseloads_at(log, "2015-03-31")
+    assert held.to_dict() == {2: 3, 3: 1}  # worker 2: children 3, 4, 6; worker 3: child 7; worker 1 gone
+    m = measures(log, [2014]).set_index("measure")["value"]
+    assert m["sw_caseload_children_mean"] == pytest.approx(2.0)
