@@ -221,3 +221,19 @@ def test_a_hand_edited_measures_table_read_with_no_verify_is_one_line(folder, tm
     line = _one_error(CliRunner().invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html"),
                                                 "--no-verify"]))
     assert line == f"error: {folder / 'measures.csv'}: {expected}"
+
+
+def test_files_a_scenario_names_are_read_only_if_regular(tmp_path):
+    """A FIFO named as parameter draws or as a starting snapshot would wait for a writer for ever."""
+    os.mkfifo(tmp_path / "pipe.csv")
+    hampshire = SCENARIOS / "hampshire.toml"
+    (tmp_path / "draws.toml").write_text(f'extends = "{hampshire}"\n[run]\nparameter_draws = "pipe.csv"\n')
+    (tmp_path / "start.toml").write_text(f'extends = "{hampshire}"\n[run]\nstart_state = "pipe.csv"\n'
+                                         f'parameter_draws = "none"\n')
+    line = _one_error(CliRunner().invoke(main, ["validate", str(tmp_path / "draws.toml")]))
+    assert line == (f"error: {tmp_path / 'draws.toml'}: run.parameter_draws: 'pipe.csv' is a FIFO (named pipe), not "
+                    f"a file of parameter draws (looked for {tmp_path / 'pipe.csv'})")
+    line = _one_error(CliRunner().invoke(main, ["run", str(tmp_path / "start.toml"), "--out", str(tmp_path / "o"),
+                                                "--workers", "1", *SETS]))
+    assert line == (f"error: run.start_state: {tmp_path / 'pipe.csv'}: is a FIFO (named pipe), not a snapshot file "
+                    f"(a CSV file journeysim snapshot wrote)")

@@ -110,16 +110,30 @@ _NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": 
                    ".xlsx": "Excel", ".ini": "INI", ".parquet": "Parquet", ".txt": "plain text"}
 
 
-def _read_bytes(path: Path, shown: str) -> bytes:
-    """The bytes of a scenario file: a regular file (a device such as /dev/zero would never end, a FIFO
-    would wait for a writer) of at most :data:`SIZE_LIMIT` bytes."""
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file ("a folder", "a FIFO (named pipe)",
+    "a device", ...), or None: journeysim reads only regular files, since a device such as /dev/zero
+    would never end and a FIFO would wait for a writer for ever."""
     try:
         mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise ScenarioError(f"{shown}: is a folder, not a scenario file (a scenario is a .toml file)")
-        if not stat.S_ISREG(mode):
-            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or \
-                stat.S_ISBLK(mode) else "not a regular file"
+    except OSError:
+        return None  # nothing there (or a loop of links): reading it says so
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of a scenario file: a regular file (:func:`not_regular`) of at most :data:`SIZE_LIMIT` bytes."""
+    try:
+        kind = not_regular(path)
+        if kind:
             raise ScenarioError(f"{shown}: is {kind}, not a scenario file (a scenario is a .toml file)")
         with open(path, "rb") as f:
             raw = f.read(SIZE_LIMIT + 1)
