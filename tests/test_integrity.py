@@ -237,3 +237,13 @@ def test_files_a_scenario_names_are_read_only_if_regular(tmp_path):
                                                 "--workers", "1", *SETS]))
     assert line == (f"error: run.start_state: {tmp_path / 'pipe.csv'}: is a FIFO (named pipe), not a snapshot file "
                     f"(a CSV file journeysim snapshot wrote)")
+
+
+def test_an_extract_that_is_a_fifo_or_a_device_is_not_read(tmp_path):
+    extracts = tmp_path / "903"
+    extracts.mkdir()
+    os.mkfifo(extracts / "episodes.csv")
+    line = _one_error(CliRunner().invoke(main, ["snapshot", "--ssda903", str(extracts), "--cin-census", "/dev/zero",
+                                                "--at", "2019-03-31", "--out", str(tmp_path / "snap.csv")]))
+    assert line == "error: --cin-census /dev/zero: cannot be read (see the report)"
+    assert not (tmp_path / "snap.csv").exists()
