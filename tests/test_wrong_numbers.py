@@ -50,8 +50,9 @@ def test_the_calendar_moves_weekend_work_to_monday_and_rota_weeks_start_on_monda
 
 
 # -------------------------------------------------------------------- costs of every placement type
-def _placements_log() -> "pa.Table":  # noqa: F821
-    """One child in a placement of each type, each for its own number of days in 2014-15."""
+def _placements_log():
+    """A log with one child in a placement of each type, each for its own number of days in 2014-15, and
+    those days by type."""
     rows, days = [], {}
     for i, (kind, length) in enumerate(zip(PLACEMENT_TYPES, (30, 61, 91, 122, 152))):
         child = 10 + i
