@@ -7,6 +7,7 @@ A command imports what it runs (the runner, calibration, the report, ...) inside
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -114,7 +115,9 @@ def writable(path: Path, option: str, folder: bool = False, force: bool = False,
     path = Path(path)
     if folder and inputs is not None:
         check_place(path, option, inputs)
-    if not folder and not replace:
+    if not folder and replace:
+        check_regular(path, option)
+    elif not folder:
         check_file(path, option, force)
     if folder and path.exists() and not path.is_dir():
         raise RunError(f"{option} {path}: is a file, not a folder")
@@ -165,8 +168,7 @@ def _check_limits(scenario, replications: int, workers: int | None, out: Path, y
     at_once = workers or min(replications, os.cpu_count() or 1)
     est = limits.estimate(scenario, replications, at_once)
     if scheduler:  # the workers' memory is the cluster's, not this machine's: only the disk is checked here
-        est = limits.Estimate(est.replications, est.workers, est.events_per_replication, est.disk_bytes, 0,
-                              est.seconds)
+        est = dataclasses.replace(est, memory_bytes=0)
     limits.check(est, out, yes)
     if est.seconds > limits.LONG_SECONDS:
         click.echo(f"note: estimate: {est.describe()}", err=True)
@@ -741,7 +743,6 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
     writable(out, "--out", folder=True, inputs=())
     for name in refit.OUTPUT_FILES:
         check_regular(out / name, "--out")
-    check_regular(report, "--report")
     writable(report, "--report", replace=True)
     workers = _capped(workers, scheduler)
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
