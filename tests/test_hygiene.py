@@ -127,3 +127,16 @@ def test_a_second_run_into_a_folder_being_built_is_refused_with_the_first_runs_p
     runner.run(small("hampshire.toml"), out, reps=2, seed=5, workers=1, resume=True)
     assert not (out / writer.LOCK).exists() and not partial.exists()
     assert sorted(p.name for p in (out / "events").iterdir()) == ["rep-000.parquet", "rep-001.parquet"]
+
+
+def test_a_lock_of_another_machines_run_is_taken_to_be_held(tmp_path):
+    """A folder on a shared filesystem: the run on another host cannot be checked from here."""
+    out = tmp_path / "hants"
+    _interrupted_run(out)
+    partial = writer.incomplete_folder(out)
+    (partial / writer.LOCK).write_text("4242@another-host\n")
+    with pytest.raises(RunError) as err:
+        runner.run(small("hampshire.toml"), out, reps=2, seed=5, workers=1, force=True)
+    assert str(err.value) == (f"{out}: another journeysim run (process 4242 on another-host) is writing into "
+                              f"{partial}; wait for it to finish, or stop it (kill 4242 on another-host) and then "
+                              f"--resume or --force")

@@ -70,30 +70,36 @@ def _host() -> str:
     return socket.gethostname()
 
 
-def lock_holder(partial: Path) -> int | None:
-    """The process id of a live run on this machine that holds ``partial`` (None when no run does: no
-    lock, or a lock left by a run that ended without removing it, which the next run takes over)."""
+def lock_holder(partial: Path) -> tuple[int, str] | None:
+    """(process id, host) of a live run that holds ``partial``; None when no run does: no lock, or a lock
+    left on this machine by a run that ended without removing it, which the next run takes over.  A
+    lock of another machine's run (a folder on a shared filesystem) cannot be checked here, and is
+    taken to be held."""
     try:
         pid_text, _, host = (partial / LOCK).read_text(encoding="utf-8").strip().partition("@")
         pid = int(pid_text)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
-    if pid == os.getpid() or host != _host():
-        return None if host == _host() else pid  # another machine's run: assume it lives
+    if host != _host():
+        return pid, host
+    if pid == os.getpid():
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return None
-    except PermissionError:
-        return pid
-    return pid
+    except PermissionError:  # a process of another user: alive
+        pass
+    return pid, host
 
 
 def _refuse_if_locked(partial: Path, out: Path) -> None:
-    pid = lock_holder(partial)
-    if pid is not None:
-        raise RunError(f"{out}: another journeysim run (process {pid}) is writing into {partial}; wait for it to "
-                       f"finish, or stop it (kill {pid}) and then --resume or --force")
+    holder = lock_holder(partial)
+    if holder is not None:
+        pid, host = holder
+        where = "" if host == _host() else f" on {host}"
+        raise RunError(f"{out}: another journeysim run (process {pid}{where}) is writing into {partial}; wait for it "
+                       f"to finish, or stop it (kill {pid}{where}) and then --resume or --force")
 
 
 def _take_lock(partial: Path, out: Path) -> None:
