@@ -247,3 +247,17 @@ def test_an_extract_that_is_a_fifo_or_a_device_is_not_read(tmp_path):
                                                 "--at", "2019-03-31", "--out", str(tmp_path / "snap.csv")]))
     assert line == "error: --cin-census /dev/zero: cannot be read (see the report)"
     assert not (tmp_path / "snap.csv").exists()
+
+
+@pytest.mark.parametrize("varies, expected", [
+    (["workforce.hard_cap=18,18.0"], "--vary workforce.hard_cap=18,18.0: 18.0 is given twice (as 18); give each "
+                                     "value once"),
+    (["workforce.hard_cap=18", "workforce.hard_cap=22"], "--vary workforce.hard_cap: given twice; give all its "
+                                                         "values in one --vary workforce.hard_cap=V1,V2,..."),
+])
+def test_a_sweep_over_the_same_point_twice_is_refused_before_any_run(tmp_path, varies, expected):
+    args = [x for v in varies for x in ("--vary", v)]
+    line = _one_error(CliRunner().invoke(main, ["sweep", str(SCENARIOS / "hampshire.toml"), *args,
+                                                "--out", str(tmp_path / "s"), *SETS]))
+    assert line == f"error: {expected}"
+    assert not (tmp_path / "s").exists()
