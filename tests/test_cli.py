@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from journeysim.cli import main
 from journeysim.eventlog import file_digest, read_log
+from journeysim.ownership import claim_file
 
 from conftest import SCENARIOS, SMALL
 
@@ -168,6 +169,7 @@ def test_an_os_error_later_on_is_one_line_and_leaves_the_old_file(results, tmp_p
     out, _ = results
     report = tmp_path / "r.html"
     report.write_text("the old report")
+    claim_file(report)  # an earlier report journeysim wrote, which --force may replace
     monkeypatch.setattr("journeysim.report.build.build_html", lambda *a, **k: ("<html>new</html>", []))
     monkeypatch.setattr("journeysim.report.build.project", lambda results: None)
 
@@ -175,10 +177,10 @@ def test_an_os_error_later_on_is_one_line_and_leaves_the_old_file(results, tmp_p
         raise OSError(28, "No space left on device", str(self))
 
     monkeypatch.setattr(Path, "replace", full_disk)
-    line = _one_error(CliRunner().invoke(main, ["report", str(out), "--out", str(report)]))
+    line = _one_error(CliRunner().invoke(main, ["report", str(out), "--out", str(report), "--force"]))
     assert line == f"error: {tmp_path / '.r.html.partial'}: No space left on device"
     assert report.read_text() == "the old report"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".journeysim-files.json", "r.html"]
 
 
 # --------------------------------------------------------------------------- trace

@@ -204,8 +204,58 @@ def test_queues_agree_with_a_direct_fold_of_the_log(hampshire_log):
     assert q["awaiting_allocation"].sum() > 0 and q["hub_supported"].iloc[-1] > 0
 
 
-def test_stock_series_matches_stocks_at(hampshire_log):
-    dates = ["2017-03-31", "2019-12-31"]
+def _stocks_by_replay(log: pd.DataFrame, date: str) -> dict[str, int]:
+    """The stocks at the end of ``date`` found afresh, by replaying the log in pandas (not the projections'
+    code): a journey is open from its opening event until its CaseClosed; a CP plan from CpPlanStarted
+    until CpPlanEnded or the journey's CaseClosed; a child is looked after from CareEntered until CareLeft
+    (the latest CareEntered's legal status telling UASC)."""
+    rows = log[pd.to_datetime(log["date"]) <= pd.Timestamp(date)]
+    rows = rows.assign(journey=list(zip(rows["case_id"], rows["child_id"])))  # a child's journey in a family's case
+    opened = rows[rows["event"].isin(["ReferralReceived", "CaseLoaded", "UascArrived"])]
+    closed = set(rows.loc[rows["event"] == "CaseClosed", "journey"])
+    cin = opened.loc[~opened["journey"].isin(closed), "child_id"].nunique()
+    planned = set(rows.loc[rows["event"] == "CpPlanStarted", "journey"])
+    plan_rows = rows[rows["event"].isin(["CpPlanStarted", "CpPlanEnded", "CaseClosed"]) & rows["journey"].isin(planned)]
+    last_plan = plan_rows.groupby("journey").tail(1)
+    cp = last_plan.loc[last_plan["event"] == "CpPlanStarted", "child_id"].nunique()
+    last_care = rows[rows["event"].isin(["CareEntered", "CareLeft"])].groupby("child_id").tail(1)
+    in_care = last_care[last_care["event"] == "CareEntered"]
+    return {"cin": cin, "cp": cp, "cla": len(in_care), "uasc": int((in_care["legal_status"] == "uasc_s20").sum())}
+
+
+def test_stock_series_matches_a_replay_of_the_log(hampshire_log):
+    """Every stock, at 31 March and at days between, equals a fresh replay of the log; and stocks_at
+    (one date) agrees with the series."""
+    log = hampshire_log.sort_values("seq", kind="stable")
+    dates = ["2016-04-01", "2017-03-31", "2017-04-01", "2018-03-31", "2018-10-15", "2019-03-31", "2019-12-31",
+             "2020-03-31"]
     series = stock_series(hampshire_log, dates)
     for d in dates:
-        assert series.loc[pd.Timestamp(d), ["cin", "cp", "cla"]].to_dict() == stocks_at(hampshire_log, d)
+        replayed = _stocks_by_replay(log, d)
+        assert series.loc[pd.Timestamp(d), ["cin", "cp", "cla", "uasc"]].to_dict() == replayed, d
+        assert stocks_at(hampshire_log, d) == {k: replayed[k] for k in ("cin", "cp", "cla")}
+    assert series.loc[pd.Timestamp("2019-03-31"), "cla"] > 0 and series.loc[pd.Timestamp("2019-03-31"), "cp"] > 0
+
+
+def test_stocks_on_a_day_a_plan_ends_and_another_starts():
+    """Same-day boundaries: a CP plan that ends on a day and the next that starts on it counts once; a
+    child who leaves care and comes back the same day is looked after at its end; one who leaves on
+    31 March is not; a journey closed on the day is not open at its end."""
+    rows = [
+        ev(day(2018, 4, 2), "ReferralReceived", 1, 1), ev(day(2018, 5, 1), "CpPlanStarted", 1, 1, count=1),
+        ev(day(2019, 1, 10), "CpPlanEnded", 1, 1), ev(day(2019, 1, 10), "CpPlanStarted", 1, 1, count=2),
+        ev(day(2018, 4, 3), "ReferralReceived", 2, 2), ev(day(2018, 6, 1), "CareEntered", 2, 2, legal_status="s20"),
+        ev(day(2019, 1, 10), "CareLeft", 2, 2, reason="returned_home"),
+        ev(day(2019, 1, 10), "CareEntered", 2, 2, legal_status="uasc_s20"),
+        ev(day(2018, 4, 4), "ReferralReceived", 3, 3), ev(day(2018, 7, 1), "CareEntered", 3, 3, legal_status="ico"),
+        ev(day(2019, 3, 31), "CareLeft", 3, 3, reason="age_18"), ev(day(2019, 3, 31), "CaseClosed", 3, 3),
+        ev(day(2018, 4, 5), "ReferralReceived", 4, 4), ev(day(2018, 6, 1), "CpPlanStarted", 4, 4, count=1),
+        ev(day(2019, 3, 31), "CaseClosed", 4, 4),
+    ]
+    series = stock_series(log_of(rows), ["2019-01-09", "2019-01-10", "2019-03-30", "2019-03-31"])
+    assert series[["cin", "cp", "cla", "uasc"]].values.tolist() == [
+        [4, 2, 2, 0],  # before: children 1-4 open; 1 and 4 on plans; 2 and 3 looked after
+        [4, 2, 2, 1],  # the plan that ended is followed by another; child 2 back in care (now UASC)
+        [4, 2, 2, 1],
+        [2, 1, 1, 1],  # child 3 left care and closed on 31 March, child 4's journey (and plan) closed
+    ]

@@ -270,7 +270,8 @@ def test_costs_section_when_the_run_wrote_costs(small_results, tmp_path):
             for comp, value in (("social_workers", 1.5e6 + rep * 1e5), ("placements", 2.0e6))]
     pd.DataFrame(rows, columns=["rep", "year", "component", "value"]).to_csv(copy / "costs.csv", index=False)
     out = tmp_path / "report.html"
-    r = CliRunner().invoke(main, ["report", str(copy), "--out", str(out)])
+    # the costs are written by hand, so the folder no longer matches its manifest: read it anyway
+    r = CliRunner().invoke(main, ["report", str(copy), "--out", str(out), "--no-verify"])
     assert r.exit_code == 0, r.output
     assert f"Report: {out}" in r.output
     page = out.read_text()

@@ -7,6 +7,7 @@ A command imports what it runs (the runner, calibration, the report, ...) inside
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -26,8 +27,9 @@ from .eventlog import LogFormatError, LogMigrationWarning, read_log
 from .interrupts import RunError, RunInterrupted, sigterm_interrupts
 from .knobs import CalibrationError, Settings
 from .measure_rows import OFFICIAL_ROWS, SUMMARY_ROWS
+from .ownership import OwnershipError, check_file, check_place, check_regular, claim, claim_file
 from .progress import BatchProgress, progress_bar, replication_progress, stage_progress, stderr_is_terminal
-from .results.reader import ResultsError, open_results
+from .results.reader import EditedResultsWarning, ResultsError, open_results
 from .returns.output import ExportError
 from .scenario import PARAMS, ScenarioError, describe_params, load, notes, reported_years
 from .stability import warning_text, warnings_for
@@ -42,10 +44,11 @@ def user_errors(fn):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", LogMigrationWarning)
+                warnings.simplefilter("always", EditedResultsWarning)
                 warnings.showwarning = _note
                 return fn(*args, **kwargs)
         except (ScenarioError, RunError, LogFormatError, TargetsError, CalibrationError, ResultsError,
-                ExportError) as exc:
+                ExportError, OwnershipError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except RunInterrupted as exc:
@@ -70,17 +73,26 @@ def _os_error(exc: OSError) -> str:
     return f"{where}: {why}"
 
 
-def writable(path: Path, option: str, folder: bool = False) -> None:
-    """RunError (one line naming ``option`` and ``path``) unless the command can write ``path`` (a file,
-    or with ``folder`` a results folder, made with any missing parent folders).
+def writable(path: Path, option: str, folder: bool = False, force: bool = False,
+             inputs: list | tuple | None = None, replace: bool = False) -> None:
+    """RunError or OwnershipError (one line naming ``option`` and ``path``) unless the command can write
+    ``path`` (a file, or with ``folder`` a folder, made with any missing parent folders).
 
-    Checked before any work, by making and removing an empty scratch file in the nearest folder on the
-    way to ``path`` that exists (the test the operating system will apply: a file where a folder is
-    needed, a read-only or special filesystem such as /proc), so that a long run never ends failing
-    to write its output, and nothing already there is touched."""
+    Checked before any work, so that a long run never ends failing to write its output, and nothing
+    already there is touched: what journeysim may write over (:mod:`journeysim.ownership`: a file only
+    with ``force`` and only one it wrote; with ``inputs``, the files the command reads, a folder of
+    results never at a place that holds them, the home or the current folder), then whether the
+    operating system lets it, by making and removing an empty scratch file in the nearest folder on
+    the way to ``path`` that exists (a file where a folder is needed, a read-only or special
+    filesystem such as /proc).  With ``replace``, a file is refreshed in place whoever wrote it (checked
+    only to be a regular file), for the outputs a command exists to refresh."""
     path = Path(path)
-    if not folder and path.is_dir():
-        raise RunError(f"{option} {path}: is a folder; give a file name")
+    if folder and inputs is not None:
+        check_place(path, option, inputs)
+    if not folder and replace:
+        check_regular(path, option)
+    elif not folder:
+        check_file(path, option, force)
     if folder and path.exists() and not path.is_dir():
         raise RunError(f"{option} {path}: is a file, not a folder")
     base = path.parent
@@ -97,9 +109,48 @@ def writable(path: Path, option: str, folder: bool = False) -> None:
             raise RunError(f"{option} {path}: cannot write in {where} ({exc.strerror or exc})") from None
 
 
+#: --no-verify: read a results folder whose files no longer match its manifest, with a note.
+no_verify_option = click.option("--no-verify", is_flag=True,
+                                help="Read the results folder even if its files no longer match the SHA-256 its "
+                                     "manifest records (a note instead of an error).")
+
+
+#: --yes: go on although the run's estimate does not fit the machine.
+yes_option = click.option("--yes", is_flag=True,
+                          help="Start even if the estimated event logs would not fit on the disk, or the workers in "
+                               "the memory (the estimate is checked before any work).")
+
+
+def _capped(workers: int | None, scheduler: str | None = None) -> int | None:
+    """``--workers`` capped at the cores journeysim may use here (a note says so), unless on a cluster."""
+    from .limits import usable_workers
+
+    if scheduler:
+        return workers
+    workers, note = usable_workers(workers)
+    if note:
+        click.echo(f"note: {note}", err=True)
+    return workers
+
+
+def _check_limits(scenario, replications: int, workers: int | None, out: Path, yes: bool,
+                  scheduler: str | None = None) -> None:
+    """Refuse before any work a batch whose logs would not fit on the disk of ``out`` or whose workers would
+    not fit in this machine's memory (:mod:`journeysim.limits`), unless ``yes``."""
+    from . import limits
+
+    at_once = workers or min(replications, os.cpu_count() or 1)
+    est = limits.estimate(scenario, replications, at_once)
+    if scheduler:  # the workers' memory is the cluster's, not this machine's: only the disk is checked here
+        est = dataclasses.replace(est, memory_bytes=0)
+    limits.check(est, out, yes)
+    if est.seconds > limits.LONG_SECONDS:
+        click.echo(f"note: estimate: {est.describe()}", err=True)
+
+
 def seed_option(help: str):
     """--seed: the run seed, whose meaning ``help`` gives."""
-    return click.option("--seed", default=1, show_default=True, type=int, help=help)
+    return click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0), help=help)
 
 
 def set_option(help: str):
@@ -204,9 +255,10 @@ def _progress(result, done, total):
 @set_option("Override a scenario parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run into --out (same scenario, --reps, --seed).")
+@yes_option
 @executor_options
 @user_errors
-def run(scenario_file, reps, seed, out, workers, overrides, force, resume, executor, scheduler):
+def run(scenario_file, reps, seed, out, workers, overrides, force, resume, yes, executor, scheduler):
     """Run SCENARIO_FILE and write event logs, measures and a manifest.
 
     The results are built in OUT.incomplete and renamed to OUT when complete. If the run is
@@ -219,7 +271,9 @@ def run(scenario_file, reps, seed, out, workers, overrides, force, resume, execu
         click.echo(f"note: {note}", err=True)
     _draws_notes(scenario, reps)
     out = out or Path("results") / scenario.name
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=scenario.files)
+    workers = _capped(workers, scheduler)
+    _check_limits(scenario, reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {scenario.name}, {reps} replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
             progress_bar(reps, "replications", "rep") as bar:
@@ -279,9 +333,11 @@ def _draws_notes(scenario, reps: int | None = None) -> None:
               help="Parameter draws (a CSV as journeysim calibrate writes), or none [default: the scenario's "
                    "run.parameter_draws, else calibration/plausible.csv].")
 @click.option("--force", is_flag=True, help="Replace the output folder (or an interrupted run's) if it exists.")
+@yes_option
 @executor_options
 @user_errors
-def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, executor, scheduler):
+def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, draws, force, yes, executor,
+             scheduler):
     """Forecast SCENARIO_FILE YEARS financial years ahead from the origin, with intervals that carry
     chance, the parameters' uncertainty (one draw of the calibration's plausible parameters per
     replication) and the trend's (a random walk from the origin).
@@ -297,7 +353,9 @@ def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, 
         click.echo(f"note: {note}", err=True)
     _draws_notes(scenario, reps)
     out = out or Path("results") / f"forecast-{scenario.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=scenario.files)
+    workers = _capped(workers, scheduler)
+    _check_limits(scenario, reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {scenario.name}, forecast from {start} for {years} year(s), {reps} "
                f"replication(s), seed {seed} -> {out}", err=True)
     with sigterm_interrupts(), _executor(executor, scheduler, workers) as ex, \
@@ -383,14 +441,17 @@ class WholeNumber(click.ParamType):
         return int(number)
 
 
+
 @main.command()
 @click.argument("results", type=click.Path(path_type=Path))
 @click.argument("child_id", type=WholeNumber())
 @click.option("--rep", default=0, show_default=True, help="Replication whose event log to read.")
 @click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the journey as a timeline (.png, .svg or .pdf).")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def trace(results, child_id, rep, figure):
+def trace(results, child_id, rep, figure, force, no_verify):
     """Tell one child's journey from a results folder's event log (and draw it with --figure)."""
     from .narrative import tell
 
@@ -398,8 +459,10 @@ def trace(results, child_id, rep, figure):
         from .report.timeline import check_figure_path
 
         check_figure_path(figure)
-        writable(figure, "--figure")
-    path = results / "events" / f"rep-{rep:03d}.parquet" if results.is_dir() else results
+        writable(figure, "--figure", force=force)
+    if not 0 <= child_id < 2**63:
+        raise RunError(f"CHILD_ID {child_id}: not a child id; ids are whole numbers from 0 (see the event log)")
+    path = open_results(results, verify=not no_verify).log_path(rep) if results.is_dir() else results
     log = read_log(path)
     lines = tell(log, child_id)
     if not lines:
@@ -410,6 +473,7 @@ def trace(results, child_id, rep, figure):
         from .report.timeline import save_timeline
 
         save_timeline(log, child_id, figure)
+        claim_file(figure)
         click.echo(f"\nTimeline: {figure}")
 
 
@@ -461,21 +525,26 @@ def continuity(results, windows, out):
               help="Another results folder (same --seed and replications) to show paired differences from.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write [default: RESULTS/report.html].")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def report(results, other, out):
+def report(results, other, out, force, no_verify):
     """Write one self-contained HTML report (figures embedded) of a results folder."""
     from .report import write_report
     from .report.build import pairing
 
     out = out or Path(results) / "report.html"
-    writable(out, "--out")
+    writable(out, "--out", force=force)
+    runs = [open_results(folder, verify=not no_verify) for folder in (results, *([other] if other is not None else []))]
+    for run in runs:  # a table that cannot be read is said before the long pass over the logs
+        _ = (run.measures, run.costs)
     if other is not None:
-        note = pairing(open_results(results), open_results(other))
+        note = pairing(*runs)
         if note:
             click.echo(f"note: {note}", err=True)
-    path = write_report(results, out, other)
+    path = write_report(results, out, other, verify=not no_verify)
+    claim_file(path)
     click.echo(f"Report: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
-    runs = [open_results(folder) for folder in (results, *([other] if other is not None else []))]
     for warning in warnings_for([(run.name, run.measures) for run in runs]):
         click.echo()
         click.echo(warning + "\n  (the report shows this first)")
@@ -499,11 +568,13 @@ def report(results, other, out):
               help="With --engine vidigi: the first day shown [default: the last reported year's 1 April].")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="With --engine vidigi: the day the animation stops [default: run.end].")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
+@no_verify_option
 @user_errors
-def animate(results, out, engine, step_days, fps, dpi, district, rep, start, end):
+def animate(results, out, engine, step_days, fps, dpi, district, rep, start, end, force, no_verify):
     """Animate stocks and queues over time (for a training room or a projector), or with --engine vidigi
     one district's journeys, child by child."""
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     if engine != "vidigi" and (district or start or end):
         raise RunError("--district, --from and --to choose what --engine vidigi shows; the matplotlib animation "
                        "shows the whole run's stocks and queues")
@@ -516,11 +587,13 @@ def animate(results, out, engine, step_days, fps, dpi, district, rep, start, end
                                           end and end.date(), step_days or 7)
         except ExcerptError as exc:
             raise RunError(str(exc)) from None
+        claim_file(path)
         click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB, open it in any browser)")
         return
     from .report.animate import write_animation
 
-    path = write_animation(results, out, step_days or 14, fps, dpi)
+    path = write_animation(results, out, step_days or 14, fps, dpi, verify=not no_verify)
+    claim_file(path)
     click.echo(f"Animation: {path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -577,15 +650,17 @@ def _selection(found, start, end, sample, sample_seed, district, only, drop, wit
               help="File to write (a folder for ssda903).")
 @click.option("--year", metavar="YYYY-YY", default=None,
               help="Collection year of a statutory return, e.g. 2025-26 (the run must cover it).")
-@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export of a return wrote there.")
+@click.option("--force", is_flag=True, help="Replace files an earlier journeysim export wrote there (never others).")
 @_excerpt_options
+@no_verify_option
 @user_errors
-def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed, district, only, drop, with_stock):
+def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed, district, only, drop, with_stock,
+           no_verify):
     """Export one replication's event log for process-mining tools (pm4py, ProM, Disco, OCEL 2.0 tools),
     or one year of it as the DfE's statutory returns (SSDA903, CIN census)."""
     from .returns import FORMATS as RETURNS
 
-    found = open_results(results)
+    found = open_results(results, verify=not no_verify)
     if fmt in RETURNS:
         if any(x is not None for x in (start, end, sample, district, only, drop)) or with_stock:
             raise RunError(f"--from, --to, --sample, --district, --events, --drop-events and --with-stock choose "
@@ -594,7 +669,7 @@ def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed,
 
         if year is None:
             raise RunError(f"--format {fmt}: give the collection year with --year (e.g. --year 2025-26)")
-        writable(out, "--out", folder=fmt == "ssda903")
+        writable(out, "--out", folder=fmt == "ssda903", force=force)
         counts = export_return(found.log(rep), fmt, year, out, force)
         what = "children" if fmt == "cin-census" else "rows"
         click.echo(f"Exported the {year} {'SSDA903 return' if fmt == 'ssda903' else 'CIN census'} of replication "
@@ -609,13 +684,14 @@ def export(results, fmt, rep, out, year, force, start, end, sample, sample_seed,
         raise RunError(f"--year: only for the statutory returns (ssda903, cin-census), not --format {fmt}")
     if out.is_dir():
         raise RunError(f"--out {out}: is a folder; give a file name")
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     selection = _selection(found, start, end, sample, sample_seed, district, only, drop, with_stock)
     try:
         n = write_export(found.log(rep), fmt, out, name=f"{found.name} replication {rep}", selection=selection,
                          rep=rep)
     except ExcerptError as exc:
         raise RunError(str(exc)) from None
+    claim_file(out)
     click.echo(f"Exported {n:,} {'rows' if fmt == 'vidigi' else 'events'} ({fmt}) to {out}, cases starting {selection.start} to {selection.end}"
                + (f", district {selection.district}" if selection.district else "")
                + (f", a sample of {sample:,} journeys (seed {sample_seed})" if sample else ""))
@@ -645,6 +721,7 @@ def _echo_report(report, report_file: Path | None) -> None:
             click.echo(f"  {problem.line()}", err=True)
     if report_file is not None:
         _write_atomic(report_file, report.frame().to_csv(index=False, lineterminator="\n"))
+        claim_file(report_file)
 
 
 @main.command()
@@ -665,9 +742,8 @@ def snapshot(ssda903, cin_census, report_file, at, out, force):
     except ValueError:
         raise RunError(f"--at {at}: not a date (YYYY-MM-DD)") from None
     if report_file is not None:
-        writable(report_file, "--report")
-    writable(out, "--out")
-    output.check(out.parent, [out.name], force)
+        writable(report_file, "--report", force=force)
+    writable(out, "--out", force=force)
     try:
         snap, report = take(ssda903, cin_census, when)
     except ExtractError as exc:
@@ -700,9 +776,9 @@ def estimate(ssda903, cin_census, report_file, years, out, force):
     from .returns.estimate import estimate as run_estimate, write
     from .returns.extracts import ExtractError
 
-    writable(out, "--out")
+    writable(out, "--out", force=force)
     if report_file is not None:
-        writable(report_file, "--report")
+        writable(report_file, "--report", force=force)
     table_file = out.with_suffix(".csv")
     output.check(out.parent, [out.name, table_file.name], force)
     try:
@@ -758,8 +834,14 @@ def calibrate(scenario_file, targets_file, budget, reps, workers, seed, quick, b
         settings.reps = reps
     out = out or (Path("results/calibration-quick") if quick else Path("calibration"))
     report = report or (out / "report.md" if quick else Path("docs/calibration.md"))
-    writable(out, "--out", folder=True)
-    writable(report, "--report")
+    # a calibration refreshes its outputs in place (the shipped calibration/, which the scenario reads, and
+    # docs/calibration.md among them), so they are checked only to be files: never a link, a folder, a device
+    # or a FIFO; and --out never the root, home or current folder
+    writable(out, "--out", folder=True, inputs=())
+    for name in refit.OUTPUT_FILES:
+        check_regular(out / name, "--out")
+    writable(report, "--report", replace=True)
+    workers = _capped(workers, scheduler)
     command = "journeysim calibrate" + (" --quick" if quick else "") + (f" --budget {budget}" if budget else "") \
         + (f" --reps {reps}" if reps else "") + f" --seed {seed}" + "".join(f" --set {o}" for o in overrides) \
         + ("" if backtest == (not quick) else (" --backtest" if backtest else " --no-backtest"))
@@ -821,10 +903,11 @@ def _split_years(text: str | None) -> list[str] | None:
               help="Also print the counterfactual statement: B is the scenario with the change, A without it.")
 @workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@yes_option
 @executor_options
 @user_errors
 def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, overrides_b, out, years, with_statement,
-            workers, force, executor, scheduler):
+            workers, force, yes, executor, scheduler):
     """Run SCENARIO_A and SCENARIO_B on common random numbers and report B - A per measure and year."""
     from . import compare as cmp_mod
     from .replications import comparison_shortfall
@@ -837,7 +920,9 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     if unknown:
         raise RunError(f"--years: {unknown[0]} is not a year both scenarios report; they report {', '.join(common)}")
     out = out or Path("results") / f"compare-{a.name}-vs-{b.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=[*a.files, *b.files])
+    workers = _capped(workers, scheduler)
+    _check_limits(a, 2 * reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: {b.name} against {a.name}, {reps} paired replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
@@ -855,6 +940,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
     labels = {m: label for m, label, _ in SUMMARY_ROWS}
     cmp_mod.figure(result, out / "comparison.png", labels)
     spreadsheet.write_comparison_summary(out, result, words, unstable)
+    claim(out, ["comparison.csv", "comparison.txt", "statement.txt", "comparison.png", "summary.xlsx"])
     click.echo()
     click.echo(f"{b.name} minus {a.name}: mean of each, paired difference with 95% interval, % change "
                f"({reps} paired replications; 'includes 0' marks no clear difference)")
@@ -884,9 +970,10 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 @years_option("Year(s) to decompose [default: the last reported year].")
 @runs_folder_options("Folder for every run and the decomposition [default: results/effects-<PROGRAMME>-vs-"
                      "<COUNTERFACTUAL>].", "Replace the output folder's runs and tables if it exists.")
+@yes_option
 @user_errors
-def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, executor,
-            scheduler):
+def effects(programme_file, counterfactual_file, reps, seed, overrides, measures, years, out, workers, force, yes,
+            executor, scheduler):
     """The effect of PROGRAMME_FILE against COUNTERFACTUAL_FILE by component: each component (CAST, the MASH
     holding longer, hubs, the reunification drive, the practice model, recruitment, and any other keys on which
     the two differ) switched on alone and off alone, on common random numbers, with the total and the
@@ -901,7 +988,9 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     the_plan = fx.plan(programme, counterfactual)
     years = _chosen_years(years, [y for y in _reported_years(programme) if y in _reported_years(counterfactual)])
     out = out or Path("results") / f"effects-{programme.name}-vs-{counterfactual.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=[*programme.files, *counterfactual.files])
+    workers = _capped(workers, scheduler)
+    _check_limits(programme, len(the_plan.arms) * reps, workers, out, yes, scheduler)
     for note in the_plan.notes():
         click.echo(f"note: {note}", err=True)
     click.echo(f"journeysim {__version__}: {programme.name} against {counterfactual.name} by component "
@@ -912,6 +1001,7 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
     fx.figure(result, out / "effects.png", measures, years, SUMMARY_ROWS)
     text = fx.text(result, measures, years, SUMMARY_ROWS)
     (out / "effects.txt").write_text(text + "\n", encoding="utf-8")
+    claim(out, ["effects.csv", "effects.txt", "effects.png"])
     click.echo()
     click.echo(text)
     click.echo()
@@ -934,9 +1024,10 @@ def effects(programme_file, counterfactual_file, reps, seed, overrides, measures
               help="Folder for the points and the sweep [default: results/sweep-<scenario name>].")
 @workers_option
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@yes_option
 @executor_options
 @user_errors
-def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force,
+def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, overrides, out, workers, force, yes,
           executor, scheduler):
     """Run SCENARIO_FILE at each value of one or two parameters and plot the chosen measures."""
     from . import sweep as sw
@@ -951,8 +1042,10 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
     if unknown:
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     out = out or Path("results") / f"sweep-{base.name}"
-    writable(out, "--out", folder=True)
+    writable(out, "--out", folder=True, inputs=base.files)
     n = len(sw.points(parsed, one_at_a_time))
+    workers = _capped(workers, scheduler)
+    _check_limits(base, n * reps, workers, out, yes, scheduler)
     click.echo(f"journeysim {__version__}: sweep of {base.name}, {n} point(s) x {reps} replication(s), seed {seed} -> {out}",
                err=True)
     with _executor(executor, scheduler, workers) as ex:
@@ -965,6 +1058,7 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
         figure = sw.line_plot(result, parsed[0], measures, years, out / "sweep.png", title)
     else:
         figure = sw.heatmap(result, parsed, measures, years[0], out / "sweep.png", title)
+    claim(out, ["sweep.csv", figure.name])
     keys = [v.key for v in parsed]
     shown = result[result["measure"].isin(measures) & result["year"].isin(years)]
     table = shown.pivot_table(index=keys, columns=["measure", "year"], values="mean", sort=False)
@@ -990,9 +1084,10 @@ def sweep(scenario_file, varies, measures, years, one_at_a_time, reps, seed, ove
 @seed_option("Run seed (the replications journeysim run would make).")
 @set_option("Override a scenario parameter (repeatable).")
 @workers_option
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @executor_options
 @user_errors
-def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, executor,
+def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, overrides, out, workers, force, executor,
          scheduler):
     """How many replications SCENARIO_FILE needs for a given precision (Hoad, Robinson and Davies 2010)."""
     from . import replications as rp
@@ -1008,7 +1103,8 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
         raise RunError(f"--year {unknown[0]}: not a reported year; the years are {', '.join(all_years)}")
     chosen = [(m, y) for m in measures for y in years]
     if out:
-        writable(out, "--out")
+        writable(out, "--out", force=force)
+    workers = _capped(workers, scheduler)
     click.echo(f"journeysim {__version__}: replications for {scenario.name} to a relative 95% half-width of "
                f"{precision:.0%}, look-ahead {k_limit}, seed {seed}", err=True)
     with _executor(executor, scheduler, workers) as ex, stage_progress(scenario.name) as progress:
@@ -1017,6 +1113,7 @@ def reps(scenario_file, measures, years, precision, k_limit, max_reps, seed, ove
     table = guidance.table()
     if out:
         _write_atomic(out, table.to_csv(index=False))
+        claim_file(out)
     shown = table.astype({"replications_needed": object})
     shown["replications_needed"] = [f"more than {run}" if pd.isna(n) else f"{int(n)}"
                                     for n, run in zip(table["replications_needed"], table["replications_run"])]

@@ -28,6 +28,7 @@ from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .executors import Executor
 from .interrupts import RunError
 from .results.dictionary import rounded_summary
+from .ownership import check_folder
 from .scenario import Scenario
 from .stats import summarise, t95
 
@@ -147,6 +148,8 @@ def run_comparison(a: Scenario, b: Scenario, out: Path, reps: int, seed: int, wo
                        f"{parameter_draws.KEY} (with --set rather than --set-a or --set-b)")
     if out.exists() and not force:
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    if out.exists():  # --force: only a folder of journeysim's own runs and tables is written over
+        check_folder(out)
     folders = [out / f"a-{a.name}", out / f"b-{b.name}"]
     for scenario, folder, arm in zip((a, b), folders, "AB"):
         with stage_of(stage, progress, f"{scenario.name} ({arm})", reps) as callback:

@@ -35,6 +35,7 @@ import numpy as np
 from .knobs import KNOBS, Knob, apply_values
 from .scenario import PARAMS, Scenario, ScenarioError
 from .scenario.checks import check_value
+from .scenario.files import not_regular
 
 #: The scenario key.
 KEY = "run.parameter_draws"
@@ -144,8 +145,9 @@ def location(scenario: Scenario) -> Path | None:
             raise ScenarioError(f"{where}: {value!r} leads outside {top}; a scenario may read parameter draws only "
                                 f"in its own folder or the folder above it, like \"../calibration/plausible.csv\"")
     looked = f" (looked for {path})" if str(path) != value else ""
-    if path.is_dir():
-        raise ScenarioError(f"{where}: {value!r} is a folder, not a file of parameter draws{looked}")
+    kind = not_regular(path)
+    if kind:
+        raise ScenarioError(f"{where}: {value!r} is {kind}, not a file of parameter draws{looked}")
     if not path.is_file():
         raise ScenarioError(f"{where}: no such file {value!r}{looked}; the calibration writes one "
                             f"(calibration/plausible.csv, by journeysim calibrate), or set it to \"{NONE}\"")
@@ -164,6 +166,9 @@ def read_file(path: Path, where: str, shown: str | None = None) -> Draws:
     """The draws in ``path``, checked; ``where`` names the setting in messages."""
     name = shown or str(path)
     at = f"{where}: {name!r}"
+    kind = not_regular(path)
+    if kind:
+        raise ScenarioError(f"{at}: is {kind}; parameter draws are a CSV file")
     try:
         data = path.read_bytes()
     except OSError as exc:

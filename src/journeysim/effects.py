@@ -41,6 +41,7 @@ from .compare import (PAIRED_SETTINGS, _bound, _rows_with_costs, _scale, costs_a
                       paired_differences, stage_of, unpaired_settings)
 from .executors import Executor
 from .interrupts import RunError
+from .ownership import check_folder
 from .scenario import PARAMS, Scenario, ScenarioError, load
 from .stability import warnings_for
 
@@ -273,6 +274,8 @@ def run_effects(the_plan: Plan, out: Path, reps: int, seed: int, workers: int | 
     out = Path(out)
     if out.exists() and not force:
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    if out.exists():  # --force: only a folder of journeysim's own runs and tables is written over
+        check_folder(out)
     per_rep = {}
     for i, arm in enumerate(the_plan.arms):
         label = f"{i + 1}/{len(the_plan.arms)} {arm.folder}"

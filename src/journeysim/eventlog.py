@@ -364,7 +364,33 @@ def _schema_version(schema: pa.Schema, path: Path) -> int:
     missing = [c for c in COLUMN_NAMES if c not in schema.names]
     if missing:
         raise LogFormatError(f"{path}: event log lacks columns {missing}")
-    return int(raw)
+    try:
+        version = int(raw.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise LogFormatError(f"{path}: 'journeysim.schema_version' in the file metadata should be a whole number; "
+                             f"got {raw[:20]!r}") from None
+    _check_types(schema, path)
+    return version
+
+
+def _same_kind(found: pa.DataType, expected: pa.DataType) -> bool:
+    """Whether a column stored as ``found`` holds what the log's ``expected`` type holds (any width of
+    integer or float; text as a dictionary or plain)."""
+    if pa.types.is_dictionary(expected):
+        return (pa.types.is_dictionary(found) and pa.types.is_string(found.value_type)) or pa.types.is_string(found)
+    for kind in (pa.types.is_integer, pa.types.is_floating, pa.types.is_date):
+        if kind(expected):
+            return kind(found)
+    return found == expected
+
+
+def _check_types(schema: pa.Schema, path: Path) -> None:
+    """LogFormatError naming the first column whose stored type is not the log's (a child_id as text,
+    a column of nothing but nulls)."""
+    for name, expected, _ in COLUMNS:
+        found = schema.field(name).type
+        if not _same_kind(found, expected):
+            raise LogFormatError(f"{path}: column '{name}' is stored as {found}; an event log stores it as {expected}")
 
 
 def _opened(path: str | Path, read):

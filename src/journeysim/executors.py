@@ -20,11 +20,12 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import __version__
 from .eventlog import cores_available
-from .interrupts import RunError, sigint_ignored, worker_signals
+from .interrupts import RunError, WorkerLost, sigint_ignored, worker_signals
 
 #: The places jobs can run: this machine's processes, or a Dask cluster.
 EXECUTORS = ("local", "dask")
@@ -97,19 +98,25 @@ class LocalExecutor(Executor):
                 done(i, fn(*job))
             return
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=worker_signals,
-                                   mp_context=_worker_context())
+                                   initargs=(os.getpid(),), mp_context=_worker_context())
         futures = {pool.submit(fn, *job): i for i, job in enumerate(jobs)}
         reported: set[int] = set()
         try:
             for fut in as_completed(futures):
-                i, result = futures[fut], fut.result()
+                i = futures[fut]
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    raise WorkerLost(sorted(set(futures.values()) - reported)) from None
                 reported.add(i)
                 done(i, result)
-        except BaseException:
+        except BaseException as exc:
             for fut, i in futures.items():
                 if i not in reported and fut.done() and not fut.cancelled() and fut.exception() is None:
                     reported.add(i)
                     done(i, fut.result())
+            if isinstance(exc, WorkerLost):
+                exc.jobs = sorted(set(futures.values()) - reported)
             _stop(pool)
             raise
         finally:

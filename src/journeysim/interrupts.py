@@ -5,14 +5,19 @@
 (:func:`sigterm_interrupts`); what must never be left half done (a manifest written,
 a finished folder renamed into place) holds both signals until it is done
 (:func:`signals_held`); worker processes leave Ctrl-C to the main process
-(:func:`sigint_ignored`, :func:`worker_signals`).
+(:func:`sigint_ignored`, :func:`worker_signals`) and die with it (:func:`die_with`);
+a worker the system killed is :class:`WorkerLost`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import signal
+import sys
 import threading
+import time
 
 
 class RunError(Exception):
@@ -83,8 +88,61 @@ def sigint_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
-def worker_signals() -> None:
-    """Worker processes leave Ctrl-C to the main process, and end at once when it stops them
-    (a SIGTERM handler inherited from the main process would not end them)."""
+class WorkerLost(RunError):
+    """A worker process that ended without finishing its job (killed by the system: out of memory,
+    say); ``jobs`` are the indices of the jobs abandoned with it."""
+
+    def __init__(self, jobs: list[int]) -> None:
+        super().__init__("a worker process ended abruptly (killed by the system, perhaps for want of memory)")
+        self.jobs = jobs
+
+
+#: Seconds between a worker's looks at whether the main process is still there.
+PARENT_POLL_SECONDS = 1.0
+
+
+def worker_signals(main_pid: int | None = None) -> None:
+    """Worker processes leave Ctrl-C to the main process, end at once when it stops them (a SIGTERM
+    handler inherited from the main process would not end them), and die with it: a main process
+    killed outright (``kill -9``) cannot stop them, and they would otherwise run on and write logs
+    that no manifest lists (:func:`die_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if main_pid is not None:
+        die_with(main_pid)
+
+
+def die_with(main_pid: int) -> None:
+    """End this process when process ``main_pid`` ends: at once on Linux, where the kernel sends
+    SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG; the parent of a worker is the fork
+    server, which ends with the main process), and within :data:`PARENT_POLL_SECONDS` anywhere,
+    from a thread that looks for the main process."""
+    _parent_death_signal()
+
+    def watch() -> None:
+        while _alive(main_pid):
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="journeysim-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user took the number: ours is gone
+        return False
+    return True
+
+
+def _parent_death_signal() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (nothing elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass  # the watching thread still ends the worker

@@ -188,6 +188,10 @@ def continuity_prediction(scenario: Scenario, reps: int, seed: int, workers: int
 
 
 # ------------------------------------------------------------------------------------ the command
+#: The files a calibration writes into its output folder (each refreshed in place: a calibration's job).
+OUTPUT_FILES = ("hampshire.toml", "fit.csv", "plausible.csv", "backtest.csv", "rolling.csv", "sensitivity.csv")
+
+
 def run_calibration(base: Scenario, targets: pd.DataFrame, settings: Settings, out: Path, report: Path,
                     command: str, seed: int = 1, workers: int = 1, backtest: bool = True, progress=None,
                     executor: Executor | None = None) -> dict:

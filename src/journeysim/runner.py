@@ -38,7 +38,7 @@ from . import __version__
 from . import draws as parameter_draws
 from .draws import Draw, Draws
 from .executors import Executor, LocalExecutor
-from .interrupts import RunError, RunInterrupted
+from .interrupts import RunError, RunInterrupted, WorkerLost
 from .model import simulate
 from .results import writer
 from .rng import replication_seeds
@@ -108,7 +108,13 @@ def run_replications(scenario: Scenario, seed: int, reps: int, folder: Path, wor
         if progress:
             progress(result, len(results), len(jobs))
 
-    executor.each(_run_one, jobs, done)
+    try:
+        executor.each(_run_one, jobs, done)
+    except WorkerLost as lost:
+        abandoned = [todo[i] + 1 for i in lost.jobs]
+        shown = ", ".join(map(str, abandoned[:6])) + (f" and {len(abandoned) - 6} more" if len(abandoned) > 6 else "")
+        raise RunError(f"{lost} while replication{'s' * (len(abandoned) != 1)} {shown} "
+                       f"{'were' if len(abandoned) != 1 else 'was'} unfinished") from None
     return sorted(results, key=lambda r: r.rep)
 
 
@@ -172,6 +178,7 @@ def run(scenario: Scenario, out: Path, reps: int = 1, seed: int = 1, workers: in
     except RunError as exc:  # a replication could not run (its worker cannot write, a lost cluster)
         raise RunError(f"{exc}; {writer.interrupted(out, finished, reps, manifest, signal.SIGINT)}") from None
     except BaseException:
+        writer.release_lock(partial)
         if not finished:
             shutil.rmtree(partial, ignore_errors=True)
         raise

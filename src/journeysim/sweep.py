@@ -22,6 +22,7 @@ from .compare import COST_PREFIX, costs_as_measures, stage_of
 from .costs import COMPONENTS
 from .executors import Executor
 from .interrupts import RunError
+from .ownership import check_folder
 from .projections import MEASURES
 from .scenario import ScenarioError, load, parse_override
 from .stats import summarise
@@ -61,14 +62,21 @@ def parse_vary(text: str) -> Vary:
     values = split_values(raw)
     if not values:
         raise ScenarioError(f"--vary {text}: give at least one value after '='")
-    for v in values:
-        parse_override(f"{key}={v}")
+    parsed = [parse_override(f"{key}={v}")[1] for v in values]
+    for i, value in enumerate(parsed):
+        if value in parsed[:i]:  # the same point twice: its runs would be two of one
+            raise ScenarioError(f"--vary {text}: {values[i]} is given twice (as {values[parsed.index(value)]}); "
+                                f"give each value once")
     return Vary(key, values)
 
 
 def points(varies: list[Vary], one_at_a_time: bool) -> list[dict[str, str]]:
     """The runs of a sweep, as {key: value text}: a full grid, or (one at a time) a base run with
     no override followed by each key at each of its values alone."""
+    keys = [v.key for v in varies]
+    twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if twice:
+        raise ScenarioError(f"--vary {twice}: given twice; give all its values in one --vary {twice}=V1,V2,...")
     if one_at_a_time:
         return [{}, *[{v.key: x} for v in varies for x in v.values]]
     if len(varies) > 2:
@@ -94,6 +102,8 @@ def run_sweep(scenario_file: Path, overrides: list[str], varies: list[Vary], out
     out = Path(out)
     if out.exists() and not force:
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    if out.exists():  # --force: only a folder of journeysim's own runs and tables is written over
+        check_folder(out)
     runs = points(varies, one_at_a_time)
     scenarios = [load(scenario_file, [*overrides, *[f"{k}={v}" for k, v in point.items()]]) for point in runs]
     keys = [v.key for v in varies]

@@ -125,11 +125,12 @@ class _Scene:
 
 
 def write_animation(results_path: str | Path, out: str | Path, step_days: int = 14, fps: int = 8,
-                    dpi: int = 100) -> Path:
-    """Write the animation of the results folder at ``results_path`` to ``out`` (.gif, or .mp4 with ffmpeg)."""
+                    dpi: int = 100, verify: bool = True) -> Path:
+    """Write the animation of the results folder at ``results_path`` to ``out`` (.gif, or .mp4 with ffmpeg),
+    the folder checked against its manifest unless ``verify`` is False."""
     out = Path(out)
     writer = _writer(out, fps)
-    results = open_results(results_path)
+    results = open_results(results_path, verify)
     frames = animation_data(results, step_days)
     scene = _Scene(frames, scenario_events(results.scenario), f"journeysim: {results.name}, mean of {len(results.reps)} replication(s)", dpi)
     animation = FuncAnimation(scene.fig, scene.draw, frames=len(frames), blit=False)

@@ -435,11 +435,13 @@ def _costs_section(results: Results, fig: ReportFigure | None) -> Section:
                                          "financial year"))
 
 
-def write_report(results_path: str | Path, out: str | Path, compare_with: str | Path | None = None) -> Path:
+def write_report(results_path: str | Path, out: str | Path, compare_with: str | Path | None = None,
+                 verify: bool = True) -> Path:
     """Write the HTML report of the results folder at ``results_path`` to ``out``; with
-    ``compare_with``, another results folder to show paired differences from."""
-    results = open_results(results_path)
-    other = open_results(compare_with) if compare_with is not None else None
+    ``compare_with``, another results folder to show paired differences from (each checked against
+    its manifest unless ``verify`` is False: see :func:`journeysim.results.reader.open_results`)."""
+    results = open_results(results_path, verify)
+    other = open_results(compare_with, verify) if compare_with is not None else None
     if other is not None:
         pairing(results, other)  # refuse before the long pass over the logs
     page, _ = build_html(results, project(results), observed_targets(), other)

@@ -9,7 +9,8 @@ A run writes, inside its output folder::
     costs_summary.csv            the costs' mean, 95% confidence interval and range across replications
     measures_dictionary.csv      each measure's and cost's name, unit, definition and precision
     scenario.toml                the fully resolved scenario (every parameter's value)
-    manifest.json                scenario, seed, replication seeds, version, git commit, log digests
+    manifest.json                scenario, seed, replication seeds, version, git commit, the SHA-256 of
+                                 every log and of every other file the run wrote
     parameter_draws.csv          with run.parameter_draws: the draws the replications ran at
 
 :mod:`.writer` builds the folder while the run goes on, as ``<out>.incomplete``

@@ -18,6 +18,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ from ..costs import annual_costs, write_costs
 from ..draws import COPY, Draws
 from ..eventlog import file_digest
 from ..interrupts import RunError, RunInterrupted, signals_held
+from ..ownership import OwnershipError, check_folder, check_interrupted
 from ..projections import Logs, measures
 from ..rng import replication_seeds
 from ..scenario import Scenario, ScenarioError, reported_years, resolved_toml, scenario_digest
@@ -59,6 +61,64 @@ def incomplete_folder(out: Path) -> Path:
     """Where a run into ``out`` is built, and where an interrupted one is kept: ``<out>.incomplete``."""
     out = Path(out)
     return out.with_name(out.name + ".incomplete")
+
+
+#: The lock a run holds on the folder it builds: ``<out>.incomplete/.lock`` holds "PID@HOST".
+LOCK = ".lock"
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def lock_holder(partial: Path) -> tuple[int, str] | None:
+    """(process id, host) of a live run that holds ``partial``; None when no run does: no lock, or a lock
+    left on this machine by a run that ended without removing it, which the next run takes over.  A
+    lock of another machine's run (a folder on a shared filesystem) cannot be checked here, and is
+    taken to be held."""
+    try:
+        pid_text, _, host = (partial / LOCK).read_text(encoding="utf-8").strip().partition("@")
+        pid = int(pid_text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if host != _host():
+        return pid, host
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # a process of another user: alive
+        pass
+    return pid, host
+
+
+def _refuse_if_locked(partial: Path, out: Path) -> None:
+    holder = lock_holder(partial)
+    if holder is not None:
+        pid, host = holder
+        where = "" if host == _host() else f" on {host}"
+        raise RunError(f"{out}: another journeysim run (process {pid}{where}) is writing into {partial}; wait for it "
+                       f"to finish, or stop it (kill {pid}{where}) and then --resume or --force")
+
+
+def _take_lock(partial: Path, out: Path) -> None:
+    """Hold ``partial`` for this run (taking over a lock its run left behind when it ended)."""
+    _refuse_if_locked(partial, out)
+    tmp = partial / f"{LOCK}.{os.getpid()}"
+    tmp.write_text(f"{os.getpid()}@{_host()}\n", encoding="utf-8")
+    os.replace(tmp, partial / LOCK)
+
+
+def release_lock(partial: Path) -> None:
+    """Remove this run's lock on ``partial`` (not another's)."""
+    try:
+        mine = (partial / LOCK).read_text(encoding="utf-8").strip() == f"{os.getpid()}@{_host()}"
+    except OSError:
+        return
+    if mine:
+        (partial / LOCK).unlink(missing_ok=True)
 
 
 def unfinished(out: Path) -> tuple[int, int] | None:
@@ -190,9 +250,14 @@ def _finished_logs(partial: Path, manifest: dict) -> dict[int, dict]:
     """The replications an interrupted run finished whose logs are intact (a damaged one is run again)."""
     kept = {}
     for entry in manifest["event_logs"]:
-        path = partial / entry["file"]
-        if path.is_file() and file_digest(path) == entry["sha256"]:
-            kept[entry["rep"]] = entry
+        try:  # an entry that is not one a run writes (a hand-edited manifest) counts as not finished
+            rep, name = entry["rep"], entry["file"]
+            intact = (name == f"events/rep-{rep:03d}.parquet" and (partial / name).is_file()
+                      and file_digest(partial / name) == entry["sha256"])
+        except (KeyError, TypeError, ValueError, OSError):
+            continue
+        if intact:
+            kept[rep] = entry
     return kept
 
 
@@ -203,10 +268,19 @@ def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
     partial = incomplete_folder(out)
     if resume and force:
         raise RunError("--resume finishes an interrupted run and --force starts again: choose one")
+    if partial.is_dir():
+        _refuse_if_locked(partial, out)
     if out.exists() and not force:
         if resume:
             raise RunError(f"{out}: this run is complete; there is nothing to resume")
         raise RunError(f"{out}: output folder already exists; choose another --out or pass --force to replace it")
+    try:
+        if out.exists():
+            check_folder(out)
+        if os.path.lexists(partial):
+            check_interrupted(partial)
+    except OwnershipError as exc:
+        raise RunError(str(exc)) from None
     if partial.exists() and not resume:
         if not force:
             state = unfinished(out)
@@ -219,10 +293,12 @@ def prepare(out: Path, scenario: Scenario, reps: int, seed: int, force: bool,
             raise RunError(f"{out}: there is no interrupted run to resume (no {partial.name} folder); "
                            f"run without --resume")
         manifest = _check_resumable(partial, scenario, reps, seed, draws)
+        _take_lock(partial, out)
         finished = _finished_logs(partial, manifest)
         manifest["event_logs"] = [finished[r] for r in sorted(finished)]
         return manifest, finished
     partial.mkdir(parents=True)
+    _take_lock(partial, out)
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if draws is not None:
         (partial / COPY).write_bytes(draws.data)
@@ -253,6 +329,7 @@ def interrupted(out: Path, finished: dict, reps: int, manifest: dict, signum: in
         for path in (partial / "events").glob("rep-*.parquet"):  # logs of abandoned replications are incomplete
             if path.name not in keep:
                 path.unlink(missing_ok=True)
+        release_lock(partial)
         if not kept:
             shutil.rmtree(partial, ignore_errors=True)
             return RunInterrupted(f"no replication had finished; nothing was kept (no {partial.name} folder)", signum)
@@ -290,6 +367,8 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     (partial / "scenario.toml").write_text(resolved_toml(scenario), encoding="utf-8")
     if also is not None:
         also(partial, per_rep)
+    files = {path.name: file_digest(path) for path in sorted(partial.iterdir())
+             if path.is_file() and path.name not in ("manifest.json", "manifest.json.tmp", ".lock")}
     manifest = {
         "complete": True,
         **_made_by(scenario),
@@ -299,6 +378,7 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
         "replication_seeds": manifest["replication_seeds"],
         **({"parameter_draws": manifest["parameter_draws"]} if "parameter_draws" in manifest else {}),
         "event_logs": [finished[r] for r in range(reps)],
+        "files": files,
         "resumed_replications": resumed,
         "warnings": [finding.as_dict() for finding in unbounded(per_rep, [fy_label(y) for y in years])],
         "python": sys.version.split()[0],
@@ -308,6 +388,7 @@ def finish(scenario: Scenario, out: Path, reps: int, seed: int, manifest: dict, 
     }
     _write_json(partial / "manifest.json", manifest)
     with signals_held():  # an interrupt here would leave the folders half swapped
+        release_lock(partial)
         if out.exists():
             trash = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(trash)

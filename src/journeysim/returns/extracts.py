@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..scenario.files import not_regular
 from . import codes as C
 
 
@@ -72,7 +73,12 @@ class ExtractError(Exception):
 # ------------------------------------------------------------------------------------------------ text
 def read_text(path: Path, report: Report) -> str | None:
     """The text of a file: UTF-8 (with or without a byte-order mark), UTF-16 with its mark, or else
-    Windows-1252 with a note; None (and a problem) if the file cannot be read at all."""
+    Windows-1252 with a note; None (and a problem) if the file cannot be read at all (a FIFO or a device
+    among them: reading one would wait, or never end)."""
+    kind = not_regular(path)
+    if kind and kind != "a folder":
+        report.add(path, "", "", f"is {kind}, not a file", "file ignored")
+        return None
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

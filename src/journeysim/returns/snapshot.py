@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..scenario.files import not_regular
 from .extracts import ExtractError, Report, read_903, read_cin
 
 #: The snapshot's columns, in order.
@@ -183,6 +184,9 @@ class SnapshotError(ValueError):
 def read(path: Path) -> pd.DataFrame:
     """A snapshot file, checked (SnapshotError naming the file, line and column otherwise)."""
     path = Path(path)
+    kind = not_regular(path)
+    if kind:
+        raise SnapshotError(f"{path}: is {kind}, not a snapshot file (a CSV file journeysim snapshot wrote)")
     try:
         df = pd.read_csv(path, dtype={"at": str, "stage": str, "legal_status": str, "placement": str})
     except FileNotFoundError:

@@ -8,7 +8,9 @@ checks it against :data:`PARAMS`.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +20,28 @@ from .checks import ScenarioError
 from .params import PARAMS, SECTIONS
 
 
+#: The largest scenario file read (the shipped ones are a few kB; a calibrated one some tens).
+SIZE_LIMIT = 4 << 20
+#: How many files an ``extends`` chain may hold.
+EXTENDS_LIMIT = 32
+
+
+class _Twice(Exception):
+    """A key a TOML document gives twice: once in a table and once as a quoted dotted name."""
+
+
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
-    """Flatten nested TOML tables to dotted keys, stopping at keys declared in PARAMS."""
+    """Flatten nested TOML tables to dotted keys, stopping at keys declared in PARAMS; _Twice if the
+    same dotted key comes both from a table and from a quoted name (``"workforce.hard_cap" = 18``),
+    which TOML itself lets through and which would otherwise keep only one of the two values."""
     out: dict[str, Any] = {}
     for k, v in doc.items():
         key = f"{prefix}{k}"
-        if key in PARAMS or not isinstance(v, dict):
-            out[key] = v
-        else:
-            out.update(_flatten(v, key + "."))
+        flat = {key: v} if key in PARAMS or not isinstance(v, dict) else _flatten(v, key + ".")
+        twice = next((k2 for k2 in flat if k2 in out), None)
+        if twice is not None:
+            raise _Twice(twice)
+        out.update(flat)
     return out
 
 
@@ -95,16 +110,46 @@ _NOT_TOML_HINTS = {".md": "Markdown", ".json": "JSON", ".yaml": "YAML", ".yml": 
                    ".xlsx": "Excel", ".ini": "INI", ".parquet": "Parquet", ".txt": "plain text"}
 
 
-def _read_toml(path: Path, shown: str) -> tuple[dict, str]:
-    """The parsed TOML document of a scenario file and its text; ``shown`` names it in messages."""
-    if path.is_dir():
-        raise ScenarioError(f"{shown}: is a folder, not a scenario file (a scenario is a .toml file)")
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file ("a folder", "a FIFO (named pipe)",
+    "a device", ...), or None: journeysim reads only regular files, since a device such as /dev/zero
+    would never end and a FIFO would wait for a writer for ever."""
     try:
-        raw = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # nothing there (or a loop of links): reading it says so
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of a scenario file: a regular file (:func:`not_regular`) of at most :data:`SIZE_LIMIT` bytes."""
+    try:
+        kind = not_regular(path)
+        if kind:
+            raise ScenarioError(f"{shown}: is {kind}, not a scenario file (a scenario is a .toml file)")
+        with open(path, "rb") as f:
+            raw = f.read(SIZE_LIMIT + 1)
     except FileNotFoundError:
         raise ScenarioError(f"{shown}: no such scenario file") from None
-    except OSError as exc:
+    except OSError as exc:  # a symbolic link that loops (ELOOP), a file that cannot be read
         raise ScenarioError(f"{shown}: cannot read the scenario file ({exc.strerror or exc.__class__.__name__})") from None
+    if len(raw) > SIZE_LIMIT:
+        raise ScenarioError(f"{shown}: larger than {SIZE_LIMIT >> 20} MB, far more than a scenario file holds; "
+                            f"is it the file you meant?")
+    return raw
+
+
+def _read_toml(path: Path, shown: str) -> tuple[dict, str]:
+    """The parsed TOML document of a scenario file and its text; ``shown`` names it in messages."""
+    raw = _read_bytes(path, shown)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -131,11 +176,19 @@ class Raw:
     files: list[Path] = field(default_factory=list)
 
 
+def _real(path: Path) -> Path:
+    """``path`` with its symbolic links followed; ScenarioError for links that loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python raises RuntimeError for a loop of links
+        raise ScenarioError(f"{path}: a symbolic link that leads round in a loop; cannot read the scenario file") from None
+
+
 def load_raw(path: Path, seen: tuple[Path, ...] = (), extends_from: Path | None = None) -> Raw:
     """Flattened values and, per key, the file (and line) that set it; following ``extends``, a file named
     relative to ``path``'s folder (or to ``extends_from``: the app reads a scenario being built as if it were
     in the scenario folder)."""
-    real = path.resolve()
+    real = _real(path)
     doc, text = _read_toml(path, str(path))
     lines = key_lines(text)
     parent = doc.pop("extends", None)
@@ -150,12 +203,22 @@ def load_raw(path: Path, seen: tuple[Path, ...] = (), extends_from: Path | None 
             raise ScenarioError(f"{at}: extends: '{parent}' is a folder, not a scenario file{looked}")
         if not ppath.is_file():
             raise ScenarioError(f"{at}: extends: no such scenario file '{parent}'{looked}")
-        if ppath.resolve() in (*seen, real):
-            chain = " -> ".join(p.name for p in (*seen, real, ppath.resolve()))
+        if _real(ppath) in (*seen, real):
+            chain = " -> ".join(p.name for p in (*seen, real, _real(ppath)))
             raise ScenarioError(f"{at}: extends: circular inheritance ({chain})")
+        if len(seen) + 1 >= EXTENDS_LIMIT:
+            raise ScenarioError(f"{at}: extends: a chain of more than {EXTENDS_LIMIT} scenario files; a scenario "
+                                f"extends a few at most")
         raw = load_raw(ppath, (*seen, real))
     raw.files.append(path)
-    for k, v in _flatten(doc).items():
+    try:
+        flat = _flatten(doc)
+    except _Twice as twice:
+        key = str(twice)
+        line = _line_of(key, lines)
+        raise ScenarioError(f"{path}{f', line {line}' if line else ''}: {key} is given twice (once in a [table] and "
+                            f"once as a quoted dotted name); give it once") from None
+    for k, v in flat.items():
         line = _line_of(k, lines)
         if k not in PARAMS:
             raise ScenarioError(f"{path}{f', line {line}' if line else ''}: unknown key '{k}'{_suggest(k)}")
@@ -173,6 +236,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. --set workforce.hard_cap=18")
     key, raw = (s.strip() for s in text.split("=", 1))
+    if "\n" in text or "\r" in text:
+        raise ScenarioError(f"--set {text!r}: a value is one line; this one has a line break (set each key with "
+                            f"its own --set)")
     if key not in PARAMS:
         raise ScenarioError(f"--set {text}: unknown key '{key}'{_suggest(key)}")
     try:
