@@ -54,7 +54,8 @@ def copy(run_folder, tmp_path) -> Path:
 # ---------------------------------------------------------------------------- folders of results
 def test_the_manifest_lists_every_file_the_run_wrote_with_its_digest(run_folder):
     manifest = json.loads((run_folder / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"measures.csv", "summary.csv", "costs.csv", "costs_summary.csv",
+    assert set(manifest["files"]) == {"measures.csv", "summary.csv", "costs.csv", "costs_summary.csv", "summary.xlsx",
+                                      "measures_dictionary.csv",
                                       "scenario.toml"}
     for name, digest in manifest["files"].items():
         assert digest == file_digest(run_folder / name)
