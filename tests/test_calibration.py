@@ -159,13 +159,16 @@ def test_fitted_probabilities_are_rounded_and_still_sum_to_one():
 
 def test_shipped_scenarios_load_the_fitted_file_and_it_holds_only_fitted_parameters():
     """scenarios/hampshire.toml extends calibration/hampshire.toml, so every shipped scenario uses
-    the fit; and every key there is a calibration knob's or a year-to-year shift's, so a refit
-    (which starts each knob from its default and sets every shift itself) does not depend on the
-    file it replaces."""
+    the fit; and every key there is a calibration knob's, a year-to-year shift's or a random walk's
+    step, so a refit (which starts each knob from its default and sets every shift and step itself)
+    does not depend on the file it replaces."""
+    from journeysim.refit import WALK_SERIES
+
     fitted = SCENARIOS.parent / "calibration" / "hampshire.toml"
     doc = tomllib.loads(fitted.read_text())
     keys = {f"{section}.{name}" for section, table in doc.items() for name in table}
-    assert keys <= {k.key for k in KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
+    assert keys <= ({k.key for k in KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
+                    | {f"variation.{c}_walk_sd" for c in WALK_SERIES})
     for path in sorted(SCENARIOS.glob("*.toml")):
         s = sc.load(path)
         assert any(Path(f).resolve() == fitted.resolve() for f in s.files), path.name
