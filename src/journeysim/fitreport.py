@@ -416,7 +416,7 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
         lines += continuity_section(continuity, numbers)
     lines += _jump_off_section(comp, years[-1], origin_weight, numbers)
     if trends_from is not None:
-        lines += _trends_section(trends_from)
+        lines += _trends_section(trends_from, sensitivity is not None and not sensitivity.empty)
     lines += _variation_section(f)
     lines += METHOD.format(**_method_numbers(f)).splitlines() + [""]
     if rolling is not None and not rolling.empty:
@@ -566,8 +566,9 @@ def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbe
             f"largest error {worst:.1f}%.", "", _table(table), ""]
 
 
-def _trends_section(early: Fit) -> list[str]:
-    """The trends and drifts, fitted to the years before the programme only."""
+def _trends_section(early: Fit, with_sensitivity: bool = True) -> list[str]:
+    """The trends and drifts, fitted to the years before the programme only (``with_sensitivity``: the
+    report has the section on the effects' sensitivity to the fit window)."""
     years = sorted(set(early.targets["year"]))
     ranges = dict(zip([k.name for k in early.knobs], early.result.plausible_range()))
     rows = []
@@ -581,8 +582,10 @@ def _trends_section(early: Fit) -> list[str]:
             f"The trends and drifts a counterfactual keeps are fitted to **{years[0]} to {years[-1]} only**, the years "
             "before the transformation (the CAST pilot began in one district in July 2017, the county-wide roll-out "
             "in 2018), and then held while every other parameter is fitted to every year. Fitted across the "
-            "programme's own years, a drift can take up the programme's effect and credit it to the trend; the "
-            "section on the effects' sensitivity below shows how much the estimated effect moves with the window.",
+            "programme's own years, a drift can take up the programme's effect and credit it to the trend"
+            + ("; the section on the effects' sensitivity below shows how much the estimated effect moves with the "
+               "window." if with_sensitivity else " (a calibration with its back-tests, the default, also shows how "
+               "much the estimated effect moves with the window; this one was run without them)."),
             "", _table(pd.DataFrame(rows)), ""]
 
 
