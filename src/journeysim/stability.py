@@ -140,18 +140,19 @@ def growth(values: np.ndarray, years: list[str], measure: str = "", what: str = 
     se = _standard_errors(change, means)
     clear = rise > NOISE_MULTIPLE * se
     for end in range(len(years) - 1, MIN_RISES - 1, -1):  # the last year-end of a stretch, latest first
-        start = end  # the first year-end of the stretch of clear rises that ends at ``end``
-        while start >= 1 and clear[start - 1]:
-            start -= 1
-        k = end - start
-        if k < MIN_RISES:
-            continue
-        per_year = (means[end] - means[start]) / k
-        if rise[end - 1] < MIN_SHARE_OF_MEAN_RISE * per_year or per_year < MIN_RELATIVE_RISE * means[start]:
-            continue  # slowing to zero, or too small: an earlier end of the same stretch may still qualify
-        return Growth(measure, what or measure, years[start + 1], years[end], float(means[start]),
-                      float(means[end]), float(per_year), float(rise[end - 1]), float(se[end - 1]), n,
-                      years[-1], float(means[-1]))
+        first = end  # the first year-end of the stretch of clear rises that ends at ``end``
+        while first >= 1 and clear[first - 1]:
+            first -= 1
+        # the longest stretch that meets the rule: a fast ramp at its start (a queue filling after a
+        # change) may make the whole stretch look like slowing growth when its later years are not
+        for start in range(first, end - MIN_RISES + 1):
+            k = end - start
+            per_year = (means[end] - means[start]) / k
+            if rise[end - 1] < MIN_SHARE_OF_MEAN_RISE * per_year or per_year < MIN_RELATIVE_RISE * means[start]:
+                continue  # slowing to zero, or too small
+            return Growth(measure, what or measure, years[start + 1], years[end], float(means[start]),
+                          float(means[end]), float(per_year), float(rise[end - 1]), float(se[end - 1]), n,
+                          years[-1], float(means[-1]))
     return None
 
 
@@ -164,7 +165,7 @@ def _standard_errors(change: np.ndarray, means: np.ndarray) -> np.ndarray:
     counted = np.sqrt(np.maximum(means[1:] + means[:-1], 0.0) / n)
     if n < 2:
         return counted
-    pooled = math.sqrt(float(np.mean(np.var(change, axis=0, ddof=1))) / n)
+    pooled = math.sqrt(float(np.median(np.var(change, axis=0, ddof=1))) / n)
     return np.maximum(pooled, counted)
 
 
