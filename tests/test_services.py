@@ -97,7 +97,11 @@ def test_after_edge_of_care_a_young_person_enters_care_at_the_chance_given():
     entered = df[df["event"] == "CareEntered"][["case_id", "time"]].merge(home, on="case_id")
     assert not ((entered["time"] >= entered["ended"]) & (entered["time"] < entered["ended"] + 1)).any()
     care = ends[ends["outcome"] == "care"][["case_id", "time"]].rename(columns={"time": "ended"})
-    into = df[df["event"] == "CareEntered"][["case_id", "time"]].merge(care, on="case_id")
+    # into care; or to court first (care proceedings, which may outlast the run); or closed if the young
+    # person turned 18 meanwhile (a child of 18 is not taken into care)
+    entry = (df["event"].isin(["CareEntered", "CareProceedingsIssued"])
+             | ((df["event"] == "CaseClosed") & (df["reason"] == "age_18")))
+    into = df[entry][["case_id", "time"]].merge(care, on="case_id")
     after = into[into["time"] >= into["ended"]]
     assert len(after.drop_duplicates(["case_id", "ended"])) == len(care.drop_duplicates()), "each goes into care after"
 
