@@ -219,3 +219,13 @@ def test_trace_counts_children_and_days_in_the_singular_and_plural():
     text = "\n".join(tell(log_of(rows), 1))
     assert "they now hold 1 child)" in text and "they now hold 3 children)" in text
     assert "(waited 1 day)" in text and "hub support ends after 98 days" in text
+
+
+def test_trace_has_words_for_every_event_of_a_child_s_journey():
+    """Every event the pathway lets a child's journey log (its stages and the support beside them) is
+    told in words by ``journeysim trace``, never by its bare name."""
+    from journeysim import pathway
+    from journeysim.narrative import _PHRASES
+
+    events = set(pathway.build().nodes) - {"START", "END"}
+    assert events - set(_PHRASES) == set()
