@@ -76,7 +76,8 @@ def raw_simpy(n: int, c: int, lam: float, mean_service: float, seed: int) -> tup
 
 def mmc_scenario(c: int) -> sc.Scenario:
     """One district; the Referral & Assessment team has c permanent workers holding one child each."""
-    return sc.load(None, ["population.districts=1", "run.scale=1", f"teams.ra_posts={c}", "teams.reallocation_rate=0",
+    return sc.load(None, ["population.districts=1", "run.scale=1", f"teams.ra_posts={c}", "workforce.absence_rate=0",
+                          "teams.rebalance_over=0", "workforce.handover_on_joining=0",
                           "teams.cast_start=never", "teams.cast_start_by_district={}", "workforce.vacancy_share=0",
                           "workforce.agency_share=0", "workforce.nq_share=0", "workforce.turnover_permanent=0",
                           "workforce.turnover_agency=0", "workforce.drives=[]", "workforce.hard_cap=1",

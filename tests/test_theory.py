@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -195,3 +196,24 @@ def test_littles_law_deep():
     """15% of Hampshire, a 6-year window after 3 years' warm-up and before 5 more, 20 replications:
     the 95% interval of L / (lambda W) contains 1 for each stock and is at most ±0.04 wide."""
     check_little(scale=0.15, window_years=6, tail_years=5, reps=20, max_halfwidth=0.04)
+
+
+def test_the_engine_benchmark_s_queue_is_a_valid_scenario_without_changes_of_worker():
+    """benchmarks/engine_overhead.py times journeysim against raw SimPy on the same M/M/c queue: its
+    scenario must load (a parameter removed from the model breaks it) and hold no cause of a change
+    of worker, so that its customers are served as the queue's are."""
+    import importlib.util
+
+    import sys
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    spec = importlib.util.spec_from_file_location("engine_overhead", folder / "engine_overhead.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(folder))  # the benchmarks import their _machine helper as a script would
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path.remove(str(folder))
+    s = bench.mmc_scenario(5)
+    assert s["teams.ra_posts"] == 5 and s["workforce.hard_cap"] == 1
+    assert s["workforce.absence_rate"] == 0 and s["workforce.turnover_permanent"] == 0 and s["teams.rebalance_over"] == 0
