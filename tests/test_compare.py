@@ -196,3 +196,16 @@ def test_compare_refuses_scenarios_of_another_size_or_period(tmp_path):
     assert ("error: A (counterfactual) and B (hampshire) cannot be paired: run.scale is 0.05 in A, 0.04 in B; "
             "differences between runs of another size or period are not the effect of a change") in r.output
     assert not out.exists()
+
+
+def test_one_scenario_against_itself_with_set_b_is_named_by_what_changed(tmp_path):
+    """A what-if made with --set-b alone is named by the keys it sets, never 'hampshire minus hampshire'."""
+    out = tmp_path / "surge"
+    r = CliRunner().invoke(main, ["compare", str(SCENARIOS / "hampshire.toml"), str(SCENARIOS / "hampshire.toml"),
+                                  "--set-b", "arrivals.surge_factor=1.5", "--set-b", "arrivals.surge_start=2019-04-01",
+                                  "--reps", "1", "--years", "2019-20", "--out", str(out), "--workers", "1",
+                                  *[x for kv in SMALL for x in ("--set", kv)]])
+    assert r.exit_code == 0, r.output
+    assert "hampshire+arrivals.surge_factor+arrivals.surge_start minus hampshire:" in r.output
+    assert "hampshire minus hampshire" not in r.output
+    assert (out / "a-hampshire").is_dir() and (out / "b-hampshire+arrivals.surge_factor+arrivals.surge_start").is_dir()

@@ -884,6 +884,33 @@ def validate(scenario_file, overrides):
 
 
 # ------------------------------------------------------------------------------------------ what-ifs
+def _told_apart(a, b, file_a: Path, file_b: Path, overrides_a, overrides_b):
+    """Two scenarios of one name (the same file with --set-b, or two files named alike) renamed so that
+    the comparison's labels, folders and statement tell them apart: by the keys each overrides
+    ("hampshire+arrivals.surge_size"), else by their files' names."""
+    if a.name != b.name:
+        return a, b
+    from .scenario import from_values, parse_override
+
+    def keys(overrides) -> list[str]:
+        return list(dict.fromkeys(parse_override(text)[0] for text in overrides))
+
+    ka, kb = keys(overrides_a), keys(overrides_b)
+    if ka or kb:
+        names = ("+".join([a.name, *ka]), "+".join([b.name, *kb]))
+    elif file_a.stem != file_b.stem:
+        names = (file_a.stem, file_b.stem)
+    else:
+        names = (f"{a.name}-a", f"{b.name}-b")
+
+    def renamed(s, name: str):
+        raw = s.raw()
+        raw["name"] = name
+        return from_values(raw, dict(s.sources), s.path, list(s.files))
+
+    return renamed(a, names[0]), renamed(b, names[1])
+
+
 def _split_years(text: str | None) -> list[str] | None:
     return [y.strip() for y in text.split(",") if y.strip()] if text else None
 
@@ -914,6 +941,7 @@ def compare(scenario_a, scenario_b, reps, seed, overrides, overrides_a, override
 
     a = load(scenario_a, [*overrides, *overrides_a])
     b = load(scenario_b, [*overrides, *overrides_b])
+    a, b = _told_apart(a, b, scenario_a, scenario_b, overrides_a, overrides_b)
     shown = _split_years(years)
     common = [y for y in _reported_years(a) if y in _reported_years(b)]
     unknown = [y for y in shown or [] if y not in common]
