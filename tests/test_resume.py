@@ -24,7 +24,7 @@ from conftest import SCENARIOS
 
 #: A tiny county over two years: a replication takes a fraction of a second.
 TINY = ["run.scale=0.02", "run.warmup_days=180", "run.start=2016-04-01", "run.end=2017-04-01"]
-REPS, SEED = 12, 3  # enough that a run killed at its first finished replication has more to do
+REPS, SEED = 30, 3  # enough that a run killed at its first finished replication has more to do
 SCENARIO = SCENARIOS / "hampshire.toml"
 
 
