@@ -30,6 +30,15 @@ def compiled_module(name: str):
     return module
 
 
+def one_error(result) -> str:
+    """The one line a refused command prints: exit code 2, no traceback, a single ``error:`` line."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
 def small(name: str, *extra: str) -> sc.Scenario:
     return sc.load(SCENARIOS / name, [*SMALL, *extra])
 

@@ -13,7 +13,7 @@ from journeysim.cli import main
 from journeysim.eventlog import file_digest, read_log
 from journeysim.ownership import claim_file
 
-from conftest import SCENARIOS, SMALL
+from conftest import SCENARIOS, SMALL, one_error
 
 SETS = [x for s in SMALL for x in ("--set", s)]
 
@@ -104,12 +104,6 @@ def test_user_errors_give_one_message_and_exit_2(args, message):
 
 
 # --------------------------------------------------------------------------- paths that cannot be written
-def _one_error(r) -> str:
-    assert r.exit_code == 2, r.output
-    assert "Traceback" not in r.output
-    errors = [line for line in r.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, r.output
-    return errors[0]
 
 
 def _writers(results: str, bad_folder: str, bad_file: str) -> list[tuple[str, list[str]]]:
@@ -146,7 +140,7 @@ def test_a_file_used_as_a_folder_is_one_line_naming_the_path(results, tmp_path, 
     _no_long_work(monkeypatch)
     option, args = _writers(str(out), str(afile / "sub"), str(afile / "x"))[index]
     bad = args[args.index(option) + 1]
-    line = _one_error(CliRunner().invoke(main, args))
+    line = one_error(CliRunner().invoke(main, args))
     assert line == f"error: {option} {bad}: cannot write there: {afile} is a file, not a folder"
     assert afile.read_text() == "already here\n", "nothing already written is touched"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
@@ -159,7 +153,7 @@ def test_a_path_where_no_file_can_be_made_is_one_line_naming_the_path(results, m
     _no_long_work(monkeypatch)
     option, args = _writers(str(out), "/proc/journeysim-x", "/proc/journeysim-x")[index]
     bad = args[args.index(option) + 1]
-    line = _one_error(CliRunner().invoke(main, args))
+    line = one_error(CliRunner().invoke(main, args))
     assert line.startswith(f"error: {option} {bad}: cannot write in /proc (")
 
 
@@ -177,7 +171,7 @@ def test_an_os_error_later_on_is_one_line_and_leaves_the_old_file(results, tmp_p
         raise OSError(28, "No space left on device", str(self))
 
     monkeypatch.setattr(Path, "replace", full_disk)
-    line = _one_error(CliRunner().invoke(main, ["report", str(out), "--out", str(report), "--force"]))
+    line = one_error(CliRunner().invoke(main, ["report", str(out), "--out", str(report), "--force"]))
     assert line == f"error: {tmp_path / '.r.html.partial'}: No space left on device"
     assert report.read_text() == "the old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".journeysim-files.json", "r.html"]
@@ -202,7 +196,7 @@ def test_trace_checks_the_figure_before_telling_the_story(results, tmp_path):
     log = read_log(out / "events" / "rep-000.parquet").to_pandas()
     child = int(log["child_id"].dropna().iloc[0])
     r = CliRunner().invoke(main, ["trace", str(out), str(child), "--figure", str(tmp_path / "x.bmp")])
-    assert _one_error(r) == f"error: --figure {tmp_path / 'x.bmp'}: unknown picture type '.bmp'; use .png, .svg, .pdf"
+    assert one_error(r) == f"error: --figure {tmp_path / 'x.bmp'}: unknown picture type '.bmp'; use .png, .svg, .pdf"
     assert f"Child {child}" not in r.output, "refused before the story is printed"
 
 

@@ -18,17 +18,11 @@ from click.testing import CliRunner
 from journeysim.cli import main
 from journeysim.eventlog import file_digest
 
-from conftest import SCENARIOS, SMALL
+from conftest import SCENARIOS, SMALL, one_error
 
 SETS = [x for s in SMALL for x in ("--set", s)]
 
 
-def _one_error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, result.output
-    return lines[0]
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ def _rewrite_log(folder: Path, change, relist: bool = True) -> Path:
 ])
 def test_a_manifest_that_is_not_one_is_one_line(folder, content, expected):
     (folder / "manifest.json").write_bytes(content)
-    assert _one_error(_trace(folder)) == f"error: {folder / 'manifest.json'}: {expected}"
+    assert one_error(_trace(folder)) == f"error: {folder / 'manifest.json'}: {expected}"
 
 
 @pytest.mark.parametrize("edit, expected", [
@@ -96,7 +90,7 @@ def test_a_manifest_of_the_wrong_shape_is_one_line_naming_the_key(folder, edit, 
     manifest = _manifest(folder)
     edit(manifest)
     _write_manifest(folder, manifest)
-    assert _one_error(_trace(folder)) == f"error: {folder / 'manifest.json'}: {expected}"
+    assert one_error(_trace(folder)) == f"error: {folder / 'manifest.json'}: {expected}"
 
 
 # ---------------------------------------------------------------------------- digests of what it lists
@@ -105,7 +99,7 @@ def test_an_edited_scenario_is_refused_and_read_with_a_note_under_no_verify(fold
         f.write("# edited\n")
     message = (f"{folder / 'scenario.toml'}: does not match the SHA-256 that {folder / 'manifest.json'} records: "
                f"it changed since the run wrote it")
-    assert _one_error(_trace(folder)) == (f"error: {message}; run again for results to trust, or pass --no-verify "
+    assert one_error(_trace(folder)) == (f"error: {message}; run again for results to trust, or pass --no-verify "
                                           f"to read it anyway")
     child = int(pc.min(pq.read_table(folder / "events" / "rep-000.parquet", columns=["child_id"])["child_id"])
                 .as_py())
@@ -117,14 +111,14 @@ def test_an_edited_scenario_is_refused_and_read_with_a_note_under_no_verify(fold
 
 def test_a_log_that_no_longer_matches_its_digest_is_refused(folder):
     log = _rewrite_log(folder, lambda t: t.slice(0, t.num_rows - 1), relist=False)
-    assert _one_error(_trace(folder)).startswith(f"error: {log}: does not match the SHA-256 that ")
+    assert one_error(_trace(folder)).startswith(f"error: {log}: does not match the SHA-256 that ")
 
 
 def test_an_export_and_a_report_refuse_an_edited_folder_too(folder, tmp_path):
     (folder / "measures.csv").write_text("rep,measure,year,value\n0,cla_starts,2017-18,1\n")
     for args in (["export", str(folder), "--format", "xes", "--out", str(tmp_path / "x.xes")],
                  ["report", str(folder), "--out", str(tmp_path / "r.html")]):
-        line = _one_error(CliRunner().invoke(main, args))
+        line = one_error(CliRunner().invoke(main, args))
         assert line.startswith(f"error: {folder / 'measures.csv'}: does not match the SHA-256")
     assert not (tmp_path / "x.xes").exists() and not (tmp_path / "r.html").exists()
 
@@ -132,7 +126,7 @@ def test_an_export_and_a_report_refuse_an_edited_folder_too(folder, tmp_path):
 # ------------------------------------------------------------------------------------------ the logs
 def test_a_log_with_no_events_is_refused(folder):
     log = _rewrite_log(folder, lambda t: t.slice(0, 0))
-    assert _one_error(_trace(folder)) == (f"error: {log}: an event log with no events; a run's logs always "
+    assert one_error(_trace(folder)) == (f"error: {log}: an event log with no events; a run's logs always "
                                           f"have some")
 
 
@@ -140,7 +134,7 @@ def test_a_schema_version_that_is_not_a_number_is_refused(folder):
     def change(t):
         return t.replace_schema_metadata({**t.schema.metadata, b"journeysim.schema_version": b"two"})
     log = _rewrite_log(folder, change)
-    assert _one_error(_trace(folder)) == (f"error: {log}: 'journeysim.schema_version' in the file metadata should "
+    assert one_error(_trace(folder)) == (f"error: {log}: 'journeysim.schema_version' in the file metadata should "
                                           f"be a whole number; got b'two'")
 
 
@@ -152,13 +146,13 @@ def test_a_child_id_of_the_wrong_type_is_refused(folder, stored):
         return t.set_column(i, pa.field("child_id", column.type), column).replace_schema_metadata(t.schema.metadata)
     log = _rewrite_log(folder, change)
     kind = "string" if stored == "text" else "null"
-    assert _one_error(_trace(folder)) == (f"error: {log}: column 'child_id' is stored as {kind}; an event log "
+    assert one_error(_trace(folder)) == (f"error: {log}: column 'child_id' is stored as {kind}; an event log "
                                           f"stores it as int64")
 
 
 def test_a_child_id_beyond_any_log_is_one_line(small_results):
     for child in ("1e30", "-5"):
-        line = _one_error(CliRunner().invoke(main, ["trace", str(small_results), "--", child]))
+        line = one_error(CliRunner().invoke(main, ["trace", str(small_results), "--", child]))
         assert line == f"error: CHILD_ID {int(float(child))}: not a child id; ids are whole numbers from 0 (see the event log)"
 
 
@@ -174,27 +168,27 @@ def test_a_device_a_fifo_and_a_loop_of_links_are_not_read_as_scenarios(tmp_path)
              str(loop_a): f"{loop_a}: a symbolic link that leads round in a loop; cannot read the scenario file"}
     for path, expected in cases.items():
         for command in ("validate", "run", "describe"):
-            assert _one_error(CliRunner().invoke(main, [command, path])) == f"error: {expected}"
+            assert one_error(CliRunner().invoke(main, [command, path])) == f"error: {expected}"
 
 
 def test_a_scenario_file_too_large_to_be_one_is_refused(tmp_path):
     big = tmp_path / "big.toml"
     big.write_bytes(b"# " + b"x" * (5 << 20) + b"\n")
-    assert _one_error(CliRunner().invoke(main, ["validate", str(big)])) == (
+    assert one_error(CliRunner().invoke(main, ["validate", str(big)])) == (
         f"error: {big}: larger than 4 MB, far more than a scenario file holds; is it the file you meant?")
 
 
 def test_an_extends_chain_too_deep_is_one_line(tmp_path):
     for i in range(1000):
         (tmp_path / f"s{i}.toml").write_text(f'extends = "s{i + 1}.toml"\n')
-    line = _one_error(CliRunner().invoke(main, ["validate", str(tmp_path / "s0.toml")]))
+    line = one_error(CliRunner().invoke(main, ["validate", str(tmp_path / "s0.toml")]))
     assert line == (f"error: {tmp_path / 's31.toml'}, line 1: extends: a chain of more than 32 scenario files; "
                     f"a scenario extends a few at most")
 
 
 def test_a_set_value_with_a_line_break_is_refused_not_cut_short():
     value = "workforce.hard_cap=18\nrun.scale=2"
-    line = _one_error(CliRunner().invoke(main, ["validate", str(SCENARIOS / "hampshire.toml"), "--set", value]))
+    line = one_error(CliRunner().invoke(main, ["validate", str(SCENARIOS / "hampshire.toml"), "--set", value]))
     assert line == (f"error: --set {value!r}: a value is one line; this one has a line break (set each key with "
                     f"its own --set)")
 
@@ -203,7 +197,7 @@ def test_the_same_key_in_a_table_and_as_a_quoted_dotted_name_is_refused(tmp_path
     scenario = tmp_path / "twice.toml"
     scenario.write_text(f'extends = "{SCENARIOS / "hampshire.toml"}"\n"workforce.hard_cap" = 18\n\n'
                         f'[workforce]\nhard_cap = 20\n')
-    line = _one_error(CliRunner().invoke(main, ["validate", str(scenario)]))
+    line = one_error(CliRunner().invoke(main, ["validate", str(scenario)]))
     assert line == (f"error: {scenario}, line 2: workforce.hard_cap is given twice (once in a [table] and once as "
                     f"a quoted dotted name); give it once")
 
@@ -218,7 +212,7 @@ def test_the_same_key_in_a_table_and_as_a_quoted_dotted_name_is_refused(tmp_path
 ])
 def test_a_hand_edited_measures_table_read_with_no_verify_is_one_line(folder, tmp_path, content, expected):
     (folder / "measures.csv").write_bytes(content)
-    line = _one_error(CliRunner().invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html"),
+    line = one_error(CliRunner().invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html"),
                                                 "--no-verify"]))
     assert line == f"error: {folder / 'measures.csv'}: {expected}"
 
@@ -230,10 +224,10 @@ def test_files_a_scenario_names_are_read_only_if_regular(tmp_path):
     (tmp_path / "draws.toml").write_text(f'extends = "{hampshire}"\n[run]\nparameter_draws = "pipe.csv"\n')
     (tmp_path / "start.toml").write_text(f'extends = "{hampshire}"\n[run]\nstart_state = "pipe.csv"\n'
                                          f'parameter_draws = "none"\n')
-    line = _one_error(CliRunner().invoke(main, ["validate", str(tmp_path / "draws.toml")]))
+    line = one_error(CliRunner().invoke(main, ["validate", str(tmp_path / "draws.toml")]))
     assert line == (f"error: {tmp_path / 'draws.toml'}: run.parameter_draws: 'pipe.csv' is a FIFO (named pipe), not "
                     f"a file of parameter draws (looked for {tmp_path / 'pipe.csv'})")
-    line = _one_error(CliRunner().invoke(main, ["run", str(tmp_path / "start.toml"), "--out", str(tmp_path / "o"),
+    line = one_error(CliRunner().invoke(main, ["run", str(tmp_path / "start.toml"), "--out", str(tmp_path / "o"),
                                                 "--workers", "1", *SETS]))
     assert line == (f"error: run.start_state: {tmp_path / 'pipe.csv'}: is a FIFO (named pipe), not a snapshot file "
                     f"(a CSV file journeysim snapshot wrote)")
@@ -243,7 +237,7 @@ def test_an_extract_that_is_a_fifo_or_a_device_is_not_read(tmp_path):
     extracts = tmp_path / "903"
     extracts.mkdir()
     os.mkfifo(extracts / "episodes.csv")
-    line = _one_error(CliRunner().invoke(main, ["snapshot", "--ssda903", str(extracts), "--cin-census", "/dev/zero",
+    line = one_error(CliRunner().invoke(main, ["snapshot", "--ssda903", str(extracts), "--cin-census", "/dev/zero",
                                                 "--at", "2019-03-31", "--out", str(tmp_path / "snap.csv")]))
     assert line == "error: --cin-census /dev/zero: cannot be read (see the report)"
     assert not (tmp_path / "snap.csv").exists()
@@ -257,7 +251,7 @@ def test_an_extract_that_is_a_fifo_or_a_device_is_not_read(tmp_path):
 ])
 def test_a_sweep_over_the_same_point_twice_is_refused_before_any_run(tmp_path, varies, expected):
     args = [x for v in varies for x in ("--vary", v)]
-    line = _one_error(CliRunner().invoke(main, ["sweep", str(SCENARIOS / "hampshire.toml"), *args,
+    line = one_error(CliRunner().invoke(main, ["sweep", str(SCENARIOS / "hampshire.toml"), *args,
                                                 "--out", str(tmp_path / "s"), *SETS]))
     assert line == f"error: {expected}"
     assert not (tmp_path / "s").exists()

@@ -15,19 +15,12 @@ from journeysim import ownership
 from journeysim.cli import main
 from journeysim.eventlog import file_digest
 
-from conftest import SCENARIOS, SMALL
+from conftest import SCENARIOS, SMALL, one_error
 
 SETS = [x for s in SMALL for x in ("--set", s)]
 SCENARIO = str(SCENARIOS / "hampshire.toml")
 
 
-def _one_error(result) -> str:
-    """The one line a refusal prints (exit code 2, no traceback)."""
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, result.output
-    return lines[0]
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -67,7 +60,7 @@ def test_force_does_not_replace_a_folder_of_documents(tmp_path):
     docs.mkdir()
     (docs / "thesis.docx").write_bytes(b"four years of work")
     before = _tree(docs)
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(docs), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(docs), "--force", *SETS]))
     assert line == (f"error: --out {docs}: holds {docs / 'thesis.docx'}, which journeysim did not write, so --force "
                     f"will not replace the folder; move what is yours out of it, or choose another --out")
     assert _tree(docs) == before
@@ -75,7 +68,7 @@ def test_force_does_not_replace_a_folder_of_documents(tmp_path):
 
 def test_force_does_not_replace_a_results_folder_holding_a_file_of_the_users(copy):
     (copy / "my notes.txt").write_text("what I found")
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(copy), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(copy), "--force", *SETS]))
     assert f"holds {copy / 'my notes.txt'}, which journeysim did not write" in line
     assert (copy / "my notes.txt").read_text() == "what I found"
 
@@ -83,7 +76,7 @@ def test_force_does_not_replace_a_results_folder_holding_a_file_of_the_users(cop
 def test_force_does_not_replace_a_results_folder_whose_scenario_was_edited(copy):
     with open(copy / "scenario.toml", "a") as f:
         f.write("# my edit\n")
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(copy), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(copy), "--force", *SETS]))
     assert f"holds {copy / 'scenario.toml'}, which changed since journeysim wrote it" in line
 
 
@@ -91,7 +84,7 @@ def test_force_does_not_replace_a_folder_with_a_hand_made_manifest(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "manifest.json").write_text("[1, 2, 3]")
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(out), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(out), "--force", *SETS]))
     assert f"holds {out / 'manifest.json'}, which is not a manifest journeysim wrote" in line
     assert (out / "manifest.json").read_text() == "[1, 2, 3]"
 
@@ -121,7 +114,7 @@ def test_never_a_folder_holding_the_scenario_the_current_or_the_home_folder(tmp_
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path / "work")
     before = _tree(tmp_path)
-    line = _one_error(CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", str(scenario), "--out", str(out), "--force", *SETS]))
     why = {"scenario": f"is the folder holding {scenario}", "above-scenario": f"holds the folder holding {scenario}",
            "cwd": "is the current folder", "home": "is your home folder"}[where]
     assert line == (f"error: --out {out}: {why}; journeysim writes results only into a folder of their own "
@@ -131,7 +124,7 @@ def test_never_a_folder_holding_the_scenario_the_current_or_the_home_folder(tmp_
 
 def test_the_root_folder_is_never_a_results_folder():
     assert ownership.protected(Path("/")) == "is the root folder"
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", "/", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", "/", *SETS]))
     assert line.startswith("error: --out /: is the root folder;")
 
 
@@ -140,7 +133,7 @@ def test_a_link_is_not_followed_to_write_results(tmp_path, run_folder):
     target.mkdir()
     link = tmp_path / "link"
     link.symlink_to(target)
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(link), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(link), "--force", *SETS]))
     assert line == (f"error: --out {link}: is a symbolic link (to {target}); journeysim does not write results "
                     f"through a link: give the folder's own path")
 
@@ -151,7 +144,7 @@ def test_an_incomplete_folder_journeysim_did_not_write_is_neither_resumed_nor_de
     partial.mkdir()
     (partial / "budget.xlsx").write_bytes(b"numbers")
     for flags in ([], ["--force"], ["--resume"]):
-        line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(out), *flags, *SETS]))
+        line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(out), *flags, *SETS]))
         assert line == (f"error: {partial}: a folder with the name journeysim gives an interrupted run, but it holds "
                         f"no manifest of an interrupted run, so journeysim will neither resume it nor delete it; "
                         f"move it away, or choose another --out")
@@ -164,7 +157,7 @@ def test_an_interrupted_run_with_a_file_added_is_not_deleted(tmp_path):
     (partial / "manifest.json").write_text(json.dumps({"complete": False, "journeysim_version": "0.1.0",
                                                        "event_logs": []}))
     (partial / "events" / "notes.txt").write_text("mine")
-    line = _one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(tmp_path / "hants"), "--force", *SETS]))
+    line = one_error(CliRunner().invoke(main, ["run", SCENARIO, "--out", str(tmp_path / "hants"), "--force", *SETS]))
     assert f"an interrupted run that now holds {partial / 'events' / 'notes.txt'}, which is not an event log" in line
     assert (partial / "events" / "notes.txt").exists()
 
@@ -174,7 +167,7 @@ def test_compare_force_does_not_replace_a_folder_of_documents(tmp_path):
     docs.mkdir()
     (docs / "plan.txt").write_text("mine")
     counterfactual = str(SCENARIOS / "counterfactual.toml")
-    line = _one_error(CliRunner().invoke(main, ["compare", counterfactual, SCENARIO, "--out", str(docs), "--force",
+    line = one_error(CliRunner().invoke(main, ["compare", counterfactual, SCENARIO, "--out", str(docs), "--force",
                                                 "--reps", "1", *SETS]))
     assert f"holds {docs / 'plan.txt'}, which journeysim did not write" in line
     assert (docs / "plan.txt").read_text() == "mine"
@@ -184,10 +177,10 @@ def test_compare_force_does_not_replace_a_folder_of_documents(tmp_path):
 def test_report_does_not_overwrite_a_file_without_force(small_results, tmp_path):
     mine = tmp_path / "mine.html"
     mine.write_text("my page")
-    line = _one_error(CliRunner().invoke(main, ["report", str(small_results), "--out", str(mine)]))
+    line = one_error(CliRunner().invoke(main, ["report", str(small_results), "--out", str(mine)]))
     assert line == (f"error: --out {mine}: already exists; give another name, or --force to replace a file "
                     f"journeysim wrote")
-    line = _one_error(CliRunner().invoke(main, ["report", str(small_results), "--out", str(mine), "--force"]))
+    line = one_error(CliRunner().invoke(main, ["report", str(small_results), "--out", str(mine), "--force"]))
     assert line == (f"error: --out {mine}: was not written by journeysim (its folder's .journeysim-files.json does "
                     f"not list it), so --force leaves it alone; move it or write elsewhere")
     assert mine.read_text() == "my page"
@@ -205,7 +198,7 @@ def test_the_runs_own_log_a_scenario_and_a_picture_are_never_written_over(small_
         args = {"report": ["report", str(small_results), "--out", str(victim)],
                 "export": ["export", str(small_results), "--format", "xes", "--out", str(victim)],
                 "trace": ["trace", str(small_results), "1", "--figure", str(victim)]}[command]
-        line = _one_error(CliRunner().invoke(main, [*args, "--force"]))
+        line = one_error(CliRunner().invoke(main, [*args, "--force"]))
         assert "was not written by journeysim" in line
         assert file_digest(victim) == before
 
@@ -224,7 +217,7 @@ def test_devices_fifos_and_links_are_never_written(small_results, tmp_path, spec
         path.symlink_to(tmp_path / "target.csv")
         why = f"is a symbolic link (to {tmp_path / 'target.csv'}); journeysim does not write through links"
     for force in ([], ["--force"]):
-        line = _one_error(CliRunner().invoke(main, ["export", str(small_results), "--format", "pm4py-csv",
+        line = one_error(CliRunner().invoke(main, ["export", str(small_results), "--format", "pm4py-csv",
                                                     "--out", str(path), *force]))
         assert line == f"error: --out {path}: {why}"
     if special == "device":
@@ -239,13 +232,13 @@ def test_an_export_journeysim_wrote_is_replaced_with_force_and_not_after_an_edit
     assert CliRunner().invoke(main, args).exit_code == 0
     first = file_digest(out)
     assert ownership.recorded(tmp_path) == {"log.csv": first}
-    _one_error(CliRunner().invoke(main, args))  # without --force
+    one_error(CliRunner().invoke(main, args))  # without --force
     r = CliRunner().invoke(main, [*args, "--force"])
     assert r.exit_code == 0, r.output
     assert file_digest(out) == first
     with open(out, "a") as f:
         f.write("my row\n")
-    line = _one_error(CliRunner().invoke(main, [*args, "--force"]))
+    line = one_error(CliRunner().invoke(main, [*args, "--force"]))
     assert line == (f"error: --out {out}: changed since journeysim wrote it, so --force leaves it alone; move it "
                     f"or write elsewhere")
 
@@ -262,17 +255,17 @@ def test_an_old_export_record_still_counts(tmp_path):
 def test_calibrate_refreshes_its_outputs_but_never_through_a_link_a_fifo_or_into_the_current_folder(tmp_path,
                                                                                                    monkeypatch):
     monkeypatch.chdir(tmp_path)
-    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", "."]))
+    line = one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", "."]))
     assert line.startswith("error: --out .: is the current folder;")
     out = tmp_path / "fit"
     out.mkdir()
     os.mkfifo(out / "fit.csv")
-    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out)]))
+    line = one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out)]))
     assert line == (f"error: --out {out / 'fit.csv'}: is a FIFO (named pipe), not a regular file; journeysim writes "
                     f"only regular files")
     (tmp_path / "theirs.md").write_text("theirs")
     (tmp_path / "report.md").symlink_to(tmp_path / "theirs.md")
     (out / "fit.csv").unlink()
-    line = _one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out),
+    line = one_error(CliRunner().invoke(main, ["calibrate", "--scenario", SCENARIO, "--quick", "--out", str(out),
                                                 "--report", str(tmp_path / "report.md")]))
     assert line.startswith(f"error: --report {tmp_path / 'report.md'}: is a symbolic link")

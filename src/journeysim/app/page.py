@@ -89,6 +89,21 @@ def _progress(job_key: str) -> None:
     bar()
 
 
+def _finished(job_key: str):
+    """The job in ``state[job_key]`` once it has finished without error; None while there is none, while
+    it runs (its progress bar is drawn) or when it failed (its error is shown)."""
+    job = state.get(job_key)
+    if job is None:
+        return None
+    if not job.finished:
+        _progress(job_key)
+        return None
+    if job.error:
+        st.error(f"error: {job.error}")
+        return None
+    return job
+
+
 def _size(prefix: str) -> jobs.Size:
     kind = st.radio("Size", ["Quick preview", "Full run"], key=prefix + ":size", horizontal=True,
                     help=f"A quick preview runs at {CONFIG.preview_scale:g} of the county's size with "
@@ -238,14 +253,8 @@ def run_tab(draft: drafts.Draft | None, filename: str) -> None:
                 state["run:folder"] = None
             except (LimitError, ScenarioError, RunError) as exc:
                 st.error(f"error: {exc}")
-    job = state.get("run:job")
+    job = _finished("run:job")
     if job is None:
-        return
-    if not job.finished:
-        _progress("run:job")
-        return
-    if job.error:
-        st.error(f"error: {job.error}")
         return
     state["run:folder"] = str(job.out)
     show_run(job)
@@ -306,14 +315,8 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
             state["cmp:job"] = jobs.start_comparison(a, b, size, CONFIG.results, int(seed), CONFIG.workers, (fa, fb))
         except (LimitError, ScenarioError, RunError) as exc:
             st.error(f"error: {exc}")
-    job = state.get("cmp:job")
+    job = _finished("cmp:job")
     if job is None:
-        return
-    if not job.finished:
-        _progress("cmp:job")
-        return
-    if job.error:
-        st.error(f"error: {job.error}")
         return
     table_, statement, png = views.comparison_view(job.out)
     (st.warning if job.preview else st.info)(job.label)
