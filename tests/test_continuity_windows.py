@@ -72,6 +72,13 @@ def test_the_command_counts_a_results_folder_in_the_windows_given(small_results,
     direct = ct.summary(ct.shares(open_results(small_results).logs(), [ct.parse_window("2019-04-01..2020-03-31")]))
     assert table[table["window"] == "2019-04-01 to 2020-03-31"]["mean"].tolist() == approx(direct["mean"].round(3).tolist())
     assert "1 worker" in done.output and "2019-04-01 to 2020-03-31" in done.output
+    again = CliRunner().invoke(main, ["continuity", str(small_results), "--out", str(out), "--force"])
+    assert again.exit_code == 0, again.output  # its own table, replaced with --force
+    mine = tmp_path / "mine.csv"
+    mine.write_text("a user's own table\n")
+    refused = CliRunner().invoke(main, ["continuity", str(small_results), "--out", str(mine), "--force"])
+    assert refused.exit_code == 2 and "journeysim" in refused.output
+    assert mine.read_text() == "a user's own table\n"
 
 
 @pytest.mark.parametrize("window, says", [

@@ -485,8 +485,9 @@ def trace(results, child_id, rep, figure, force, no_verify):
                    "the next two years, those the run covers].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the table as CSV: window, band, mean, p5, p95, journeys, replications.")
+@click.option("--force", is_flag=True, help="Replace a file journeysim wrote earlier (never one it did not write).")
 @user_errors
-def continuity(results, windows, out):
+def continuity(results, windows, out, force):
     """Social workers per journey among journeys with a plan that closed in a window of dates, as a
     case-file sample counts them: the share with 1, 2, 3, 4 and 5+ workers (mean and 90% interval
     across replications) and how many journeys closed in the window."""
@@ -494,7 +495,7 @@ def continuity(results, windows, out):
 
     run = open_results(results)
     if out is not None:
-        writable(out, "--out")
+        writable(out, "--out", force=force)
     try:
         chosen = [ct.parse_window(w) for w in windows]
     except ct.WindowError as exc:
@@ -515,6 +516,7 @@ def continuity(results, windows, out):
     click.echo(ct.format_table(table))
     if out is not None:
         table.round(3).to_csv(out, index=False)
+        claim_file(out)
         click.echo(f"\nTable: {out}")
 
 
