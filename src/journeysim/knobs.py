@@ -80,6 +80,8 @@ KNOBS: list[Knob] = [
     Knob("care.sgo_trend_per_year", None, -0.05, 0.25, "drift of the chance of special guardianship (change in its log "
          "per year; England +11% from 2017-18 to 2018-19)"),
     Knob("care.p_other_exit", None, 0.04, 0.30, "other exits from long-term care before 18"),
+    Knob("edge_of_care.p_care", None, 0.16, 0.9, "edge of care: decided entries that still enter care after the "
+         "support (003: 11% of starters within months, but adolescent entries rose 50% against 80% at all ages)"),
     Knob("initial.cla_children", None, 1000, 1200, "children looked after when the run starts (before warm-up)"),
     # continuity: each cause of a change of worker (model.allocation), fitted to the baseline's
     # case-file sample (model A) only through the distribution of workers per journey

@@ -312,10 +312,15 @@ OLD_OFFER: dict[str, Param] = {
                                "14-15).", "years", 0, 18),
     "edge_of_care.duration": _p(_ln(180.0, 300.0), "dist", "Length of edge-of-care support (judgement: 10-12 at a time and "
                                 "about 21 starts a year per worker imply about six months; 003).", "days"),
-    "edge_of_care.p_care": _p(0.16, "prob", "Chance a young person whose family had edge-of-care support enters care after "
-                              "it, instead of the plan going on without care: 003 found 12 of 110 starters (11%) entered "
-                              "care, and judged 67% of starters truly at imminent risk; 0.11 / 0.67 for the families "
-                              "the model sends (every one at imminent risk). No comparator: weak evidence."),
+    "edge_of_care.p_care": _p(0.5, "prob", "Chance a young person whose family had edge-of-care support enters care after "
+                              "it, instead of the plan going on without care. The model sends only families whose plan "
+                              "has already turned to care, so 1 - p_care is the share of decided entries the service "
+                              "averts. 003 has no comparator: 12 of 110 starters (11%) entered care within 7-8 months "
+                              "and 67% were judged at imminent risk (0.11 / 0.67 = 0.16 read as the whole effect), but "
+                              "the county's entries at 14-18 still rose about 50% in the pilot's first year against "
+                              "80% at all ages, which is a modest effect, not five in six entries averted. Default: "
+                              "judgement between the two readings; fitted by journeysim calibrate (prior 0.16 to 0.9) "
+                              "to the CLA starts of the model-A years the service ran in."),
     "early_help.workers": _p(6, "int", "Early help family support workers per district, part of the old offer under both "
                              "operating models (judgement: the seeds give no capacity, and report cuts to early help "
                              "spending from 2015-16, 003).", "workers", 0, 1000),
