@@ -582,3 +582,25 @@ def test_journey_opening_events_and_open_journeys():
     assert jr["opening"].tolist() == ["CaseLoaded", "UascArrived"]
     assert pd.isna(jr.loc[0, "closed"]) and jr.loc[1, "closed"] == pd.Timestamp("2014-04-10")
     assert jr["closing_reason"].isna().tolist() == [True, False] and not jr["had_plan"].any()
+
+
+def test_an_event_name_journeysim_never_logs_is_read_as_no_event_at_all(tmp_path):
+    """A hand-edited log's unknown event type (the projections read the event column as an Enum of
+    the model's events) is selected by no projection and breaks none: the measures are those of the
+    log without the edited rows, read from a table and from a file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [*referral_rows(), *cla_rows()]
+    table = log_of(rows)
+    names = table.column("event").to_pylist()
+    edit = {i for i, n in enumerate(names) if n in ("ReferralReceived", "CareEntered")}
+    edit = set(sorted(edit)[::2])  # every other referral and entry into care
+    field = table.schema.field("event")
+    column = pa.array([f"{n}d" if i in edit else n for i, n in enumerate(names)]).dictionary_encode().cast(field.type)
+    edited = table.set_column(table.schema.get_field_index("event"), field, column)
+    pq.write_table(edited, tmp_path / "edited.parquet")
+    plain = measures(table.take([i for i in range(len(names)) if i not in edit]))
+    pd.testing.assert_frame_equal(measures(edited), plain)
+    pd.testing.assert_frame_equal(measures(tmp_path / "edited.parquet"), plain)
+    assert len(edit) >= 2 and plain.loc[plain["measure"] == "referrals", "value"].sum() > 0
