@@ -359,8 +359,9 @@ CARE: dict[str, Param] = {
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
     "care.sgo_trend_per_year": _p(0.0, "float", "Drift of the chance of special guardianship: change per year, from run.start, "
                                   "in its log (applied to children entering care). Fitted to Hampshire's special "
-                                  "guardianship orders by calibration (prior range in knobs.KNOBS); England's rose from "
-                                  "3,470 (2017-18) to 3,870 (2018-19), Hampshire's from 56 to 93 (DfE).", "log/year", -2, 2),
+                                  "guardianship orders by calibration (prior range in knobs.KNOBS) in the years before the "
+                                  "programme: 39, 43 and 51 in 2014-15 to 2016-17 (DfE SFR34/2015, SFR41/2016, "
+                                  "SFR50/2017), then 56 and 93; England's rose from 3,470 (2017-18) to 3,870 (2018-19).", "log/year", -2, 2),
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
     "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
