@@ -107,20 +107,15 @@ def test_903_validators_find_only_the_documented_rules(exported):
 def reviews_during_a_cin_plan(path: Path) -> list[tuple[str, str]]:
     """Rule 4003 as the DfE states it, within each <CINdetails> module: (child, review date) for every
     CP review that falls on or after a CIN plan's start and before its end, unless it is the CP plan's
-    own end date (a plan that has ended)."""
-    import xml.etree.ElementTree as ET
+    own end date (a plan that has ended).  The census is read as ``journeysim snapshot`` reads one."""
+    from journeysim.returns.extracts import Report, read_cin
 
-    found = []
-    for child in ET.parse(path).getroot().iter("Child"):
-        child_id = child.findtext("ChildIdentifiers/LAchildID")
-        for module in child.iter("CINdetails"):
-            plans = [(p.findtext("CINPlanStartDate"), p.findtext("CINPlanEndDate")) for p in module.iter("CINPlanDates")]
-            for cpp in module.iter("ChildProtectionPlans"):
-                end = cpp.findtext("CPPendDate")
-                for review in (r.text for r in cpp.iter("CPPreviewDate")):
-                    if end and review != end and any(start <= review < (stop or "") for start, stop in plans if stop):
-                        found.append((child_id, review))
-    return found
+    t = read_cin(path, pd.Timestamp("2100-01-01"), Report())
+    reviews = t["reviews"].merge(t["cp_plans"], on="plan").dropna(subset=["end"])
+    pairs = reviews.merge(t["cin_plans"].dropna(subset=["end"]), on=["child", "episode"], suffixes=("", "_cin"))
+    during = (pairs["date"] >= pairs["start_cin"]) & (pairs["date"] < pairs["end_cin"]) & (pairs["date"] != pairs["end"])
+    found = pairs[during].drop_duplicates(["child", "date"])
+    return [(c, d.strftime("%Y-%m-%d")) for c, d in zip(found["child"], found["date"])]
 
 
 @pytest.mark.parametrize("year", [pytest.param(y, marks=[pytest.mark.slow] if y != C.YEARS[0] else []) for y in C.YEARS])
@@ -137,8 +132,9 @@ def test_cin_census_validators_find_only_the_documented_rules(exported, year):
 
 def test_the_4003_check_has_teeth(tmp_path):
     xml = tmp_path / "c.xml"
-    xml.write_text("<Message><Children><Child><ChildIdentifiers><LAchildID>7</LAchildID></ChildIdentifiers>"
-                   "<CINdetails><CINPlanDates><CINPlanStartDate>2025-05-01</CINPlanStartDate>"
+    xml.write_text("<Message><Children><Child><ChildIdentifiers><LAchildID>7</LAchildID>"
+                   "<PersonBirthDate>2015-01-01</PersonBirthDate></ChildIdentifiers>"
+                   "<CINdetails><CINreferralDate>2025-04-01</CINreferralDate><CINPlanDates><CINPlanStartDate>2025-05-01</CINPlanStartDate>"
                    "<CINPlanEndDate>2025-09-01</CINPlanEndDate></CINPlanDates>"
                    "<ChildProtectionPlans><CPPstartDate>2025-06-01</CPPstartDate><CPPendDate>2025-10-01</CPPendDate>"
                    "<Reviews><CPPreviewDate>2025-08-01</CPPreviewDate><CPPreviewDate>2025-10-01</CPPreviewDate>"
