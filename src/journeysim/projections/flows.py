@@ -38,7 +38,7 @@ def transition_frame(logs: Logs) -> pl.LazyFrame:
     """Every step of every journey: ``rep``, ``seq`` (of the target event), ``date``, ``source``,
     ``target``, and ``_end`` (True for the step to ``END``, which follows its ``CaseClosed``)."""
     logs = logs.read(columns=["seq", "date", "event", "case_id", "child_id"])
-    child = logs.frame.filter(pl.col(JOURNEY).is_not_null()).select("rep", "seq", "date", JOURNEY, EVENT.cast(pl.String).cast(_NODE))
+    child = logs.frame.filter(pl.col(JOURNEY).is_not_null()).select("rep", "seq", "date", JOURNEY, EVENT.cast(_NODE))  # Enum to Enum: codes, no text
     stages = child.filter(~EVENT.is_in(_SKIP))
     closed = stages.filter(EVENT == Event.CASE_CLOSED.value)
     ends = closed.select("rep", "seq", "date", source=EVENT, target=pl.lit("END", _NODE), _end=pl.lit(True))
@@ -94,11 +94,13 @@ def front_door_counts(log, years: list[int]) -> pd.DataFrame:
     ``outcome``, a ``MashScreeningCompleted`` to its decision (:data:`FRONT_DOOR_STEPS`).  Every
     step and year in ``years`` has a row (0 where none happened)."""
     logs = Logs.of(log)
-    door = logs.rows(Event.CONTACT_RECEIVED, Event.MASH_SCREENING_COMPLETED).select(
-        "rep", fy(), source=EVENT.cast(pl.String), outcome=pl.col("outcome").cast(pl.String))
+    door = logs.rows(Event.CONTACT_RECEIVED, Event.MASH_SCREENING_COMPLETED).select("rep", fy(), "event", "outcome")
+    # counted on the log's codes first, then named: the step table is joined to a few dozen counts, not to every contact
+    counted = (door.filter(pl.col("fy").is_in(years)).group_by("rep", "event", "outcome", "fy").agg(count=pl.len())
+               .collect().select("rep", "fy", "count", source=EVENT.cast(pl.String), outcome=pl.col("outcome").cast(pl.String)))
     steps = pl.DataFrame([{"source": s, "outcome": o, "target": t} for (s, o), t in FRONT_DOOR_STEPS.items()])
-    counts = (door.filter(pl.col("fy").is_in(years)).join(steps.lazy(), on=["source", "outcome"])
-              .group_by("rep", "source", "target", "fy").agg(count=pl.len().cast(pl.Int64)).with_columns(pl.col("rep").cast(pl.Int32)).collect())
+    counts = (counted.join(steps, on=["source", "outcome"]).group_by("rep", "source", "target", "fy")
+              .agg(count=pl.col("count").sum().cast(pl.Int64)).with_columns(pl.col("rep").cast(pl.Int32)))
     reps = logs.rep_frame()
     grid = reps.join(steps.select("source", "target").unique(maintain_order=True), how="cross").join(
         pl.DataFrame({"fy": years}, schema={"fy": counts.schema["fy"]}), how="cross")

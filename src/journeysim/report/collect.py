@@ -11,15 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
+import polars as pl
 
 from ..calendar import fy_label
 from ..events import CHILD_EVENTS, Event
 from ..progress import progress_bar
-from ..projections import Logs, allocation_waits, front_door_counts, hub_waits, intake_by_week, transition_counts
+from ..projections import Logs, front_door_counts, intake_by_week, transition_counts
 from ..projections.caseload import caseload_frame
-from ..projections._frame import fy_of
 from ..projections.journeys import JOURNEY_EVENTS, handoff_frame, journey_table, worker_shares
-from ..projections.logs import to_pandas
+from ..projections.logs import fy, to_pandas
+from ..projections.waits import allocation_wait_frame, hub_wait_frame
 from ..results.reader import Results
 from ..scenario import reported_years
 
@@ -61,10 +62,12 @@ def journey_windows(years: list[int]) -> dict[str, tuple[dt.date, dt.date]]:
     return windows
 
 
-def _with_year(frame: pd.DataFrame, date_col: str, years: list[int]) -> pd.DataFrame:
-    fy = fy_of(pd.to_datetime(frame[date_col]))
-    keep = fy.isin(years)
-    return pd.DataFrame({"rep": frame.loc[keep, "rep"], "year": fy[keep].map(fy_label), "days": frame.loc[keep, "days"]})
+def _by_year(waits: pl.LazyFrame, date_col: str, years: list[int]) -> pd.DataFrame:
+    """Waits (``rep``, a date ``date_col``, ``days``) in ``years``: ``rep``, ``year`` (label) and ``days``,
+    the year computed in the query rather than on a pandas copy of every wait."""
+    labels = {y: fy_label(y) for y in years}
+    in_years = waits.with_columns(fy(date_col)).filter(pl.col("fy").is_in(years))
+    return to_pandas(in_years.select("rep", year=pl.col("fy").replace_strict(labels, return_dtype=pl.String), days="days"))
 
 
 def project(results: Results) -> Projected:
@@ -81,8 +84,8 @@ def project(results: Results) -> Projected:
             journeys = journey_table(batch.rows(*JOURNEY_EVENTS)).collect().lazy()
             parts["tr"].append(transition_counts(batch, years))
             parts["cl"].append(to_pandas(caseload_frame(batch, journeys=journeys)))
-            parts["aw"].append(_with_year(allocation_waits(batch), "referred", years))
-            parts["hw"].append(_with_year(hub_waits(batch), "date", years))
+            parts["aw"].append(_by_year(allocation_wait_frame(batch), "referred", years))
+            parts["hw"].append(_by_year(hub_wait_frame(batch), "date", years))
             parts["ws"].append(to_pandas(worker_shares(batch, windows, journeys)))
             parts["ho"].append(to_pandas(handoff_frame(batch, years)))
             bar.update(len(batch.reps))

@@ -65,8 +65,10 @@ def pathway_flows(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def team_kind(team: pd.Series) -> pd.Series:
-    """``D3-CIN2`` -> ``CIN``: the kind of team (RA, CIN, CIC, CL, CAST)."""
-    return team.str.split("-").str[1].str.rstrip("0123456789")
+    """``D3-CIN2`` -> ``CIN``: the kind of team (RA, CIN, CIC, CL, CAST).  Each team's name is
+    parsed once (a county has a few dozen teams; a caseload series has a row per worker and month)."""
+    names = pd.Series(team.unique())
+    return team.map(dict(zip(names, names.str.split("-").str[1].str.rstrip("0123456789"))))
 
 
 def caseload_bands(series: pd.DataFrame) -> pd.DataFrame:
@@ -78,8 +80,9 @@ def caseload_bands(series: pd.DataFrame) -> pd.DataFrame:
     (mean number of case-holding workers per replication)."""
     s = series.assign(kind=team_kind(series["team"]))
     g = s.groupby(["date", "kind"])
-    out = g["children"].agg(p10=lambda x: x.quantile(0.1), median="median", p90=lambda x: x.quantile(0.9))
-    out["workers"] = g.size() / series["rep"].nunique()
+    children = g["children"]
+    out = pd.DataFrame({"p10": children.quantile(0.1), "median": children.median(), "p90": children.quantile(0.9),
+                        "workers": g.size() / series["rep"].nunique()})
     return out.reset_index()
 
 
