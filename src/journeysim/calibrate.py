@@ -36,7 +36,7 @@ from .model import simulate
 from .projections import measures
 from .rng import replication_seeds
 from .runner import run_jobs
-from .scenario import PARAMS, Scenario, from_values, reported_years
+from .scenario import PARAMS, Scenario, reported_years
 from .targets import target_sd
 
 
@@ -99,7 +99,7 @@ def _outputs(m: pd.DataFrame, names: list[str], scale: float, by_rep: bool = Fal
 
 def _design_job(base: Scenario, knobs: list[Knob], u: np.ndarray, seed: int, scale: float, names: list[str]) -> np.ndarray:
     sc = with_variation(apply_knobs(base, knobs, u), {})
-    sc = from_values({**sc.raw(), "run.scale": sc["run.scale"] * scale}, sc.sources, sc.path, sc.files, sc.overrides)
+    sc = sc.with_values({"run.scale": sc["run.scale"] * scale})
     return _outputs(_simulate_measures(sc, seed), names, sc["run.scale"])
 
 
@@ -128,10 +128,7 @@ VARIATION_TRIAL = {"front_door": 0.05, "care_entry": 0.15, "returns": 0.15, "rep
 
 def with_variation(scenario: Scenario, sds: dict[str, float]) -> Scenario:
     """``scenario`` with each ``variation.<channel>_sd`` set from ``sds`` (0 where not given)."""
-    raw = scenario.raw()
-    for channel in VARIATION_SERIES:
-        raw[f"variation.{channel}_sd"] = float(sds.get(channel, 0.0))
-    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files), list(scenario.overrides))
+    return scenario.with_values({f"variation.{channel}_sd": float(sds.get(channel, 0.0)) for channel in VARIATION_SERIES})
 
 
 def _transformed(measure: str, values: np.ndarray) -> np.ndarray:
@@ -416,9 +413,7 @@ def as_written(scenario: Scenario, knobs: list[Knob]) -> Scenario:
     """``scenario`` with every value a knob sets rounded as the fitted-parameter file writes it: the
     scenario a user who loads that file runs, so that the report describes exactly that."""
     raw = scenario.raw()
-    for key in {k.key for k in knobs}:
-        raw[key] = _written(key, raw[key])
-    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files), list(scenario.overrides))
+    return scenario.with_values({key: _written(key, raw[key]) for key in {k.key for k in knobs}})
 
 
 def _rounded_probs(table: dict[str, float]) -> dict[str, float]:

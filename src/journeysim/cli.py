@@ -892,7 +892,7 @@ def _told_apart(a, b, file_a: Path, file_b: Path, overrides_a, overrides_b):
     ("hampshire+arrivals.surge_size"), else by their files' names."""
     if a.name != b.name:
         return a, b
-    from .scenario import from_values, parse_override
+    from .scenario import parse_override
 
     def keys(overrides) -> list[str]:
         return list(dict.fromkeys(parse_override(text)[0] for text in overrides))
@@ -906,9 +906,7 @@ def _told_apart(a, b, file_a: Path, file_b: Path, overrides_a, overrides_b):
         names = (f"{a.name}-a", f"{b.name}-b")
 
     def renamed(s, name: str):
-        raw = s.raw()
-        raw["name"] = name
-        return from_values(raw, dict(s.sources), s.path, list(s.files))
+        return s.with_values({"name": name})
 
     return renamed(a, names[0]), renamed(b, names[1])
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .projections import Logs
 from .projections.journeys import WORKER_BANDS, worker_shares
-from .scenario import Scenario, from_values
+from .scenario import Scenario
 
 #: The window of the baseline case-file sample: cases closed November 2017 to February 2018 (000 Table 9).
 BASELINE = ("Nov 2017 - Feb 2018", dt.date(2017, 11, 1), dt.date(2018, 2, 28))
@@ -104,10 +104,7 @@ def format_table(table: pd.DataFrame) -> str:
 # ------------------------------------------------------------------------------------ the prediction
 def _until(scenario: Scenario, end: dt.date) -> Scenario:
     """``scenario`` run to at least the day after ``end``."""
-    raw = scenario.raw()
-    if raw["run.end"] <= end:
-        raw["run.end"] = end + dt.timedelta(days=1)
-    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files))
+    return scenario.with_values({"run.end": end + dt.timedelta(days=1)}) if scenario["run.end"] <= end else scenario
 
 
 def prediction_job(scenario: Scenario, seed: int, windows=PREDICTION_WINDOWS) -> pd.DataFrame:

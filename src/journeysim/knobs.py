@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import historymatch as hm
-from .scenario import PARAMS, Scenario, from_values
+from .scenario import PARAMS, Scenario
 
 
 class CalibrationError(Exception):
@@ -139,8 +139,7 @@ def apply_values(scenario: Scenario, knobs: list[Knob], values) -> Scenario:
             raw[knob.key] = {band: min(1.0, p * v) for band, p in raw[knob.key].items()}
     for key, parts in fixed.items():
         raw[key] = _rescale(raw[key], parts)
-    sources = dict(scenario.sources)
-    return from_values(raw, sources, scenario.path, list(scenario.files), list(scenario.overrides))
+    return scenario.with_values(raw)
 
 
 def _rescale(table: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:

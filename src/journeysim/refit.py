@@ -41,7 +41,7 @@ from .fitreport import comparison, write_report
 from .knobs import TREND_KNOBS, Fit, Settings, apply_values
 from .rng import replication_seeds
 from .runner import run_jobs
-from .scenario import Scenario, from_values
+from .scenario import Scenario
 from .targets import FIRM
 
 #: The financial years before the transformation.
@@ -76,10 +76,8 @@ def walk_sizes(targets: pd.DataFrame, years: list[str]) -> dict[str, float]:
 
 def with_trends(scenario: Scenario, source: Scenario) -> Scenario:
     """``scenario`` with the trend parameters (:data:`TREND_KNOBS`) taken from ``source``."""
-    raw = scenario.raw()
-    for key in TREND_KNOBS:
-        raw[key] = source.raw()[key]
-    return from_values(raw, dict(scenario.sources), scenario.path, list(scenario.files), list(scenario.overrides))
+    trends = source.raw()
+    return scenario.with_values({key: trends[key] for key in TREND_KNOBS})
 
 
 def _knobs_without_trends(settings: Settings) -> tuple[str, ...]:
@@ -96,11 +94,9 @@ def forecast_from(f: Fit, origin: str, variation: dict[str, float], walks: dict[
     """``reps`` replications of ``f``'s scenario forecast from the end of ``origin`` (a label like
     2016-17), each with a draw from ``f``'s plausible space, the year-to-year variation
     ``variation`` and the random walks ``walks`` after the origin: rep, measure, year, value."""
-    raw = with_variation(f.scenario, variation).raw()
-    raw["variation.walk_start"] = dt.date(int(origin[:4]) + 1, 4, 1)
-    for channel, sd in walks.items():
-        raw[f"variation.{channel}_walk_sd"] = sd
-    scenario = from_values(raw, dict(f.scenario.sources), f.scenario.path, list(f.scenario.files))
+    scenario = with_variation(f.scenario, variation).with_values(
+        {"variation.walk_start": dt.date(int(origin[:4]) + 1, 4, 1),
+         **{f"variation.{channel}_walk_sd": sd for channel, sd in walks.items()}})
     draws = plausible_draws(f, reps)
     jobs = [(scenario, f.knobs, draws.iloc[i, 1:].to_numpy(float), s)
             for i, s in enumerate(replication_seeds(seed, reps))]
@@ -145,7 +141,7 @@ def counterfactual_of(base: Scenario) -> Scenario | None:
         return None
     cf, own = sc.load(path).raw(), sc.load(base.path).raw()
     changed = {k: v for k, v in cf.items() if own.get(k) != v and k not in ("name", "description")}
-    return from_values({**base.raw(), **changed}, dict(base.sources), base.path, list(base.files))
+    return base.with_values(changed)
 
 
 def effect_sensitivity(main: Fit, windows: dict[str, Fit], reps: int, seed: int, workers: int, progress=None,

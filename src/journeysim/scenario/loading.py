@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Mapping
 
 from .. import distributions as dists
 from ..calendar import fy_of
@@ -66,6 +66,13 @@ class Scenario:
                 v = {d: (NEVER if x is None else x) for d, x in v.items()}
             out[k] = v
         return out
+
+    def with_values(self, changes: Mapping[str, Any]) -> "Scenario":
+        """This scenario with the keys of ``changes`` set (values in scenario-file form, as :meth:`raw`
+        gives them), validated again; where each value came from, the files it was read from and its
+        ``--set`` overrides are kept, so that a scenario derived from it still says what it came from."""
+        return from_values({**self.raw(), **changes}, dict(self.sources), self.path, list(self.files),
+                           list(self.overrides))
 
 
 def from_values(raw: dict[str, Any], sources: dict[str, str] | None = None, path: str = "<defaults>",
