@@ -63,7 +63,7 @@ MEASURES = [
 
 #: The events the measures read (besides ContactReceived, which they only count), and their columns.
 MEASURE_EVENTS = sorted({*JOURNEY_EVENTS, *STOCK_EVENTS, Event.ASSESSMENT_COMPLETED, Event.WORKER_LEFT,
-                         Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED}, key=list(Event).index)
+                         Event.HUB_REFERRED, Event.HUB_SUPPORT_STARTED, Event.HUB_SUPPORT_ENDED}, key=list(Event).index)
 MEASURE_COLUMNS = ["date", "event", "case_id", "child_id", "worker", "outcome", "reason", "legal_status", "age", "count",
                    "value"]
 
@@ -230,8 +230,9 @@ def _contacts(logs: Logs) -> pl.LazyFrame:
 
 def _yearly(logs: Logs, years: list[int]) -> pl.DataFrame:
     """Every measure per replication and year (wide: a column per measure), for a batch of logs."""
-    contacts, queues = _contacts(logs), _queues(logs, years)
-    logs = logs.read(MEASURE_EVENTS, MEASURE_COLUMNS)
+    contacts = _contacts(logs)
+    logs = logs.read(MEASURE_EVENTS, MEASURE_COLUMNS)  # once, for every group below
+    queues = _queues(logs, years)
     ev = logs.frame
     jr = journey_table(logs.rows(*JOURNEY_EVENTS)).collect().lazy()  # read by several groups
     parts = pl.collect_all([contacts, _referrals(ev, jr), _assessments(ev, jr), _at_31_march(logs, jr, years),
