@@ -522,8 +522,29 @@ def test_parquet_round_trip_and_dataframe_input_give_same_measures(tmp_path):
     write_log(log, path)
     expected = measures(log)
     pd.testing.assert_frame_equal(measures(read_log(path)), expected)
+    pd.testing.assert_frame_equal(measures(path), expected)  # scanned where it lies
     pd.testing.assert_frame_equal(measures(log.to_pandas()), expected)
     assert not expected["value"].isna().all()
+
+
+def test_events_selected_in_the_log_files_scans_are_the_events_of_the_logs_frame(tmp_path):
+    """Logs.rows on log files filters each file's scan before the replication column is added (so
+    that the Parquet reader decodes only the rows kept): the same rows, in the same order, with the
+    same columns and types, as filtering the logs' frame, and in each batch too."""
+    from journeysim.projections.logs import EVENT, Logs
+
+    paths = {}
+    for rep, rows in ((0, rich_rows()), (3, [*referral_rows(), *cla_rows()])):
+        paths[rep] = tmp_path / f"rep-{rep}.parquet"
+        write_log(log_of(rows), paths[rep])
+    logs = Logs.files(paths)
+    for events, reps in ((["ReferralReceived", "CareEntered"], {0, 3}), (["CaseClosed"], {0})):
+        scanned = logs.rows(*events).collect()
+        filtered = logs.frame.filter(EVENT.is_in(events)).collect()
+        assert scanned.equals(filtered) and scanned.schema == filtered.schema
+        assert set(scanned["rep"]) == reps and set(scanned["event"]) == set(events)
+        batches = [b.rows(*events).collect() for b in logs.batches(max_events=1)]
+        assert len(batches) == 2 and all(b.equals(filtered.filter(filtered["rep"] == r)) for b, r in zip(batches, (0, 3)))
 
 
 # ----------------------------------------------------------------- journeys and traces
