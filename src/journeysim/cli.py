@@ -775,7 +775,7 @@ def estimate(ssda903, cin_census, report_file, years, out, force):
     """Estimate the model's rates (referrals and their trend, conversion, plan lengths, exits from care
     by reason and age) from an authority's extracts, each with its 95% interval."""
     from .returns import output
-    from .returns.estimate import estimate as run_estimate, write
+    from .returns.estimate import estimate as run_estimate, shown, write
     from .returns.extracts import ExtractError
 
     writable(out, "--out", force=force)
@@ -792,7 +792,7 @@ def estimate(ssda903, cin_census, report_file, years, out, force):
     _echo_report(report, report_file)
     click.echo(f"Estimates ({len(table)}), with 95% intervals -> {out} and {table_file}")
     for row in table.itertuples(index=False):
-        click.echo(f"  {row.quantity:<44} {row.estimate:>10.4g}   ({row.low:.4g} to {row.high:.4g}; n = {row.n:,})")
+        click.echo(f"  {row.quantity:<44} {shown(row.estimate):>10}   ({shown(row.low)} to {shown(row.high)}; n = {row.n:,})")
 
 
 @main.command()

@@ -233,6 +233,12 @@ _DISTS = {"assessment.duration": ("assessment_days_median", "assessment_days_p90
           "care.return_home_time": ("return_home_days_median", "return_home_days_p90")}
 
 
+def shown(x: float) -> str:
+    """An estimate or a bound as the command and the comments show it: four significant figures,
+    a count of thousands in full with separators (20,134, not 2.013e+04)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def write(table: pd.DataFrame, toml_path: Path, csv_path: Path) -> None:
     """The CSV of every estimate, and the TOML of the scenario parameters among them."""
     by = table.set_index("quantity")
@@ -244,15 +250,15 @@ def write(table: pd.DataFrame, toml_path: Path, csv_path: Path) -> None:
         if q in by.index and not math.isnan(by.at[q, "estimate"]):
             r = by.loc[q]
             section, leaf = key.split(".", 1)
-            sections.setdefault(section, []).append(f"{leaf} = {r['estimate']:.6g}  # 95% interval {r['low']:.4g} to "
-                                                    f"{r['high']:.4g} (n = {int(r['n'])})")
+            sections.setdefault(section, []).append(f"{leaf} = {r['estimate']:.6g}  # 95% interval {shown(r['low'])} to "
+                                                    f"{shown(r['high'])} (n = {int(r['n'])})")
     for key, (qm, q9) in _DISTS.items():
         if qm in by.index and q9 in by.index and by.at[qm, "estimate"] > 0 and by.at[q9, "estimate"] > by.at[qm, "estimate"]:
             m, p9 = by.loc[qm], by.loc[q9]
             section, leaf = key.split(".", 1)
             sections.setdefault(section, []).append(
                 f'{leaf} = {{ dist = "lognormal", median = {m["estimate"]:.6g}, p90 = {p9["estimate"]:.6g} }}'
-                f"  # 95% intervals: median {m['low']:.4g} to {m['high']:.4g}, p90 {p9['low']:.4g} to {p9['high']:.4g}"
+                f"  # 95% intervals: median {shown(m['low'])} to {shown(m['high'])}, p90 {shown(p9['low'])} to {shown(p9['high'])}"
                 f" (n = {int(m['n'])})")
     for section, items in sections.items():
         lines += [f"[{section}]", *items, ""]
