@@ -104,6 +104,9 @@ def _run_preview(page, folder: str) -> pd.DataFrame:
     page.get_by_text(f"{folder}. The same results from the command line").wait_for(timeout=180_000)
     page.get_by_text("PREVIEW at 0.02 of the county's size").first.wait_for()
     page.get_by_role("heading", name="Official measures").wait_for(timeout=60_000)
+    # the table itself, filled (on a loaded machine the heading can show before the table under it)
+    table = page.locator("h3:has-text('Official measures') >> xpath=following::table[1]")
+    table.get_by_text("Contacts (families)", exact=True).wait_for(timeout=60_000)
     return _table(page, "Official measures")
 
 
