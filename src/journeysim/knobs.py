@@ -139,7 +139,7 @@ def apply_values(scenario: Scenario, knobs: list[Knob], values) -> Scenario:
             raw[knob.key] = {band: min(1.0, p * v) for band, p in raw[knob.key].items()}
     for key, parts in fixed.items():
         raw[key] = _rescale(raw[key], parts)
-    return scenario.with_values(raw)
+    return scenario.with_values({key: raw[key] for key in {k.key for k in knobs}})
 
 
 def _rescale(table: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:

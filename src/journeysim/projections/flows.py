@@ -15,7 +15,7 @@ import polars as pl
 
 from ..events import Event
 from ..pathway import BACKGROUND
-from .logs import EVENT, JOURNEY, Logs, fy, label
+from .logs import EVENT, JOURNEY, Logs, fy, year_label
 
 _HUB = [Event.HUB_REFERRED.value, Event.HUB_SUPPORT_STARTED.value, Event.HUB_SUPPORT_ENDED.value]
 _SKIP = [e.value for e in BACKGROUND]
@@ -70,8 +70,7 @@ def transition_counts(log, years: list[int]) -> pd.DataFrame:
     edges = counts.select("rep", "source", "target").unique()
     grid = edges.join(pl.DataFrame({"fy": years}, schema={"fy": counts.schema["fy"]}), how="cross")
     out = grid.join(counts, on=["rep", "source", "target", "fy"], how="left").with_columns(pl.col("count").fill_null(0))
-    out = out.sort("rep", "source", "target", "fy").with_columns(
-        year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
+    out = out.sort("rep", "source", "target", "fy").with_columns(year_label(years))
     return logs.answer(out.select("rep", "source", "target", "year", "count"))
 
 
@@ -105,8 +104,7 @@ def front_door_counts(log, years: list[int]) -> pd.DataFrame:
     grid = reps.join(steps.select("source", "target").unique(maintain_order=True), how="cross").join(
         pl.DataFrame({"fy": years}, schema={"fy": counts.schema["fy"]}), how="cross")
     out = grid.join(counts, on=["rep", "source", "target", "fy"], how="left").with_columns(pl.col("count").fill_null(0))
-    out = out.sort("rep", "source", "target", "fy").with_columns(
-        year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
+    out = out.sort("rep", "source", "target", "fy").with_columns(year_label(years))
     return logs.answer(out.select("rep", "source", "target", "year", "count"))
 
 

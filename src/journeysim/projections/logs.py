@@ -61,8 +61,7 @@ class Logs:
         self.frame = frame
         self.sizes = dict(sizes)  # replication -> events in its log (None when not known without reading it)
         self.single = single
-        self._parts: dict[int, pl.LazyFrame] = {}  # replication -> its log file's scan, as :attr:`frame` has it
-        self._scans: dict[int, pl.LazyFrame] = {}  # replication -> its log file's scan, as the file has it
+        self._scans: dict[int, pl.LazyFrame] = {}  # replication -> its log file's scan, columns as the file has them
 
     @property
     def reps(self) -> list[int]:
@@ -72,14 +71,17 @@ class Logs:
     def files(cls, paths: Mapping[int, str | Path]) -> "Logs":
         """The logs of replications ``{rep: path}``, checked as :func:`journeysim.eventlog.read_log`
         checks a log, and scanned where they lie."""
-        parts, scans, sizes = {}, {}, {}
+        scans, sizes = {}, {}
         for rep, path in paths.items():
             check_log_file(path)
             sizes[rep] = pq.read_metadata(str(path)).num_rows
             scans[rep] = pl.scan_parquet(path)
-            parts[rep] = scans[rep].select(_with_rep(rep))
-        logs = cls(_concat(parts.values()), sizes)
-        logs._parts, logs._scans = parts, scans
+        return cls._of_scans(scans, sizes)
+
+    @classmethod
+    def _of_scans(cls, scans: Mapping[int, pl.LazyFrame], sizes: Mapping[int, int | None], single: bool = False) -> "Logs":
+        logs = cls(_concat(scan.select(_with_rep(rep)) for rep, scan in scans.items()), sizes, single)
+        logs._scans = dict(scans)
         return logs
 
     @classmethod
@@ -130,7 +132,7 @@ class Logs:
     def batches(self, max_events: int = BATCH_EVENTS) -> Iterator["Logs"]:
         """These logs in groups of whole replications of at most ``max_events`` events each (one
         replication alone when it is larger)."""
-        if not self._parts or sum(n or 0 for n in self.sizes.values()) <= max_events:
+        if not self._scans or sum(n or 0 for n in self.sizes.values()) <= max_events:
             yield self
             return
         group: list[int] = []
@@ -142,10 +144,7 @@ class Logs:
         yield self._subset(group)
 
     def _subset(self, reps: list[int]) -> "Logs":
-        logs = Logs(_concat(self._parts[r] for r in reps), {r: self.sizes[r] for r in reps}, self.single)
-        logs._parts = {r: self._parts[r] for r in reps}
-        logs._scans = {r: self._scans[r] for r in reps}
-        return logs
+        return Logs._of_scans({r: self._scans[r] for r in reps}, {r: self.sizes[r] for r in reps}, self.single)
 
     def rep_frame(self) -> pl.DataFrame:
         """The replications, one row each (``rep``): the grid an answer is filled in on."""
@@ -228,6 +227,11 @@ def fy_end(year: int) -> dt.date:
 
 def label(year: int) -> str:
     return fy_label(year)
+
+
+def year_label(years: Iterable[int]) -> pl.Expr:
+    """The label (``"2016-17"``) of column ``fy``, one of ``years``, as ``year``."""
+    return pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String).alias("year")
 
 
 def all_years(logs: Logs) -> list[int]:

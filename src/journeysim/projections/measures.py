@@ -22,7 +22,7 @@ import polars.selectors as cs
 from ..events import Event
 from .caseload import mean_caseloads
 from .journeys import JOURNEY_EVENTS, WORKER_BANDS, closed_plan_journeys, journey_table, worker_band
-from .logs import CHILD, EVENT, JOURNEY, Logs, all_years, fy, fy_end, label, per_batch
+from .logs import CHILD, EVENT, JOURNEY, Logs, all_years, fy, fy_end, per_batch, year_label
 from .stocks import FAR, STOCK_EVENTS, stock_frame
 from .waits import queue_frame
 
@@ -263,7 +263,7 @@ def measures_frame(logs: Logs, years: list[int] | None = None) -> pl.DataFrame:
     long = wide.unpivot(index=["rep", "fy"], on=MEASURES, variable_name="measure", value_name="value")
     order = pl.col("measure").replace_strict(MEASURES, list(range(len(MEASURES))), return_dtype=pl.Int32)
     long = long.sort("rep", order, "fy").with_columns(pl.col("value").fill_null(float("nan")))
-    return long.with_columns(year=pl.col("fy").replace_strict({y: label(y) for y in years}, return_dtype=pl.String))
+    return long.with_columns(year_label(years))
 
 
 def measures(log, years: list[int] | None = None) -> pd.DataFrame:

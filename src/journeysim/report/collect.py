@@ -19,7 +19,7 @@ from ..progress import progress_bar
 from ..projections import Logs, front_door_counts, intake_by_week, transition_counts
 from ..projections.caseload import caseload_frame
 from ..projections.journeys import JOURNEY_EVENTS, handoff_frame, journey_table, worker_shares
-from ..projections.logs import fy, to_pandas
+from ..projections.logs import fy, to_pandas, year_label
 from ..projections.waits import allocation_wait_frame, hub_wait_frame
 from ..results.reader import Results
 from ..scenario import reported_years
@@ -65,9 +65,8 @@ def journey_windows(years: list[int]) -> dict[str, tuple[dt.date, dt.date]]:
 def _by_year(waits: pl.LazyFrame, date_col: str, years: list[int]) -> pd.DataFrame:
     """Waits (``rep``, a date ``date_col``, ``days``) in ``years``: ``rep``, ``year`` (label) and ``days``,
     the year computed in the query rather than on a pandas copy of every wait."""
-    labels = {y: fy_label(y) for y in years}
     in_years = waits.with_columns(fy(date_col)).filter(pl.col("fy").is_in(years))
-    return to_pandas(in_years.select("rep", year=pl.col("fy").replace_strict(labels, return_dtype=pl.String), days="days"))
+    return to_pandas(in_years.select("rep", year_label(years), "days"))
 
 
 def project(results: Results) -> Projected:
