@@ -48,7 +48,7 @@ from .targets import FIRM
 PRE_PROGRAMME = ["2014-15", "2015-16", "2016-17"]
 
 #: How much more the last fitted year counts than the others.
-ORIGIN_WEIGHT = 8.0
+ORIGIN_WEIGHT = 4.0
 
 #: The origins of the rolling back-tests: each fit uses the years up to it and forecasts the rest.
 ROLLING_ORIGINS = ["2015-16", "2016-17", "2017-18"]
