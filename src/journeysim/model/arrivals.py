@@ -7,6 +7,7 @@ Families that come back after their case closed are :mod:`journeysim.model.closu
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
@@ -52,13 +53,24 @@ def uasc_rate(w: "World", day: float) -> float:
     return table[str(year)] * p.run_scale / 365.25
 
 
+def _next_year_start(w: "World", day: float) -> float:
+    """The simulation day of the 1 April after ``day``."""
+    date = w.cal.date(day)
+    return w.cal.day(dt.date(date.year + (date.month >= 4), 4, 1))
+
+
 def uasc(w: "World"):
-    """Process: unaccompanied asylum-seeking children arrive, and enter care."""
+    """Process: unaccompanied asylum-seeking children arrive, and enter care: a Poisson process whose
+    rate changes on 1 April.  A gap that would run past the year's end stops there, and the next is
+    drawn at the new year's rate (exact, as the exponential has no memory), so a year's arrivals do
+    not lag its rate by a gap drawn at the last year's (at 6 a year, two months)."""
     rs = w.streams["uasc"]
     while True:
         rate = uasc_rate(w, w.env.now)
-        if rate <= 0:
-            yield 30.0
+        to_year_end = _next_year_start(w, w.env.now) - w.env.now
+        gap = rs.exponential(1.0 / rate) if rate > 0 else math.inf
+        if gap >= to_year_end:
+            yield to_year_end
             continue
-        yield rs.exponential(1.0 / rate)
+        yield gap
         care.uasc_arrives(w, rs)

@@ -373,9 +373,13 @@ CARE: dict[str, Param] = {
 
 # --- UASC -----------------------------------------------------------------------------------------
 UASC: dict[str, Param] = {
-    "uasc.arrivals": _p({"2012": 12, "2013": 12, "2014": 18, "2015": 45, "2016": 75, "2017": 65, "2018": 60, "2019": 60},
+    "uasc.arrivals": _p({"2012": 27, "2013": 13, "2014": 6, "2015": 24, "2016": 72, "2017": 72, "2018": 78},
                         "yearly", "Unaccompanied asylum-seeking children arriving into care, by financial year (start year); "
-                        "the last year given carries on.", "children/year"),
+                        "the last year given carries on. Hampshire: derived from the UASC looked after at 31 March "
+                        "(DfE SFR 24 and 27 in 2013 and 2014; 000 Table 16: 20, 29, 80, 113, 133 in 2015-2019) with "
+                        "the model's own exits (uasc.age, care.p_other_exit, care.other_exit_time at their defaults): "
+                        "journeysim.derived.uasc_arrivals, which the tests recompute. 2012 also builds the stock the "
+                        "initial stock does not hold.", "children/year"),
     "uasc.age": _p({"dist": "uniform", "low": 14.5, "high": 17.8}, "dist", "Age of a UASC on arrival.", "years"),
 }
 
