@@ -239,7 +239,7 @@ def test_an_extract_that_is_a_fifo_or_a_device_is_not_read(tmp_path):
     os.mkfifo(extracts / "episodes.csv")
     line = one_error(CliRunner().invoke(main, ["snapshot", "--ssda903", str(extracts), "--cin-census", "/dev/zero",
                                                 "--at", "2019-03-31", "--out", str(tmp_path / "snap.csv")]))
-    assert line == "error: --cin-census /dev/zero: cannot be read (see the report)"
+    assert line == "error: --cin-census /dev/zero: is a device, not a file; expected the CIN census's XML message"
     assert not (tmp_path / "snap.csv").exists()
 
 

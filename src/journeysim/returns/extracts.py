@@ -290,7 +290,8 @@ def read_cin(path: Path, at: pd.Timestamp, report: Report) -> dict[str, pd.DataF
     path = Path(path)
     text = read_text(path, report)
     if text is None:
-        raise ExtractError(f"--cin-census {path}: cannot be read (see the report)")
+        why = next((p.problem for p in reversed(report.problems) if p.file == str(path)), "cannot be read")
+        raise ExtractError(f"--cin-census {path}: {why}; expected the CIN census's XML message")
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # the text is decoded already: its declared encoding is not
     try:
         root = ET.fromstring(text.encode("utf-8"))
