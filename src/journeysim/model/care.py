@@ -74,15 +74,17 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
     return route, t
 
 
-def _exit(w: "World", band: str, rs) -> tuple[str, float]:
-    """The route out of care, and the time to it, of a child entering care in age band ``band``."""
+def _exit(w: "World", band: str, rs, entered: float | None = None) -> tuple[str, float]:
+    """The route out of care, and the time to it, of a child entering care in age band ``band``, now
+    or on simulation day ``entered`` (the drifts and the reunification drive as they were then)."""
     p = w.params.care
-    p_home = p.p_return_home[band] * (p.reunification_drive_factor if w.active(p.reunification_drive_start) else 1.0)
+    drive = w.active(p.reunification_drive_start, entered)
+    p_home = p.p_return_home[band] * (p.reunification_drive_factor if drive else 1.0)
     if rs.uniform() < p_home:
         return "returned_home", p.return_home_time.sample(rs)
-    if rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year)):
+    if rs.uniform() < min(1.0, p.p_adoption[band] * w.trend(p.adoption_trend_per_year, entered)):
         return "adoption", p.adoption_time.sample(rs)
-    if rs.uniform() < min(1.0, p.p_sgo[band] * w.trend(p.sgo_trend_per_year)):
+    if rs.uniform() < min(1.0, p.p_sgo[band] * w.trend(p.sgo_trend_per_year, entered)):
         return "sgo", p.sgo_time.sample(rs)
     if rs.uniform() < p.p_other_exit:
         return "other", p.other_exit_time.sample(rs)
@@ -111,9 +113,10 @@ def _route_in_stock(w: "World", age: float, rs) -> tuple[str, float]:
 
 def _route_from_snapshot(w: "World", age: float, loaded, rs) -> tuple[str, float]:
     """The route out of care of a child in a snapshot, who has been in care ``loaded.days_in_stage``
-    days: drawn as for a child who entered care at the age they were then (an unaccompanied child's
-    as a UASC's; a child placed for adoption is adopted), kept if longer than the time so far, and
-    what is left of it."""
+    days: drawn as for a child who entered care at the age they were then and on the day they entered
+    (the drifts of adoption and special guardianship and the reunification drive as they were that
+    day, as the run that wrote the returns drew it; an unaccompanied child's as a UASC's; a child
+    placed for adoption is adopted), kept if longer than the time so far, and what is left of it."""
     p = w.params.care
     so_far = float(loaded.days_in_stage)
     route, t = "age_18", float("inf")
@@ -124,7 +127,7 @@ def _route_from_snapshot(w: "World", age: float, loaded, rs) -> tuple[str, float
             route, t = (("other", p.other_exit_time.sample(rs)) if rs.uniform() < p.p_other_exit
                         else ("age_18", float("inf")))
         else:
-            route, t = _exit(w, age_band(max(0.0, age - so_far / 365.25)), rs)
+            route, t = _exit(w, age_band(max(0.0, age - so_far / 365.25)), rs, w.env.now - so_far)
         if t > so_far:
             return route, t - so_far
     return route, t * rs.uniform()

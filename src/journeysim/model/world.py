@@ -104,17 +104,17 @@ class World:
             day = self._days[date] = math.inf if date is None else self.cal.day(date)
         return day
 
-    def active(self, date: dt.date | None) -> bool:
-        """Whether the scenario's ``date`` (None: never) has come."""
-        return self.env.now >= self.day_of(date)
+    def active(self, date: dt.date | None, day: float | None = None) -> bool:
+        """Whether the scenario's ``date`` (None: never) has come: now, or on simulation day ``day``."""
+        return (self.env.now if day is None else day) >= self.day_of(date)
 
-    def trend(self, log_rate_per_year: float) -> float:
+    def trend(self, log_rate_per_year: float, day: float | None = None) -> float:
         """exp(rate x years since run.start, or run.trends_from): a multiplier that drifts over time
-        (below 1 in the warm-up for a positive rate)."""
+        (below 1 in the warm-up for a positive rate); now, or on simulation day ``day``."""
         if log_rate_per_year == 0.0:
             return 1.0
         anchor = getattr(self.params.run, "trends_from", None) or self.params.run.start
-        return math.exp(log_rate_per_year * (self.env.now - self.day_of(anchor)) / 365.25)
+        return math.exp(log_rate_per_year * ((self.env.now if day is None else day) - self.day_of(anchor)) / 365.25)
 
     # ------------------------------------------------------------------ events
     def event(self, event: Event, **fields) -> None:
