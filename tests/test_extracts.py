@@ -140,6 +140,36 @@ def test_snapshot_file_checks(tmp_path):
         read(tmp_path / "s.csv")
 
 
+def test_a_period_of_care_that_began_before_the_return_is_marked(tmp_path):
+    """A year's 903 holds only the episodes open in the year: a child whose earliest episode there is a
+    change (reason for new episode P, L, T, U or B) began their period of care earlier, and their days in
+    care are a lower bound (began_earlier 1); a child whose chain starts with S is counted exactly."""
+    extracts = tmp_path / "903"
+    extracts.mkdir()
+    (extracts / "header.csv").write_text((CORPUS / "good" / "header.csv").read_text())
+    episodes = (CORPUS / "good" / "episodes.csv").read_text().splitlines()
+    # HX471920's only episode now starts with a change of placement, not with S
+    episodes[1] = episodes[1].replace("HX471920,02/05/2018,S,", "HX471920,02/05/2018,P,")
+    (extracts / "episodes.csv").write_text("\n".join(episodes) + "\n")
+    snap, report = snapshot(extracts, None, AT)
+    care = snap[snap["stage"] == "care"].set_index("days_in_stage")
+    assert care.loc[333, "began_earlier"] == 1  # HX471920: in care at least since 2 May 2018
+    assert care.loc[80, "began_earlier"] == 0  # HX471921: S on 10 January 2019, then P on 3 March
+    good, _ = snapshot(CORPUS / "good", CORPUS / "good.xml", AT)
+    assert good["began_earlier"].tolist() == [0, 0, 0, 0]
+
+
+def test_a_snapshot_written_before_began_earlier_still_loads(tmp_path):
+    snap, _ = snapshot(CORPUS / "good", CORPUS / "good.xml", AT)
+    snap.drop(columns="began_earlier").to_csv(tmp_path / "old.csv", index=False)
+    assert read(tmp_path / "old.csv")["began_earlier"].tolist() == [0, 0, 0, 0]
+    bad = snap.copy()
+    bad.loc[0, "began_earlier"] = 2
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match=r"bad.csv, line 2, column began_earlier: expected 0 or 1"):
+        read(tmp_path / "bad.csv")
+
+
 @pytest.mark.parametrize("value", ["../snapshot.csv", "/etc/snapshot.csv", "a/../../b.csv", "C:\\\\snap.csv"])
 def test_start_state_must_stay_in_its_folder(value):
     from journeysim import scenario as sc

@@ -758,6 +758,9 @@ def snapshot(ssda903, cin_census, report_file, at, out, force):
     for stage, label in (("care", "looked after"), ("cp", "on a CP plan"), ("cin", "on a CIN plan"),
                          ("assessment", "in need, being assessed"), ("closed", "closed in the year before (may come back)")):
         click.echo(f"  {label:<45} {int(counts.get(stage, 0)):>7,}")
+        if stage == "care":
+            earlier = int(snap["began_earlier"].fillna(0).astype(int).sum())
+            click.echo(f"    {'of whom in care before the return begins':<43} {earlier:>7,}")
     click.echo(f"Start a run from it: run.start_state = \"{out.name}\" (beside the scenario file), run.start = "
                f"{when + dt.timedelta(days=1)}, run.warmup_days = 0")
 

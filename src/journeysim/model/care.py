@@ -116,11 +116,21 @@ def _route_from_snapshot(w: "World", age: float, loaded, rs) -> tuple[str, float
     days: drawn as for a child who entered care at the age they were then and on the day they entered
     (the drifts of adoption and special guardianship and the reunification drive as they were that
     day, as the run that wrote the returns drew it; an unaccompanied child's as a UASC's; a child
-    placed for adoption is adopted), kept if longer than the time so far, and what is left of it."""
+    placed for adoption is adopted), kept if longer than the time so far, and what is left of it.
+
+    A child whose period of care began before the earliest episode the return holds
+    (``loaded.began_earlier``) has been in care *at least* that long: their time so far is drawn
+    as the initial stock's is (:func:`_route_in_stock`), uniformly between that bound and their age,
+    kept with the route only if the route outlasts it (the stock a steady flow of entries leaves
+    behind, among those in care at least that long)."""
     p = w.params.care
-    so_far = float(loaded.days_in_stage)
+    bound = float(loaded.days_in_stage)
+    at_least = bool(getattr(loaded, "began_earlier", 0))
+    so_far = bound
     route, t = "age_18", float("inf")
     for _ in range(STOCK_TRIES):
+        if at_least:
+            so_far = bound + rs.uniform() * max(0.0, age * 365.25 - bound)
         if loaded.placement == "placed_for_adoption":
             route, t = "adoption", p.adoption_time.sample(rs)
         elif loaded.uasc:

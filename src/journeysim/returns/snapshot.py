@@ -25,7 +25,16 @@ from .extracts import ExtractError, Report, read_903, read_cin
 
 #: The snapshot's columns, in order.
 COLUMNS = ["at", "id", "stage", "age", "days_in_stage", "legal_status", "placement", "days_in_placement", "uasc",
-           "cp_plans", "referrals", "social_workers", "had_plan"]
+           "cp_plans", "referrals", "social_workers", "had_plan", "began_earlier"]
+
+#: Columns a snapshot may lack (one written before they were added), with the value they then take.
+#: ``began_earlier`` is 1 for a child in care whose period of care began before the earliest episode the
+#: return holds (that episode's reason for new episode is a change, not S): a year's 903 lists only the
+#: episodes open in that year, so ``days_in_stage`` is then only a lower bound on their time in care.
+OPTIONAL = {"began_earlier": 0}
+
+#: The 903's reasons for a new episode that are a change within a period of care, not its start (S).
+CHANGES = ("L", "P", "T", "U", "B")
 
 #: The stages a snapshot's child can be at (the order is the order of the file).
 STAGES = ("care", "cp", "cin", "assessment", "closed")
@@ -101,10 +110,12 @@ def _looked_after(t: dict, at: pd.Timestamp, report: Report) -> dict[str, dict]:
         before = g[g["decom_date"] <= cur["decom_date"]]
         start = cur["decom_date"]
         placed = cur["decom_date"] if cur["RNE"] != "L" else None
+        first = cur["RNE"]
         for prev in before.iloc[:-1][::-1].itertuples(index=False):  # back along the chain of X1 episodes
             if prev.REC != "X1" or prev.dec_date != start:
                 break
             start = prev.decom_date
+            first = prev.RNE
             if placed is None and prev.RNE != "L":
                 placed = prev.decom_date
         placed = placed if placed is not None else start
@@ -115,7 +126,7 @@ def _looked_after(t: dict, at: pd.Timestamp, report: Report) -> dict[str, dict]:
         out[child] = {"stage": "care", "days_in_stage": int((at - start).days), "legal_status": legal,
                       "placement": PLACEMENT.get(cur["PLACE"], "foster"),
                       "days_in_placement": int((at - placed).days), "uasc": int(is_uasc),
-                      "cp_plans": 0, "referrals": 0, "had_plan": 1}
+                      "cp_plans": 0, "referrals": 0, "had_plan": 1, "began_earlier": int(first in CHANGES)}
     return out
 
 
@@ -132,7 +143,7 @@ def _in_need(cin: dict, at: pd.Timestamp, adult: dict, in_care: set) -> list[dic
         g = g.sort_values("referral")
         open_ = g[g["closure"].isna() | (g["closure"] > at)]
         referrals = len(g) - 1
-        common = {"legal_status": None, "placement": None, "days_in_placement": None, "uasc": 0}
+        common = {"legal_status": None, "placement": None, "days_in_placement": None, "uasc": 0, "began_earlier": 0}
         if child in in_care:
             continue
         if len(open_):
@@ -193,9 +204,12 @@ def read(path: Path) -> pd.DataFrame:
         raise SnapshotError(f"{path}: no such snapshot file (make one with `journeysim snapshot`)") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise SnapshotError(f"{path}: not a snapshot CSV file ({type(exc).__name__})") from None
-    missing = [c for c in COLUMNS if c not in df.columns]
+    missing = [c for c in COLUMNS if c not in df.columns and c not in OPTIONAL]
     if missing:
         raise SnapshotError(f"{path}: not a journeysim snapshot: column(s) {', '.join(missing)} missing")
+    for col, value in OPTIONAL.items():
+        if col not in df.columns:
+            df[col] = value
     if df.empty:
         return df
     if df["at"].nunique() != 1:
@@ -207,6 +221,7 @@ def read(path: Path) -> pd.DataFrame:
     checks = [("stage", df["stage"].isin(STAGES), f"one of {', '.join(STAGES)}"),
               ("age", df["age"].between(0, 18, inclusive="left"), "an age from 0 to under 18"),
               ("days_in_stage", df["days_in_stage"].ge(0), "0 or more days"),
+              ("began_earlier", df["began_earlier"].isin([0, 1]), "0 or 1"),
               ("legal_status", ~df["stage"].eq("care") | df["legal_status"].isin(
                   ["s20", "ico", "epo", "care_order", "uasc_s20"]), "s20, ico, epo, care_order or uasc_s20"),
               ("placement", ~df["stage"].eq("care") | df["placement"].isin(set(PLACEMENT.values())),
