@@ -131,6 +131,16 @@ def test_cli_estimate_writes_the_parameter_file(tmp_path):
     assert not any(v in result.output + text for v in PERSONAL)
 
 
+@pytest.mark.parametrize("year", ["foo", "2025-27", "2025-26x", "25-26"])
+def test_cli_estimate_refuses_a_year_that_is_not_a_collection_year(tmp_path, year):
+    result = CliRunner().invoke(main, ["estimate", "--ssda903", str(CORPUS / "good"), "--cin-census",
+                                       str(CORPUS / "good.xml"), "--year", year, "--out", str(tmp_path / "est.toml")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (f"error: --year {year}: not a collection year (YYYY-YY, the "
+                                                      f"years consecutive: 2025-26)")
+    assert not (tmp_path / "est.toml").exists()
+
+
 def test_snapshot_file_checks(tmp_path):
     snap, _ = snapshot(CORPUS / "good", CORPUS / "good.xml", AT)
     bad = snap.copy()

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -767,14 +768,14 @@ def snapshot(ssda903, cin_census, report_file, at, out, force):
 
 @main.command()
 @_extract_options
-@click.option("--year", "years", multiple=True, metavar="YYYY-YY",
-              help="Collection year of the extracts (repeat --ssda903/--cin-census/--year for several years); "
-                   "[default: the year ending on the last 31 March the census covers].")
+@click.option("--year", "year", default=None, metavar="YYYY-YY",
+              help="Collection year of the extracts (one year's returns) [default: the year ending on the last "
+                   "31 March the census covers].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Parameter file to write (TOML; the same estimates with their intervals go to a CSV beside it).")
 @click.option("--force", is_flag=True, help="Replace files an earlier journeysim estimate wrote.")
 @user_errors
-def estimate(ssda903, cin_census, report_file, years, out, force):
+def estimate(ssda903, cin_census, report_file, year, out, force):
     """Estimate the model's rates (referrals and their trend, conversion, plan lengths, exits from care
     by reason and age) from an authority's extracts, each with its 95% interval."""
     from .returns import output
@@ -786,8 +787,10 @@ def estimate(ssda903, cin_census, report_file, years, out, force):
         writable(report_file, "--report", force=force)
     table_file = out.with_suffix(".csv")
     output.check(out.parent, [out.name, table_file.name], force)
+    if year is not None and not (re.fullmatch(r"\d{4}-\d{2}", year) and int(year[5:]) == (int(year[:4]) + 1) % 100):
+        raise RunError(f"--year {year}: not a collection year (YYYY-YY, the years consecutive: 2025-26)")
     try:
-        table, report = run_estimate(ssda903, cin_census, years[0] if years else None)
+        table, report = run_estimate(ssda903, cin_census, year)
     except (ExtractError, ValueError) as exc:
         raise RunError(str(exc)) from None
     write(table, out, table_file)
