@@ -225,7 +225,7 @@ def _drives(base, prefix: str) -> list[dict]:
 
 def _save(draft: drafts.Draft, filename: str) -> None:
     c1, c2 = st.columns(2)
-    c1.download_button("Download the scenario (TOML)", draft.toml(), file_name=filename, mime="application/toml",
+    c1.download_button("Download the scenario (TOML)", draft.toml(), file_name=filename, mime="application/toml", on_click="ignore",
                        help=f"Save it beside {draft.extends} and run it with: journeysim run {filename}")
     if c2.button(f"Save into the scenario library as {filename}"):
         try:
@@ -270,10 +270,12 @@ def show_run(job: jobs.Job) -> None:
     c1, c2 = st.columns(2)
     c1.download_button("Download summary.xlsx", (job.out / spreadsheet.FILE).read_bytes(),
                        file_name=f"{job.out.name}-summary.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     out = job.out
+    # zipped when asked for (it can be large); no download reruns the page, whose rerun could cancel another
+    # download still under way (a planner clicking both buttons at once)
     c2.download_button("Download the results folder (.zip: CSV, Parquet)", lambda: views.zip_folder(out),
-                       file_name=f"{out.name}.zip", mime="application/zip")  # zipped when asked for: it can be large
+                       file_name=f"{out.name}.zip", mime="application/zip", on_click="ignore")
     st.subheader("Official measures")
     st.table(view.measures.set_index("Measure"))
     st.caption("Mean ± the half-width of its 95% confidence interval over the replications, as journeysim run "
@@ -335,7 +337,7 @@ def compare_tab(draft: drafts.Draft | None, filename: str) -> None:
         st.markdown("\n".join(f"- {line}" for line in words[:1] + [w for w in words[1:]
                                                                      if any(f" {y}:" in w for y in shown)]))
     st.download_button("Download summary.xlsx of the comparison", (job.out / spreadsheet.FILE).read_bytes(),
-                       file_name=f"{job.out.name}-summary.xlsx", key="cmp:xlsx",
+                       file_name=f"{job.out.name}-summary.xlsx", key="cmp:xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
