@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import functools
 import os
-import re
 import shlex
 import sys
 import tempfile
@@ -787,8 +786,6 @@ def estimate(ssda903, cin_census, report_file, year, out, force):
         writable(report_file, "--report", force=force)
     table_file = out.with_suffix(".csv")
     output.check(out.parent, [out.name, table_file.name], force)
-    if year is not None and not (re.fullmatch(r"\d{4}-\d{2}", year) and int(year[5:]) == (int(year[:4]) + 1) % 100):
-        raise RunError(f"--year {year}: not a collection year (YYYY-YY, the years consecutive: 2025-26)")
     try:
         table, report = run_estimate(ssda903, cin_census, year)
     except (ExtractError, ValueError) as exc:

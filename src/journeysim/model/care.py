@@ -125,7 +125,7 @@ def _route_from_snapshot(w: "World", age: float, loaded, rs) -> tuple[str, float
     behind, among those in care at least that long)."""
     p = w.params.care
     bound = float(loaded.days_in_stage)
-    at_least = bool(getattr(loaded, "began_earlier", 0))
+    at_least = bool(loaded.began_earlier)
     so_far = bound
     route, t = "age_18", float("inf")
     for _ in range(STOCK_TRIES):

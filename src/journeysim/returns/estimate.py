@@ -21,6 +21,7 @@ from it), each with its interval as a comment.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,8 @@ def _mean(x):
 def estimate(ssda903: Path | None, cin_census: Path | None, year: str | None = None) -> tuple[pd.DataFrame, Report]:
     """Every estimate (:data:`COLUMNS`) and the report of what in the extracts could not be used."""
     report = Report()
+    if year is not None and not (re.fullmatch(r"\d{4}-\d{2}", year) and int(year[5:]) == (int(year[:4]) + 1) % 100):
+        raise ExtractError(f"--year {year}: not a collection year (YYYY-YY, the years consecutive: 2025-26)")
     if cin_census is None and ssda903 is None:
         raise ExtractError("give the extracts: --ssda903 FOLDER and/or --cin-census FILE")
     far = pd.Timestamp("2199-12-31")
