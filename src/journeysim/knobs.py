@@ -59,7 +59,7 @@ KNOBS: list[Knob] = [
     Knob("referral.p_nfa", None, 0.04, 0.22, "referrals closed with no further action"),
     Knob("assessment.outcome", "not_in_need", 0.18, 0.42, "assessments concluding not in need"),
     Knob("assessment.outcome", "strategy_discussion", 0.12, 0.36, "assessments leading to a strategy discussion"),
-    Knob("assessment.strategy_trend_per_year", None, -0.20, 0.05, "drift of the child protection threshold"),
+    Knob("assessment.strategy_trend_per_year", None, -0.30, 0.05, "drift of the child protection threshold (a CP response against a CIN plan)"),
     Knob("s47.outcome", "icpc", 0.30, 0.65, "section 47 enquiries leading to an ICPC"),
     Knob("population.prior_cp_share", None, 0.02, 0.25, "children new to the model with an earlier CP plan"),
     Knob("assessment.prior_cp_trend_per_year", None, -0.10, 0.30, "drift of repeat protection (log odds ratio per year)"),

@@ -26,14 +26,16 @@ Params = section_type("assessment", "strategy", "s47", "icpc", "responses.thresh
 
 
 def assessment_outcome(w: "World", case: "Case") -> str:
-    """The assessment's conclusion: the odds of a strategy discussion drift with the child protection
-    threshold, and a child's earlier CP plan raises them; when the service is full, the odds of
-    finding a need (a CIN plan or a strategy discussion) fall with the excess."""
+    """The assessment's conclusion.  The child protection threshold drifts: of the children found in
+    need of a plan, the odds of a strategy discussion rather than a CIN plan move by the drift, and
+    the children the threshold no longer reaches stay children in need.  A child's earlier CP plan
+    raises the odds of a strategy discussion; when the service is full, the odds of finding a need
+    (a CIN plan or a strategy discussion) fall with the excess."""
     p = w.params.assessment
-    odds = w.trend(p.strategy_trend_per_year)
+    probs = practice.between(dict(p.outcome), "cin_plan", "strategy_discussion", w.trend(p.strategy_trend_per_year))
     if any(c.cp_plans > 0 for c in case.children):
-        odds *= p.prior_cp_strategy_odds * w.trend(p.prior_cp_trend_per_year) * w.years.factor("repeat_cp", w.env.now)
-    probs = practice.with_odds(dict(p.outcome), ("strategy_discussion",), odds)
+        odds = p.prior_cp_strategy_odds * w.trend(p.prior_cp_trend_per_year) * w.years.factor("repeat_cp", w.env.now)
+        probs = practice.with_odds(probs, ("strategy_discussion",), odds)
     if p.responses_threshold_elasticity > 0:
         tighter = math.exp(-p.responses_threshold_elasticity * practice.excess(w))
         probs = practice.with_odds(probs, ("cin_plan", "strategy_discussion"), tighter)

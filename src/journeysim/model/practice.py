@@ -95,6 +95,19 @@ def with_odds(probs: dict[str, float], chosen: tuple[str, ...], ratio: float) ->
             for k, v in probs.items()}
 
 
+def between(probs: dict[str, float], lower: str, higher: str, ratio: float) -> dict[str, float]:
+    """``probs`` with the odds of ``higher`` against ``lower`` multiplied by ``ratio``, the two
+    together keeping their total and every other outcome its probability: a threshold between two
+    responses moving, with the children it concerns still found in need."""
+    if ratio == 1.0:
+        return probs
+    total = probs[lower] + probs[higher]
+    if total <= 0.0:
+        return probs
+    up = total * odds_shift(probs[higher] / total, ratio)
+    return {**probs, lower: total - up, higher: up}
+
+
 def engagement(w: "World", case: "Case") -> float:
     """The family's engagement now (the formula above)."""
     p = w.params.practice

@@ -125,8 +125,12 @@ REFERRAL_AND_ASSESSMENT: dict[str, Param] = {
                              "Conclusion of an assessment for a child with no earlier CP plan.",
                              keys=("not_in_need", "early_help", "cin_plan", "strategy_discussion")),
     "assessment.strategy_trend_per_year": _p(0.0, "float", "Drift of the child protection threshold: change per year, from "
-                                             "run.start, in the log-odds that an assessment leads to a strategy discussion "
-                                             "(negative: fewer children drawn into child protection over time).",
+                                             "run.start, in the log-odds that an assessment finding a child in need of a plan "
+                                             "leads to a strategy discussion rather than a CIN plan; the not-in-need and early "
+                                             "help shares are unchanged (negative: fewer children in need drawn into child "
+                                             "protection over time, and as many more on CIN plans). Hampshire: CP plans "
+                                             "started fell from 1,838 to 1,476 (2014-15 to 2018-19) while children in need "
+                                             "held and the share assessed not in need stayed at 34-38%.",
                                              "log-odds/year", -2, 2),
     "assessment.prior_cp_strategy_odds": _p(2.0, "float", "Odds ratio on a strategy discussion when a child had an earlier CP plan.", "", 0, 100),
     "assessment.prior_cp_trend_per_year": _p(0.0, "float", "Drift of repeat protection: change per year, from run.start, in "
