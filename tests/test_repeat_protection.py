@@ -1,10 +1,12 @@
-"""The assessment's conclusion for a child with an earlier CP plan: the odds ratio on a strategy
-discussion (assessment.prior_cp_strategy_odds) and its drift over the years
-(assessment.prior_cp_trend_per_year), worked by hand on the default outcome probabilities."""
+"""The assessment's conclusion: the child protection threshold's drift between a CIN plan and a
+strategy discussion (assessment.strategy_trend_per_year), and for a child with an earlier CP plan
+the odds ratio on a strategy discussion (assessment.prior_cp_strategy_odds) and its drift over the
+years (assessment.prior_cp_trend_per_year), worked by hand on the default outcome probabilities."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import types
 from types import SimpleNamespace
 
@@ -61,6 +63,24 @@ def test_repeat_protection_drifts_by_its_trend_per_year():
     # the drift counts from run.start: none at the start, below the plain odds ratio before it (warm-up)
     assert _probs(0.0, prior_cp=True, trend=0.1) == pytest.approx(_probs(0.0, prior_cp=True, trend=0.0))
     assert _probs(-1.0, prior_cp=True, trend=0.1)["strategy_discussion"] < 0.48 / 1.24
-    # and it multiplies the threshold's own drift: exp(-0.1 x 2) x 2 e^0.2 = 2, back to the plain 0.38710
+    # with the threshold's drift as well, the repeat odds act on the probabilities the threshold left
     both = _probs(2.0, prior_cp=True, trend=0.1, threshold=-0.1)
-    assert both["strategy_discussion"] == pytest.approx(0.48 / 1.24)
+    alone = _probs(2.0, prior_cp=False, trend=0.1, threshold=-0.1)
+    s = alone["strategy_discussion"]
+    odds = 2.0 * math.exp(0.2)
+    assert both["strategy_discussion"] == pytest.approx(odds * s / (1 - s + odds * s))
+    assert sum(both.values()) == pytest.approx(1.0)
+
+
+def test_the_threshold_moves_children_between_a_cin_plan_and_child_protection():
+    # two years on at -0.1 a year: the pair (CIN plan 0.34, strategy 0.24) keeps its 0.58; within it the
+    # strategy share 0.24/0.58 = 0.413793 has its odds times e^-0.2: 0.338783 / 0.924990 = 0.366256
+    probs = _probs(2.0, prior_cp=False, trend=0.0, threshold=-0.1)
+    assert probs["strategy_discussion"] == pytest.approx(0.58 * 0.366256, abs=1e-6)
+    assert probs["cin_plan"] == pytest.approx(0.58 * (1 - 0.366256), abs=1e-6)
+    # the children the threshold no longer reaches stay in need: not-in-need and early help unchanged
+    assert probs["not_in_need"] == pytest.approx(0.29) and probs["early_help"] == pytest.approx(0.13)
+    assert sum(probs.values()) == pytest.approx(1.0)
+    # no drift at run.start; a rising threshold (positive drift) the other way
+    assert _probs(0.0, prior_cp=False, trend=0.0, threshold=-0.1) == pytest.approx(OUTCOME)
+    assert _probs(2.0, prior_cp=False, trend=0.0, threshold=0.1)["strategy_discussion"] > 0.24
