@@ -194,7 +194,11 @@ def estimate_variation(rows: pd.DataFrame, without: pd.DataFrame, trials: dict[s
     same seeds as ``without``) shows how much variance it adds to every series per unit of its
     size squared (a channel moves its own series less than one for one, and others a little: the
     front door also moves CLA starts).  The variances added are taken to add up and to grow as the
-    square of each size, so the sizes squared solve a small linear system, kept non-negative.  A
+    square of each size, so the sizes squared solve a small linear system, kept non-negative.  When
+    no non-negative solution matches every series, each series' miss counts relative to its own
+    published variance: the series move on scales far apart (children in need 0.05 on the log
+    scale, second CP plans 0.16 on the logit), and an absolute miss would let the widest series
+    size every channel, a noisy cross-effect on it shrinking the front door's to nothing.  A
     series that moves no more than the simulator's own noise asks for no variation."""
     years = sorted(set(rows["year"]))
     channels = list(VARIATION_SERIES)
@@ -205,7 +209,8 @@ def estimate_variation(rows: pd.DataFrame, without: pd.DataFrame, trials: dict[s
     # a[i, j]: variance channel j adds to series i per unit of its size squared
     a = np.column_stack([np.maximum(0.0, trial[c] ** 2 - base ** 2) / VARIATION_TRIAL[c] ** 2 for c in channels])
     needed = np.maximum(0.0, obs ** 2 - base ** 2)
-    x = _nonnegative_solve(np.nan_to_num(a), np.nan_to_num(needed))
+    relative = np.nan_to_num(1.0 / np.where(obs > 0, obs, np.nan) ** 2)  # each row's miss against its own variance
+    x = _nonnegative_solve(np.nan_to_num(a) * relative[:, None], np.nan_to_num(needed) * relative)
     out = {}
     for j, c in enumerate(channels):
         sd = float(f"{min(PARAMS[f'variation.{c}_sd'].hi, math.sqrt(x[j])):.3g}")
