@@ -169,3 +169,33 @@ def test_nonnegative_solve_on_known_systems():
     # the unconstrained answer would need x2 = -1: held at 0, x1 fits as well as it can
     assert cal._nonnegative_solve(a, np.array([4.0, 1.0])) == pytest.approx([1.8, 0.0])
     assert cal._nonnegative_solve(a, np.array([-1.0, -1.0])) == pytest.approx([0.0, 0.0])
+
+
+def test_variation_sizes_weigh_each_series_against_its_own_spread():
+    # children in need move little (0.048 on the log scale) and only the front door moves them; the front
+    # door also moves CLA starts, which the simulator alone nearly fills (0.091 of 0.097): no set of sizes
+    # matches both, and the miss of each series counts against its own published variance
+    rng = np.random.default_rng(7)
+    observed = {"cin_at_31_march": 0.048, "cla_starts": 0.097, "re_referral_12m_pct": 0.02, "cp_second_or_subsequent_pct": 0.05}
+    rows = pd.concat([_series(m, (100 / (1 + np.exp(1 - _exact_spread(s, rng))) if m.endswith("_pct")
+                                  else 8000 * np.exp(_exact_spread(s, rng))))
+                      for m, s in observed.items()])
+    base = {"cin_at_31_march": 0.014, "cla_starts": 0.091, "re_referral_12m_pct": 0.03, "cp_second_or_subsequent_pct": 0.07}
+    added = {"front_door": {"cin_at_31_march": 0.029 ** 2 - 0.014 ** 2, "cla_starts": 0.0015},
+             "care_entry": {"cla_starts": 0.113 ** 2 - 0.091 ** 2},
+             "returns": {"re_referral_12m_pct": 0.04 ** 2},
+             "repeat_cp": {"cp_second_or_subsequent_pct": 0.06 ** 2}}
+    without = _reps(base)
+    trials = {c: _reps({m: math.sqrt(base[m] ** 2 + added[c].get(m, 0.0)) for m in SERIES}) for c in added}
+    est = cal.estimate_variation(rows, without, trials)
+    t = cal.VARIATION_TRIAL["front_door"]
+    # the front door alone, by weighted least squares over its two rows (care entry would only add to the
+    # overshoot of CLA starts): x = sum(w a n) / sum(w a^2), w = 1 / observed^2, x = sd^2 / trial^2
+    a1, n1, w1 = added["front_door"]["cin_at_31_march"], 0.048 ** 2 - 0.014 ** 2, 1 / 0.048 ** 2
+    a2, n2, w2 = added["front_door"]["cla_starts"], 0.097 ** 2 - 0.091 ** 2, 1 / 0.097 ** 2
+    x = (w1 * w1 * a1 * n1 + w2 * w2 * a2 * n2) / (w1 * w1 * a1 * a1 + w2 * w2 * a2 * a2)
+    assert est["front_door"].sd == pytest.approx(t * math.sqrt(x), rel=3e-3)
+    assert est["care_entry"].sd == 0.0 and est["returns"].sd == 0.0 and est["repeat_cp"].sd == 0.0
+    # children in need then move at 0.044 of their 0.048 (and CLA starts at 0.111 of their 0.097); weighed
+    # absolutely, CLA starts' larger variance would have held the front door to 0.053 and children in need to 0.031
+    assert math.sqrt(0.014 ** 2 + x * a1) == pytest.approx(0.0437, abs=5e-4)
