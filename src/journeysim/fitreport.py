@@ -497,7 +497,8 @@ def _variation_section(f: Fit) -> list[str]:
             "for percentages), for the published figures and for each replication alike (the root mean square over "
             "replications). The simulator's own noise explains part of the published spread; a trial run of each "
             f"shift alone ({min(f.settings.trial_reps, f.settings.reps)} replications, on the same seeds), shows how "
-            "much variance it adds to every series, and the sizes are solved together (kept at 0 or above) to add "
+            "much variance it adds to every series, and the sizes are solved together (kept at 0 or above; where no "
+            "such sizes match every series, each series' miss is weighed against its own published variance) to add "
             "the rest. The last column is the spread the replications "
             "of the fitted scenario reach with all four.", "",
             "Read these sizes as rough. Five years give each published spread three degrees of freedom (its 90% "
