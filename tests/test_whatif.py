@@ -61,6 +61,11 @@ def test_every_scenario_is_documented_and_runs(name, hampshire_2019):
         assert pd.isna(m[pct]) or 0 <= m[pct] <= 100, pct
     assert m["cla_ceased"] <= m["cla_starts"] + base["cla_at_31_march"] * 2
     same = log.equals(base_log)  # every event, time and value
+    if same and name not in SAME_AS_HAMPSHIRE:
+        # a weak lever on a twentieth of the county can, by chance, change no draw in one seed's two years
+        # (the reunification drive turns about one in twelve entries' route home: none of about 30 in
+        # seed 3's); a lever that is never read gives Hampshire's log on every seed
+        same = log_frame(s, seed=4).equals(log_frame(small("hampshire.toml", *WHATIF_WINDOW), seed=4))
     assert same == (name in SAME_AS_HAMPSHIRE), f"{name}: {'the same' if same else 'a different'} log from Hampshire's"
 
 
