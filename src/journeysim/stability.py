@@ -40,7 +40,7 @@ recruitment drive, say) stopped it; the figures of those years were not a steady
 
 The rule was chosen on runs of the shipped scenarios (none is flagged at the sizes the
 project's tests use, 5% and 10% of the county; the caseload cap of 18, whose queue grows for
-four years until the 2019 recruitment drive, is flagged from a quarter of the county up) and
+years until the 2019 recruitment drive, is flagged from a quarter of the county up) and
 of a hard cap on caseloads that the workforce cannot meet, whose queue grows by thousands of
 children a year and is flagged from a single replication; docs/user-guide.md gives the numbers.
 """
