@@ -134,12 +134,17 @@ def test_simulated_spread_takes_out_each_replications_level_and_trend():
 SERIES = ["cin_at_31_march", "cla_starts", "re_referral_12m_pct", "cp_second_or_subsequent_pct"]
 
 
+def _published(spread: dict[str, float], rng) -> pd.DataFrame:
+    """Published series that each move about a straight line by exactly ``spread`` (log or logit scale)."""
+    return pd.concat([_series(m, (100 / (1 + np.exp(1 - _exact_spread(s, rng))) if m.endswith("_pct")
+                                  else 8000 * np.exp(_exact_spread(s, rng))))
+                      for m, s in spread.items()])
+
+
 def test_variation_sizes_solve_for_the_variance_the_simulator_lacks():
     rng = np.random.default_rng(5)
     observed = {"cin_at_31_march": 0.05, "cla_starts": 0.09, "re_referral_12m_pct": 0.02, "cp_second_or_subsequent_pct": 0.15}
-    rows = pd.concat([_series(m, (100 / (1 + np.exp(1 - _exact_spread(s, rng))) if m.endswith("_pct")
-                                  else 8000 * np.exp(_exact_spread(s, rng))))
-                      for m, s in observed.items()])
+    rows = _published(observed, rng)
     base = {"cin_at_31_march": 0.02, "cla_starts": 0.06, "re_referral_12m_pct": 0.03, "cp_second_or_subsequent_pct": 0.07}
     # variance each channel adds to each series at its trial size: the front door moves CLA starts too
     added = {"front_door": {"cin_at_31_march": 0.03 ** 2, "cla_starts": 0.02 ** 2},
@@ -177,9 +182,7 @@ def test_variation_sizes_weigh_each_series_against_its_own_spread():
     # matches both, and the miss of each series counts against its own published variance
     rng = np.random.default_rng(7)
     observed = {"cin_at_31_march": 0.048, "cla_starts": 0.097, "re_referral_12m_pct": 0.02, "cp_second_or_subsequent_pct": 0.05}
-    rows = pd.concat([_series(m, (100 / (1 + np.exp(1 - _exact_spread(s, rng))) if m.endswith("_pct")
-                                  else 8000 * np.exp(_exact_spread(s, rng))))
-                      for m, s in observed.items()])
+    rows = _published(observed, rng)
     base = {"cin_at_31_march": 0.014, "cla_starts": 0.091, "re_referral_12m_pct": 0.03, "cp_second_or_subsequent_pct": 0.07}
     added = {"front_door": {"cin_at_31_march": 0.029 ** 2 - 0.014 ** 2, "cla_starts": 0.0015},
              "care_entry": {"cla_starts": 0.113 ** 2 - 0.091 ** 2},
