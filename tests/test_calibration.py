@@ -3,6 +3,7 @@ knobs, the fitted-parameter file, the fit report's numbers, and a small end-to-e
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
@@ -187,14 +188,18 @@ def test_comparison_and_goodness_of_fit_on_known_numbers():
         "rep": [0, 1, 2] * 4,
         "measure": ["cla_starts"] * 9 + ["re_referral_12m_pct"] * 3,
         "year": ["2014-15"] * 3 + ["2015-16"] * 3 + ["2016-17"] * 3 + ["2014-15"] * 3,
-        "value": [105, 110, 115, 180, 180, 180, 290, 300, 310, 20, 21, 22],
+        "value": [105, 106, 107, 180, 180, 180, 290, 300, 310, 20, 21, 22],
     })
     comp = comparison(targets, per_rep, ["2014-15", "2015-16"]).set_index(["model_measure", "year"])
-    assert comp.loc[("cla_starts", "2014-15"), "error_pct"] == pytest.approx(10.0)
-    assert not comp.loc[("cla_starts", "2014-15"), "inside"]  # 100 is below the 5th percentile (105.5)
+    assert comp.loc[("cla_starts", "2014-15"), "error_pct"] == pytest.approx(6.0)
+    # the 90% prediction interval of 105, 106, 107: on the log scale, mean +- t(2) sd sqrt(1 + 1/3)
+    logs = np.log([105.0, 106.0, 107.0])
+    low = math.exp(logs.mean() - 2.92 * logs.std(ddof=1) * math.sqrt(4 / 3))
+    assert comp.loc[("cla_starts", "2014-15"), "lo"] == pytest.approx(low) and 100 < low < 105
+    assert not comp.loc[("cla_starts", "2014-15"), "inside"]
     assert comp.loc[("cla_starts", "2016-17"), "inside"] and not comp.loc[("cla_starts", "2016-17"), "fitted"]
     g = goodness(comp.reset_index()).set_index("model_measure")
-    assert g.loc["cla_starts", "mape_pct"] == pytest.approx((10 + 10 + 0) / 3)
+    assert g.loc["cla_starts", "mape_pct"] == pytest.approx((6 + 10 + 0) / 3)
     assert g.loc["cla_starts", "inside_pct"] == pytest.approx(100 / 3)
     assert g.loc["re_referral_12m_pct", "mape_pct"] == pytest.approx(30.0)
 
@@ -265,8 +270,8 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     draws = pd.read_csv(out / "plausible.csv")
     assert list(draws.columns) == ["draw", *Settings.quick().knobs] and len(draws) == cal.PLAUSIBLE_DRAWS
     fit = pd.read_csv(out / "fit.csv")
-    assert {"observed", "mean", "p5", "p95", "inside", "error_pct"} - {"observed"} <= set(fit.columns)
-    assert (fit["p5"] <= fit["mean"]).all() and (fit["mean"] <= fit["p95"]).all()
+    assert {"observed", "mean", "lo", "hi", "inside", "error_pct"} - {"observed"} <= set(fit.columns)
+    assert (fit["lo"] <= fit["mean"]).all() and (fit["mean"] <= fit["hi"]).all()
     report = (out / "report.md").read_text()
     for section in ("## Goodness of fit", "## Year-to-year variation", "## Method", "## Every observed figure", "## Fitted parameters", "## The waves"):
         assert section in report
@@ -287,7 +292,7 @@ def test_predictive_interval_adds_the_assumed_discrepancy_to_the_ensemble():
     ens = pd.DataFrame({"rep": range(5), "measure": "cla_starts", "year": "2016-17", "value": 600.0})
     pr = predictive(ens).iloc[0]
     half = 1.645 * 600 * np.hypot(0.02, 0.05)  # no spread across replications: the discrepancy alone
-    assert pr["pr_p5"] == pytest.approx(600 - half, rel=0.01) and pr["pr_p95"] == pytest.approx(600 + half, rel=0.01)
+    assert pr["pr_lo"] == pytest.approx(600 - half, rel=0.01) and pr["pr_hi"] == pytest.approx(600 + half, rel=0.01)
     spread = ens.assign(value=[500.0, 550, 600, 650, 700])
     wide = predictive(spread).iloc[0]
-    assert wide["pr_p95"] - wide["pr_p5"] > pr["pr_p95"] - pr["pr_p5"] + 100
+    assert wide["pr_hi"] - wide["pr_lo"] > pr["pr_hi"] - pr["pr_lo"] + 100

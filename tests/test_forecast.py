@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from journeysim import forecast as fc
 from journeysim.cli import main
 from journeysim.interrupts import RunError
+from journeysim.stats import prediction_interval
 
 from conftest import SCENARIOS, SMALL
 from test_draws import error_line, in_tmp, write_draws  # noqa: F401 (in_tmp is a fixture)
@@ -75,6 +76,11 @@ def test_forecast_writes_its_files_and_its_interval_widens_with_the_horizon(tmp_
     spread = refs.groupby("year")["value"].apply(lambda v: np.log(v).std())
     assert spread["2016-17"] < spread["2018-19"] < spread["2020-21"], spread
     assert spread["2017-18"] < spread["2019-20"], spread
+    # the fan's bounds are the 90% and 50% prediction intervals of the replications, not their percentiles
+    last = table[(table["measure"] == "referrals") & (table["year"] == "2020-21")].iloc[0]
+    values = refs.loc[refs["year"] == "2020-21", "value"]
+    assert (last["p5"], last["p95"]) == pytest.approx(prediction_interval(values, "referrals"))
+    assert (last["p25"], last["p75"]) == pytest.approx(prediction_interval(values, "referrals", level=0.5))
     # the printed table: the forecast years, mean [5%-95%], no two columns run together
     text = r.output[r.output.index("hampshire: forecast from 2018-04-01"):].splitlines()
     header, rows = text[1], text[2:2 + len(fc.measures())]

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .knobs import TREND_KNOBS, Fit  # noqa: E402
+from .stats import prediction_interval  # noqa: E402
 from .targets import CASE_FILE_N, FIRM, target_sd  # noqa: E402
 
 #: Okabe-Ito colours (safe for colour-blind readers).
@@ -43,14 +44,31 @@ LABELS = {
 }
 
 
+def _percentile_coverage(n: int, q: float = 0.05) -> float:
+    """About the chance that one more draw falls between the ``q`` and ``1 - q`` percentiles (linear
+    interpolation) of ``n`` draws from a continuous distribution: (n + 1 - 2k) / (n + 1), with k the
+    lower percentile's rank, 1 + q (n - 1).  One more draw is equally likely to fall in each of the
+    n + 1 gaps between the ordered draws, so this is exact when k is whole, and near otherwise (for
+    12 normal draws, 76% against 78%)."""
+    k = 1 + q * (n - 1)
+    return max(0.0, (n + 1 - 2 * k) / (n + 1))
+
+
 def simulated(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 90% interval (5th-95th percentile over replications) per measure and year."""
-    g = per_rep.groupby(["measure", "year"])["value"]
-    return g.agg(mean="mean", p5=lambda s: s.quantile(0.05), p95=lambda s: s.quantile(0.95), n="count").reset_index()
+    """Per measure and year: the ``mean`` over replications, the 90% interval a published figure falls
+    in if the model is right (``lo``, ``hi``: :func:`journeysim.stats.prediction_interval`, not the 5th
+    to 95th percentile of so few replications, which covers only about three points in four) and the
+    number of replications ``n``."""
+    rows = []
+    for (measure, year), g in per_rep.groupby(["measure", "year"], sort=True):
+        values = g["value"].dropna().to_numpy(float)
+        rows.append((measure, year, values.mean() if len(values) else np.nan, *prediction_interval(values, measure),
+                     len(values)))
+    return pd.DataFrame(rows, columns=["measure", "year", "mean", "lo", "hi", "n"])
 
 
 def predictive(ensemble: pd.DataFrame, draws: int = 400, seed: int = 2018) -> pd.DataFrame:
-    """The 90% predictive interval for an observed figure (``pr_p5``, ``pr_p95``) per measure and
+    """The 90% predictive interval for an observed figure (``pr_lo``, ``pr_hi``) per measure and
     year: each replication of the plausible ensemble plus ``draws`` normal draws of the observation
     error and model discrepancy that the calibration assumed (:func:`journeysim.targets.target_sd`
     of the simulated value).  Seeded, so the same ensemble gives the same interval."""
@@ -63,28 +81,28 @@ def predictive(ensemble: pd.DataFrame, draws: int = 400, seed: int = 2018) -> pd
         sd = np.array([target_sd(measure, abs(v)) for v in values])
         sample = (values[:, None] + sd[:, None] * rng.standard_normal((len(values), draws))).ravel()
         rows.append((measure, year, *np.quantile(sample, [0.05, 0.95])))
-    return pd.DataFrame(rows, columns=["measure", "year", "pr_p5", "pr_p95"])
+    return pd.DataFrame(rows, columns=["measure", "year", "pr_lo", "pr_hi"])
 
 
 def comparison(targets: pd.DataFrame, per_rep: pd.DataFrame, fitted_years: list[str],
                ensemble: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per observed figure with a model measure: observed (``value``), the calibrated
-    point's simulated ``mean`` and 90% interval (``p5``, ``p95``), whether the observation is
+    point's simulated ``mean`` and 90% interval (``lo``, ``hi``), whether the observation is
     ``inside``, the percentage error, and whether the year was ``fitted`` (else forecast or a
-    check).  With the plausible ``ensemble``, also its 90% interval (``e_p5``, ``e_p95``,
-    ``e_inside``) and the predictive interval (``pr_p5``, ``pr_p95``, ``pr_inside``)."""
+    check).  With the plausible ``ensemble``, also its 90% interval (``e_lo``, ``e_hi``,
+    ``e_inside``) and the predictive interval (``pr_lo``, ``pr_hi``, ``pr_inside``)."""
     obs = targets[targets["model_measure"].notna() & targets["year"].notna() & targets["use"].isin(["fit", "check"])]
     obs = obs.drop_duplicates(["model_measure", "year"])[["model_measure", "year", "value", "use", "weight", "source"]]
     sim = simulated(per_rep).rename(columns={"measure": "model_measure"})
     out = obs.merge(sim, on=["model_measure", "year"], how="inner")
-    out["inside"] = (out["value"] >= out["p5"]) & (out["value"] <= out["p95"])
+    out["inside"] = (out["value"] >= out["lo"]) & (out["value"] <= out["hi"])
     if ensemble is not None:
-        ens = simulated(ensemble).rename(columns={"measure": "model_measure", "mean": "e_mean", "p5": "e_p5", "p95": "e_p95"})
+        ens = simulated(ensemble).rename(columns={"measure": "model_measure", "mean": "e_mean", "lo": "e_lo", "hi": "e_hi"})
         out = out.merge(ens.drop(columns="n"), on=["model_measure", "year"], how="left")
-        out["e_inside"] = (out["value"] >= out["e_p5"]) & (out["value"] <= out["e_p95"])
+        out["e_inside"] = (out["value"] >= out["e_lo"]) & (out["value"] <= out["e_hi"])
         pred = predictive(ensemble).rename(columns={"measure": "model_measure"})
         out = out.merge(pred, on=["model_measure", "year"], how="left")
-        out["pr_inside"] = (out["value"] >= out["pr_p5"]) & (out["value"] <= out["pr_p95"])
+        out["pr_inside"] = (out["value"] >= out["pr_lo"]) & (out["value"] <= out["pr_hi"])
     out["error_pct"] = 100.0 * (out["mean"] - out["value"]) / out["value"]
     out["firm"] = out["model_measure"].isin(FIRM) & (out["use"] == "fit")
     out["fitted"] = out["year"].isin(fitted_years) & (out["use"] == "fit")
@@ -149,11 +167,11 @@ def small_multiples(comp: pd.DataFrame, per_rep: pd.DataFrame, measures: list[st
                     forecast_from: str | None = None, ensemble: pd.DataFrame | None = None) -> pd.DataFrame:
     """One panel per measure: observed points against the calibrated point's simulated mean and
     90% band (and the plausible ensemble's wider band), by year.  Returns the plotted data
-    (measure, year, mean, p5, p95, [e_p5, e_p95, pr_p5, pr_p95,] observed)."""
+    (measure, year, mean, lo, hi, [e_lo, e_hi, pr_lo, pr_hi,] observed)."""
     sim = simulated(per_rep)
     sim = sim[sim["measure"].isin(measures)].drop(columns="n")
     if ensemble is not None:
-        ens = simulated(ensemble)[["measure", "year", "p5", "p95"]].rename(columns={"p5": "e_p5", "p95": "e_p95"})
+        ens = simulated(ensemble)[["measure", "year", "lo", "hi"]].rename(columns={"lo": "e_lo", "hi": "e_hi"})
         sim = sim.merge(ens, on=["measure", "year"], how="left").merge(predictive(ensemble), on=["measure", "year"], how="left")
     obs = comp[["model_measure", "year", "value"]].rename(columns={"model_measure": "measure", "value": "observed"})
     data = sim.merge(obs, on=["measure", "year"], how="left").sort_values(["measure", "year"])
@@ -164,9 +182,9 @@ def small_multiples(comp: pd.DataFrame, per_rep: pd.DataFrame, measures: list[st
         d = data[data["measure"] == m]
         x = np.arange(len(d))
         if ensemble is not None:
-            ax.fill_between(x, d["pr_p5"], d["pr_p95"], color=GREY, alpha=0.12, label="predictive 90%")
-            ax.fill_between(x, d["e_p5"], d["e_p95"], color=SKY, alpha=0.3, label="plausible ensemble 90%")
-        ax.fill_between(x, d["p5"], d["p95"], color=BLUE, alpha=0.3, label="calibrated point 90%")
+            ax.fill_between(x, d["pr_lo"], d["pr_hi"], color=GREY, alpha=0.12, label="predictive 90%")
+            ax.fill_between(x, d["e_lo"], d["e_hi"], color=SKY, alpha=0.3, label="plausible ensemble 90%")
+        ax.fill_between(x, d["lo"], d["hi"], color=BLUE, alpha=0.3, label="calibrated point 90%")
         ax.plot(x, d["mean"], color=BLUE, label="calibrated point mean")
         ax.plot(x, d["observed"], "o", color=ORANGE, label="observed (Hampshire)")
         if forecast_from is not None and forecast_from in set(d["year"]):
@@ -195,13 +213,13 @@ def workers_figure(per_rep: pd.DataFrame, targets: pd.DataFrame, path: Path, yea
     obs = obs.drop_duplicates("model_measure").set_index("model_measure").reindex(names)["value"]
     half = 1.96 * 100.0 * np.sqrt((obs / 100.0) * (1 - obs / 100.0) / CASE_FILE_N)
     data = pd.DataFrame({"workers": ["1", "2", "3", "4", "5+"], "simulated": sim["mean"].to_numpy(),
-                         "p5": sim["p5"].to_numpy(), "p95": sim["p95"].to_numpy(), "observed": obs.to_numpy(),
+                         "lo": sim["lo"].to_numpy(), "hi": sim["hi"].to_numpy(), "observed": obs.to_numpy(),
                          "observed_half_95": half.to_numpy()})
     fig, ax = plt.subplots(figsize=(6, 3.6))
     x = np.arange(5)
     ax.bar(x - 0.2, data["observed"], 0.4, yerr=data["observed_half_95"], color=ORANGE, capsize=3,
            label="000 Table 9 (closed Nov 2017-Feb 2018, ~110 cases; 95% sampling interval)")
-    ax.bar(x + 0.2, data["simulated"], 0.4, yerr=[data["simulated"] - data["p5"], data["p95"] - data["simulated"]],
+    ax.bar(x + 0.2, data["simulated"], 0.4, yerr=[data["simulated"] - data["lo"], data["hi"] - data["simulated"]],
            color=BLUE, capsize=3, label=f"simulated, journeys closed in {year} (90% interval)")
     ax.set_xticks(x, data["workers"])
     ax.set_xlabel("social workers in the journey")
@@ -276,9 +294,9 @@ def _comparison_table(comp: pd.DataFrame) -> str:
             "measure": LABELS.get(r.model_measure, r.model_measure), "year": r.year,
             "fitted or forecast": ("fitted" if r.fitted else ("forecast" if r.use == "fit" else "check")),
             "observed": _n(r.value, pct), "simulated mean": _n(r.mean, pct), "error %": f"{r.error_pct:+.1f}",
-            "90% interval (point)": f"{_n(r.p5, pct)} to {_n(r.p95, pct)}" + ("" if r.inside else " **out**"),
-            "90% interval (ensemble)": f"{_n(r.e_p5, pct)} to {_n(r.e_p95, pct)}" + ("" if r.e_inside else " **out**"),
-            "90% interval (predictive)": f"{_n(r.pr_p5, pct)} to {_n(r.pr_p95, pct)}" + ("" if r.pr_inside else " **out**"),
+            "90% interval (point)": f"{_n(r.lo, pct)} to {_n(r.hi, pct)}" + ("" if r.inside else " **out**"),
+            "90% interval (ensemble)": f"{_n(r.e_lo, pct)} to {_n(r.e_hi, pct)}" + ("" if r.e_inside else " **out**"),
+            "90% interval (predictive)": f"{_n(r.pr_lo, pct)} to {_n(r.pr_hi, pct)}" + ("" if r.pr_inside else " **out**"),
         })
     return _table(pd.DataFrame(rows))
 
@@ -392,8 +410,12 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
         "",
         f"Written by `{command}`. **Fitted years: {years[0]} to {years[-1]}.** The simulated figures are "
         f"{f.settings.reps} replications of the calibrated Hampshire scenario at full scale (`calibration/hampshire.toml`, "
-        "loaded by `scenarios/hampshire.toml`) and as many of the plausible ensemble; a 90% interval runs from the 5th to "
-        "the 95th percentile across replications.",
+        "loaded by `scenarios/hampshire.toml`) and as many of the plausible ensemble. A 90% interval is the interval one "
+        "more replication falls in nine times in ten (a prediction interval: the replications' mean plus or minus "
+        "t(n-1) x sd x sqrt(1 + 1/n), on the log scale for counts and the logit scale for percentages), so that a "
+        "published figure falls in it nine times in ten if the model is right. The 5th to 95th percentile of "
+        f"{f.settings.reps} replications would not do: it holds one more replication only about "
+        f"{100 * _percentile_coverage(f.settings.reps):.0f}% of the time.",
         "",
     ]
     if seconds is not None:
@@ -403,8 +425,8 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
     if key in sim.index:
         c = sim.loc[key]
         numbers["caseload_2017_18"] = float(c["mean"])
-        lines += [f"Caseload per worker at 31 March 2018: {c['mean']:.1f} children (90% interval {c['p5']:.1f} to "
-                  f"{c['p95']:.1f}); the interview figure for CAST workers in mid-2018 is 26.71.", ""]
+        lines += [f"Caseload per worker at 31 March 2018: {c['mean']:.1f} children (90% interval {c['lo']:.1f} to "
+                  f"{c['hi']:.1f}); the interview figure for CAST workers in mid-2018 is 26.71.", ""]
     one = workers.iloc[0]
     numbers["one_worker_pct"] = float(one["simulated"])
     lines += [f"Journeys with one social worker (closed in 2017-18): {one['simulated']:.1f}% simulated against 10% in "
@@ -587,6 +609,13 @@ def _trends_section(early: Fit, with_sensitivity: bool = True) -> list[str]:
             + ("; the section on the effects' sensitivity below shows how much the estimated effect moves with the "
                "window." if with_sensitivity else " (a calibration with its back-tests, the default, also shows how "
                "much the estimated effect moves with the window; this one was run without them)."),
+            "",
+            "The drifts of adoption and special guardianship are not among them: they are fitted to every year with "
+            "the other parameters (`knobs.PERMANENCE_DRIFTS`; their values are in the table of fitted parameters "
+            "below). No part of the programme changes the chance of an adoption or a special guardianship order, "
+            "which the courts decide, and the children given one in its first years entered care before it (the "
+            "chance is drawn on entry, and an adoption comes a median of nearly two years later), so the later years "
+            "are evidence about these drifts, not about the programme.",
             "", _table(pd.DataFrame(rows)), ""]
 
 
@@ -627,7 +656,7 @@ def _rolling_figure(rolling: pd.DataFrame, path: Path) -> None:
         r = rolling[rolling["measure"] == m]
         for origin, g in r.groupby("origin"):
             g = g.sort_values("year")
-            ax.fill_between(g["year"], g["p5"], g["p95"], color=colours[origin], alpha=0.15)
+            ax.fill_between(g["year"], g["lo"], g["hi"], color=colours[origin], alpha=0.15)
             ax.plot(g["year"], g["mean"], color=colours[origin], label=f"from {origin}")
         obs = r.drop_duplicates("year").sort_values("year")
         ax.plot(obs["year"], obs["observed"], "o", color="#D55E00", ms=4, label="published")

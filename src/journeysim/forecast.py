@@ -28,6 +28,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import draws as parameter_draws
@@ -35,6 +36,7 @@ from . import tables
 from .calendar import fy_label, fy_of, fy_start_year
 from .interrupts import RunError
 from .scenario import LAST_DATE, Scenario, load, reported_years
+from .stats import prediction_interval
 from .targets import DEFAULT_PATH as TARGETS_PATH
 from .targets import FIRM
 from .targets import observed as observed_targets
@@ -134,9 +136,12 @@ def horizon(year: str, origin: dt.date) -> int:
 
 def forecast_table(per_rep: pd.DataFrame, scenario: Scenario, origin: dt.date,
                    observed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """forecast.csv: for each measure and reported year the mean and the 5th, 25th, 75th and 95th
-    percentiles over replications, the published figure for the years before the origin (counts
-    multiplied by ``run.scale``, as the report compares them) and the horizon in years."""
+    """forecast.csv: for each measure and reported year the mean over replications; the 5th, 25th,
+    75th and 95th percentiles of what the figure will be (the bounds of the 90% and 50% prediction
+    intervals, :func:`journeysim.stats.prediction_interval`: the percentiles of a score of
+    replications would hold the figure less often than they say); the published figure for the
+    years before the origin (counts multiplied by ``run.scale``, as the report compares them) and
+    the horizon in years."""
     from .report import data
 
     observed = observed_targets() if observed is None else observed
@@ -145,6 +150,11 @@ def forecast_table(per_rep: pd.DataFrame, scenario: Scenario, origin: dt.date,
     frames = []
     for measure, *_ in measures():
         fan = data.fan(per_rep, measure, years, before, scenario["run.scale"])
+        values = per_rep[per_rep["measure"] == measure].groupby("year")["value"]
+        for level, lo, hi in ((0.90, "p5", "p95"), (0.50, "p25", "p75")):
+            bounds = {y: prediction_interval(v.to_numpy(float), measure, level) for y, v in values}
+            fan[lo] = [bounds.get(y, (np.nan, np.nan))[0] for y in fan["year"]]
+            fan[hi] = [bounds.get(y, (np.nan, np.nan))[1] for y in fan["year"]]
         fan.insert(0, "measure", measure)
         fan["horizon"] = [horizon(y, origin) for y in fan["year"]]
         frames.append(fan)

@@ -2,11 +2,12 @@
 
 **Trends from the years before the programme, levels from every year.**  The trends and drifts a
 counterfactual keeps (:data:`TREND_KNOBS`: the front door's trend, the child protection threshold's
-drift, the drift of repeat protection, the drifts of adoption and special guardianship) describe
-how the county would have moved without the transformation.  Fitted across the programme's own
-years, they can absorb its effect; so they are fitted to the years before it
-(:data:`PRE_PROGRAMME`: the CAST pilot began in one district in July 2017, the county-wide
-roll-out in 2018) and then held fixed while every other parameter is fitted to all years.
+drift, the drift of repeat protection) describe how the county would have moved without the
+transformation.  Fitted across the programme's own years, they can absorb its effect; so they are
+fitted to the years before it (:data:`PRE_PROGRAMME`: the CAST pilot began in one district in July
+2017, the county-wide roll-out in 2018) and then held fixed while every other parameter is fitted
+to all years.  The drifts of adoption and special guardianship
+(:data:`journeysim.knobs.PERMANENCE_DRIFTS`) are among the others: the programme does not move them.
 
 **A jump-off on the latest figures.**  In every fit the last fitted year counts
 :data:`ORIGIN_WEIGHT` times as much as the others (:func:`journeysim.calibrate.observations`),
@@ -37,7 +38,7 @@ from . import scenario as sc
 from .calibrate import _full_job, _stack, _write_atomic, fit, fitted_toml, plausible_draws, with_variation
 from .continuity import predict
 from .executors import Executor
-from .fitreport import comparison, write_report
+from .fitreport import comparison, simulated, write_report
 from .knobs import TREND_KNOBS, Fit, Settings, apply_values
 from .rng import replication_seeds
 from .runner import run_jobs
@@ -107,21 +108,22 @@ def forecast_from(f: Fit, origin: str, variation: dict[str, float], walks: dict[
 def rolling_table(per_rep: pd.DataFrame, targets: pd.DataFrame, origin: str) -> pd.DataFrame:
     """The forecast from ``origin`` against what was published: one row per firm measure and
     forecast year: ``origin``, ``measure``, ``year``, ``horizon`` (years after the origin),
-    ``observed``, ``mean``, ``p5``, ``p95``, ``inside`` (the observed figure within the 90%
-    interval) and ``error_pct`` (100 x (mean - observed) / observed)."""
+    ``observed``, ``mean``, ``lo``, ``hi``, ``inside`` (the observed figure within the 90%
+    interval) and ``error_pct`` (100 x (mean - observed) / observed).  The interval is the one a
+    published figure falls in 90% of the time if the forecast is right
+    (:func:`journeysim.fitreport.simulated`)."""
     after = [y for y in sorted(set(per_rep["year"])) if y > origin]
     obs = targets[(targets["use"] == "fit") & targets["model_measure"].isin(FIRM) & targets["year"].isin(after)]
     obs = obs.drop_duplicates(["model_measure", "year"])
-    g = per_rep.groupby(["measure", "year"])["value"]
-    sim = pd.DataFrame({"mean": g.mean(), "p5": g.quantile(0.05), "p95": g.quantile(0.95)})
+    sim = simulated(per_rep).set_index(["measure", "year"])
     rows = []
     for m, y, v in zip(obs["model_measure"], obs["year"], obs["value"]):
         if (m, y) not in sim.index:
             continue
         r = sim.loc[(m, y)]
         rows.append({"origin": origin, "measure": m, "year": y, "horizon": int(y[:4]) - int(origin[:4]),
-                     "observed": v, "mean": r["mean"], "p5": r["p5"], "p95": r["p95"],
-                     "inside": bool(r["p5"] <= v <= r["p95"]), "error_pct": 100.0 * (r["mean"] - v) / v})
+                     "observed": v, "mean": r["mean"], "lo": r["lo"], "hi": r["hi"],
+                     "inside": bool(r["lo"] <= v <= r["hi"]), "error_pct": 100.0 * (r["mean"] - v) / v})
     return pd.DataFrame(rows)
 
 

@@ -323,7 +323,8 @@ OLD_OFFER: dict[str, Param] = {
                               "and 67% were judged at imminent risk (0.11 / 0.67 = 0.16 read as the whole effect), but "
                               "the county's entries at 14-18 still rose about 50% in the pilot's first year against "
                               "80% at all ages, which is a modest effect, not five in six entries averted. Default: "
-                              "judgement between the two readings; fitted by journeysim calibrate (prior 0.16 to 0.9) "
+                              "judgement between the two readings; fitted by journeysim calibrate (prior 0.16 to 1, where the support "
+                              "would avert none; a fit at the earlier bound 0.9 showed the county's figures allow that) "
                               "to the CLA starts of the model-A years the service ran in."),
     "early_help.workers": _p(6, "int", "Early help family support workers per district, part of the old offer under both "
                              "operating models (judgement: the seeds give no capacity, and report cuts to early help "
@@ -355,7 +356,8 @@ CARE: dict[str, Param] = {
                           "Chance a child not going home is adopted, by age band at entry."),
     "care.adoption_trend_per_year": _p(-0.10, "float", "Drift of the chance of adoption: change per year, from run.start, in its "
                                       "log (applied to children entering care). Fitted to Hampshire's adoptions by "
-                                      "calibration (prior range in calibrate.KNOBS); the default follows England's fall, 5,360 "
+                                      "calibration, every year with the other parameters (prior range in knobs.KNOBS; "
+                                      "knobs.PERMANENCE_DRIFTS); the default follows England's fall, 5,360 "
                                       "adoptions in 2014-15 to 3,600 in 2018-19 (DfE), after the 2013 Re B-S judgments.",
                                       "log/year", -2, 2),
     "care.adoption_time": _p(_ln(560.0, 950.0), "dist", "Time in care before an adoption order.", "days"),
@@ -363,9 +365,10 @@ CARE: dict[str, Param] = {
                      "Chance a child going neither home nor to adoption leaves on a special guardianship order, by age band."),
     "care.sgo_trend_per_year": _p(0.0, "float", "Drift of the chance of special guardianship: change per year, from run.start, "
                                   "in its log (applied to children entering care). Fitted to Hampshire's special "
-                                  "guardianship orders by calibration (prior range in knobs.KNOBS) in the years before the "
-                                  "programme: 39, 43 and 51 in 2014-15 to 2016-17 (DfE SFR34/2015, SFR41/2016, "
-                                  "SFR50/2017), then 56 and 93; England's rose from 3,470 (2017-18) to 3,870 (2018-19).", "log/year", -2, 2),
+                                  "guardianship orders by calibration (prior range in knobs.KNOBS), every year with the "
+                                  "other parameters (knobs.PERMANENCE_DRIFTS): 39, 43 and 51 in 2014-15 to 2016-17 (DfE "
+                                  "SFR34/2015, SFR41/2016, SFR50/2017), then 56 and 93; England's rose from 3,470 "
+                                  "(2017-18) to 3,870 (2018-19).", "log/year", -2, 2),
     "care.sgo_time": _p(_ln(420.0, 900.0), "dist", "Time in care before a special guardianship order.", "days"),
     "care.p_other_exit": _p(0.12, "prob", "Chance a child in long-term care leaves before 18 for another reason (independent living, moved away)."),
     "care.other_exit_time": _p(_ln(700.0, 2000.0), "dist", "Time in care before such an exit.", "days"),
