@@ -81,7 +81,7 @@ def test_forecast_writes_its_files_and_its_interval_widens_with_the_horizon(tmp_
     values = refs.loc[refs["year"] == "2020-21", "value"]
     assert (last["p5"], last["p95"]) == pytest.approx(prediction_interval(values, "referrals"))
     assert (last["p25"], last["p75"]) == pytest.approx(prediction_interval(values, "referrals", level=0.5))
-    # the printed table: the forecast years, mean [5%-95%], no two columns run together
+    # the printed table: the forecast years, mean [90% prediction interval], no two columns run together
     text = r.output[r.output.index("hampshire: forecast from 2018-04-01"):].splitlines()
     header, rows = text[1], text[2:2 + len(fc.measures())]
     assert re.split(r"\s{2,}", header.strip()) == ["2017-18 published", "2018-19", "2019-20", "2020-21"]

@@ -364,7 +364,7 @@ def forecast(scenario_file, origin, years, reps, seed, out, workers, overrides, 
         result = fc.run_forecast(scenario, start, out, reps, seed, workers, force, progress, executor=ex)
     scaled = "; published counts x run.scale" if scenario["run.scale"] != 1 else ""
     click.echo()
-    click.echo(f"{scenario.name}: forecast from {start}, mean [5%-95%] over {reps} replications{scaled}")
+    click.echo(f"{scenario.name}: forecast from {start}, mean [90% prediction interval] of {reps} replications{scaled}")
     click.echo(fc.format_table(result.table, start))
     _echo_warnings(result.manifest.get("warnings", []))
     click.echo()

@@ -170,13 +170,13 @@ def figure(table: pd.DataFrame, scenario: Scenario, origin: dt.date, reps: int):
     at = sum(fy_start_year(y) < fy_of(origin) for y in years) - 0.5
     panels = [(table[table["measure"] == m].reset_index(drop=True), title, unit) for m, title, unit, _ in measures()]
     scaled = f" (counts x {scenario['run.scale']:g}, the run's scale)" if scenario["run.scale"] != 1 else ""
-    title = (f"{scenario.name}: forecast from {origin.day} {origin:%B %Y}: mean and 50% and 90% intervals over "
+    title = (f"{scenario.name}: forecast from {origin.day} {origin:%B %Y}: mean and 50% and 90% prediction intervals of "
              f"{reps} replications; published figures to the origin{scaled}")
     return draw.fan_grid(panels, title, mark=(at, "forecast origin"))
 
 
 def format_table(table: pd.DataFrame, origin: dt.date) -> str:
-    """The forecast years of each measure, mean [5%-95%], with the last published figure before the origin."""
+    """The forecast years of each measure, mean [90% prediction interval], with the last published figure before the origin."""
     from .report.build import interval
     from .report.words import number
 
