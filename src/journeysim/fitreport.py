@@ -614,7 +614,7 @@ def _trends_section(early: Fit, with_sensitivity: bool = True) -> list[str]:
             "the other parameters (`knobs.PERMANENCE_DRIFTS`; their values are in the table of fitted parameters "
             "below). No part of the programme changes the chance of an adoption or a special guardianship order, "
             "which the courts decide, and the children given one in its first years entered care before it (the "
-            "chance is drawn on entry, and an adoption comes a median of nearly two years later), so the later years "
+            "chance is drawn on entry, and an adoption comes a median of about a year and a half later), so the later years "
             "are evidence about these drifts, not about the programme.",
             "", _table(pd.DataFrame(rows)), ""]
 

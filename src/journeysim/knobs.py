@@ -101,9 +101,9 @@ TREND_KNOBS = ("arrivals.trend_per_year", "assessment.strategy_trend_per_year", 
 #: The drifts of permanence, fitted to every year with the other parameters.  No part of the
 #: programme changes the chance of adoption or special guardianship (the courts and the adoption
 #: agencies decide them), and the children adopted or made subject to an order in its first years
-#: entered care before it (adoption comes a median of nearly two years after entry, and the chance
-#: is drawn on entry: model/care.py).  So their drifts cannot take up its effect, and the later years
-#: are evidence about them that fitting to the years before the programme would throw away:
+#: entered care before it (adoption comes a median of about a year and a half after entry, and
+#: the chance is drawn on entry: model/care.py).  So their drifts cannot take up its effect, and the
+#: later years are evidence about them that fitting to the years before the programme would throw away:
 #: Hampshire's adoptions fell from 86 to 55 and rose to 69 in 2018-19, and its special
 #: guardianship orders rose from 56 to 93 in that year.
 PERMANENCE_DRIFTS = ("care.adoption_trend_per_year", "care.sgo_trend_per_year")
