@@ -43,6 +43,7 @@ from .knobs import TREND_KNOBS, Fit, Settings, apply_values
 from .rng import replication_seeds
 from .runner import run_jobs
 from .scenario import Scenario
+from .stats import t95
 from .targets import FIRM
 
 #: The financial years before the transformation.
@@ -166,7 +167,7 @@ def effect_sensitivity(main: Fit, windows: dict[str, Fit], reps: int, seed: int,
         for (m, y), g in effects[effects["measure"].isin(EFFECT_MEASURES) & effects["year"].isin(last_years)].groupby(
                 ["measure", "year"]):
             d = g["effect"].to_numpy(float)
-            half = 1.96 * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
+            half = t95(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
             rows.append({"window": window, **trends, "measure": m, "year": y, "effect": d.mean(),
                          "ci_low": d.mean() - half, "ci_high": d.mean() + half})
     return pd.DataFrame(rows)
