@@ -96,3 +96,23 @@ def test_a_forecast_scenario_walks_from_the_year_after_its_origin():
                      for seed in range(300)])
     k = [years.index(2017), years.index(2019)]
     assert logs[:, k[1]].std() / logs[:, k[0]].std() == pytest.approx(math.sqrt(3), rel=0.15)
+
+
+def test_the_effects_sensitivity_gives_t_intervals_on_the_paired_differences(monkeypatch):
+    from types import SimpleNamespace
+
+    base = sc.load(SCENARIOS / "hampshire.toml")
+    effects = [3.0, 5.0, 7.0, 9.0]  # mean 6, sd 2.582, four pairs
+
+    def fake_run_jobs(fn, jobs, workers, progress=None, label="", executor=None):
+        assert len(jobs) == 4
+        return [pd.DataFrame({"measure": ["cla_starts"] * 2, "year": ["2018-19", "2019-20"], "effect": [e, -e]})
+                for e in effects]
+
+    monkeypatch.setattr(refit, "run_jobs", fake_run_jobs)
+    fit = SimpleNamespace(scenario=base)
+    table = refit.effect_sensitivity(fit, {"w": fit}, reps=4, seed=1, workers=1).set_index("year")
+    half = 3.1824 * np.std(effects, ddof=1) / math.sqrt(4)  # t(0.975, 3), not 1.96
+    assert table.loc["2018-19", "effect"] == pytest.approx(6.0)
+    assert (table.loc["2018-19", "ci_low"], table.loc["2018-19", "ci_high"]) == pytest.approx((6 - half, 6 + half))
+    assert (table.loc["2019-20", "ci_low"], table.loc["2019-20", "ci_high"]) == pytest.approx((-6 - half, -6 + half))
