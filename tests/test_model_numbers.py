@@ -115,3 +115,26 @@ def test_children_leave_care_at_the_leaving_age(leaving_age):
     assert (left.loc[left["reason"] != "age_18", "age"] < leaving_age + 1e-3).all()
     entered = log[log["event"] == "CareEntered"]
     assert (entered["age"] < leaving_age).all()
+
+
+def test_a_family_home_from_care_on_a_plan_comes_back_as_one_closed_after_a_plan():
+    """A child taken into care in an emergency straight from a section 47 enquiry (no plan before) who
+    goes home does so on a CIN plan: when the case closes, the family comes back with the chance after
+    a plan (here none), not the chance after no plan (here all)."""
+    log = log_frame(small("hampshire.toml", "s47.p_emergency_care=0.5", "care.p_breakdown=0",
+                          'care.p_return_home={under_1=1.0, 1_4=1.0, 5_9=1.0, 10_15=1.0, 16_17=1.0}',
+                          "practice.p_return_no_plan=1", "practice.p_return_change=0", "practice.p_return_no_change=0",
+                          "variation.returns_sd=0", "early_help.return_odds=1", DELAY), seed=6)
+    end = log["time"].max()
+    planned = set(log.loc[log["event"].isin(["CinPlanStarted", "CpPlanStarted"]) & (log["reason"] != "returned_home"),
+                          "case_id"])
+    home = set(log.loc[(log["event"] == "CareLeft") & (log["reason"] == "returned_home"), "case_id"])
+    closures = _case_closures(log)
+    straight_home = closures[closures["case_id"].isin(home - planned) & (closures["reason"] == "plan_ended")
+                             & (closures["time"] < end - 1000)]
+    assert len(straight_home) > 20
+    returns = _returns(log)
+    assert not any(((returns["family_id"] == f) & (returns["time"] >= t)).any()
+                   for f, t in zip(straight_home["family_id"], straight_home["time"]))
+    # and the families closed without any plan still all come back
+    assert not returns.empty

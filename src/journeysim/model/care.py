@@ -178,6 +178,7 @@ def episode(w: "World", case: "Case", child: "Child", legal: str, reason: str):
             return
         # home, on a CIN plan; the return may break down
         yield from w.allocation.stage_change(case, [child], "cin")
+        case.had_plan = True  # a family closed after it comes back as one closed after a plan, not without one
         w.child_event(Event.CIN_PLAN_STARTED, case, child, reason="returned_home")
         plan = p.after_return_cin.sample(rs)
         if rs.uniform() < p.p_breakdown:
