@@ -37,6 +37,7 @@ from .projections import measures
 from .rng import replication_seeds
 from .runner import run_jobs
 from .scenario import PARAMS, Scenario, reported_years
+from .stats import logit_pct
 from .targets import target_sd
 
 
@@ -135,8 +136,7 @@ def _transformed(measure: str, values: np.ndarray) -> np.ndarray:
     """Counts on the log scale, percentages on the logit scale: the scales the channels act on."""
     values = np.asarray(values, dtype=float)
     if measure.endswith("_pct"):
-        p = np.clip(values / 100.0, 1e-6, 1 - 1e-6)
-        return np.log(p / (1 - p))
+        return logit_pct(np.clip(values, 1e-4, 100.0 - 1e-4))
     return np.log(np.maximum(values, 1e-9))
 
 

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .knobs import TREND_KNOBS, Fit  # noqa: E402
-from .stats import prediction_interval  # noqa: E402
+from .stats import prediction_table  # noqa: E402
 from .targets import CASE_FILE_N, FIRM, target_sd  # noqa: E402
 
 #: Okabe-Ito colours (safe for colour-blind readers).
@@ -59,12 +59,7 @@ def simulated(per_rep: pd.DataFrame) -> pd.DataFrame:
     in if the model is right (``lo``, ``hi``: :func:`journeysim.stats.prediction_interval`, not the 5th
     to 95th percentile of so few replications, which covers only about three points in four) and the
     number of replications ``n``."""
-    rows = []
-    for (measure, year), g in per_rep.groupby(["measure", "year"], sort=True):
-        values = g["value"].dropna().to_numpy(float)
-        rows.append((measure, year, values.mean() if len(values) else np.nan, *prediction_interval(values, measure),
-                     len(values)))
-    return pd.DataFrame(rows, columns=["measure", "year", "mean", "lo", "hi", "n"])
+    return prediction_table(per_rep, {0.90: ("lo", "hi")})
 
 
 def predictive(ensemble: pd.DataFrame, draws: int = 400, seed: int = 2018) -> pd.DataFrame:

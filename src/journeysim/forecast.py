@@ -28,7 +28,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import draws as parameter_draws
@@ -36,7 +35,7 @@ from . import tables
 from .calendar import fy_label, fy_of, fy_start_year
 from .interrupts import RunError
 from .scenario import LAST_DATE, Scenario, load, reported_years
-from .stats import prediction_interval
+from .stats import prediction_table
 from .targets import DEFAULT_PATH as TARGETS_PATH
 from .targets import FIRM
 from .targets import observed as observed_targets
@@ -147,14 +146,13 @@ def forecast_table(per_rep: pd.DataFrame, scenario: Scenario, origin: dt.date,
     observed = observed_targets() if observed is None else observed
     before = observed[[fy_start_year(y) < fy_of(origin) for y in observed["year"]]]
     years = [fy_label(y) for y in reported_years(scenario)]
+    bounds = prediction_table(per_rep, {0.90: ("p5", "p95"), 0.50: ("p25", "p75")}).set_index(["measure", "year"])
     frames = []
     for measure, *_ in measures():
         fan = data.fan(per_rep, measure, years, before, scenario["run.scale"])
-        values = per_rep[per_rep["measure"] == measure].groupby("year")["value"]
-        for level, lo, hi in ((0.90, "p5", "p95"), (0.50, "p25", "p75")):
-            bounds = {y: prediction_interval(v.to_numpy(float), measure, level) for y, v in values}
-            fan[lo] = [bounds.get(y, (np.nan, np.nan))[0] for y in fan["year"]]
-            fan[hi] = [bounds.get(y, (np.nan, np.nan))[1] for y in fan["year"]]
+        own = bounds.reindex(pd.MultiIndex.from_product([[measure], fan["year"]]))
+        for column in ("p5", "p25", "p75", "p95"):
+            fan[column] = own[column].to_numpy()
         fan.insert(0, "measure", measure)
         fan["horizon"] = [horizon(y, origin) for y in fan["year"]]
         frames.append(fan)

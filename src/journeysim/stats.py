@@ -78,15 +78,28 @@ def _is_percentage(measure: str) -> bool:
     return measure.endswith("_pct") or "_pct_" in measure
 
 
+def logit_pct(v):
+    """The logit of a percentage (strictly between 0 and 100)."""
+    return np.log(v / (100.0 - v))
+
+
+def _expit_pct(x):
+    return 100.0 / (1.0 + np.exp(-x))
+
+
+def _identity(v):
+    return v
+
+
 def _scale(measure: str, values: np.ndarray) -> tuple:
     """The scale a measure's replications are near normal on, as (forward, back): logit for a
     percentage strictly between 0 and 100, log for positive values, else the values as they are."""
     if _is_percentage(measure):
         if np.all((values > 0) & (values < 100)):
-            return (lambda v: np.log(v / (100.0 - v))), (lambda x: 100.0 / (1.0 + np.exp(-x)))
+            return logit_pct, _expit_pct
     elif np.all(values > 0):
         return np.log, np.exp
-    return (lambda v: v), (lambda x: x)
+    return _identity, _identity
 
 
 def prediction_interval(values, measure: str = "", level: float = 0.90) -> tuple[float, float]:
@@ -116,3 +129,18 @@ def prediction_interval(values, measure: str = "", level: float = 0.90) -> tuple
         lo = max(lo, 0.0)
         hi = min(hi, 100.0) if _is_percentage(measure) else hi
     return lo, hi
+
+
+def prediction_table(per_rep: pd.DataFrame, bounds: dict[float, tuple[str, str]]) -> pd.DataFrame:
+    """Per measure and year of ``per_rep`` (measures.csv's layout): the ``mean`` and number ``n`` of
+    the replications, and for each ``level: (low name, high name)`` of ``bounds`` the
+    :func:`prediction_interval` at that level in those two columns."""
+    rows = []
+    for (measure, year), g in per_rep.groupby(["measure", "year"], sort=True):
+        values = g["value"].dropna().to_numpy(float)
+        row = {"measure": measure, "year": year, "mean": values.mean() if len(values) else np.nan, "n": len(values)}
+        for level, names in bounds.items():
+            row.update(zip(names, prediction_interval(values, measure, level)))
+        rows.append(row)
+    columns = ["measure", "year", "mean", *[c for names in bounds.values() for c in names], "n"]
+    return pd.DataFrame(rows, columns=columns)
