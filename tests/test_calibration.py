@@ -169,7 +169,8 @@ def test_shipped_scenarios_load_the_fitted_file_and_it_holds_only_fitted_paramet
     doc = tomllib.loads(fitted.read_text())
     keys = {f"{section}.{name}" for section, table in doc.items() for name in table}
     assert keys <= ({k.key for k in KNOBS} | {f"variation.{c}_sd" for c in cal.VARIATION_SERIES}
-                    | {f"variation.{c}_walk_sd" for c in WALK_SERIES})
+                    | {f"variation.{c}_walk_sd" for c in WALK_SERIES}
+                    | {"variation.jump_off_year"} | {f"variation.{c}_jump_off" for c in cal.JUMP_OFF_SERIES})
     for path in sorted(SCENARIOS.glob("*.toml")):
         s = sc.load(path)
         assert any(Path(f).resolve() == fitted.resolve() for f in s.files), path.name
@@ -265,8 +266,9 @@ def test_calibrate_command_writes_the_fitted_file_fit_table_and_report(tmp_path)
     assert "Fit report:" in result.output and "MAPE" in result.output
     fitted = tomllib.loads((out / "hampshire.toml").read_text())
     assert set(fitted) == {"arrivals", "assessment", "cin", "cp", "practice", "workforce", "care", "variation"}
-    assert set(fitted["variation"]) == {f"{c}_sd" for c in cal.VARIATION_SERIES} | {"front_door_walk_sd",
-                                                                                     "care_entry_walk_sd"}
+    assert set(fitted["variation"]) == ({f"{c}_sd" for c in cal.VARIATION_SERIES} | {"front_door_walk_sd", "care_entry_walk_sd"}
+                                        | {"jump_off_year"} | {f"{c}_jump_off" for c in cal.JUMP_OFF_SERIES})
+    assert fitted["variation"]["jump_off_year"] == 2018  # the last fitted year, 2018-19
     draws = pd.read_csv(out / "plausible.csv")
     assert list(draws.columns) == ["draw", *Settings.quick().knobs] and len(draws) == cal.PLAUSIBLE_DRAWS
     fit = pd.read_csv(out / "fit.csv")

@@ -52,6 +52,16 @@ def test_the_default_draws_are_the_calibrations_and_their_absence_is_said(in_tmp
         'run.parameter_draws="none"'
 
 
+def test_a_forecast_keeps_the_jump_offs_realised_shifts_only_when_it_comes_before_the_origin():
+    seen = [*SMALL, "variation.jump_off_year=2018", "variation.court_pace_jump_off=1.2"]
+    after = fc.settings(SCENARIOS / "hampshire.toml", dt.date(2019, 4, 1), 2, seen, "none")
+    assert "variation.jump_off_year=0" not in after  # 2018-19 is the year the forecast starts from
+    before = fc.settings(SCENARIOS / "hampshire.toml", dt.date(2018, 4, 1), 2, seen, "none")
+    assert "variation.jump_off_year=0" in before  # 2018-19 is the forecast's first year: not known yet
+    from journeysim.scenario import load
+    assert load(SCENARIOS / "hampshire.toml", before)["variation.jump_off_year"] == 0
+
+
 def test_forecast_writes_its_files_and_its_interval_widens_with_the_horizon(tmp_path):
     out = tmp_path / "fc"
     r = CliRunner().invoke(main, ["forecast", str(SCENARIOS / "hampshire.toml"), "--from", "2018-04-01", "--years", "3",

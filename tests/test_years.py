@@ -18,8 +18,12 @@ from journeysim.model.years import CHANNELS, YearEffects, odds_shift
 from conftest import log_frame, small
 
 
-def _effects(seed: int, start=dt.date(2012, 4, 1), end=dt.date(2020, 4, 1), **sds) -> YearEffects:
-    variation = SimpleNamespace(walk_start=None, **{f"{c}_sd": sds.get(f"{c}_sd", 0.0) for c in CHANNELS})
+def _effects(seed: int, start=dt.date(2012, 4, 1), end=dt.date(2020, 4, 1), jump_off_year: int = 0,
+             **sds) -> YearEffects:
+    variation = SimpleNamespace(walk_start=None, jump_off_year=jump_off_year,
+                                court_pace_jump_off=sds.get("court_pace_jump_off", 1.0),
+                                **{f"{c}_sd": sds.get(f"{c}_sd", 0.0) for c in CHANNELS},
+                                **{f"{c}_jump_off": sds.get(f"{c}_jump_off", 1.0) for c in CHANNELS})
     return YearEffects(SimpleNamespace(cal=Calendar(start, end), params=SimpleNamespace(years=variation)), seed)
 
 
@@ -202,3 +206,103 @@ def test_variation_sizes_weigh_each_series_against_its_own_spread():
     # children in need then move at 0.044 of their 0.048 (and CLA starts at 0.111 of their 0.097); weighed
     # absolutely, CLA starts' larger variance would have held the front door to 0.053 and children in need to 0.031
     assert math.sqrt(0.014 ** 2 + x * a1) == pytest.approx(0.0437, abs=5e-4)
+
+
+# ----------------------------------------------------------------------------- the jump-off
+def test_the_jump_off_year_takes_its_realised_shifts_and_every_other_year_its_draws():
+    drawn = _effects(5, front_door_sd=0.2, repeat_cp_sd=0.5)
+    seen = _effects(5, jump_off_year=2018, front_door_sd=0.2, repeat_cp_sd=0.5, front_door_jump_off=1.07,
+                    care_entry_jump_off=0.9)
+    years = Calendar(dt.date(2012, 4, 1), dt.date(2020, 4, 1)).financial_years()
+    i = years.index(2018)
+    for channel, realised in (("front_door", 1.07), ("repeat_cp", 1.0), ("care_entry", 0.9)):
+        before, after = drawn.by_year().get(channel, (1.0,) * len(years)), seen.by_year()[channel]
+        assert after[i] == realised  # not a draw, and not a draw times it
+        assert after[:i] + after[i + 1:] == before[:i] + before[i + 1:]  # the other years as drawn
+    assert "returns" not in seen.by_year()  # off, and realised at 1: nothing to do
+    # a jump-off outside the run, or none, changes nothing
+    assert _effects(5, jump_off_year=2030, front_door_sd=0.2).by_year() == _effects(5, front_door_sd=0.2).by_year()
+
+
+def test_the_courts_pace_runs_a_wait_faster_only_inside_the_jump_off_year():
+    cal_ = Calendar(dt.date(2012, 4, 1), dt.date(2020, 4, 1))
+    start, end = cal_.day(dt.date(2018, 4, 1)), cal_.day(dt.date(2019, 4, 1))
+    year = end - start  # 365 days
+    e = _effects(1, jump_off_year=2018, court_pace_jump_off=1.25)
+    assert e.court_wait(start - 400, 300) == 300  # over before the year
+    assert e.court_wait(end + 10, 300) == 300  # starts after it
+    assert e.court_wait(start - 100, 200) == pytest.approx(100 + 100 / 1.25)  # ends inside it: 100 days at 1.25
+    assert e.court_wait(start + 20, 100) == pytest.approx(80)
+    # through the whole year: the year takes 1.25 x 365 days of waiting in 365
+    assert e.court_wait(start - 50, 50 + 1.25 * year + 30) == pytest.approx(50 + year + 30)
+    assert e.court_wait(start, math.inf) == math.inf
+    slow = _effects(1, jump_off_year=2018, court_pace_jump_off=0.5)
+    assert slow.court_wait(start + 200, 100) == pytest.approx((year - 200) + (100 - 0.5 * (year - 200)))
+    assert _effects(1, jump_off_year=2018).court_wait(start, 123.4) == 123.4  # a pace of 1: the wait itself
+
+
+def test_the_courts_pace_moves_the_years_permanence_orders():
+    """With the court twice as fast in 2018-19, that year's adoption and special guardianship orders
+    rise (common random numbers: the same children), and the next year's fall: they were made early."""
+    sets = ["run.start=2016-04-01", "run.end=2020-04-01", "variation.jump_off_year=2018"]
+
+    def orders(pace):
+        out = []
+        for seed in (1, 2):
+            log = log_frame(small("hampshire.toml", *sets, f"variation.court_pace_jump_off={pace}"), seed)
+            left = log[(log["event"] == Event.CARE_LEFT.value) & log["reason"].isin(["adoption", "sgo"])]
+            out.append(left.groupby(pd.to_datetime(left["date"]).dt.date.map(fy_of)).size())
+        return sum(out)
+
+    usual, fast = orders(1.0), orders(2.0)
+    assert fast[2018] > 1.4 * usual[2018]
+    assert fast[2019] < usual[2019]  # the orders made early are not made again
+
+
+def _jump_off_runs(log_factors: dict[str, float], jac: np.ndarray, level: dict[str, float], year="2018-19"):
+    """Replications of a linear stand-in for the simulator: each series' transformed level is
+    ``level`` plus ``jac`` times the log factors (in :data:`calibrate.JUMP_OFF_SERIES` order)."""
+    channels = list(cal.JUMP_OFF_SERIES)
+    x = np.array([log_factors.get(c, 0.0) for c in channels])
+    rows = []
+    for i, c in enumerate(channels):
+        m = cal.JUMP_OFF_SERIES[c]
+        z = level[m] + jac[i] @ x
+        value = 100 / (1 + math.exp(-z)) if m.endswith("_pct") else math.exp(z)
+        rows += [{"rep": r, "measure": m, "year": year, "value": value} for r in range(3)]
+    return pd.DataFrame(rows)
+
+
+def test_jump_off_factors_solve_for_the_realised_shifts_with_the_channels_cross_effects():
+    channels = list(cal.JUMP_OFF_SERIES)
+    jac = np.array([[0.9, 0.0, 0.25, 0.0, 0.0],   # referrals: the front door, and returns
+                    [0.3, 0.7, 0.0, 0.0, 0.0],    # CLA starts: care entry, and the front door
+                    [-0.4, 0.0, 0.8, 0.0, 0.0],   # re-referral share: returns, diluted by the front door
+                    [-0.2, 0.0, 0.0, 0.6, 0.0],   # second CP plans: repeat CP, diluted by the front door
+                    [0.0, 0.0, 0.0, 0.0, 1.0]])   # adoptions: the court's pace
+    level = {"referrals": math.log(18_000), "cla_starts": math.log(640), "re_referral_12m_pct": cal.logit_pct(30.0),
+             "cp_second_or_subsequent_pct": cal.logit_pct(20.0), "cla_ceased_adoption": math.log(63)}
+    truth = {"front_door": 1.03, "care_entry": 0.95, "returns": 0.9, "repeat_cp": 1.2, "court_pace": 1.1}
+    published = _jump_off_runs({c: math.log(v) for c, v in truth.items()}, jac, level)
+    rows = published.drop_duplicates("measure").rename(columns={"measure": "model_measure"})
+    base = _jump_off_runs({}, jac, level)
+    trials = {c: _jump_off_runs({c: math.log(cal.JUMP_OFF_TRIAL[c])}, jac, level) for c in channels}
+    got = cal.jump_off_factors(rows, "2018-19", base, base, trials)
+    assert got == pytest.approx(truth, rel=1e-3)
+    # a second step from replications run at the first step's factors stays there; from elsewhere it gets there
+    assert cal.jump_off_factors(rows, "2018-19", published, base, trials, got) == pytest.approx(truth, rel=1e-3)
+    part = {"front_door": 1.01, "court_pace": 1.2}
+    at_part = _jump_off_runs({c: math.log(v) for c, v in part.items()}, jac, level)
+    assert cal.jump_off_factors(rows, "2018-19", at_part, base, trials, part) == pytest.approx(truth, rel=1e-3)
+    # reading the diagonal alone would miss: the front door's dilution of the share of re-referrals is real
+    share = rows.set_index("model_measure").loc["re_referral_12m_pct", "value"]
+    diagonal = math.exp((cal.logit_pct(share) - level["re_referral_12m_pct"]) / jac[2, 2])
+    assert abs(diagonal - truth["returns"]) > 0.01
+    # a series not published that year keeps its factor at 1, and so does a channel that cannot move its series
+    got = cal.jump_off_factors(rows[rows["model_measure"] != "cla_ceased_adoption"], "2018-19", base, base, trials)
+    assert "court_pace" not in got and got["front_door"] == pytest.approx(1.03, rel=1e-3)
+    flat = dict(trials, court_pace=base)
+    assert "court_pace" not in cal.jump_off_factors(rows, "2018-19", base, base, flat)
+    # a factor stays within its key's range
+    far = rows.assign(value=np.where(rows["model_measure"] == "cla_ceased_adoption", 63 * 40, rows["value"]))
+    assert cal.jump_off_factors(far, "2018-19", base, base, trials)["court_pace"] == 5.0

@@ -223,6 +223,66 @@ def with_achieved(variation: dict[str, Variation], per_rep: pd.DataFrame, years:
     return {c: replace(v, achieved=simulated_spread(per_rep, v.measure, years)) for c, v in variation.items()}
 
 
+# ------------------------------------------------------------------------------------ the jump-off
+#: Each factor of the jump-off (model/years.py: the realised shifts of the last fitted year) and the
+#: firm or fitted series of that year it is estimated from: the year's own flows.
+JUMP_OFF_SERIES = {
+    "front_door": "referrals",
+    "care_entry": "cla_starts",
+    "returns": "re_referral_12m_pct",
+    "repeat_cp": "cp_second_or_subsequent_pct",
+    "court_pace": "cla_ceased_adoption",
+}
+#: The factor each trial run sets, alone, to measure how far it moves every series.
+JUMP_OFF_TRIAL = {"front_door": 1.1, "care_entry": 1.3, "returns": 1.3, "repeat_cp": 1.5, "court_pace": 1.2}
+
+
+def with_jump_off(scenario: Scenario, year: int, factors: dict[str, float]) -> Scenario:
+    """``scenario`` with ``year`` (its first calendar year: 2018 for 2018-19) as the jump-off and each
+    ``variation.<channel>_jump_off`` from ``factors`` (1 where not given)."""
+    return scenario.with_values({"variation.jump_off_year": int(year),
+                                 **{f"variation.{c}_jump_off": float(factors.get(c, 1.0)) for c in JUMP_OFF_SERIES}})
+
+
+def _year_level(per_rep: pd.DataFrame, measure: str, year: str) -> float:
+    """A series' mean over replications in ``year``, on its transformed scale (nan when absent)."""
+    v = per_rep.loc[(per_rep["measure"] == measure) & (per_rep["year"] == year), "value"]
+    return float(_transformed(measure, np.array([v.mean()]))[0]) if len(v) else math.nan
+
+
+def jump_off_factors(rows: pd.DataFrame, year: str, base: pd.DataFrame, small: pd.DataFrame,
+                     trials: dict[str, pd.DataFrame], at: dict[str, float] | None = None) -> dict[str, float]:
+    """The realised shifts of ``year`` that put its series (:data:`JUMP_OFF_SERIES`) on the published
+    figures in ``rows``: one Newton step from ``base``, replications run with the factors ``at``
+    (default: every factor 1).
+
+    ``trials[c]`` is channel ``c`` alone at its trial factor and ``small`` the same with none, on
+    the same seeds (common random numbers): their differences give how far the log of each factor
+    moves every series (log or logit scale) in the year, a square matrix, since the channels move
+    each other's series as well as their own (more new families dilute the share of re-referrals,
+    more returns add referrals).  The log factors solve that matrix against what ``base`` misses by.
+    A channel whose series is not published that year, or that hardly moves its own series, keeps
+    a factor of 1; each factor stays within its key's range."""
+    published = rows[rows["year"] == year].drop_duplicates("model_measure").set_index("model_measure")["value"]
+    channels = []
+    for c, m in JUMP_OFF_SERIES.items():
+        own = (_year_level(trials[c], m, year) - _year_level(small, m, year)) / math.log(JUMP_OFF_TRIAL[c])
+        if m in published.index and math.isfinite(_year_level(base, m, year)) and own > 0.05:
+            channels.append(c)
+    if not channels:
+        return {}
+    measures = [JUMP_OFF_SERIES[c] for c in channels]
+    jac = np.array([[(_year_level(trials[c], m, year) - _year_level(small, m, year)) / math.log(JUMP_OFF_TRIAL[c])
+                     for c in channels] for m in measures])
+    miss = np.array([float(_transformed(m, np.array([published[m]]))[0]) - _year_level(base, m, year) for m in measures])
+    x = np.linalg.solve(jac, miss) + np.log([(at or {}).get(c, 1.0) for c in channels])
+    out = {}
+    for c, v in zip(channels, x):
+        param = PARAMS[f"variation.{c}_jump_off"]
+        out[c] = float(f"{min(param.hi, max(param.lo, math.exp(v))):.4g}")
+    return out
+
+
 # ------------------------------------------------------------------------------------ the fit
 def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1, workers: int = 1,
         fit_years: list[str] | None = None, progress=None, executor: Executor | None = None, label: str = "",
@@ -266,8 +326,9 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     draws = _ensemble_draws(result, obs, settings.reps, seed)
     quiet = with_variation(base, {})
 
-    def full(scenarios: list[Scenario], label: str) -> list[pd.DataFrame]:
-        jobs = [(sc, s) for sc, s in zip(scenarios, seeds * 2)]
+    def full(scenarios: list[Scenario], label: str, block: int = len(seeds)) -> list[pd.DataFrame]:
+        """Each scenario's replication, the ``i``-th on seed ``i`` mod ``block`` (blocks on the same seeds)."""
+        jobs = [(sc, seeds[i % block]) for i, sc in enumerate(scenarios)]
         return run_jobs(_full_job, jobs, workers, progress=progress, label=f"{which}full-scale replications ({label})",
                         executor=executor)
 
@@ -281,23 +342,45 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         chosen_u, chosen_from = result.centres[pick - 1][0], f"the centre of wave {pick} (its full-scale replicates fit best)"
         without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * trial_reps, f"wave {pick}'s centre"))
     chosen = apply_knobs(quiet, knobs, chosen_u)
+    last = max(rows["year"])
+
+    def jump_off(scenario: Scenario) -> dict[str, float]:
+        """The realised shifts of the last fitted year at ``scenario``: two Newton steps
+        (:func:`jump_off_factors`) from every factor at 1, the trials at the design runs' scale."""
+        year = int(last[:4])
+        small = scenario.with_values({"run.scale": scenario["run.scale"] * settings.scale})
+        runs = full([with_jump_off(small, year, {})] * trial_reps
+                    + [with_jump_off(small, year, {c: JUMP_OFF_TRIAL[c]}) for c in JUMP_OFF_SERIES for _ in range(trial_reps)],
+                    f"trials of the jump-off's shifts ({last})", block=trial_reps)
+        trials = {c: _stack(runs[trial_reps * (i + 1): trial_reps * (i + 2)]) for i, c in enumerate(JUMP_OFF_SERIES)}
+        factors: dict[str, float] = {}
+        for step in (1, 2):
+            at = _stack(full([with_jump_off(scenario, year, factors)] * trial_reps, f"the jump-off ({last}), step {step}"))
+            factors = jump_off_factors(rows, last, at, _stack(runs[:trial_reps]), trials, factors)
+        return factors
+
     if variation_sds is not None:  # a lighter fit: the variation as given, no ensemble
         shipped = with_variation(as_written(chosen, knobs), variation_sds)
+        factors = jump_off(shipped)
+        shipped = with_jump_off(shipped, int(last[:4]), factors)
         per_rep = _stack(full([shipped] * trial_reps, "chosen point, with year-to-year variation"))
         return Fit(knobs, result, shipped, rows, per_rep, per_rep.iloc[0:0], settings, time.perf_counter() - t0,
-                   seed, workers, chosen_u, chosen_from, losses, None)
+                   seed, workers, chosen_u, chosen_from, losses, None, factors)
     trials = {c: _stack(full([with_variation(chosen, {c: VARIATION_TRIAL[c]})] * trial_reps,
                              f"trial of year-to-year variation: {c}")) for c in VARIATION_TRIAL}
     variation = estimate_variation(rows, without, trials)
     sds = {c: v.sd for c, v in variation.items()}
     shipped = with_variation(as_written(chosen, knobs), sds)  # what calibration/hampshire.toml will hold
+    factors = jump_off(shipped)
+    shipped = with_jump_off(shipped, int(last[:4]), factors)
     frames = full([shipped] * settings.reps
-                  + [with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds) for i in draws],
+                  + [with_jump_off(with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds), int(last[:4]), factors)
+                     for i in draws],
                   "chosen point and plausible ensemble, with year-to-year variation")
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
     variation = with_achieved(variation, per_rep, sorted(set(rows["year"])))
     return Fit(knobs, result, shipped, rows, per_rep, ensemble, settings,
-               time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses, variation)
+               time.perf_counter() - t0, seed, workers, chosen_u, chosen_from, losses, variation, factors)
 
 
 def _ensemble_draws(result: hm.Result, obs: hm.Observations, n: int, seed: int) -> np.ndarray:
@@ -395,8 +478,17 @@ def fitted_toml(f: Fit, command: str, trends_from: Fit | None = None, walks: dic
                          f"{v.without:.3f}; this channel alone at {VARIATION_TRIAL[v.channel]:g}, {v.trial:.3f}; "
                          f"every channel at its size, {v.achieved:.3f}")
             lines.append(f"{v.channel}_sd = {_fmt(v.sd)}")
-    if walks:
+    if f.jump_off is not None:
         if not f.variation:
+            lines += ["", "[variation]"]
+        last = max(f.targets["year"])
+        lines.append(f"# the jump-off: {last}'s realised shifts, which put its flows on the published figures (one Newton")
+        lines.append("# step from the fitted point; see docs/calibration.md)")
+        lines.append(f"jump_off_year = {int(last[:4])}")
+        for channel in JUMP_OFF_SERIES:
+            lines.append(f"{channel}_jump_off = {_fmt(float(f.jump_off.get(channel, 1.0)))}")
+    if walks:
+        if not f.variation and f.jump_off is None:
             lines += ["", "[variation]"]
         lines.append("# a forecast's random walks (after variation.walk_start): each year's step, sized from the published")
         lines.append("# year-to-year changes (docs/calibration.md)")

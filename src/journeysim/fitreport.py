@@ -431,7 +431,7 @@ def write_report(f: Fit, targets: pd.DataFrame, path: Path, command: str, backte
               f"![Social workers per journey: simulated against 000 Table 9]({rel}/workers.png)", ""]
     if continuity is not None and not continuity.empty:
         lines += continuity_section(continuity, numbers)
-    lines += _jump_off_section(comp, years[-1], origin_weight, numbers)
+    lines += _jump_off_section(comp, years[-1], origin_weight, numbers, f.jump_off)
     if trends_from is not None:
         lines += _trends_section(trends_from, sensitivity is not None and not sensitivity.empty)
     lines += _variation_section(f)
@@ -565,8 +565,20 @@ def _backtest_section(backtest: tuple[Fit, list[str]], targets: pd.DataFrame, im
             f"![Back-test: observed against simulated; forecast years right of the dashed line]({rel}/backtest.png)", ""]
 
 
-def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbers: dict) -> list[str]:
-    """How close the last fitted year, where a forecast starts, sits to the published figures."""
+#: What each realised shift of the jump-off moves, and the series it is estimated from.
+JUMP_OFF_WORDS = {
+    "front_door": ("the contacts from new families", "referrals"),
+    "care_entry": ("the odds of the decisions that take a child into care", "CLA starts"),
+    "returns": ("the odds of a closed family coming back", "re-referrals within 12 months"),
+    "repeat_cp": ("the raised odds of a strategy discussion after an earlier CP plan", "second CP plans"),
+    "court_pace": ("the pace of adoption and special guardianship orders", "adoptions"),
+}
+
+
+def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbers: dict,
+                      factors: dict[str, float] | None = None) -> list[str]:
+    """How close the last fitted year, where a forecast starts, sits to the published figures, and the
+    realised shifts that put it there (``factors``: :func:`journeysim.calibrate.jump_off_factors`)."""
     rows = comp[comp["model_measure"].isin(FIRM) & (comp["year"] == year) & (comp["use"] == "fit")]
     if rows.empty:
         return []
@@ -576,12 +588,30 @@ def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbe
     worst = float(np.max(np.abs(rows["error_pct"])))
     numbers["jump_off_max_error_pct"] = worst
     numbers["jump_off_under_5"] = int((np.abs(rows["error_pct"]) < 5).sum())
-    return [f"## The jump-off: {year}", "",
-            f"A forecast starts from the last fitted year, so the fit weights it: each of its targets counts "
-            f"{origin_weight:g} times as much as another year's, held to an error {math.sqrt(origin_weight):g} times "
-            f"smaller (a demographer's projection starts from the latest population in the same way). The firm "
-            f"measures in {year}: {numbers['jump_off_under_5']} of {len(rows)} within 5% of the published figure; the "
-            f"largest error {worst:.1f}%.", "", _table(table), ""]
+    lines = [f"## The jump-off: {year}", "",
+             f"A forecast starts from the last fitted year, as a population projection starts from the population "
+             f"counted, not from a model of it. Two things put the model there. The history matching weights the "
+             f"year: each of its targets counts {origin_weight:g} times as much as another year's, held to an error "
+             f"{math.sqrt(origin_weight):g} times smaller, so that the levels and trends a forecast carries on are "
+             f"the latest ones. And the year's shifts are not drawn at random, as another year's are, but estimated: "
+             f"they are the county's realised ones (`variation.jump_off_year` and `variation.*_jump_off`, "
+             f"model/years.py), the shifts that put the year's own flows on the published figures. Without them the "
+             f"smaller series sit where the model's expectation is, not where the year went: Hampshire's adoptions "
+             f"were 86, 84, 70, 55 and 69, a year-to-year movement no trend holds, and 69 is the number a forecast "
+             f"must start from."]
+    if factors:
+        lines += ["", "The realised shifts of the year, each estimated by one Newton step from the fitted point: "
+                  "every factor alone at a trial size, on common random numbers, measures how far it moves each series "
+                  "(a square matrix: the front door's volume also dilutes the share of re-referrals), and the factors "
+                  "solve it against what the fitted point misses by. The next years draw their shifts afresh.", "",
+                  _table(pd.DataFrame({"shift": [k for k in factors],
+                                       "acts on": [JUMP_OFF_WORDS[k][0] for k in factors],
+                                       "estimated from": [JUMP_OFF_WORDS[k][1] for k in factors],
+                                       "factor": [f"{v:.3f}" for v in factors.values()]}))]
+        numbers["jump_off_factors"] = dict(factors)
+    lines += ["", f"The firm measures in {year}: {numbers['jump_off_under_5']} of {len(rows)} within 5% of the "
+              f"published figure; the largest error {worst:.1f}%.", "", _table(table), ""]
+    return lines
 
 
 def _trends_section(early: Fit, with_sensitivity: bool = True) -> list[str]:

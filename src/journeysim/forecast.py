@@ -13,7 +13,10 @@ after an origin (a 1 April), whose intervals hold three sources of uncertainty:
   ``variation.*_walk_sd``; :mod:`journeysim.model.years`), so that the interval widens the further
   the forecast looks.
 
-The year-to-year shifts the scenario already draws (``variation.*_sd``) are there as in any run.
+The year-to-year shifts the scenario already draws (``variation.*_sd``) are there as in any run,
+and so is the jump-off, the last year seen, whose shifts are the county's realised ones
+(``variation.jump_off_year``): a forecast starts from where the county was.  A forecast from an
+earlier origin does not know that year yet, so it draws its shifts like any other.
 :func:`run_forecast` writes a normal results folder (:func:`journeysim.runner.run`) with
 ``forecast.csv`` (each measure's mean and 50% and 90% intervals by year, the published figure before
 the origin, the horizon) and ``forecast.png`` (a fan chart of each measure, with the published
@@ -45,6 +48,8 @@ PLAUSIBLE_PATH = TARGETS_PATH.with_name("plausible.csv")
 
 #: The keys of the walk's step sizes (a forecast without them has no trend uncertainty).
 WALK_KEYS = ("variation.front_door_walk_sd", "variation.care_entry_walk_sd")
+#: The year whose shifts are the county's realised ones (model/years.py): only a year before the origin.
+JUMP_OFF_KEY = "variation.jump_off_year"
 
 #: forecast.csv's columns.
 COLUMNS = ["measure", "year", "mean", "p5", "p25", "p75", "p95", "observed", "horizon"]
@@ -98,6 +103,8 @@ def settings(scenario_file: Path, origin: dt.date, years: int, overrides: list[s
         raise RunError(f"--years {years}: a forecast from {origin} would end after {LAST_DATE}, the last date a "
                        f"scenario may use")
     out = [*overrides, f"run.end={origin.year + years}-04-01", f"variation.walk_start={origin.isoformat()}"]
+    if 0 < base[JUMP_OFF_KEY] >= fy_of(origin):  # a year the forecast does not know yet: drawn, not realised
+        out.append(f"{JUMP_OFF_KEY}=0")
     key = parameter_draws.KEY
     if draws is not None and draws.strip().lower() == parameter_draws.NONE:
         out.append(f"{key}={_quoted(parameter_draws.NONE)}")

@@ -237,3 +237,4 @@ class Fit:
     chosen_from: str = ""
     losses: list[float] | None = None  # simulated loss: the emulator's best, then each wave's centre
     variation: dict[str, Variation] | None = None  # year-to-year variation, by channel
+    jump_off: dict[str, float] | None = None  # the last fitted year's realised shifts (calibrate.jump_off_factors)

@@ -68,6 +68,8 @@ def _route(w: "World", child: "Child", reason: str, rs) -> tuple[str, float]:
         route, t = _route_in_stock(w, age, rs)
     else:
         route, t = _exit(w, age_band(age), rs)
+    if route in ("adoption", "sgo"):  # a court order: at the court's pace (the jump-off year's, model/years.py)
+        t = w.years.court_wait(w.env.now, t)
     to_18 = (p.leaving_age - age) * 365.25
     if t >= to_18:
         route, t = "age_18", max(0.0, to_18)

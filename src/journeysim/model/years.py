@@ -29,6 +29,15 @@ starts on or after ``variation.walk_start`` (the forecast origin), the ``front_d
 ``care_entry`` factors are also multiplied by a random walk on the log scale, one step of
 standard deviation ``variation.<channel>_walk_sd`` a year (streams ``walk.<channel>.<year>``).
 The past is left alone: before the origin nothing changes.
+
+The **jump-off** (``variation.jump_off_year``) is a year already seen: a forecast starts from it,
+and its shifts are not random but the county's realised ones, ``variation.<channel>_jump_off``,
+estimated by calibration so that the year's referrals, CLA starts, re-referrals and second CP
+plans sit on the published figures (a population projection starts from the population counted,
+not from a model of it).  A fifth factor belongs to the jump-off only: the **court's pace**
+(``variation.court_pace_jump_off``), at which the waits for adoption and special guardianship
+orders run in that year (:meth:`YearEffects.court_wait`); the year's adoptions sit on the
+published figure through it.  Every other year draws as before, from the same streams.
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ def walk(z: list[float], sd: float, steps: list[int]) -> list[float]:
 class YearEffects:
     """The factors of one replication, by channel and financial year."""
 
-    __slots__ = ("_bounds", "_factors")
+    __slots__ = ("_bounds", "_factors", "_court")
 
     def __init__(self, w: "World", seed: int) -> None:
         p = w.params.years
@@ -91,6 +100,19 @@ class YearEffects:
             if sd > 0:
                 z = [Stream(seed, f"year.{channel}.{y}").normal() for y in years]
                 self._factors[channel] = tuple(math.exp(sd * x - 0.5 * sd * sd) for x in z)
+        self._court: tuple[float, float, float] | None = None  # the jump-off year's first and last day, its pace
+        if p.jump_off_year in years:  # the year seen: its realised shifts, not draws
+            i = years.index(p.jump_off_year)
+            for channel in CHANNELS:
+                realised = float(getattr(p, f"{channel}_jump_off"))
+                f = self._factors[channel]
+                if f is not None or realised != 1.0:
+                    f = list(f or (1.0,) * len(years))
+                    f[i] = realised
+                    self._factors[channel] = tuple(f)
+            if p.court_pace_jump_off != 1.0:
+                start = w.cal.day(dt.date(p.jump_off_year, 4, 1))
+                self._court = (start, w.cal.day(dt.date(p.jump_off_year + 1, 4, 1)), float(p.court_pace_jump_off))
         if p.walk_start is not None:  # a forecast: the walk starts in the first financial year after the origin
             origin = p.walk_start.year if p.walk_start.month >= 4 else p.walk_start.year - 1
             origin += 0 if (p.walk_start.month, p.walk_start.day) == (4, 1) else 1
@@ -118,6 +140,22 @@ class YearEffects:
         if f is None:
             return p
         return odds_shift(p, f[bisect_right(self._bounds, day)])
+
+    def court_wait(self, now: float, wait: float) -> float:
+        """The days from ``now`` to an order that takes ``wait`` days at the court's usual pace: in the
+        jump-off year the wait runs ``variation.court_pace_jump_off`` times as fast (``wait`` itself,
+        to the last bit, at a pace of 1 or outside that year's reach)."""
+        if self._court is None or not math.isfinite(wait):
+            return wait
+        start, end, pace = self._court
+        if now + wait <= start or now >= end:
+            return wait
+        before = max(0.0, start - now)  # at the usual pace, up to the year
+        inside = (end - max(now, start)) * pace  # the wait the year can take
+        left = wait - before
+        if left <= inside:
+            return before + left / pace
+        return (end - now) + (left - inside)
 
     def by_year(self) -> dict[str, tuple[float, ...]]:
         """The factors drawn, by channel (for tests and reports)."""

@@ -444,6 +444,32 @@ VARIATION: dict[str, Param] = {
     "variation.care_entry_walk_sd": _p(0.0, "float", "Random walk of the care-entry threshold after variation.walk_start: "
                                        "the standard deviation of each year's step in the log of the odds multiplier on "
                                        "the decisions that take a child into care.", "log/year", 0, 2),
+    "variation.jump_off_year": _p(0, "int", "The jump-off: a financial year already seen (2018 = 2018-19), whose shifts "
+                                  "are the county's realised ones (variation.*_jump_off) instead of random draws, so that "
+                                  "the year a forecast starts from sits on its published figures, as a population "
+                                  "projection starts from the population counted. Estimated by calibration for the last "
+                                  "fitted year; `journeysim forecast` drops it when its origin comes first. 0 = none.",
+                                  "year", 0, 2100),
+    "variation.front_door_jump_off": _p(1.0, "float", "The jump-off year's multiplier on the contacts from new families "
+                                        "(in place of the year's draw of variation.front_door_sd). Estimated from the "
+                                        "year's referrals.", "", 0.2, 5),
+    "variation.care_entry_jump_off": _p(1.0, "float", "The jump-off year's odds multiplier on the decisions that take a "
+                                        "child into care (as variation.care_entry_sd's). Estimated from the year's CLA "
+                                        "starts.", "", 0.2, 5),
+    "variation.returns_jump_off": _p(1.0, "float", "The jump-off year's odds multiplier on a closed family coming back "
+                                     "(as variation.returns_sd's). Estimated from the year's re-referrals within 12 "
+                                     "months.", "", 0.2, 5),
+    "variation.repeat_cp_jump_off": _p(1.0, "float", "The jump-off year's multiplier on the raised odds of a strategy "
+                                       "discussion for a child with an earlier CP plan (as variation.repeat_cp_sd's). "
+                                       "Estimated from the year's share of CP plans that are second or subsequent.",
+                                       "", 0.2, 5),
+    "variation.court_pace_jump_off": _p(1.0, "float", "The pace of the orders that end care in permanence (adoption, "
+                                        "special guardianship) in the jump-off year: in that year a child's wait for the "
+                                        "order runs this many times as fast (1.1: about a tenth more orders that year, "
+                                        "each later one that much sooner). Adoption and special guardianship orders are "
+                                        "made by the family court, whose pace moves from year to year (Family Court "
+                                        "Statistics Quarterly: the mean time of a care case varied by weeks between "
+                                        "2014 and 2019). Estimated from the year's adoptions.", "", 0.2, 5),
 }
 
 # --- backfill (002, Crewe) ------------------------------------------------------------------------
