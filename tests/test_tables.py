@@ -83,3 +83,16 @@ def test_a_results_folder_has_its_dictionary_and_no_float_noise(small_results):
     assert (decimals == text["measure"].map(places)).where(text["value"] != "", True).all()
     costs = pd.read_csv(small_results / "costs_summary.csv", dtype=str)
     assert costs["mean"].str.fullmatch(r"-?\d+\.\d\d").all()
+
+
+def test_an_intervals_bound_near_zero_keeps_its_side_of_zero_when_written():
+    """A bound of 0.0003 written at the measure's places would read 0.000 beside includes_zero
+    False; it gets the places it needs, and every other figure keeps the measure's."""
+    places = precision("re_referral_12m_pct") + 1
+    table = pd.DataFrame({"measure": ["re_referral_12m_pct"] * 3, "year": ["2018-19", "2019-20", "2020-21"],
+                          "diff": [0.4, -0.2, 0.00004], "ci_low": [0.0003, -0.9, 0.0], "ci_high": [0.8, -0.00021, 0.00009]})
+    out = rounded_summary(table)
+    assert list(out["ci_low"]) == [f"{0.0003:.{places + 1}f}", f"{-0.9:.{places}f}", f"{0:.{places}f}"]
+    assert list(out["ci_high"]) == [f"{0.8:.{places}f}", f"{-0.00021:.{places + 1}f}", f"{0.00009:.{places + 1}f}"]
+    assert float(out["ci_low"][0]) > 0 and float(out["ci_high"][1]) < 0
+    assert out["diff"][2] == f"{0:.{places}f}"  # not a bound: the measure's places

@@ -149,11 +149,31 @@ STATISTICS = ("mean", "ci95", "p5", "p95", "sd", "mean_a", "mean_b", "diff", "ci
 CHANGE_PRECISION = 2
 
 
+#: The bounds of an interval: written with as many more places as it takes (up to
+#: :data:`MORE_PLACES`) not to round to zero, so that the side of zero they are on, which says
+#: whether the interval includes it (comparison.csv's ``includes_zero``), survives the rounding.
+BOUNDS = ("ci_low", "ci_high")
+MORE_PLACES = 6
+
+
+def _places_off_zero(values: pd.Series, places: pd.Series) -> pd.Series:
+    """``places``, with more for each value that is not zero but would be written as zero."""
+    out = []
+    for v, p in zip(values, places):
+        extra = 0
+        while not pd.isna(v) and v != 0 and round(float(v), p + extra) == 0 and extra < MORE_PLACES:
+            extra += 1
+        out.append(p + extra)
+    return pd.Series(out, index=values.index)
+
+
 def rounded_summary(summary: pd.DataFrame, key: str = "measure") -> pd.DataFrame:
     """A ``summary.csv`` / ``costs_summary.csv`` / ``comparison.csv`` table with its statistics to
-    :func:`summary_precision` and its % changes to :data:`CHANGE_PRECISION` places."""
+    :func:`summary_precision` (an interval's bounds with more where they would round to zero:
+    :data:`BOUNDS`) and its % changes to :data:`CHANGE_PRECISION` places."""
     places = summary[key].map(summary_precision)
-    stats = {c: _formatted(summary[c], places) for c in STATISTICS if c in summary}
+    stats = {c: _formatted(summary[c], _places_off_zero(summary[c], places) if c in BOUNDS else places)
+             for c in STATISTICS if c in summary}
     if "pct_change" in summary:
         stats["pct_change"] = _formatted(summary["pct_change"], pd.Series(CHANGE_PRECISION, index=summary.index))
     return summary.assign(**stats)
