@@ -482,8 +482,8 @@ def fitted_toml(f: Fit, command: str, trends_from: Fit | None = None, walks: dic
         if not f.variation:
             lines += ["", "[variation]"]
         last = max(f.targets["year"])
-        lines.append(f"# the jump-off: {last}'s realised shifts, which put its flows on the published figures (one Newton")
-        lines.append("# step from the fitted point; see docs/calibration.md)")
+        lines.append(f"# the jump-off: {last}'s realised shifts, which put its flows on the published figures (two Newton")
+        lines.append("# steps from the fitted point; see docs/calibration.md)")
         lines.append(f"jump_off_year = {int(last[:4])}")
         for channel in JUMP_OFF_SERIES:
             lines.append(f"{channel}_jump_off = {_fmt(float(f.jump_off.get(channel, 1.0)))}")

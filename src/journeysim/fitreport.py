@@ -588,6 +588,10 @@ def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbe
     worst = float(np.max(np.abs(rows["error_pct"])))
     numbers["jump_off_max_error_pct"] = worst
     numbers["jump_off_under_5"] = int((np.abs(rows["error_pct"]) < 5).sum())
+    published = comp[(comp["model_measure"] == "cla_ceased_adoption") & (comp["use"] == "fit")].sort_values("year")
+    adoptions = (f": the county's adoptions were {', '.join(f'{v:,.0f}' for v in published['value'])} in "
+                 f"{published['year'].iloc[0]} to {published['year'].iloc[-1]}, a movement from year to year no "
+                 f"trend holds, and {published['value'].iloc[-1]:,.0f} is where a forecast starts" if len(published) > 2 else "")
     lines = [f"## The jump-off: {year}", "",
              f"A forecast starts from the last fitted year, as a population projection starts from the population "
              f"counted, not from a model of it. Two things put the model there. The history matching weights the "
@@ -596,14 +600,13 @@ def _jump_off_section(comp: pd.DataFrame, year: str, origin_weight: float, numbe
              f"the latest ones. And the year's shifts are not drawn at random, as another year's are, but estimated: "
              f"they are the county's realised ones (`variation.jump_off_year` and `variation.*_jump_off`, "
              f"model/years.py), the shifts that put the year's own flows on the published figures. Without them the "
-             f"smaller series sit where the model's expectation is, not where the year went: Hampshire's adoptions "
-             f"were 86, 84, 70, 55 and 69, a year-to-year movement no trend holds, and 69 is the number a forecast "
-             f"must start from."]
+             f"smaller series sit where the model's expectation is, not where the year went{adoptions}."]
     if factors:
-        lines += ["", "The realised shifts of the year, each estimated by one Newton step from the fitted point: "
-                  "every factor alone at a trial size, on common random numbers, measures how far it moves each series "
-                  "(a square matrix: the front door's volume also dilutes the share of re-referrals), and the factors "
-                  "solve it against what the fitted point misses by. The next years draw their shifts afresh.", "",
+        lines += ["", "The realised shifts of the year, estimated by two Newton steps from the fitted point: every factor "
+                  "alone at a trial size (at the design runs' scale, on common random numbers) measures how far it "
+                  "moves each series (a square matrix: the front door's volume also dilutes the share of "
+                  "re-referrals), the factors solve it against what the fitted point misses by, and a second step "
+                  "against what they still miss by. The next years draw their shifts afresh.", "",
                   _table(pd.DataFrame({"shift": [k for k in factors],
                                        "acts on": [JUMP_OFF_WORDS[k][0] for k in factors],
                                        "estimated from": [JUMP_OFF_WORDS[k][1] for k in factors],
