@@ -186,6 +186,9 @@ def test_a_clear_effect_never_prints_an_interval_touching_zero():
     assert "0.3 [0.2, 0.5]" in format_table(cmp, rows)
     # a bound that is zero, or a clear effect that needs no more decimals, prints as before
     assert "difference +10 [5, 15]" in statement(comparison(), [("cla_starts", "CLA starts", 0)])[1]
+    # the floating-point noise of two means of the same numbers is no difference: 0.00, not 0.000000
+    from journeysim.compare import _bound
+    assert _bound(0.1 + 0.2 - 0.3, 2) == "0.00" and _bound(-2e-12, 1) == "0.0" and _bound(3e-4, 2) == "0.0003"
 
 
 def test_compare_refuses_scenarios_of_another_size_or_period(tmp_path):

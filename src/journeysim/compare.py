@@ -171,11 +171,16 @@ def _num(value: float, dec: int, sign: bool = False) -> str:
     return f"{value:{'+' if sign else ''},.{dec}f}"
 
 
+#: A difference smaller than this is the rounding of floating point (two means of the same numbers
+#: summed in another order), not a difference: it is written as 0 like one that is exactly 0.
+FLOAT_NOISE = 1e-9
+
+
 def _bound(value: float, dec: int, sign: bool = False) -> str:
     """A difference or an interval's bound as :func:`_num` writes it, with as many more decimals (up to 6)
     as it takes for a value that is not zero not to show as 0: an interval that excludes zero never
     looks as if it starts or ends there, nor a clear difference as if it were none."""
-    if not pd.isna(value) and value != 0:
+    if not pd.isna(value) and abs(value) > FLOAT_NOISE:
         while round(value, dec) == 0 and dec < 6:
             dec += 1
     return _num(value, dec, sign)

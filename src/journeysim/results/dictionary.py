@@ -157,11 +157,12 @@ MORE_PLACES = 6
 
 
 def _places_off_zero(values: pd.Series, places: pd.Series) -> pd.Series:
-    """``places``, with more for each value that is not zero but would be written as zero."""
+    """``places``, with more for each value that is not zero (nor floating-point noise, 1e-9 or
+    less) but would be written as zero."""
     out = []
     for v, p in zip(values, places):
         extra = 0
-        while not pd.isna(v) and v != 0 and round(float(v), p + extra) == 0 and extra < MORE_PLACES:
+        while not pd.isna(v) and abs(v) > 1e-9 and round(float(v), p + extra) == 0 and extra < MORE_PLACES:
             extra += 1
         out.append(p + extra)
     return pd.Series(out, index=values.index)
