@@ -223,3 +223,20 @@ def test_trace_has_words_for_every_event_of_a_child_s_journey():
 
     events = set(pathway.build().nodes) - {"START", "END"}
     assert events - set(_PHRASES) == set()
+
+
+def test_trace_leaves_out_the_engagement_of_a_plan_that_ended_without_one():
+    """A CIN plan that ends because the young person is 18 has no engagement (its value is empty):
+    the line says why it ended and nothing about engagement, not "(engagement nan)"."""
+    import pyarrow as pa
+
+    from journeysim.narrative import tell
+
+    rows = [dict(seq=1, case_id=5, family_id=2, child_id=9, date="2019-05-01", age=17.9, event="CinPlanEnded",
+                 reason="age_18", value=None, worker=None, outcome=None),
+            dict(seq=2, case_id=5, family_id=2, child_id=9, date="2019-05-01", age=17.9, event="CpPlanEnded",
+                 reason="closed", value=0.62, worker=None, outcome=None)]
+    lines = tell(pa.Table.from_pylist(rows), 9)
+    assert "  2019-05-01  age 17.9  Child in Need plan ends: age_18" in lines
+    assert "  2019-05-01  age 17.9  Child Protection plan ends: closed (engagement 0.62)" in lines
+    assert not any("nan" in line for line in lines)

@@ -11,6 +11,8 @@ import pyarrow.compute as pc
 
 from .events import WORKER_CHANGE_REASONS
 
+#: How a plan's end tells the family's engagement (left out when the event has none).
+ENGAGEMENT = " (engagement {value:.2f})"
 _PHRASES = {
     "ReferralReceived": "referred to children's social care (previous referrals: {count})",
     "CaseLoaded": "already open when the run starts: {outcome}",
@@ -22,10 +24,10 @@ _PHRASES = {
     "S47EnquiryCompleted": "section 47 enquiry completed: {outcome}",
     "IcpcHeld": "initial child protection conference: {outcome}",
     "CinPlanStarted": "Child in Need plan starts ({reason})",
-    "CinPlanEnded": "Child in Need plan ends: {reason} (engagement {value:.2f})",
+    "CinPlanEnded": "Child in Need plan ends: {reason}" + ENGAGEMENT,
     "CpPlanStarted": "Child Protection plan no. {count} starts",
     "CpReviewHeld": "CP review conference {count}: {outcome}",
-    "CpPlanEnded": "Child Protection plan ends: {reason} (engagement {value:.2f})",
+    "CpPlanEnded": "Child Protection plan ends: {reason}" + ENGAGEMENT,
     "HubReferred": "family referred to {team}",
     "HubSupportStarted": "intensive support from {team} starts (waited {days})",
     "HubSupportEnded": "hub support ends after {days}",
@@ -88,7 +90,10 @@ def tell(log: pa.Table, child_id: int) -> list[str]:
         seen: set[int] = set()
         for _, row in journey.iterrows():
             phrase = _PHRASES.get(str(row["event"]), str(row["event"]))
-            text = phrase.format_map(_fields(row))
+            fields = _fields(row)
+            if math.isnan(fields.get("value", 0.0)):  # a plan ended at 18 has no engagement to tell
+                phrase = phrase.replace(ENGAGEMENT, "")
+            text = phrase.format_map(fields)
             if str(row["event"]) == "WorkerAllocated":
                 seen.add(int(row["worker"]))
             lines.append(f"  {row['date']}  age {row['age']:4.1f}  {text}")
