@@ -449,7 +449,7 @@ VARIATION: dict[str, Param] = {
                                   "the year a forecast starts from sits on its published figures, as a population "
                                   "projection starts from the population counted. Estimated by calibration for the last "
                                   "fitted year; `journeysim forecast` drops it when its origin comes first. 0 = none.",
-                                  "year", 0, 2100),
+                                  "", 0, 2100),
     "variation.front_door_jump_off": _p(1.0, "float", "The jump-off year's multiplier on the contacts from new families "
                                         "(in place of the year's draw of variation.front_door_sd). Estimated from the "
                                         "year's referrals.", "", 0.2, 5),
