@@ -27,7 +27,7 @@ from . import runner, tables
 from .costs import COMPONENTS, LABELS as COST_LABELS, with_total
 from .executors import Executor
 from .interrupts import RunError
-from .results.dictionary import rounded_summary
+from .results.dictionary import places_off_zero, rounded_summary
 from .ownership import check_folder
 from .scenario import Scenario
 from .stats import summarise, t95
@@ -171,19 +171,11 @@ def _num(value: float, dec: int, sign: bool = False) -> str:
     return f"{value:{'+' if sign else ''},.{dec}f}"
 
 
-#: A difference smaller than this is the rounding of floating point (two means of the same numbers
-#: summed in another order), not a difference: it is written as 0 like one that is exactly 0.
-FLOAT_NOISE = 1e-9
-
-
 def _bound(value: float, dec: int, sign: bool = False) -> str:
     """A difference or an interval's bound as :func:`_num` writes it, with as many more decimals (up to 6)
     as it takes for a value that is not zero not to show as 0: an interval that excludes zero never
     looks as if it starts or ends there, nor a clear difference as if it were none."""
-    if not pd.isna(value) and abs(value) > FLOAT_NOISE:
-        while round(value, dec) == 0 and dec < 6:
-            dec += 1
-    return _num(value, dec, sign)
+    return _num(value, places_off_zero(value, dec), sign)
 
 
 def _interval(low: float, high: float, dec: int) -> str:

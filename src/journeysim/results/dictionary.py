@@ -149,23 +149,25 @@ STATISTICS = ("mean", "ci95", "p5", "p95", "sd", "mean_a", "mean_b", "diff", "ci
 CHANGE_PRECISION = 2
 
 
-#: The bounds of an interval: written with as many more places as it takes (up to
-#: :data:`MORE_PLACES`) not to round to zero, so that the side of zero they are on, which says
-#: whether the interval includes it (comparison.csv's ``includes_zero``), survives the rounding.
+#: The bounds of an interval: written with as many more places as it takes not to round to zero
+#: (:func:`places_off_zero`), so that the side of zero they are on, which says whether the interval
+#: includes it (comparison.csv's ``includes_zero``), survives the rounding.
 BOUNDS = ("ci_low", "ci_high")
+#: The most places :func:`places_off_zero` adds.
 MORE_PLACES = 6
+#: A value smaller than this is the rounding of floating point (two means of the same numbers summed
+#: in another order), not a difference: it is written as 0 like one that is exactly 0.
+FLOAT_NOISE = 1e-9
 
 
-def _places_off_zero(values: pd.Series, places: pd.Series) -> pd.Series:
-    """``places``, with more for each value that is not zero (nor floating-point noise, 1e-9 or
-    less) but would be written as zero."""
-    out = []
-    for v, p in zip(values, places):
-        extra = 0
-        while not pd.isna(v) and abs(v) > 1e-9 and round(float(v), p + extra) == 0 and extra < MORE_PLACES:
+def places_off_zero(value: float, places: int) -> int:
+    """``places``, or as many more (up to :data:`MORE_PLACES`) as keep ``value`` from being written
+    as 0 when it is not zero (nor floating-point noise)."""
+    extra = 0
+    if not pd.isna(value) and abs(value) > FLOAT_NOISE:
+        while round(float(value), places + extra) == 0 and extra < MORE_PLACES:
             extra += 1
-        out.append(p + extra)
-    return pd.Series(out, index=values.index)
+    return places + extra
 
 
 def rounded_summary(summary: pd.DataFrame, key: str = "measure") -> pd.DataFrame:
@@ -173,8 +175,9 @@ def rounded_summary(summary: pd.DataFrame, key: str = "measure") -> pd.DataFrame
     :func:`summary_precision` (an interval's bounds with more where they would round to zero:
     :data:`BOUNDS`) and its % changes to :data:`CHANGE_PRECISION` places."""
     places = summary[key].map(summary_precision)
-    stats = {c: _formatted(summary[c], _places_off_zero(summary[c], places) if c in BOUNDS else places)
-             for c in STATISTICS if c in summary}
+    bound_places = {c: pd.Series([places_off_zero(v, p) for v, p in zip(summary[c], places)], index=summary.index)
+                    for c in BOUNDS if c in summary}
+    stats = {c: _formatted(summary[c], bound_places.get(c, places)) for c in STATISTICS if c in summary}
     if "pct_change" in summary:
         stats["pct_change"] = _formatted(summary["pct_change"], pd.Series(CHANGE_PRECISION, index=summary.index))
     return summary.assign(**stats)
