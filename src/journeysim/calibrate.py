@@ -264,17 +264,18 @@ def jump_off_factors(rows: pd.DataFrame, year: str, base: pd.DataFrame, small: p
     A channel whose series is not published that year, or that hardly moves its own series, keeps
     a factor of 1; each factor stays within its key's range."""
     published = rows[rows["year"] == year].drop_duplicates("model_measure").set_index("model_measure")["value"]
-    channels = []
-    for c, m in JUMP_OFF_SERIES.items():
-        own = (_year_level(trials[c], m, year) - _year_level(small, m, year)) / math.log(JUMP_OFF_TRIAL[c])
-        if m in published.index and math.isfinite(_year_level(base, m, year)) and own > 0.05:
-            channels.append(c)
-    if not channels:
+    names, measures = list(JUMP_OFF_SERIES), list(JUMP_OFF_SERIES.values())
+    # jac[i, j]: how far channel j's log factor moves series i (each trial against the same seeds without)
+    without = np.array([_year_level(small, m, year) for m in measures])
+    jac = np.column_stack([(np.array([_year_level(trials[c], m, year) for m in measures]) - without)
+                           / math.log(JUMP_OFF_TRIAL[c]) for c in names])
+    level = np.array([_year_level(base, m, year) for m in measures])
+    keep = [i for i, m in enumerate(measures) if m in published.index and math.isfinite(level[i]) and jac[i, i] > 0.05]
+    if not keep:
         return {}
-    measures = [JUMP_OFF_SERIES[c] for c in channels]
-    jac = np.array([[(_year_level(trials[c], m, year) - _year_level(small, m, year)) / math.log(JUMP_OFF_TRIAL[c])
-                     for c in channels] for m in measures])
-    miss = np.array([float(_transformed(m, np.array([published[m]]))[0]) - _year_level(base, m, year) for m in measures])
+    channels = [names[i] for i in keep]
+    jac = jac[np.ix_(keep, keep)]
+    miss = np.array([float(_transformed(measures[i], np.array([published[measures[i]]]))[0]) - level[i] for i in keep])
     x = np.linalg.solve(jac, miss) + np.log([(at or {}).get(c, 1.0) for c in channels])
     out = {}
     for c, v in zip(channels, x):
@@ -343,26 +344,27 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
         without = _stack(full([apply_knobs(quiet, knobs, chosen_u)] * trial_reps, f"wave {pick}'s centre"))
     chosen = apply_knobs(quiet, knobs, chosen_u)
     last = max(rows["year"])
+    jump_year = int(last[:4])  # the jump-off: the last fitted year (2018 for 2018-19)
 
     def jump_off(scenario: Scenario) -> dict[str, float]:
         """The realised shifts of the last fitted year at ``scenario``: two Newton steps
         (:func:`jump_off_factors`) from every factor at 1, the trials at the design runs' scale."""
-        year = int(last[:4])
         small = scenario.with_values({"run.scale": scenario["run.scale"] * settings.scale})
-        runs = full([with_jump_off(small, year, {})] * trial_reps
-                    + [with_jump_off(small, year, {c: JUMP_OFF_TRIAL[c]}) for c in JUMP_OFF_SERIES for _ in range(trial_reps)],
+        runs = full([with_jump_off(small, jump_year, {})] * trial_reps
+                    + [with_jump_off(small, jump_year, {c: JUMP_OFF_TRIAL[c]}) for c in JUMP_OFF_SERIES for _ in range(trial_reps)],
                     f"trials of the jump-off's shifts ({last})", block=trial_reps)
+        unshifted = _stack(runs[:trial_reps])
         trials = {c: _stack(runs[trial_reps * (i + 1): trial_reps * (i + 2)]) for i, c in enumerate(JUMP_OFF_SERIES)}
         factors: dict[str, float] = {}
         for step in (1, 2):
-            at = _stack(full([with_jump_off(scenario, year, factors)] * trial_reps, f"the jump-off ({last}), step {step}"))
-            factors = jump_off_factors(rows, last, at, _stack(runs[:trial_reps]), trials, factors)
+            at = _stack(full([with_jump_off(scenario, jump_year, factors)] * trial_reps, f"the jump-off ({last}), step {step}"))
+            factors = jump_off_factors(rows, last, at, unshifted, trials, factors)
         return factors
 
     if variation_sds is not None:  # a lighter fit: the variation as given, no ensemble
         shipped = with_variation(as_written(chosen, knobs), variation_sds)
         factors = jump_off(shipped)
-        shipped = with_jump_off(shipped, int(last[:4]), factors)
+        shipped = with_jump_off(shipped, jump_year, factors)
         per_rep = _stack(full([shipped] * trial_reps, "chosen point, with year-to-year variation"))
         return Fit(knobs, result, shipped, rows, per_rep, per_rep.iloc[0:0], settings, time.perf_counter() - t0,
                    seed, workers, chosen_u, chosen_from, losses, None, factors)
@@ -372,9 +374,9 @@ def fit(base: Scenario, targets: pd.DataFrame, settings: Settings, seed: int = 1
     sds = {c: v.sd for c, v in variation.items()}
     shipped = with_variation(as_written(chosen, knobs), sds)  # what calibration/hampshire.toml will hold
     factors = jump_off(shipped)
-    shipped = with_jump_off(shipped, int(last[:4]), factors)
+    shipped = with_jump_off(shipped, jump_year, factors)
     frames = full([shipped] * settings.reps
-                  + [with_jump_off(with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds), int(last[:4]), factors)
+                  + [with_jump_off(with_variation(apply_knobs(quiet, knobs, result.nroy[i]), sds), jump_year, factors)
                      for i in draws],
                   "chosen point and plausible ensemble, with year-to-year variation")
     per_rep, ensemble = _stack(frames[: settings.reps]), _stack(frames[settings.reps:])
