@@ -425,6 +425,12 @@ def _variation(what: str, on: str, hi: float, none: str = "0 = none.") -> Param:
               f"mean 1, drawn once per financial year, on {on}. {none}", "log", 0, hi)
 
 
+def _jump_off(channel: str, what: str, series: str) -> Param:
+    """A channel's realised shift in the jump-off year (variation.jump_off_year): 1 by default."""
+    return _p(1.0, "float", f"The jump-off year's {what}, in place of the year's draw of variation.{channel}_sd. "
+              f"Estimated from the year's {series}.", "", 0.2, 5)
+
+
 VARIATION: dict[str, Param] = {
     "variation.front_door_sd": _variation("demand", "the contacts from new families", 1,
                                           "0 = none: every year follows the trend and seasonality."),
@@ -450,19 +456,12 @@ VARIATION: dict[str, Param] = {
                                   "projection starts from the population counted. Estimated by calibration for the last "
                                   "fitted year; `journeysim forecast` drops it when its origin comes first. 0 = none.",
                                   "", 0, 2100),
-    "variation.front_door_jump_off": _p(1.0, "float", "The jump-off year's multiplier on the contacts from new families "
-                                        "(in place of the year's draw of variation.front_door_sd). Estimated from the "
-                                        "year's referrals.", "", 0.2, 5),
-    "variation.care_entry_jump_off": _p(1.0, "float", "The jump-off year's odds multiplier on the decisions that take a "
-                                        "child into care (as variation.care_entry_sd's). Estimated from the year's CLA "
-                                        "starts.", "", 0.2, 5),
-    "variation.returns_jump_off": _p(1.0, "float", "The jump-off year's odds multiplier on a closed family coming back "
-                                     "(as variation.returns_sd's). Estimated from the year's re-referrals within 12 "
-                                     "months.", "", 0.2, 5),
-    "variation.repeat_cp_jump_off": _p(1.0, "float", "The jump-off year's multiplier on the raised odds of a strategy "
-                                       "discussion for a child with an earlier CP plan (as variation.repeat_cp_sd's). "
-                                       "Estimated from the year's share of CP plans that are second or subsequent.",
-                                       "", 0.2, 5),
+    **{f"variation.{channel}_jump_off": _jump_off(channel, what, series) for channel, what, series in (
+        ("front_door", "multiplier on the contacts from new families", "referrals"),
+        ("care_entry", "odds multiplier on the decisions that take a child into care", "CLA starts"),
+        ("returns", "odds multiplier on a closed family coming back", "re-referrals within 12 months"),
+        ("repeat_cp", "multiplier on the raised odds of a strategy discussion for a child with an earlier CP plan",
+         "share of CP plans that are second or subsequent"))},
     "variation.court_pace_jump_off": _p(1.0, "float", "The pace of the orders that end care in permanence (adoption, "
                                         "special guardianship) in the jump-off year: in that year a child's wait for the "
                                         "order runs this many times as fast (1.1: about a tenth more orders that year, "
